@@ -1,0 +1,62 @@
+# Mimir: build, test, benchmark. Set-up is automatic: missing Debian packages are installed when
+# running as root (otherwise the exact command is printed), and the Python environment of the
+# cross-check tests is created on first use.
+
+SWIFT        ?= swift
+PYTHON       ?= python3
+VENV         := .venv
+VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
+# C libraries of the system-library targets, and what the build and the venv need.
+APT_PACKAGES := libzstd-dev pkg-config
+
+.PHONY: all build test bench demo clean distclean deps venv
+
+all: build
+
+## build: release binaries in .build/release
+build: deps
+	$(SWIFT) build -c release
+
+## test: every test (Swift Testing), including the pyarrow / DuckDB / polars cross-checks
+test: deps venv
+	MIMIR_PYTHON=$(VENV_PYTHON) $(SWIFT) test --disable-xctest
+
+## bench: our table library against pyarrow on the same 10-million-row table (not part of `make test`)
+bench: build venv
+	$(VENV_PYTHON) Benchmarks/table_bench.py --bench-binary "$$($(SWIFT) build -c release --show-bin-path)/mimir-table-bench"
+
+## demo: the main job on built-in demo data
+demo:
+	@echo "make demo: the demo pipeline does not exist yet; it arrives with the runner (issue 8)." >&2
+	@echo "Until then, 'make test' exercises what exists." >&2
+	@exit 2
+
+clean:
+	rm -rf .build
+
+distclean: clean
+	rm -rf $(VENV)
+
+deps:
+	@missing=""; \
+	for package in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
+	done; \
+	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3 python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	  else \
+	    echo "Missing Debian packages. Install them with:" >&2; \
+	    echo "  sudo apt-get install -y$$missing" >&2; \
+	    exit 1; \
+	  fi; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: Tests/interop/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/interop/requirements.txt
+	touch $@

@@ -1,0 +1,70 @@
+/// Variable-length values (strings or binary) stored as Arrow does: one contiguous byte buffer and
+/// `count + 1` offsets into it. Appending a value never allocates per value.
+public struct ByteArrayColumn: Sendable, Hashable {
+    /// `offsets[i]..<offsets[i + 1]` is value `i` in `bytes`.
+    public internal(set) var offsets: [Int]
+    public internal(set) var bytes: [UInt8]
+
+    public init() {
+        offsets = [0]
+        bytes = []
+    }
+
+    /// Builds a column from parts; `offsets` must start at 0, never decrease and end at `bytes.count`.
+    init(offsets: [Int], bytes: [UInt8]) {
+        precondition(offsets.first == 0 && offsets.last == bytes.count)
+        self.offsets = offsets
+        self.bytes = bytes
+    }
+
+    public init(_ strings: some Sequence<String>) {
+        self.init()
+        for string in strings { append(string) }
+    }
+
+    public init(binary values: some Sequence<[UInt8]>) {
+        self.init()
+        for value in values { append(bytes: value) }
+    }
+
+    public var count: Int { offsets.count - 1 }
+
+    public mutating func reserveCapacity(values: Int, bytes byteCount: Int) {
+        offsets.reserveCapacity(values + 1)
+        bytes.reserveCapacity(byteCount)
+    }
+
+    public mutating func append(_ string: String) {
+        var string = string
+        string.withUTF8 { bytes.append(contentsOf: $0) }
+        offsets.append(bytes.count)
+    }
+
+    public mutating func append(bytes value: some Collection<UInt8>) {
+        bytes.append(contentsOf: value)
+        offsets.append(bytes.count)
+    }
+
+    /// Appends the value `index` of another column.
+    public mutating func append(from other: ByteArrayColumn, at index: Int) {
+        bytes.append(contentsOf: other.bytes[other.offsets[index]..<other.offsets[index + 1]])
+        offsets.append(bytes.count)
+    }
+
+    public mutating func append(contentsOf other: ByteArrayColumn) {
+        let base = bytes.count
+        bytes.append(contentsOf: other.bytes)
+        offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 + base })
+    }
+
+    public subscript(index: Int) -> ArraySlice<UInt8> {
+        bytes[offsets[index]..<offsets[index + 1]]
+    }
+
+    /// Value `index` as text; invalid UTF-8 (possible only in files from elsewhere) is repaired with U+FFFD.
+    public func string(at index: Int) -> String {
+        String(decoding: self[index], as: UTF8.self)
+    }
+
+    public var strings: [String] { (0..<count).map(string(at:)) }
+}

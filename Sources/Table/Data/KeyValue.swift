@@ -1,0 +1,17 @@
+/// One entry of a Parquet file's `key_value_metadata`.
+public struct KeyValue: Sendable, Hashable {
+    public var key: String
+    public var value: String
+
+    public init(key: String, value: String) {
+        self.key = key
+        self.value = value
+    }
+}
+
+extension Array where Element == KeyValue {
+    /// The value of the first entry with `key`.
+    public subscript(key key: String) -> String? {
+        first { $0.key == key }?.value
+    }
+}

@@ -1,0 +1,128 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+// The file system calls of the table library, each retried on EINTR and turned into a TableError.
+
+/// A file opened for reading with positioned reads (`pread`), so column chunks are read on demand.
+final class InputFile {
+    let path: String
+    let size: Int
+    private let descriptor: Int32
+
+    init(path: String) throws {
+        self.path = path
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw TableError.io(path: path, operation: "open", errno: errno) }
+        var info = stat()
+        guard fstat(descriptor, &info) == 0 else {
+            let code = errno
+            close(descriptor)
+            throw TableError.io(path: path, operation: "stat", errno: code)
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            close(descriptor)
+            throw TableError.io(path: path, operation: "open (not a regular file)", errno: EINVAL)
+        }
+        self.descriptor = descriptor
+        self.size = Int(info.st_size)
+    }
+
+    deinit { close(descriptor) }
+
+    /// Reads `count` bytes at `offset`; the caller has checked that the range lies inside the file.
+    func read(at offset: Int, count: Int) throws -> [UInt8] {
+        precondition(offset >= 0 && count >= 0 && offset + count <= size)
+        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            var done = 0
+            while done < count {
+                let got = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw TableError.io(path: path, operation: "read", errno: errno)
+                }
+                if got == 0 {  // the file shrank after we looked at its size
+                    throw TableError.corrupt(path: path, offset: offset + done, detail: "the file ends early")
+                }
+                done += got
+            }
+            initialized = count
+        }
+    }
+}
+
+/// A file written under a temporary name in its final directory and renamed into place by `publish`,
+/// so a reader never sees a half-written file under the final name. Dropped unpublished, the
+/// temporary file is removed.
+final class AtomicOutputFile {
+    let path: String
+    let temporaryPath: String
+    private var descriptor: Int32
+    private(set) var bytesWritten = 0
+
+    init(path: String) throws {
+        self.path = path
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        var template = Array("\(directory)/.\(name).tmp-XXXXXX".utf8CString)
+        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard descriptor >= 0 else { throw TableError.io(path: path, operation: "create a temporary file for", errno: errno) }
+        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        self.descriptor = descriptor
+        self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        // mkostemp creates 0600; published tables get the usual 0644 less the umask.
+        let mask = umask(0)
+        umask(mask)
+        fchmod(descriptor, 0o644 & ~mask)
+    }
+
+    deinit {
+        if descriptor >= 0 {
+            close(descriptor)
+            unlink(temporaryPath)
+        }
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
+        var done = 0
+        while done < bytes.count {
+            let wrote = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
+            if wrote < 0 {
+                if errno == EINTR { continue }
+                throw TableError.io(path: temporaryPath, operation: "write", errno: errno)
+            }
+            done += wrote
+        }
+        bytesWritten += bytes.count
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Flushes the data to disk, renames the file to its final name and flushes the directory entry.
+    func publish() throws {
+        guard fsync(descriptor) == 0 else { throw TableError.io(path: temporaryPath, operation: "fsync", errno: errno) }
+        guard close(descriptor) == 0 else {
+            descriptor = -1
+            unlink(temporaryPath)
+            throw TableError.io(path: temporaryPath, operation: "close", errno: errno)
+        }
+        descriptor = -1
+        guard rename(temporaryPath, path) == 0 else {
+            let code = errno
+            unlink(temporaryPath)
+            throw TableError.io(path: path, operation: "rename into place", errno: code)
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[..<$0]) } ?? "."
+        let directoryDescriptor = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directoryDescriptor >= 0 {
+            fsync(directoryDescriptor)
+            close(directoryDescriptor)
+        }
+    }
+}

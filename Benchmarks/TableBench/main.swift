@@ -2,9 +2,10 @@
 // (Benchmarks/table_bench.py runs it beside pyarrow on the same data and prints the ratios).
 //
 //   mimir-table-bench --source SOURCE.parquet --out OUT.parquet [--level N] [--repeat N]
+//   mimir-table-bench --read-only FILE.parquet [--repeat N]      (for profiling the reader alone)
 //
 // The source is read once, untimed; then the whole table is written to OUT (timed) and OUT is read
-// back column by column, row group by row group (timed). Prints one JSON line: best times and size.
+// back, every column, row group by row group (timed). Prints one JSON line: best times and size.
 import Foundation
 import Table
 
@@ -13,6 +14,7 @@ struct Arguments {
     var out = ""
     var level: Int32 = 3
     var repeats = 3
+    var readOnly: String?
 
     init(_ arguments: [String]) throws {
         var iterator = arguments.makeIterator()
@@ -23,10 +25,11 @@ struct Arguments {
             case "--out": out = value
             case "--level": level = Int32(value) ?? level
             case "--repeat": repeats = Int(value) ?? repeats
+            case "--read-only": readOnly = value
             default: throw TableError.invalidInput("unknown option \(flag)")
             }
         }
-        guard !source.isEmpty, !out.isEmpty else {
+        guard readOnly != nil || (!source.isEmpty && !out.isEmpty) else {
             throw TableError.invalidInput("usage: mimir-table-bench --source SOURCE.parquet --out OUT.parquet [--level N] [--repeat N]")
         }
     }
@@ -38,8 +41,22 @@ func seconds(_ body: () throws -> Void) rethrows -> Double {
     return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
 }
 
+/// Reads every column of every row group, keeping the batches as a reader of the whole table would.
+func readWhole(_ path: String) throws -> Int {
+    let reader = try TableReader(path: path)
+    var groups: [TableBatch] = []
+    for group in 0..<reader.rowGroupCount { groups.append(try reader.readRowGroup(group)) }
+    return groups.reduce(0) { $0 + $1.rowCount }
+}
+
 do {
     let arguments = try Arguments(Array(CommandLine.arguments.dropFirst()))
+    if let path = arguments.readOnly {
+        var rows = 0
+        let times = try (0..<arguments.repeats).map { _ in try seconds { rows = try readWhole(path) } }
+        print(#"{"rows": \#(rows), "read_s": \#(times.min()!)}"#)
+        exit(0)
+    }
     let table = try TableReader(path: arguments.source).readAll()
     var writeTimes: [Double] = [], readTimes: [Double] = []
     for _ in 0..<arguments.repeats {
@@ -49,12 +66,9 @@ do {
             try writer.write(table)
             try writer.close()
         })
-        readTimes.append(try seconds {
-            let reader = try TableReader(path: arguments.out)
-            var groups: [TableBatch] = []
-            for group in 0..<reader.rowGroupCount { groups.append(try reader.readRowGroup(group)) }
-            precondition(groups.reduce(0) { $0 + $1.rowCount } == table.rowCount)
-        })
+        var rows = 0
+        readTimes.append(try seconds { rows = try readWhole(arguments.out) })
+        precondition(rows == table.rowCount)
     }
     let size = try FileManager.default.attributesOfItem(atPath: arguments.out)[.size] as? Int ?? 0
     print(#"{"rows": \#(table.rowCount), "write_s": \#(writeTimes.min()!), "read_s": \#(readTimes.min()!), "bytes": \#(size)}"#)

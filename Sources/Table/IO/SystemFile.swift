@@ -34,21 +34,31 @@ final class InputFile {
 
     /// Reads `count` bytes at `offset`; the caller has checked that the range lies inside the file.
     func read(at offset: Int, count: Int) throws -> [UInt8] {
-        precondition(offset >= 0 && count >= 0 && offset + count <= size)
-        return try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            var done = 0
-            while done < count {
-                let got = pread(descriptor, buffer.baseAddress! + done, count - done, off_t(offset + done))
-                if got < 0 {
-                    if errno == EINTR { continue }
-                    throw TableError.io(path: path, operation: "read", errno: errno)
-                }
-                if got == 0 {  // the file shrank after we looked at its size
-                    throw TableError.corrupt(path: path, offset: offset + done, detail: "the file ends early")
-                }
-                done += got
-            }
+        try [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            try read(at: offset, count: count, into: UnsafeMutableRawPointer(buffer.baseAddress))
             initialized = count
+        }
+    }
+
+    /// Appends `count` bytes read at `offset` to `buffer`.
+    func read(at offset: Int, count: Int, into buffer: RawBuffer) throws {
+        try read(at: offset, count: count, into: buffer.tail(reserving: count))
+        buffer.commit(count)
+    }
+
+    private func read(at offset: Int, count: Int, into destination: UnsafeMutableRawPointer?) throws {
+        precondition(offset >= 0 && count >= 0 && offset + count <= size)
+        var done = 0
+        while done < count {
+            let got = pread(descriptor, destination! + done, count - done, off_t(offset + done))
+            if got < 0 {
+                if errno == EINTR { continue }
+                throw TableError.io(path: path, operation: "read", errno: errno)
+            }
+            if got == 0 {  // the file shrank after we looked at its size
+                throw TableError.corrupt(path: path, offset: offset + done, detail: "the file ends early")
+            }
+            done += got
         }
     }
 }

@@ -1,6 +1,10 @@
 /// Decodes the pages of one column chunk into a `ColumnArray`: data pages v1 and v2, an optional
 /// dictionary page, PLAIN, RLE_DICTIONARY / PLAIN_DICTIONARY and (for booleans) RLE values, ZSTD or
-/// no compression. Every size is checked against the chunk, the page and the reader's limits.
+/// no compression.
+///
+/// Two passes. The first walks the page headers only, checking every size against the chunk and the
+/// reader's limits and that the data pages' value counts add up to the row group's rows. Only then is
+/// output allocated, at its exact size, and the second pass decodes into it in place.
 final class ColumnChunkDecoder {
     private let path: String
     private let name: String
@@ -11,22 +15,35 @@ final class ColumnChunkDecoder {
     private let rowCount: Int
     private let limits: ReaderLimits
     private let decompressor: ZstdDecompressor
-
-    /// Fixed-width values (bool as one byte each), or the bytes of byte-array values.
-    private let values = RawBuffer()
-    private var offsets: [Int] = []
-    private var validity: [Bool] = []
-    private var nullCount = 0
-    private var rowsDone = 0
+    /// Where the chunk starts in the file, for error messages.
+    private let chunkOffset: Int
 
     private var dictionary: DecodedDictionary?
-    private let pageScratch = RawBuffer()
-    private let valuesScratch = RawBuffer()
-    private var levels: [UInt32] = []
-    private var indices: [UInt32] = []
+    /// Buffers reused across chunks, so reading row group after row group allocates no new scratch.
+    private let scratch: DecodingScratch
+    private var pageScratch: RawBuffer { scratch.page }
+    private var valuesScratch: RawBuffer { scratch.values }
 
-    /// `chunkOffset`: where the chunk starts in the file, for error messages.
-    private let chunkOffset: Int
+    /// The output being filled by the second pass.
+    private struct Output {
+        /// Fixed-width values (bool as one byte each): `rowCount * width` bytes.
+        var fixed: UnsafeMutableRawPointer?
+        /// Byte arrays: `rowCount + 1` end offsets, and the bytes.
+        var offsets: UnsafeMutablePointer<Int>?
+        var bytes: RawBuffer?
+        /// One flag per row, for nullable columns.
+        var validity: UnsafeMutablePointer<Bool>?
+        var rowsDone = 0
+        var nullCount = 0
+    }
+
+    private var output = Output()
+
+    private struct Page {
+        var header: PageHeader
+        var offset: Int
+        var body: Range<Int>
+    }
 
     private enum DecodedDictionary {
         case fixed(RawBuffer, count: Int)
@@ -41,7 +58,7 @@ final class ColumnChunkDecoder {
     }
 
     init(path: String, descriptor: ColumnDescriptor, type: ColumnType, scale: ColumnDescriptor.TimestampScale,
-         codec: CompressionCodec, rowCount: Int, chunkOffset: Int, limits: ReaderLimits, decompressor: ZstdDecompressor) {
+         codec: CompressionCodec, rowCount: Int, chunkOffset: Int, limits: ReaderLimits, scratch: DecodingScratch) {
         self.path = path
         self.name = descriptor.name
         self.type = type
@@ -51,29 +68,71 @@ final class ColumnChunkDecoder {
         self.rowCount = rowCount
         self.chunkOffset = chunkOffset
         self.limits = limits
-        self.decompressor = decompressor
-        // The row count is a claim of the file: reserve for at most a million rows and grow from there.
-        let expected = min(rowCount, 1 << 20)
-        if type.isByteArray {
-            offsets.reserveCapacity(expected + 1)
-            offsets.append(0)
-        } else {
-            values.reserve(additional: expected * type.decodedWidth)
-        }
-        if nullable { validity.reserveCapacity(expected) }
+        self.scratch = scratch
+        self.decompressor = scratch.decompressor
     }
-
-    // MARK: Pages
 
     func decode(_ chunk: UnsafeRawBufferPointer) throws -> ColumnArray {
         guard codec == .zstd || codec == .uncompressed else {
             throw TableError.unsupported(path: path, detail: "column '\(name)' is compressed with \(codec); Mimir reads ZSTD and uncompressed Parquet (rewrite it with compression='zstd')")
         }
+        let pages = try scanPages(chunk)
+        var validity: [Bool]?
+        let values: ColumnValues
+        if type.isByteArray {
+            let bytes = RawBuffer()
+            let offsets = try [Int](unsafeUninitializedCapacity: rowCount + 1) { buffer, initialized in
+                buffer[0] = 0
+                output.offsets = buffer.baseAddress! + 1
+                output.bytes = bytes
+                validity = try decodeAll(pages, chunk)
+                initialized = rowCount + 1
+            }
+            values = .byteArray(ByteArrayColumn(offsets: offsets, bytes: [UInt8](bytes.bytes)))
+        } else {
+            let width = type.decodedWidth
+            func filled<T>(_: T.Type) throws -> [T] {
+                try [T](unsafeUninitializedCapacity: rowCount) { buffer, initialized in
+                    output.fixed = UnsafeMutableRawPointer(buffer.baseAddress)
+                    validity = try decodeAll(pages, chunk)
+                    initialized = rowCount
+                }
+            }
+            precondition(width == MemoryLayout<Bool>.size || width == 4 || width == 8)
+            switch type {
+            case .bool: values = .bool(try filled(Bool.self))
+            case .int32: values = .int32(try filled(Int32.self))
+            case .double: values = .double(try filled(Double.self))
+            default: values = .int64(try rescaledTimestamps(try filled(Int64.self)))
+            }
+        }
+        return ColumnArray(values, validity: validity)
+    }
+
+    /// Decodes every page into `output`; returns the validity flags when there is a null.
+    private func decodeAll(_ pages: [Page], _ chunk: UnsafeRawBufferPointer) throws -> [Bool]? {
+        guard nullable else {
+            try decodePages(pages, chunk)
+            return nil
+        }
+        let validity = try [Bool](unsafeUninitializedCapacity: rowCount) { buffer, initialized in
+            output.validity = buffer.baseAddress
+            try decodePages(pages, chunk)
+            initialized = rowCount
+        }
+        return output.nullCount > 0 ? validity : nil
+    }
+
+    // MARK: Pass 1: page headers
+
+    private func scanPages(_ chunk: UnsafeRawBufferPointer) throws -> [Page] {
+        var pages: [Page] = []
         var position = 0
-        while rowsDone < rowCount {
+        var values = 0
+        while values < rowCount {
             let pageOffset = chunkOffset + position
             guard position < chunk.count else {
-                throw corrupt(pageOffset, "column '\(name)' ends after \(rowsDone) of its \(rowCount) values")
+                throw corrupt(pageOffset, "column '\(name)' ends after \(values) of its \(rowCount) values")
             }
             var decoder = CompactDecoder(chunk, at: position)
             let header: PageHeader
@@ -91,27 +150,47 @@ final class ColumnChunkDecoder {
                 throw TableError.limitExceeded(path: path, offset: pageOffset,
                                                detail: "a page of column '\(name)' claims \(header.uncompressedPageSize) bytes uncompressed, above the limit of \(limits.maxPageSize)")
             }
-            let body = UnsafeRawBufferPointer(rebasing: chunk[bodyStart..<(bodyStart + compressedSize)])
-            do {
-                switch header.type {
-                case .dictionaryPage: try readDictionaryPage(header, body)
-                case .dataPage: try readDataPage(header, body)
-                case .dataPageV2: try readDataPageV2(header, body)
-                default: break  // index pages and page types added later carry no values
+            let pageValues: Int32?
+            switch header.type {
+            case .dataPage: pageValues = header.dataPage?.numValues
+            case .dataPageV2: pageValues = header.dataPageV2?.numValues
+            case .dictionaryPage: pageValues = 0
+            default: pageValues = nil  // index pages and page types added later carry no values
+            }
+            if let pageValues {
+                guard pageValues >= 0, Int(pageValues) <= rowCount - values else {
+                    throw corrupt(pageOffset, "\(header.type) of column '\(name)' claims \(pageValues) values; \(rowCount - values) of the row group's \(rowCount) remain")
                 }
-            } catch let failure as DecodeFailure {
-                throw corrupt(pageOffset, "\(header.type) of column '\(name)', at byte \(failure.offset) of its data: \(failure.detail)")
+                values += Int(pageValues)
+                pages.append(Page(header: header, offset: pageOffset, body: bodyStart..<(bodyStart + compressedSize)))
             }
             position = bodyStart + compressedSize
         }
-        return try finish()
+        return pages
+    }
+
+    // MARK: Pass 2: page contents
+
+    private func decodePages(_ pages: [Page], _ chunk: UnsafeRawBufferPointer) throws {
+        for page in pages {
+            let body = UnsafeRawBufferPointer(rebasing: chunk[page.body])
+            do {
+                switch page.header.type {
+                case .dictionaryPage: try readDictionaryPage(page.header, body)
+                case .dataPage: try readDataPage(page.header, body)
+                default: try readDataPageV2(page.header, body)
+                }
+            } catch let failure as DecodeFailure {
+                throw corrupt(page.offset, "\(page.header.type) of column '\(name)', at byte \(failure.offset) of its data: \(failure.detail)")
+            }
+        }
     }
 
     private func readDictionaryPage(_ header: PageHeader, _ body: UnsafeRawBufferPointer) throws {
         guard let dictionaryHeader = header.dictionaryPage else {
             throw DecodeFailure(offset: 0, detail: "DICTIONARY_PAGE without a dictionary_page_header")
         }
-        guard dictionary == nil, rowsDone == 0 else {
+        guard dictionary == nil, output.rowsDone == 0 else {
             throw DecodeFailure(offset: 0, detail: "a second dictionary page, or one after data pages")
         }
         guard dictionaryHeader.encoding == .plain || dictionaryHeader.encoding == .plainDictionary else {
@@ -124,8 +203,11 @@ final class ColumnChunkDecoder {
         case .bool:
             throw TableError.unsupported(path: path, detail: "boolean column '\(name)' is dictionary-encoded, which the format does not allow")
         case .string, .binary:
+            guard count <= page.count / 4 else {
+                throw DecodeFailure(offset: 0, detail: "dictionary of \(count) byte arrays needs more than the page's \(page.count) bytes")
+            }
             var dictionaryOffsets = [0]
-            dictionaryOffsets.reserveCapacity(min(count, page.count / 4) + 1)
+            dictionaryOffsets.reserveCapacity(count + 1)
             let bytes = RawBuffer(capacity: page.count)
             var reader = PlainByteArrayReader(page)
             for _ in 0..<count {
@@ -149,8 +231,20 @@ final class ColumnChunkDecoder {
         guard let dataHeader = header.dataPage else {
             throw DecodeFailure(offset: 0, detail: "DATA_PAGE without a data_page_header")
         }
-        let rows = try pageRows(dataHeader.numValues)
-        let page = try decompress(body, uncompressedSize: Int(header.uncompressedPageSize))
+        let rows = Int(dataHeader.numValues)
+        let size = Int(header.uncompressedPageSize)
+        // A required fixed-width PLAIN page is exactly its values: decompress straight into the output.
+        if !nullable, dataHeader.encoding == .plain, let fixed = output.fixed, type != .bool, codec == .zstd {
+            let width = type.decodedWidth
+            guard size == rows * width else {
+                throw DecodeFailure(offset: 0, detail: "\(rows) values of \(width) bytes need \(rows * width) bytes, the page holds \(size)")
+            }
+            let destination = UnsafeMutableRawBufferPointer(start: fixed + output.rowsDone * width, count: size)
+            if let problem = decompressor.decompress(body, into: destination) { throw DecodeFailure(offset: 0, detail: problem) }
+            output.rowsDone += rows
+            return
+        }
+        let page = try decompress(body, uncompressedSize: size)
         var cursor = 0
         var present = rows
         if nullable {
@@ -172,7 +266,7 @@ final class ColumnChunkDecoder {
         guard let v2 = header.dataPageV2 else {
             throw DecodeFailure(offset: 0, detail: "DATA_PAGE_V2 without a data_page_header_v2")
         }
-        let rows = try pageRows(v2.numValues)
+        let rows = Int(v2.numValues)
         let repetitionLength = Int(v2.repetitionLevelsByteLength), definitionLength = Int(v2.definitionLevelsByteLength)
         guard repetitionLength >= 0, definitionLength >= 0, repetitionLength + definitionLength <= body.count else {
             throw DecodeFailure(offset: 0, detail: "level lengths \(repetitionLength) + \(definitionLength) exceed the page's \(body.count) bytes")
@@ -189,14 +283,6 @@ final class ColumnChunkDecoder {
         guard valuesSize >= 0 else { throw DecodeFailure(offset: 0, detail: "uncompressed page size is smaller than its levels") }
         let valueBytes = v2.isCompressed ? try decompress(stored, uncompressedSize: valuesSize) : stored
         try decodeValues(v2.encoding, valueBytes, rows: rows, present: present)
-    }
-
-    private func pageRows(_ numValues: Int32) throws -> Int {
-        let rows = Int(numValues)
-        guard rows >= 0, rows <= rowCount - rowsDone else {
-            throw DecodeFailure(offset: 0, detail: "page claims \(numValues) values; \(rowCount - rowsDone) of the row group's \(rowCount) remain")
-        }
-        return rows
     }
 
     private func decompress(_ body: UnsafeRawBufferPointer, uncompressedSize: Int) throws -> UnsafeRawBufferPointer {
@@ -216,12 +302,12 @@ final class ColumnChunkDecoder {
 
     /// Decodes `rows` definition levels (bit width 1) into `levels`; returns how many rows are not null.
     private func decodeLevels(_ bytes: UnsafeRawBufferPointer, rows: Int) throws -> Int {
-        levels.removeAll(keepingCapacity: true)
-        levels.append(contentsOf: repeatElement(0, count: rows))
+        scratch.levels.removeAll(keepingCapacity: true)
+        scratch.levels.append(contentsOf: repeatElement(0, count: rows))
         var decoder = RLEHybridDecoder(bytes, bitWidth: 1)
-        try levels.withUnsafeMutableBufferPointer { try decoder.decode(into: $0) }
+        try scratch.levels.withUnsafeMutableBufferPointer { try decoder.decode(into: $0) }
         var present = 0
-        for level in levels { present &+= Int(level) }
+        for level in scratch.levels { present &+= Int(level) }
         return present
     }
 
@@ -231,35 +317,42 @@ final class ColumnChunkDecoder {
         switch encoding {
         case .plain where type == .bool:
             guard present <= data.count * 8 else { throw DecodeFailure(offset: 0, detail: "\(present) booleans need more than the \(data.count) bytes stored") }
-            valuesScratch.removeAll()
-            let out = valuesScratch.tail(reserving: present)
+            let packed = valuesScratch.tail(reserving: present)
             for index in 0..<present {
-                out.storeBytes(of: (data[index >> 3] >> UInt8(index & 7)) & 1, toByteOffset: index, as: UInt8.self)
+                packed.storeBytes(of: (data[index >> 3] >> UInt8(index & 7)) & 1, toByteOffset: index, as: UInt8.self)
             }
-            valuesScratch.commit(present)
-            emitFixed(UnsafeRawPointer(valuesScratch.base), width: 1, rows: rows, present: present)
+            emitFixed(UnsafeRawPointer(packed), width: 1, rows: rows, present: present)
         case .plain where type.isByteArray:
+            // At most the page's bytes; one reservation, then a loop on local pointers.
+            let bytes = output.bytes!
+            let destination = bytes.tail(reserving: data.count)
+            var written = 0
             var reader = PlainByteArrayReader(data)
-            try emitByteArrays(rows: rows, present: present) {
+            try emitByteArrays(rows: rows, present: present, base: bytes.count) {
                 let (start, length) = try reader.next()
-                return (data.baseAddress! + start, length)
+                (destination + written).copyMemory(from: data.baseAddress! + start, byteCount: length)
+                written += length
+                return written
             }
+            bytes.commit(written)
         case .plain:
             let width = type.decodedWidth
             guard present <= data.count / width else {
                 throw DecodeFailure(offset: 0, detail: "\(present) values of \(width) bytes need more than the \(data.count) bytes stored")
             }
-            emitFixed(data.baseAddress ?? UnsafeRawPointer(values.base), width: width, rows: rows, present: present)
+            if present == 0 {
+                emitFixed(UnsafeRawPointer(valuesScratch.base), width: width, rows: rows, present: 0)
+            } else {
+                emitFixed(data.baseAddress!, width: width, rows: rows, present: present)
+            }
         case .rle where type == .bool:
             guard data.count >= 4 else { throw DecodeFailure(offset: 0, detail: "no room for the RLE booleans' length") }
             let length = Int(UInt32(littleEndian: data.loadUnaligned(as: UInt32.self)))
             guard length <= data.count - 4 else { throw DecodeFailure(offset: 0, detail: "RLE booleans of \(length) bytes exceed the \(data.count - 4) stored") }
             try decodeIndices(UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]), bitWidth: 1, count: present)
-            valuesScratch.removeAll()
-            let out = valuesScratch.tail(reserving: present)
-            for index in 0..<present { out.storeBytes(of: UInt8(indices[index]), toByteOffset: index, as: UInt8.self) }
-            valuesScratch.commit(present)
-            emitFixed(UnsafeRawPointer(valuesScratch.base), width: 1, rows: rows, present: present)
+            let packed = valuesScratch.tail(reserving: present)
+            for index in 0..<present { packed.storeBytes(of: UInt8(indices[index]), toByteOffset: index, as: UInt8.self) }
+            emitFixed(UnsafeRawPointer(packed), width: 1, rows: rows, present: present)
         case let dictionaryEncoding where dictionaryEncoding.isDictionaryIndices:
             guard let dictionary else { throw DecodeFailure(offset: 0, detail: "dictionary-encoded values but no dictionary page") }
             guard let bitWidth = data.first, bitWidth <= 32 else {
@@ -273,11 +366,14 @@ final class ColumnChunkDecoder {
     }
 
     private func decodeIndices(_ data: UnsafeRawBufferPointer, bitWidth: Int, count: Int) throws {
-        indices.removeAll(keepingCapacity: true)
-        indices.append(contentsOf: repeatElement(0, count: count))
+        scratch.indices.removeAll(keepingCapacity: true)
+        scratch.indices.append(contentsOf: repeatElement(0, count: count))
         var decoder = RLEHybridDecoder(data, bitWidth: bitWidth)
-        try indices.withUnsafeMutableBufferPointer { try decoder.decode(into: $0) }
+        try scratch.indices.withUnsafeMutableBufferPointer { try decoder.decode(into: $0) }
     }
+
+    private var levels: [UInt32] { scratch.levels }
+    private var indices: [UInt32] { scratch.indices }
 
     private func gather(from dictionary: DecodedDictionary, rows: Int, present: Int) throws {
         let size = dictionary.count
@@ -287,83 +383,97 @@ final class ColumnChunkDecoder {
         switch dictionary {
         case let .fixed(entries, _):
             let width = type.decodedWidth
-            valuesScratch.removeAll()
-            let out = valuesScratch.tail(reserving: present * width)
-            for (slot, index) in indices.enumerated() {
-                (out + slot * width).copyMemory(from: entries.base + Int(index) * width, byteCount: width)
+            let packed = valuesScratch.tail(reserving: present * width)
+            let source = UnsafeRawPointer(entries.base)
+            indices.withUnsafeBufferPointer { indices in
+                for slot in 0..<present {
+                    (packed + slot * width).copyMemory(from: source + Int(indices[slot]) * width, byteCount: width)
+                }
             }
-            valuesScratch.commit(present * width)
-            emitFixed(UnsafeRawPointer(valuesScratch.base), width: width, rows: rows, present: present)
-        case let .byteArrays(entryOffsets, bytes):
+            emitFixed(UnsafeRawPointer(packed), width: width, rows: rows, present: present)
+        case let .byteArrays(entryOffsets, entries):
+            var total = 0
+            for index in indices { total += entryOffsets[Int(index) + 1] - entryOffsets[Int(index)] }
+            let bytes = output.bytes!
+            let destination = bytes.tail(reserving: total)
+            let source = UnsafeRawPointer(entries.base)
+            var written = 0
             var next = 0
-            try emitByteArrays(rows: rows, present: present) {
-                let index = Int(indices[next])
-                next += 1
-                return (UnsafeRawPointer(bytes.base + entryOffsets[index]), entryOffsets[index + 1] - entryOffsets[index])
+            try indices.withUnsafeBufferPointer { indices in
+                try entryOffsets.withUnsafeBufferPointer { entryOffsets in
+                    try emitByteArrays(rows: rows, present: present, base: bytes.count) {
+                        let index = Int(indices[next])
+                        next += 1
+                        let start = entryOffsets[index], length = entryOffsets[index + 1] - start
+                        (destination + written).copyMemory(from: source + start, byteCount: length)
+                        written += length
+                        return written
+                    }
+                }
             }
+            bytes.commit(written)
         }
     }
 
-    /// Appends `rows` rows from `present` packed values of `width` bytes, spreading them over the
-    /// non-null rows as the definition levels say.
+    /// Writes `rows` rows from `present` packed values of `width` bytes, spreading them over the
+    /// non-null rows as the definition levels say (null slots are zero).
     private func emitFixed(_ packed: UnsafeRawPointer, width: Int, rows: Int, present: Int) {
+        let out = output.fixed! + output.rowsDone * width
         if present == rows {
-            values.append(packed, count: rows * width)
+            out.copyMemory(from: packed, byteCount: rows * width)
         } else {
-            let out = values.tail(reserving: rows * width)
-            var next = 0
-            for row in 0..<rows {
-                if levels[row] != 0 {
-                    (out + row * width).copyMemory(from: packed + next * width, byteCount: width)
-                    next += 1
-                } else {
-                    (out + row * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+            levels.withUnsafeBufferPointer { levels in
+                var next = 0
+                for row in 0..<rows {
+                    if levels[row] != 0 {
+                        (out + row * width).copyMemory(from: packed + next * width, byteCount: width)
+                        next += 1
+                    } else {
+                        (out + row * width).initializeMemory(as: UInt8.self, repeating: 0, count: width)
+                    }
                 }
             }
-            values.commit(rows * width)
         }
         recordValidity(rows: rows, present: present)
     }
 
-    private func emitByteArrays(rows: Int, present: Int, _ nextValue: () throws -> (UnsafeRawPointer, Int)) throws {
-        let allPresent = present == rows
-        for row in 0..<rows {
-            if allPresent || levels[row] != 0 {
-                let (start, length) = try nextValue()
-                values.append(start, count: length)
+    /// Writes the end offsets of `rows` rows; `copyNext` copies the next present value into the
+    /// bytes and returns how many bytes the page has written so far, counted from `base`.
+    private func emitByteArrays(rows: Int, present: Int, base: Int, _ copyNext: () throws -> Int) throws {
+        let offsets = output.offsets! + output.rowsDone
+        var end = base
+        if present == rows {
+            for row in 0..<rows {
+                end = base + (try copyNext())
+                offsets[row] = end
             }
-            offsets.append(values.count)
+        } else {
+            try levels.withUnsafeBufferPointer { levels in
+                for row in 0..<rows {
+                    if levels[row] != 0 { end = base + (try copyNext()) }
+                    offsets[row] = end
+                }
+            }
         }
         recordValidity(rows: rows, present: present)
     }
 
     private func recordValidity(rows: Int, present: Int) {
-        if nullable {
+        if let validity = output.validity {
+            let out = validity + output.rowsDone
             if present == rows {
-                validity.append(contentsOf: repeatElement(true, count: rows))
+                out.initialize(repeating: true, count: rows)
             } else {
-                validity.append(contentsOf: levels.prefix(rows).lazy.map { $0 != 0 })
+                levels.withUnsafeBufferPointer { levels in
+                    for row in 0..<rows { out[row] = levels[row] != 0 }
+                }
             }
-            nullCount += rows - present
+            output.nullCount += rows - present
         }
-        rowsDone += rows
+        output.rowsDone += rows
     }
 
     // MARK: Result
-
-    private func finish() throws -> ColumnArray {
-        let columnValues: ColumnValues
-        switch type {
-        case .bool: columnValues = .bool(values.array(of: Bool.self))
-        case .int32: columnValues = .int32(values.array(of: Int32.self))
-        case .double: columnValues = .double(values.array(of: Double.self))
-        case .int64, .timestamp: columnValues = .int64(try rescaledTimestamps(values.array(of: Int64.self)))
-        case .string, .binary:
-            let bytes = [UInt8](values.bytes)
-            columnValues = .byteArray(ByteArrayColumn(offsets: offsets, bytes: bytes))
-        }
-        return ColumnArray(columnValues, validity: nullCount > 0 ? validity : nil)
-    }
 
     /// Timestamps in milliseconds or nanoseconds become microseconds (nanoseconds round toward the past).
     private func rescaledTimestamps(_ raw: [Int64]) throws -> [Int64] {
@@ -386,6 +496,19 @@ final class ColumnChunkDecoder {
     private func corrupt(_ offset: Int, _ detail: String) -> TableError {
         .corrupt(path: path, offset: offset, detail: detail)
     }
+}
+
+/// Scratch buffers and the decompression context, shared by the chunks a reader decodes one after another.
+final class DecodingScratch {
+    let decompressor = ZstdDecompressor()
+    /// A column chunk's bytes as read from the file.
+    let chunk = RawBuffer()
+    /// A decompressed page.
+    let page = RawBuffer()
+    /// Values gathered from a dictionary or unpacked booleans, before nulls are spread in.
+    let values = RawBuffer()
+    var levels: [UInt32] = []
+    var indices: [UInt32] = []
 }
 
 /// Walks PLAIN byte arrays: a 4-byte little-endian length, then that many bytes, repeated.

@@ -26,7 +26,7 @@ public final class TableReader {
     private let limits: ReaderLimits
     private let descriptors: [ColumnDescriptor]
     private let rowGroups: [RowGroupMetadata]
-    private let decompressor = ZstdDecompressor()
+    private let scratch = DecodingScratch()
     /// Where the column chunks may lie: between the leading magic and the footer.
     private let dataEnd: Int
 
@@ -132,10 +132,11 @@ public final class TableReader {
         guard start >= 4, length >= 0, start <= dataEnd, length <= dataEnd - start else {
             throw TableError.corrupt(path: path, offset: start, detail: "column '\(descriptor.name)' claims \(length) bytes at offset \(start), outside the data section 4..<\(dataEnd)")
         }
-        let bytes = try file.read(at: start, count: length)
+        scratch.chunk.removeAll()
+        try file.read(at: start, count: length, into: scratch.chunk)
         let decoder = ColumnChunkDecoder(path: path, descriptor: descriptor, type: type, scale: scale, codec: chunk.codec,
-                                         rowCount: rows, chunkOffset: start, limits: limits, decompressor: decompressor)
-        return try bytes.withUnsafeBytes { try decoder.decode($0) }
+                                         rowCount: rows, chunkOffset: start, limits: limits, scratch: scratch)
+        return try decoder.decode(scratch.chunk.bytes)
     }
 
     private static func columns(of elements: [SchemaElement], path: String, footerStart: Int)

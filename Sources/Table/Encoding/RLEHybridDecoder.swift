@@ -77,16 +77,6 @@ struct RLEHybridDecoder {
     }
 
     private mutating func readVarint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            guard position < buffer.count else { throw DecodeFailure(offset: position, detail: "RLE/bit-packed data ends early") }
-            guard shift < 64 else { throw DecodeFailure(offset: position, detail: "RLE/bit-packed run header longer than 10 bytes") }
-            let byte = buffer[position]
-            position += 1
-            result |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
-        }
+        try ULEB128.read(buffer, at: &position)
     }
 }

@@ -3,10 +3,7 @@
 
 extension FileMetadata {
     init(decoding decoder: inout CompactDecoder) throws {
-        let start = decoder.position
-        var seen = Set<Int16>()
-        try decoder.readStruct { decoder, id, type in
-            seen.insert(id)
+        try decoder.readStruct("FileMetaData", required: [1: "version", 2: "schema", 3: "num_rows", 4: "row_groups"]) { decoder, id, type in
             switch id {
             case 1: version = try decoder.i32(type)
             case 2: schema = try decoder.structList(type) { try SchemaElement(decoding: &$0) }
@@ -20,8 +17,6 @@ extension FileMetadata {
             default: try decoder.skip(type)
             }
         }
-        try decoder.require([1: "version", 2: "schema", 3: "num_rows", 4: "row_groups"], in: seen,
-                            of: "FileMetaData", from: start)
     }
 }
 
@@ -44,10 +39,7 @@ extension KeyValue {
 
 extension SchemaElement {
     init(decoding decoder: inout CompactDecoder) throws {
-        let start = decoder.position
-        var seen = Set<Int16>()
-        try decoder.readStruct { decoder, id, type in
-            seen.insert(id)
+        try decoder.readStruct("SchemaElement", required: [4: "name"]) { decoder, id, type in
             switch id {
             case 1: self.type = PhysicalType(rawValue: try decoder.i32(type))
             case 2: typeLength = try decoder.i32(type)
@@ -59,7 +51,6 @@ extension SchemaElement {
             default: try decoder.skip(type)
             }
         }
-        try decoder.require([4: "name"], in: seen, of: "SchemaElement", from: start)
     }
 }
 
@@ -123,10 +114,7 @@ extension LogicalType {
 
 extension RowGroupMetadata {
     init(decoding decoder: inout CompactDecoder) throws {
-        let start = decoder.position
-        var seen = Set<Int16>()
-        try decoder.readStruct { decoder, id, type in
-            seen.insert(id)
+        try decoder.readStruct("RowGroup", required: [1: "columns", 2: "total_byte_size", 3: "num_rows"]) { decoder, id, type in
             switch id {
             case 1: columns = try decoder.structList(type) { try ColumnChunkMetadata(decoding: &$0) }
             case 2: totalByteSize = try decoder.i64(type)
@@ -137,7 +125,6 @@ extension RowGroupMetadata {
             default: try decoder.skip(type)
             }
         }
-        try decoder.require([1: "columns", 2: "total_byte_size", 3: "num_rows"], in: seen, of: "RowGroup", from: start)
     }
 }
 
@@ -157,10 +144,7 @@ extension ColumnChunkMetadata {
     }
 
     private mutating func decodeColumnMetaData(_ decoder: inout CompactDecoder) throws {
-        let start = decoder.position
-        var seen = Set<Int16>()
-        try decoder.readStruct { decoder, id, type in
-            seen.insert(id)
+        try decoder.readStruct("ColumnMetaData", required: [1: "type", 3: "path_in_schema", 4: "codec", 5: "num_values", 7: "total_compressed_size", 9: "data_page_offset"]) { decoder, id, type in
             switch id {
             case 1: self.type = PhysicalType(rawValue: try decoder.i32(type))
             case 2: encodings = try decoder.list(type) { Encoding(rawValue: try $0.i32($1)) }
@@ -177,9 +161,6 @@ extension ColumnChunkMetadata {
             default: try decoder.skip(type)
             }
         }
-        try decoder.require([1: "type", 3: "path_in_schema", 4: "codec", 5: "num_values",
-                             7: "total_compressed_size", 9: "data_page_offset"],
-                            in: seen, of: "ColumnMetaData", from: start)
     }
 }
 
@@ -199,9 +180,7 @@ extension StatisticsMetadata {
 extension PageHeader {
     init(decoding decoder: inout CompactDecoder) throws {
         let start = decoder.position
-        var seen = Set<Int16>()
-        try decoder.readStruct { decoder, id, type in
-            seen.insert(id)
+        try decoder.readStruct("PageHeader", required: [1: "type", 2: "uncompressed_page_size", 3: "compressed_page_size"]) { decoder, id, type in
             switch id {
             case 1: self.type = PageType(rawValue: try decoder.i32(type))
             case 2: uncompressedPageSize = try decoder.i32(type)
@@ -218,8 +197,6 @@ extension PageHeader {
             default: try decoder.skip(type)
             }
         }
-        try decoder.require([1: "type", 2: "uncompressed_page_size", 3: "compressed_page_size"], in: seen,
-                            of: "PageHeader", from: start)
         guard uncompressedPageSize >= 0, compressedPageSize >= 0 else {
             throw DecodeFailure(offset: start, detail: "page header has a negative size")
         }
@@ -228,10 +205,7 @@ extension PageHeader {
 
 extension DataPageHeader {
     init(decoding decoder: inout CompactDecoder) throws {
-        let start = decoder.position
-        var seen = Set<Int16>()
-        try decoder.readStruct { decoder, id, type in
-            seen.insert(id)
+        try decoder.readStruct("DataPageHeader", required: [1: "num_values", 2: "encoding"]) { decoder, id, type in
             switch id {
             case 1: numValues = try decoder.i32(type)
             case 2: encoding = Encoding(rawValue: try decoder.i32(type))
@@ -240,32 +214,24 @@ extension DataPageHeader {
             default: try decoder.skip(type)
             }
         }
-        try decoder.require([1: "num_values", 2: "encoding"], in: seen, of: "DataPageHeader", from: start)
     }
 }
 
 extension DictionaryPageHeader {
     init(decoding decoder: inout CompactDecoder) throws {
-        let start = decoder.position
-        var seen = Set<Int16>()
-        try decoder.readStruct { decoder, id, type in
-            seen.insert(id)
+        try decoder.readStruct("DictionaryPageHeader", required: [1: "num_values", 2: "encoding"]) { decoder, id, type in
             switch id {
             case 1: numValues = try decoder.i32(type)
             case 2: encoding = Encoding(rawValue: try decoder.i32(type))
             default: try decoder.skip(type)
             }
         }
-        try decoder.require([1: "num_values", 2: "encoding"], in: seen, of: "DictionaryPageHeader", from: start)
     }
 }
 
 extension DataPageHeaderV2 {
     init(decoding decoder: inout CompactDecoder) throws {
-        let start = decoder.position
-        var seen = Set<Int16>()
-        try decoder.readStruct { decoder, id, type in
-            seen.insert(id)
+        try decoder.readStruct("DataPageHeaderV2", required: [1: "num_values", 2: "num_nulls", 3: "num_rows", 4: "encoding", 5: "definition_levels_byte_length", 6: "repetition_levels_byte_length"]) { decoder, id, type in
             switch id {
             case 1: numValues = try decoder.i32(type)
             case 2: numNulls = try decoder.i32(type)
@@ -277,8 +243,5 @@ extension DataPageHeaderV2 {
             default: try decoder.skip(type)
             }
         }
-        try decoder.require([1: "num_values", 2: "num_nulls", 3: "num_rows", 4: "encoding",
-                             5: "definition_levels_byte_length", 6: "repetition_levels_byte_length"],
-                            in: seen, of: "DataPageHeaderV2", from: start)
     }
 }

@@ -101,9 +101,17 @@ struct CompactDecoder {
         }
     }
 
-    /// Requires that a struct just read had all of its required fields.
-    func require(_ required: [Int16: String], in seen: Set<Int16>, of structName: String, from start: Int) throws {
-        for (id, name) in required.sorted(by: { $0.key < $1.key }) where !seen.contains(id) {
+    /// Reads one struct like `readStruct(_:)`, then checks that every field in `required` (id: name
+    /// in parquet.thrift) was present.
+    mutating func readStruct(_ structName: String, required: KeyValuePairs<Int16, String>,
+                             _ onField: (inout CompactDecoder, Int16, CompactType) throws -> Void) throws {
+        let start = position
+        var seen = Set<Int16>()
+        try readStruct { decoder, id, type in
+            seen.insert(id)
+            try onField(&decoder, id, type)
+        }
+        for (id, name) in required where !seen.contains(id) {
             throw DecodeFailure(offset: start, detail: "\(structName) lacks its required field \(id) (\(name))")
         }
     }
@@ -167,14 +175,10 @@ struct CompactDecoder {
     }
 
     private mutating func readVarint() throws -> UInt64 {
-        var result: UInt64 = 0
-        var shift: UInt64 = 0
-        while true {
-            let byte = try readByte()
-            guard shift < 64 else { throw failure("varint longer than 10 bytes") }
-            result |= UInt64(byte & 0x7F) << shift
-            if byte & 0x80 == 0 { return result }
-            shift += 7
+        do {
+            return try ULEB128.read(buffer, at: &position)
+        } catch let failure as DecodeFailure {
+            throw DecodeFailure(offset: failure.offset, detail: "Thrift \(failure.detail)")
         }
     }
 

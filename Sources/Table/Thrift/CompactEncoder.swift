@@ -106,12 +106,7 @@ struct CompactEncoder {
     }
 
     private mutating func writeVarint(_ value: UInt64) {
-        var remaining = value
-        while remaining >= 0x80 {
-            bytes.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
-            remaining >>= 7
-        }
-        bytes.append(UInt8(remaining))
+        ULEB128.append(value, to: &bytes)
     }
 
     private func zigzag(_ value: Int64) -> UInt64 {

@@ -7,7 +7,7 @@ PYTHON       ?= python3
 VENV         := .venv
 VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
 # C libraries of the system-library targets, and what the build and the venv need.
-APT_PACKAGES := libzstd-dev pkg-config
+APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev pkg-config
 
 .PHONY: all build test bench demo clean distclean deps venv
 

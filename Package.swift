@@ -9,18 +9,40 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Table", targets: ["Table"]),
+        .library(name: "Capture", targets: ["Capture"]),
+        .executable(name: "mimir-split", targets: ["mimir-split"]),
+        .executable(name: "mimir-flows", targets: ["mimir-flows"]),
         .executable(name: "mimir-table-bench", targets: ["TableBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
         // libzstd from Debian's libzstd-dev; only Sources/Table/IO/Zstd.swift imports it.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
+        // libpcap (BPF filters) and zlib (gzip captures), from Debian's libpcap-dev and zlib1g-dev;
+        // each is imported by one Swift file of Capture.
+        .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+
         // Parquet+ZSTD tables: the format every stage reads and writes.
         .target(name: "Table", dependencies: ["CZstd"]),
+
+        // Captures: pcap/pcapng reading and writing, dissection, windows, flows, splitting.
+        .target(name: "Capture", dependencies: ["Table", "CPcap", "CZlib"]),
+        // Shared command-line plumbing of the stage executables.
+        .target(name: "StageSupport", dependencies: ["Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .executableTarget(name: "mimir-split", dependencies: ["Capture", "StageSupport",
+                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-flows", dependencies: ["Capture", "StageSupport",
+                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // `make bench`: our writer and reader on the benchmark table (Benchmarks/table_bench.py drives it).
         .executableTarget(name: "TableBench", dependencies: ["Table"], path: "Benchmarks/TableBench"),
 
         .testTarget(name: "TableTests", dependencies: ["Table"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table"]),
     ]
 )

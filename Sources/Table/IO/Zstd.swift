@@ -58,3 +58,35 @@ final class ZstdDecompressor {
         return nil
     }
 }
+
+/// Streaming decompression of a sequence of zstd frames (`ZSTD_decompressStream`), for inputs read
+/// piece by piece such as `.pcap.zst` captures.
+public final class ZstdDecompressionStream {
+    private let stream: OpaquePointer
+
+    public init() {
+        guard let stream = ZSTD_createDStream() else { fatalError("ZSTD_createDStream failed: out of memory") }
+        ZSTD_initDStream(stream)
+        self.stream = stream
+    }
+
+    deinit { ZSTD_freeDStream(stream) }
+
+    /// Decompresses from `input` (starting at `consumed`) into `output`; advances `consumed` and returns
+    /// how many bytes it wrote and whether that ended a frame. Fails when the data is not valid zstd.
+    public func decompress(_ input: UnsafeRawBufferPointer, consumed: inout Int,
+                           into output: UnsafeMutableRawBufferPointer) -> Result<(Int, Bool), ZstdStreamError> {
+        var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: consumed)
+        var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
+        let result = ZSTD_decompressStream(stream, &outBuffer, &inBuffer)
+        consumed = inBuffer.pos
+        if ZSTD_isError(result) != 0 {
+            return .failure(ZstdStreamError(message: String(cString: ZSTD_getErrorName(result))))
+        }
+        return .success((outBuffer.pos, result == 0))
+    }
+}
+
+public struct ZstdStreamError: Error {
+    public let message: String
+}

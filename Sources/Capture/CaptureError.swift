@@ -1,0 +1,49 @@
+import Foundation
+import Table
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What can stop a capture stage, with the file and byte offset and a message for the person at
+/// the terminal. Recoverable damage (one bad packet, a truncated end) is not an error: it is counted
+/// (see `DamageCounters`).
+public enum CaptureError: Error, Equatable, CustomStringConvertible {
+    case io(path: String, operation: String, errno: Int32)
+    /// The file is neither pcap nor pcapng (after any gzip or zstd decompression).
+    case notACapture(path: String, firstBytes: [UInt8])
+    /// A header that cannot be right (an absurd length, a broken block), at an offset of the
+    /// decompressed stream.
+    case corrupt(path: String, offset: Int, detail: String)
+    case corruptCompression(path: String, format: String, offset: Int, detail: String)
+    /// A BPF filter libpcap would not compile.
+    case badFilter(expression: String, linkType: String, message: String)
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, operation, errno):
+            return "\(path): \(operation) failed: \(String(cString: strerror(errno))) (errno \(errno))"
+        case let .notACapture(path, firstBytes):
+            let hex = firstBytes.map { String(format: "%02x", $0) }.joined(separator: " ")
+            return "\(path): not a pcap or pcapng capture (it starts with \(hex.isEmpty ? "nothing: the file is empty" : hex))"
+        case let .corrupt(path, offset, detail):
+            return "\(path): at byte offset \(offset): \(detail)"
+        case let .corruptCompression(path, format, offset, detail):
+            return "\(path): \(format) data is damaged at compressed byte offset \(offset): \(detail)"
+        case let .badFilter(expression, linkType, message):
+            return "filter '\(expression)' does not compile for link type \(linkType): \(message)"
+        case let .invalidArgument(detail):
+            return detail
+        }
+    }
+}
+
+extension CaptureError: ClassifiedError {
+    public var errorClass: ErrorClass {
+        switch self {
+        case .notACapture, .corrupt, .corruptCompression: .badInput
+        case .badFilter, .invalidArgument: .usage
+        case .io: .failure
+        }
+    }
+}

@@ -1,0 +1,266 @@
+/// Dissects a packet's link, network and transport headers into a `PacketSummary`: Ethernet, Linux
+/// cooked v1 and v2, raw IP, BSD loopback; 802.1Q and 802.1ad VLAN tags; IPv4 (options, fragments) and
+/// IPv6 (the extension header chain, fragments); TCP, UDP, SCTP, ICMP and ICMPv6; and the overlay
+/// tunnels of Kubernetes network plugins (VXLAN on 4789 and 8472, Geneve, GRE, IP-in-IP), whose inner
+/// packet is the one counted unless `countsOuterHeader` is set.
+///
+/// Each layer checks its header against the captured bytes before reading it. A header cut short by
+/// the snap length is no damage (the packet counts with what is there); a header whose own length
+/// fields cannot be right is damage, named in the outcome.
+public struct Dissector: Sendable {
+    public var countsOuterHeader: Bool
+    /// Deepest nesting of tunnels followed, so crafted packets cannot recurse without end.
+    static let maxTunnelDepth = 4
+
+    public init(countsOuterHeader: Bool = false) {
+        self.countsOuterHeader = countsOuterHeader
+    }
+
+    public func dissect(_ data: UnsafeRawBufferPointer, originalLength: Int, linkType: LinkType,
+                        into summary: inout PacketSummary) -> DissectionOutcome {
+        summary = PacketSummary()
+        guard let base = data.baseAddress, data.count > 0 else { return .damaged(reason: "empty_packet") }
+        let packet = Bytes(base: base, count: data.count, cutBySnapLength: data.count < originalLength)
+        switch linkType {
+        case .ethernet:
+            return ethernet(packet, at: 0, depth: 0, &summary)
+        case .linuxSLL:
+            guard packet.count >= 16 else { return .damaged(reason: "truncated_linux_sll_header") }
+            return etherType(packet.u16(14), packet, at: 16, depth: 0, &summary)
+        case .linuxSLL2:
+            guard packet.count >= 20 else { return .damaged(reason: "truncated_linux_sll2_header") }
+            return etherType(packet.u16(0), packet, at: 20, depth: 0, &summary)
+        case .rawIP, .rawIPAlternate12, .rawIPAlternate14:
+            return rawIP(packet, at: 0, depth: 0, &summary)
+        case .ipv4:
+            return ipv4(packet, at: 0, depth: 0, &summary)
+        case .ipv6:
+            return ipv6(packet, at: 0, depth: 0, &summary)
+        case .null, .loop:
+            guard packet.count >= 4 else { return .damaged(reason: "truncated_loopback_header") }
+            // NULL stores the address family in the capturing host's byte order, LOOP in network order.
+            let raw = packet.base.loadUnaligned(as: UInt32.self)
+            let family = linkType == .loop ? UInt32(bigEndian: raw) : (raw > 0xFFFF ? raw.byteSwapped : raw)
+            switch family {
+            case 2: return ipv4(packet, at: 4, depth: 0, &summary)
+            case 10, 24, 28, 30: return ipv6(packet, at: 4, depth: 0, &summary)  // Linux, BSDs, macOS
+            default: return .notIP(kind: "loopback_family_\(family)")
+            }
+        default:
+            return .unsupportedLinkType
+        }
+    }
+
+    // MARK: Link layer
+
+    private func ethernet(_ packet: Bytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
+        guard packet.count - offset >= 14 else { return .damaged(reason: "truncated_ethernet_header") }
+        return etherType(packet.u16(offset + 12), packet, at: offset + 14, depth: depth, &summary)
+    }
+
+    /// Follows VLAN tags (802.1Q 0x8100, 802.1ad 0x88A8, the pre-standard 0x9100) to IPv4 or IPv6.
+    private func etherType(_ type: UInt16, _ packet: Bytes, at offset: Int, depth: Int,
+                           _ summary: inout PacketSummary) -> DissectionOutcome {
+        var type = type
+        var offset = offset
+        var tags = 0
+        while type == 0x8100 || type == 0x88A8 || type == 0x9100 {
+            tags += 1
+            guard tags <= 4 else { return .damaged(reason: "too_many_vlan_tags") }
+            guard packet.count - offset >= 4 else { return .damaged(reason: "truncated_vlan_tag") }
+            type = packet.u16(offset + 2)
+            offset += 4
+        }
+        switch type {
+        case 0x0800: return ipv4(packet, at: offset, depth: depth, &summary)
+        case 0x86DD: return ipv6(packet, at: offset, depth: depth, &summary)
+        default: return .notIP(kind: "ethertype_0x" + String(type, radix: 16, uppercase: false).leftPadded(to: 4))
+        }
+    }
+
+    private func rawIP(_ packet: Bytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
+        guard packet.count > offset else { return .damaged(reason: "truncated_ip_header") }
+        switch packet.u8(offset) >> 4 {
+        case 4: return ipv4(packet, at: offset, depth: depth, &summary)
+        case 6: return ipv6(packet, at: offset, depth: depth, &summary)
+        default: return .damaged(reason: "raw_packet_not_ipv4_or_ipv6")
+        }
+    }
+
+    // MARK: Network layer
+
+    private func ipv4(_ packet: Bytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
+        guard packet.count - offset >= 20 else { return .damaged(reason: "truncated_ipv4_header") }
+        let first = packet.u8(offset)
+        guard first >> 4 == 4 else { return .damaged(reason: "ipv4_bad_version") }
+        let headerLength = Int(first & 0x0F) * 4
+        guard headerLength >= 20 else { return .damaged(reason: "ipv4_header_length_below_20") }
+        let totalLength = Int(packet.u16(offset + 2))
+        guard totalLength >= headerLength else { return .damaged(reason: "ipv4_total_length_below_header") }
+        summary.source = IPAddress.ipv4(at: packet.base + offset + 12)
+        summary.destination = IPAddress.ipv4(at: packet.base + offset + 16)
+        summary.ipProtocol = packet.u8(offset + 9)
+        guard packet.count - offset >= headerLength else {
+            return packet.cutBySnapLength ? .ip : .damaged(reason: "truncated_ipv4_options")
+        }
+        // TCP segmentation offload gives captured packets a total length of 0; trust the capture then.
+        let end = totalLength == 0 ? packet.count : min(packet.count, offset + totalLength)
+        if totalLength > packet.count - offset && !packet.cutBySnapLength && totalLength != 0 {
+            return .damaged(reason: "ipv4_total_length_exceeds_packet")
+        }
+        let fragment = packet.u16(offset + 6)
+        if fragment & 0x1FFF != 0 {
+            summary.isLaterFragment = true
+            return .ip
+        }
+        return transport(summary.ipProtocol, packet, from: offset + headerLength, to: end, depth: depth, isIPv6: false, &summary)
+    }
+
+    private func ipv6(_ packet: Bytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
+        guard packet.count - offset >= 40 else { return .damaged(reason: "truncated_ipv6_header") }
+        guard packet.u8(offset) >> 4 == 6 else { return .damaged(reason: "ipv6_bad_version") }
+        summary.source = IPAddress.ipv6(at: packet.base + offset + 8)
+        summary.destination = IPAddress.ipv6(at: packet.base + offset + 24)
+        let payloadLength = Int(packet.u16(offset + 4))
+        if payloadLength > packet.count - offset - 40 && !packet.cutBySnapLength && payloadLength != 0 {
+            return .damaged(reason: "ipv6_payload_length_exceeds_packet")
+        }
+        let end = payloadLength == 0 ? packet.count : min(packet.count, offset + 40 + payloadLength)
+        var next = packet.u8(offset + 6)
+        var position = offset + 40
+        // Extension headers: hop-by-hop 0, routing 43, fragment 44, destination options 60,
+        // authentication 51, mobility 135, HIP 139, shim6 140.
+        for _ in 0..<16 {
+            summary.ipProtocol = next
+            switch next {
+            case 0, 43, 60, 135, 139, 140, 51:
+                guard end - position >= 8 else {
+                    return packet.cutBySnapLength ? .ip : .damaged(reason: "truncated_ipv6_extension_header")
+                }
+                let length = next == 51 ? (Int(packet.u8(position + 1)) + 2) * 4 : (Int(packet.u8(position + 1)) + 1) * 8
+                next = packet.u8(position)
+                position += length
+            case 44:
+                guard end - position >= 8 else {
+                    return packet.cutBySnapLength ? .ip : .damaged(reason: "truncated_ipv6_fragment_header")
+                }
+                let fragmentOffset = packet.u16(position + 2) >> 3
+                next = packet.u8(position)
+                position += 8
+                if fragmentOffset != 0 {
+                    summary.ipProtocol = next
+                    summary.isLaterFragment = true
+                    return .ip
+                }
+            default:
+                return transport(next, packet, from: position, to: end, depth: depth, isIPv6: true, &summary)
+            }
+        }
+        return .damaged(reason: "ipv6_extension_chain_too_long")
+    }
+
+    // MARK: Transport layer and tunnels
+
+    private func transport(_ ipProtocol: UInt8, _ packet: Bytes, from start: Int, to end: Int, depth: Int, isIPv6: Bool,
+                           _ summary: inout PacketSummary) -> DissectionOutcome {
+        let available = end - start
+        switch ipProtocol {
+        case 6:  // TCP
+            guard available >= 14 else { return shortTransport(packet, available, "truncated_tcp_header", &summary) }
+            summary.sourcePort = packet.u16(start)
+            summary.destinationPort = packet.u16(start + 2)
+            summary.tcpFlags = packet.u8(start + 13)
+            let dataOffset = Int(packet.u8(start + 12) >> 4) * 4
+            guard dataOffset >= 20 else { return .damaged(reason: "tcp_data_offset_below_20") }
+        case 17:  // UDP
+            guard available >= 8 else { return shortTransport(packet, available, "truncated_udp_header", &summary) }
+            summary.sourcePort = packet.u16(start)
+            summary.destinationPort = packet.u16(start + 2)
+            if !countsOuterHeader && depth < Self.maxTunnelDepth {
+                switch summary.destinationPort {
+                case 4789, 8472:  // VXLAN: IANA's port, and the Linux kernel's (flannel's) default
+                    guard available >= 16, packet.u8(start + 8) & 0x08 != 0 else { break }
+                    return decapsulate(.vxlan, &summary) { ethernet(packet, at: start + 16, depth: depth + 1, &$0) }
+                case 6081:  // Geneve: 8 bytes plus options, then a protocol type like GRE's
+                    guard available >= 16 else { break }
+                    let optionsLength = Int(packet.u8(start + 8) & 0x3F) * 4
+                    let inner = start + 16 + optionsLength
+                    guard inner <= end else { return .damaged(reason: "truncated_geneve_options") }
+                    return decapsulate(.geneve, &summary) {
+                        innerPacket(protocolType: packet.u16(start + 10), packet, at: inner, depth: depth + 1, &$0)
+                    }
+                default:
+                    break
+                }
+            }
+        case 132:  // SCTP
+            guard available >= 4 else { return shortTransport(packet, available, "truncated_sctp_header", &summary) }
+            summary.sourcePort = packet.u16(start)
+            summary.destinationPort = packet.u16(start + 2)
+        case 1, 58:  // ICMP, ICMPv6
+            guard available >= 2 else { return shortTransport(packet, available, "truncated_icmp_header", &summary) }
+            let type = packet.u8(start)
+            summary.sourcePort = UInt16(type)
+            summary.destinationPort = UInt16(packet.u8(start + 1))
+            summary.isICMPError = ipProtocol == 1 ? [3, 4, 5, 11, 12].contains(type) : type < 128
+        case 4, 41:  // IPv4 or IPv6 in IP
+            guard !countsOuterHeader && depth < Self.maxTunnelDepth else { break }
+            return decapsulate(.ipInIP, &summary) {
+                ipProtocol == 4 ? ipv4(packet, at: start, depth: depth + 1, &$0) : ipv6(packet, at: start, depth: depth + 1, &$0)
+            }
+        case 47:  // GRE
+            guard !countsOuterHeader && depth < Self.maxTunnelDepth, available >= 4 else { break }
+            let flags = packet.u16(start)
+            guard flags & 0x0007 == 0 else { break }  // version 0 only; PPTP's enhanced GRE stays outer
+            let headerLength = 4 + (flags & 0x8000 != 0 ? 4 : 0) + (flags & 0x2000 != 0 ? 4 : 0) + (flags & 0x1000 != 0 ? 4 : 0)
+            guard headerLength <= available else { return .damaged(reason: "truncated_gre_header") }
+            return decapsulate(.gre, &summary) {
+                innerPacket(protocolType: packet.u16(start + 2), packet, at: start + headerLength, depth: depth + 1, &$0)
+            }
+        default:
+            break
+        }
+        return .ip
+    }
+
+    /// A transport header cut by the snap length is fine (the packet counts without ports); one cut by
+    /// the IP length is damage.
+    private func shortTransport(_ packet: Bytes, _ available: Int, _ reason: String,
+                                _ summary: inout PacketSummary) -> DissectionOutcome {
+        packet.cutBySnapLength || available < 0 ? .ip : .damaged(reason: reason)
+    }
+
+    /// GRE's and Geneve's protocol type: an EtherType, or 0x6558 for bridged Ethernet.
+    private func innerPacket(protocolType: UInt16, _ packet: Bytes, at offset: Int, depth: Int,
+                             _ summary: inout PacketSummary) -> DissectionOutcome {
+        protocolType == 0x6558 ? ethernet(packet, at: offset, depth: depth, &summary)
+            : etherType(protocolType, packet, at: offset, depth: depth, &summary)
+    }
+
+    /// Dissects the inner packet into `summary`; if it is not a usable IP packet, the outer one counts.
+    private func decapsulate(_ tunnel: Tunnel, _ summary: inout PacketSummary,
+                             _ inner: (inout PacketSummary) -> DissectionOutcome) -> DissectionOutcome {
+        var innerSummary = PacketSummary()
+        guard inner(&innerSummary) == .ip else { return .ip }
+        innerSummary.tunnel = innerSummary.tunnel ?? tunnel
+        summary = innerSummary
+        return .ip
+    }
+}
+
+/// The captured bytes of one packet, read big-endian (network order) with offsets the caller checked.
+struct Bytes {
+    let base: UnsafeRawPointer
+    let count: Int
+    /// The capture kept fewer bytes than were on the wire.
+    let cutBySnapLength: Bool
+
+    @inline(__always) func u8(_ offset: Int) -> UInt8 { base.load(fromByteOffset: offset, as: UInt8.self) }
+    @inline(__always) func u16(_ offset: Int) -> UInt16 { UInt16(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
+    }
+}

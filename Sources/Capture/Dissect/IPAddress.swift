@@ -1,0 +1,104 @@
+/// An IPv4 or IPv6 address in 17 bytes' worth of integers: hashable, comparable and cheap to copy.
+/// IPv4 addresses live in `low`'s lower 32 bits with `isIPv4` set, so `::ffff:10.0.0.1` and `10.0.0.1`
+/// stay distinct.
+public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var high: UInt64
+    public var low: UInt64
+    public var isIPv4: Bool
+
+    public init(ipv4 value: UInt32) {
+        high = 0
+        low = UInt64(value)
+        isIPv4 = true
+    }
+
+    public init(ipv6 high: UInt64, _ low: UInt64) {
+        self.high = high
+        self.low = low
+        isIPv4 = false
+    }
+
+    /// Reads an address stored in network byte order at `pointer`.
+    @inline(__always)
+    static func ipv4(at pointer: UnsafeRawPointer) -> IPAddress {
+        IPAddress(ipv4: UInt32(bigEndian: pointer.loadUnaligned(as: UInt32.self)))
+    }
+
+    @inline(__always)
+    static func ipv6(at pointer: UnsafeRawPointer) -> IPAddress {
+        IPAddress(ipv6: UInt64(bigEndian: pointer.loadUnaligned(as: UInt64.self)),
+                  UInt64(bigEndian: pointer.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+    }
+
+    public static func < (a: IPAddress, b: IPAddress) -> Bool {
+        if a.isIPv4 != b.isIPv4 { return a.isIPv4 }
+        return (a.high, a.low) < (b.high, b.low)
+    }
+
+    /// Dotted quad for IPv4; RFC 5952 for IPv6 (lowercase hex, no leading zeros, the longest run of
+    /// two or more zero groups, the first if tied, shortened to `::`).
+    public var description: String {
+        if isIPv4 {
+            let v = UInt32(truncatingIfNeeded: low)
+            return "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
+        }
+        let groups = (0..<8).map { index -> UInt16 in
+            let word = index < 4 ? high : low
+            return UInt16(truncatingIfNeeded: word >> UInt64(48 - 16 * (index % 4)))
+        }
+        var bestStart = -1, bestLength = 0, runStart = -1
+        for index in 0...8 {
+            if index < 8 && groups[index] == 0 {
+                if runStart < 0 { runStart = index }
+            } else if runStart >= 0 {
+                if index - runStart > bestLength && index - runStart >= 2 { bestStart = runStart; bestLength = index - runStart }
+                runStart = -1
+            }
+        }
+        func hex(_ range: Range<Int>) -> String { range.map { String(groups[$0], radix: 16) }.joined(separator: ":") }
+        if bestStart < 0 { return hex(0..<8) }
+        return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
+    }
+
+    /// Parses dotted-quad IPv4 or any RFC 4291 text form of IPv6 (including an embedded IPv4 tail).
+    public init?(_ text: String) {
+        if !text.contains(":") {
+            let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+            guard parts.count == 4 else { return nil }
+            var value: UInt32 = 0
+            for part in parts {
+                guard !part.isEmpty, part.count <= 3, let byte = UInt8(part) else { return nil }
+                value = value << 8 | UInt32(byte)
+            }
+            self.init(ipv4: value)
+            return
+        }
+        var groups: [UInt16] = []
+        var tail: [UInt16] = []
+        let halves = text.components(separatedBy: "::")
+        guard halves.count <= 2 else { return nil }
+        func parse(_ part: String, into target: inout [UInt16]) -> Bool {
+            guard !part.isEmpty else { return true }
+            let pieces = part.split(separator: ":", omittingEmptySubsequences: false)
+            for (index, piece) in pieces.enumerated() {
+                if index == pieces.count - 1, piece.contains("."), let v4 = IPAddress(String(piece)) {
+                    let v = UInt32(truncatingIfNeeded: v4.low)
+                    target += [UInt16(v >> 16), UInt16(v & 0xFFFF)]
+                } else {
+                    guard !piece.isEmpty, piece.count <= 4, let group = UInt16(piece, radix: 16) else { return false }
+                    target.append(group)
+                }
+            }
+            return true
+        }
+        guard parse(halves[0], into: &groups) else { return nil }
+        if halves.count == 2 {
+            guard parse(halves[1], into: &tail), groups.count + tail.count <= 7 else { return nil }
+            groups += Array(repeating: 0, count: 8 - groups.count - tail.count) + tail
+        }
+        guard groups.count == 8 else { return nil }
+        let high = groups[0..<4].reduce(UInt64(0)) { $0 << 16 | UInt64($1) }
+        let low = groups[4..<8].reduce(UInt64(0)) { $0 << 16 | UInt64($1) }
+        self.init(ipv6: high, low)
+    }
+}

@@ -1,0 +1,39 @@
+/// What the flow stage needs from one packet: the addresses and transport identifiers of the packet
+/// counted (the innermost one unless tunnels are counted by their outer header).
+public struct PacketSummary {
+    public var source = IPAddress(ipv4: 0)
+    public var destination = IPAddress(ipv4: 0)
+    /// The IP protocol number of the transport (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, 132 SCTP, ...).
+    public var ipProtocol: UInt8 = 0
+    /// Ports for TCP, UDP and SCTP; for ICMP and ICMPv6 the type and the code, as flow tools
+    /// conventionally store them; 0 where the packet does not carry them (later fragments, snap length).
+    public var sourcePort: UInt16 = 0
+    public var destinationPort: UInt16 = 0
+    /// TCP flags (FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10, URG 0x20, ECE 0x40, CWR 0x80).
+    public var tcpFlags: UInt8 = 0
+    /// A fragment other than the first: it has no transport header.
+    public var isLaterFragment = false
+    /// An ICMP or ICMPv6 error message (its quoted header is not a flow).
+    public var isICMPError = false
+    /// The tunnel the counted packet came out of, if any.
+    public var tunnel: Tunnel?
+
+    public init() {}
+}
+
+/// Overlay encapsulations that Kubernetes network plugins use.
+public enum Tunnel: String, Sendable, CaseIterable {
+    case vxlan, geneve, gre, ipInIP = "ip_in_ip"
+}
+
+/// How the dissector treats one packet.
+public enum DissectionOutcome: Equatable {
+    /// An IP packet: the summary is filled in.
+    case ip
+    /// Not IP (ARP, LLDP, ...): `kind` names it, e.g. `ethertype_0x0806`.
+    case notIP(kind: String)
+    /// Headers that cannot be right, under a stable name; the packet is skipped.
+    case damaged(reason: String)
+    /// A link type this dissector does not know.
+    case unsupportedLinkType
+}

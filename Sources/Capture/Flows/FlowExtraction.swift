@@ -1,0 +1,182 @@
+import Table
+
+/// What `mimir-flows` does: one pass over a capture that writes `pairs.parquet`, `flows.parquet` and
+/// `summary.parquet` into a directory, for every window length at once.
+public struct FlowExtraction: Sendable {
+    public var windowLengths: [Int]
+    /// The origin in nanoseconds (from `--origin`, as split decided it); nil: decided from the input.
+    public var origin: Int64?
+    /// Without an explicit origin: align it to an epoch multiple of the longest window.
+    public var align: Bool
+    public var filter: String?
+    public var countsOuterHeader: Bool
+    /// The stage's declared implementation version, written into the tables' provenance.
+    public var version: String
+
+    public init(windowLengths: [Int], origin: Int64? = nil, align: Bool = false, filter: String? = nil,
+                countsOuterHeader: Bool = false, version: String) {
+        self.windowLengths = windowLengths
+        self.origin = origin
+        self.align = align
+        self.filter = filter
+        self.countsOuterHeader = countsOuterHeader
+        self.version = version
+    }
+
+    /// What a run saw, for the one-line summary and the tests.
+    public struct Report: Sendable {
+        public var packets = 0
+        public var bytes: Int64 = 0
+        public var ipPackets = 0
+        public var counters: [String: (value: Int64, firstPacket: Int?)] = [:]
+        public var truncation: Truncation?
+        public var origin: Int64?
+    }
+
+    public var parameters: JSONValue {
+        var params: [String: JSONValue] = [
+            "windows": .array(windowLengths.sorted().map { .int(Int64($0)) }),
+            "align": .bool(align),
+            "count_outer_header": .bool(countsOuterHeader),
+        ]
+        params["origin"] = origin.map { .string(EpochSeconds.format($0)) } ?? .null
+        params["filter"] = filter.map { .string($0) } ?? .null
+        return .object(params)
+    }
+
+    /// Reads `capturePath` and writes the three tables into `directory`.
+    /// - Parameter progress: called now and then with the packets and bytes read so far.
+    public func run(capturePath: String, directory: String,
+                    progress: (Int, Int64) -> Void = { _, _ in }) throws -> Report {
+        guard !windowLengths.isEmpty, windowLengths.allSatisfy({ $0 > 0 && $0 <= 86_400 * 366 }) else {
+            throw CaptureError.invalidArgument("window lengths must be whole seconds from 1 to one year, got \(windowLengths)")
+        }
+        let reader = try CaptureReader(path: capturePath)
+        let packetFilter = try filter.map(PacketFilter.init)
+        let dissector = Dissector(countsOuterHeader: countsOuterHeader)
+        var report = Report()
+        var counters = CounterSet()
+        var summary = PacketSummary()
+        var aggregator: FlowAggregator?
+        var pairsWriter: WindowedRowWriter?, flowsWriter: WindowedRowWriter?
+        var previousTimestamp = Int64.min
+        var linkTypes = LinkTypeTally()
+        let longest = windowLengths.max()!
+
+        try reader.read { packet in
+            if packet.index & 0xFFFF == 0 { progress(packet.index, report.bytes) }
+            if aggregator == nil {
+                // The origin is the capture's first packet, of whatever kind (ARCHITECTURE.md).
+                let origin = self.origin ?? WindowClock.origin(firstPacket: packet.timestamp, alignedTo: align ? longest : nil)
+                report.origin = origin
+                let metadata = try provenance(origin: origin).keyValues
+                pairsWriter = try WindowedRowWriter(path: directory + "/pairs.parquet", schema: FlowTables.pairs, metadata: metadata)
+                flowsWriter = try WindowedRowWriter(path: directory + "/flows.parquet", schema: FlowTables.flows, metadata: metadata)
+                aggregator = FlowAggregator(clock: WindowClock(origin: origin, lengths: windowLengths),
+                                            pairs: pairsWriter!, flows: flowsWriter!)
+            }
+            report.packets += 1
+            report.bytes += Int64(packet.originalLength)
+            linkTypes.count(packet.linkType)
+            if packet.timestamp < previousTimestamp { counters.add("out_of_order", packet: packet.index) }
+            previousTimestamp = max(previousTimestamp, packet.timestamp)
+            if let packetFilter, try !packetFilter.matches(packet) {
+                counters.add("filtered_out", packet: packet.index)
+                return
+            }
+            switch dissector.dissect(packet.data, originalLength: packet.originalLength, linkType: packet.linkType, into: &summary) {
+            case .ip:
+                break
+            case let .notIP(kind):
+                counters.add("not_ip.\(kind)", packet: packet.index)
+                return
+            case let .damaged(reason):
+                counters.add("damaged.\(reason)", packet: packet.index)
+                return
+            case .unsupportedLinkType:
+                counters.add("skipped_link_type.\(packet.linkType)", packet: packet.index)
+                return
+            }
+            report.ipPackets += 1
+            if summary.isLaterFragment { counters.add("later_fragments", packet: packet.index) }
+            if summary.isICMPError { counters.add("icmp_errors", packet: packet.index) }
+            if let tunnel = summary.tunnel { counters.add("tunnel.\(tunnel.rawValue)", packet: packet.index) }
+            try aggregator!.add(summary, timestamp: packet.timestamp, bytes: packet.originalLength)
+        }
+        for (linkType, count) in linkTypes.counts {
+            counters.add("link_type.\(linkType)", count: Int64(count), packet: nil)
+        }
+        for (name, entry) in reader.damage.entries {
+            counters.add("damaged.\(name)", count: Int64(entry.count), packet: entry.firstPacket)
+        }
+        if aggregator == nil {
+            // No packet at all: the tables still exist, empty, so the stage's outputs are complete.
+            let origin = self.origin ?? 0
+            let metadata = try provenance(origin: origin).keyValues
+            pairsWriter = try WindowedRowWriter(path: directory + "/pairs.parquet", schema: FlowTables.pairs, metadata: metadata)
+            flowsWriter = try WindowedRowWriter(path: directory + "/flows.parquet", schema: FlowTables.flows, metadata: metadata)
+        }
+        try aggregator?.finish()
+        if let late = aggregator?.latePackets, late > 0 { counters.add("late_packets", count: Int64(late), packet: nil) }
+        report.truncation = reader.truncation
+        if let truncation = reader.truncation { counters.add("truncated_at_offset", count: Int64(truncation.offset), packet: truncation.packetsRead) }
+        counters.add("packets", count: Int64(report.packets), packet: nil)
+        counters.add("bytes", count: report.bytes, packet: nil)
+        counters.add("ip_packets", count: Int64(report.ipPackets), packet: nil)
+        report.counters = counters.values
+        try pairsWriter!.close()
+        try flowsWriter!.close()
+        try writeSummary(counters, to: directory + "/summary.parquet", origin: report.origin ?? origin ?? 0)
+        return report
+    }
+
+    private func provenance(origin: Int64) throws -> Provenance {
+        try Provenance(stage: FlowTables.stage, version: version, schemaVersion: FlowTables.schemaVersion,
+                       params: parameters, extra: [KeyValue(key: "mimir.origin", value: EpochSeconds.format(origin))])
+    }
+
+    private func writeSummary(_ counters: CounterSet, to path: String, origin: Int64) throws {
+        let names = counters.values.keys.sorted()
+        let writer = try TableWriter(path: path, schema: FlowTables.summary, metadata: try provenance(origin: origin).keyValues)
+        try writer.write(TableBatch(schema: FlowTables.summary, columns: [
+            ColumnArray(names),
+            ColumnArray(names.map { counters.values[$0]!.value }),
+            ColumnArray(names.map { counters.values[$0]!.firstPacket.map(Int64.init) }),
+        ]))
+        try writer.close()
+    }
+}
+
+/// Named counters with the first packet each was seen at.
+struct CounterSet {
+    private(set) var values: [String: (value: Int64, firstPacket: Int?)] = [:]
+
+    mutating func add(_ name: String, count: Int64 = 1, packet: Int?) {
+        if let existing = values[name] {
+            values[name] = (existing.value + count, existing.firstPacket ?? packet)
+        } else {
+            values[name] = (count, packet)
+        }
+    }
+}
+
+/// Packets per link type, counted without a string or a dictionary lookup per packet.
+struct LinkTypeTally {
+    private(set) var counts: [(LinkType, Int)] = []
+    private var last = 0
+
+    @inline(__always)
+    mutating func count(_ linkType: LinkType) {
+        if last < counts.count && counts[last].0 == linkType {
+            counts[last].1 += 1
+            return
+        }
+        if let slot = counts.firstIndex(where: { $0.0 == linkType }) {
+            last = slot
+        } else {
+            counts.append((linkType, 0))
+            last = counts.count - 1
+        }
+        counts[last].1 += 1
+    }
+}

@@ -1,0 +1,103 @@
+import Table
+
+/// The schemas of mimir-flows' tables (schema version 1). Every windowed table starts with the window
+/// columns ARCHITECTURE.md fixes.
+public enum FlowTables {
+    public static let stage = "flows"
+    public static let schemaVersion = 1
+
+    static let windowFields = [
+        Field("window_len_s", .int32, sortKey: true), Field("window_index", .int64, sortKey: true),
+        Field("window_start", .timestamp, sortKey: true), Field("partial", .bool),
+    ]
+
+    /// Directed address-pair totals per window: what tshark's IP conversation table counts.
+    public static let pairs = try! Schema(windowFields + [
+        Field("src", .string), Field("dst", .string), Field("packets", .int64), Field("bytes", .int64),
+    ])
+
+    /// 5-tuple flows per window. For ICMP and ICMPv6 the ports hold the type and code.
+    public static let flows = try! Schema(windowFields + [
+        Field("src", .string), Field("dst", .string), Field("src_port", .int32), Field("dst_port", .int32),
+        Field("protocol", .int32), Field("first_seen", .timestamp), Field("last_seen", .timestamp),
+        Field("packets", .int64), Field("bytes", .int64), Field("tcp_flags", .int32),
+    ])
+
+    /// Counters of the whole input: packets by link type, non-IP packets by kind, damage by reason.
+    public static let summary = try! Schema([
+        Field("counter", .string, sortKey: true), Field("value", .int64), Field("first_packet", .int64, nullable: true),
+    ])
+}
+
+/// Collects rows of one windowed table column by column and writes them in batches.
+final class WindowedRowWriter {
+    private let writer: TableWriter
+    private(set) var rows = 0
+    private var windowLength: [Int32] = [], windowIndex: [Int64] = [], windowStart: [Int64] = [], partial: [Bool] = []
+    private var strings: [ByteArrayColumn]
+    private var integers: [[Int64]]
+    private var smallIntegers: [[Int32]]
+    private let stringCount, integerCount, smallCount: Int
+    private let layout: [(kind: Kind, slot: Int)]
+
+    enum Kind { case string, int64, int32 }
+
+    init(path: String, schema: Schema, metadata: [KeyValue]) throws {
+        writer = try TableWriter(path: path, schema: schema, metadata: metadata)
+        var layout: [(Kind, Int)] = []
+        var counts = (0, 0, 0)
+        for field in schema.fields.dropFirst(4) {
+            switch field.type {
+            case .string: layout.append((.string, counts.0)); counts.0 += 1
+            case .int32: layout.append((.int32, counts.2)); counts.2 += 1
+            default: layout.append((.int64, counts.1)); counts.1 += 1
+            }
+        }
+        self.layout = layout
+        (stringCount, integerCount, smallCount) = counts
+        strings = Array(repeating: ByteArrayColumn(), count: counts.0)
+        integers = Array(repeating: [], count: counts.1)
+        smallIntegers = Array(repeating: [], count: counts.2)
+    }
+
+    func beginRow(length: Int, index: Int64, start: Int64, partial isPartial: Bool) {
+        windowLength.append(Int32(length))
+        windowIndex.append(index)
+        windowStart.append(floorDivide(start, 1000))
+        partial.append(isPartial)
+        rows += 1
+    }
+
+    func string(_ slot: Int, _ value: String) { strings[slot].append(value) }
+    func int64(_ slot: Int, _ value: Int64) { integers[slot].append(value) }
+    func int32(_ slot: Int, _ value: Int32) { smallIntegers[slot].append(value) }
+
+    func flushIfLarge() throws {
+        if windowLength.count >= 65_536 { try flush() }
+    }
+
+    func flush() throws {
+        guard !windowLength.isEmpty else { return }
+        var columns = [ColumnArray(windowLength), ColumnArray(windowIndex), ColumnArray(.int64(windowStart)), ColumnArray(partial)]
+        for (kind, slot) in layout {
+            switch kind {
+            case .string: columns.append(ColumnArray(.byteArray(strings[slot])))
+            case .int64: columns.append(ColumnArray(integers[slot]))
+            case .int32: columns.append(ColumnArray(smallIntegers[slot]))
+            }
+        }
+        try writer.write(TableBatch(schema: writer.schema, columns: columns))
+        windowLength.removeAll(keepingCapacity: true)
+        windowIndex.removeAll(keepingCapacity: true)
+        windowStart.removeAll(keepingCapacity: true)
+        partial.removeAll(keepingCapacity: true)
+        for slot in 0..<stringCount { strings[slot] = ByteArrayColumn() }
+        for slot in 0..<integerCount { integers[slot].removeAll(keepingCapacity: true) }
+        for slot in 0..<smallCount { smallIntegers[slot].removeAll(keepingCapacity: true) }
+    }
+
+    func close() throws {
+        try flush()
+        try writer.close()
+    }
+}

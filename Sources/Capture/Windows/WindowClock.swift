@@ -1,0 +1,63 @@
+/// The windows of a run (ARCHITECTURE.md, "Time and windows"): every window length shares one origin
+/// `t0`; `window_index = floor((ts - t0) / window_len)`, so every shard of a capture agrees on indices.
+/// All arithmetic is in integer nanoseconds.
+public struct WindowClock: Sendable, Equatable {
+    public let origin: Int64
+    /// Window lengths in seconds, ascending.
+    public let lengths: [Int]
+
+    public init(origin: Int64, lengths: [Int]) {
+        self.origin = origin
+        self.lengths = lengths.sorted()
+    }
+
+    /// The origin for a capture whose first packet is at `firstPacket`: that time, or with `align` the
+    /// epoch multiple of `align` seconds at or before it.
+    public static func origin(firstPacket: Int64, alignedTo align: Int?) -> Int64 {
+        guard let align else { return firstPacket }
+        return floorDivide(firstPacket, Int64(align) * 1_000_000_000) * Int64(align) * 1_000_000_000
+    }
+
+    @inline(__always)
+    public func index(of timestamp: Int64, length: Int) -> Int64 {
+        floorDivide(timestamp - origin, Int64(length) * 1_000_000_000)
+    }
+
+    public func start(ofWindow index: Int64, length: Int) -> Int64 {
+        origin + index * Int64(length) * 1_000_000_000
+    }
+}
+
+@inline(__always)
+func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+    let quotient = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
+}
+
+/// Epoch seconds with up to nine decimals, the form `--origin` takes and `mimir.origin` stores.
+public enum EpochSeconds {
+    public static func format(_ nanoseconds: Int64) -> String {
+        let seconds = floorDivide(nanoseconds, 1_000_000_000)
+        let fraction = nanoseconds - seconds * 1_000_000_000
+        return "\(seconds)." + String(fraction).leftPadded(to: 9)
+    }
+
+    /// Parses `1764400000`, `1764400000.25` or `-5.000000001` exactly (no floating point).
+    public static func parse(_ text: String) -> Int64? {
+        let negative = text.hasPrefix("-")
+        let body = negative ? text.dropFirst() : Substring(text)
+        let parts = body.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        guard let wholeText = parts.first, !wholeText.isEmpty, wholeText.allSatisfy(\.isASCII),
+              let whole = Int64(wholeText), whole <= 9_000_000_000 else { return nil }
+        var fraction: Int64 = 0
+        if parts.count == 2 {
+            let digits = parts[1]
+            guard !digits.isEmpty, digits.count <= 9, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                  let value = Int64(digits) else { return nil }
+            fraction = value
+            for _ in digits.count..<9 { fraction *= 10 }
+        }
+        let magnitude = whole * 1_000_000_000 + fraction
+        return negative ? -magnitude : magnitude
+    }
+}

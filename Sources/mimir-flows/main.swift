@@ -1,0 +1,78 @@
+import ArgumentParser
+import Capture
+import StageSupport
+
+/// mimir-flows: per-window traffic tables from a capture, for every window length in one pass.
+struct FlowsCommand: ParsableCommand {
+    static let version = "1"
+
+    static let configuration = CommandConfiguration(
+        commandName: "mimir-flows",
+        abstract: "Count a capture's traffic per time window: address pairs, 5-tuple flows and a summary.",
+        discussion: """
+        Reads a pcap or pcapng capture (plain, .gz or .zst; recognised by content) and writes into \
+        --out DIR: pairs.parquet (directed address-pair packets and bytes, as tshark's IP \
+        conversations count them), flows.parquet (5-tuple flows with first and last packet time and \
+        TCP flags) and summary.parquet (packets by link type, non-IP packets, damage by reason). \
+        Every window length given to --windows is counted in the same pass. Windows start at the \
+        first packet (or --origin, as mimir-split decided it for a shard): \
+        window_index = floor((ts - origin) / length).
+
+        Example: mimir-flows capture.pcap.gz --windows 10,60 --out artifacts/flows
+        """,
+        version: version)
+
+    @Argument(help: "The capture (pcap or pcapng, optionally gzip or zstd compressed).")
+    var capture: String
+
+    @Option(help: "Directory for pairs.parquet, flows.parquet and summary.parquet (created if missing).")
+    var out: String
+
+    @Option(help: "Window lengths in whole seconds, comma-separated.", transform: parseWindowLengths)
+    var windows: [Int] = [10, 60]
+
+    @Option(help: "The windows' origin in epoch seconds (up to nine decimals), as mimir-split wrote it for a shard.")
+    var origin: String?
+
+    @Flag(help: "Without --origin: align the origin to an epoch multiple of the longest window.")
+    var align = false
+
+    @Option(help: "A BPF filter in tcpdump's syntax, e.g. 'tcp port 80'; only matching packets are counted.")
+    var filter: String?
+
+    @Flag(help: "Count tunnelled packets (VXLAN, Geneve, GRE, IP-in-IP) by their outer header, not the inner packet.")
+    var countOuterHeader = false
+
+    func validate() throws {
+        if let origin, EpochSeconds.parse(origin) == nil {
+            throw ValidationError("--origin '\(origin)' is not epoch seconds with up to nine decimals")
+        }
+        if origin != nil && align { throw ValidationError("--origin and --align exclude each other") }
+    }
+
+    func run() throws {
+        try makeOutputDirectory(out)
+        let extraction = FlowExtraction(windowLengths: windows, origin: origin.flatMap(EpochSeconds.parse), align: align,
+                                        filter: filter, countsOuterHeader: countOuterHeader, version: Self.version)
+        let progress = Progress("mimir-flows")
+        let report = try extraction.run(capturePath: capture, directory: out) { packets, bytes in
+            progress.update("\(humanCount(packets)) packets, \(humanCount(Int(bytes))) bytes")
+        }
+        if let truncation = report.truncation { progress.warn("\(capture): \(truncation)") }
+        let damaged = report.counters.filter { $0.key.hasPrefix("damaged.") }.reduce(Int64(0)) { $0 + $1.value.value }
+        let rate = Double(report.packets) / max(progress.elapsed, 1e-9)
+        progress.finish("\(humanCount(report.packets)) packets (\(humanCount(report.ipPackets)) IP, \(damaged) damaged) "
+                        + "in \(String(format: "%.2f", progress.elapsed)) s, \(humanCount(Int(rate))) packets/s; tables in \(out)")
+    }
+}
+
+func parseWindowLengths(_ text: String) throws -> [Int] {
+    let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+    let lengths = parts.compactMap { Int($0) }
+    guard !parts.isEmpty, lengths.count == parts.count, lengths.allSatisfy({ $0 > 0 }) else {
+        throw ValidationError("--windows takes whole seconds above 0, comma-separated, e.g. 10,60; got '\(text)'")
+    }
+    return Array(Set(lengths)).sorted()
+}
+
+StageMain.run(FlowsCommand.self)

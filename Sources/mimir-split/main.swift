@@ -1,0 +1,4 @@
+import ArgumentParser
+import Capture
+import StageSupport
+print("todo")

@@ -6,8 +6,8 @@ SWIFT        ?= swift
 PYTHON       ?= python3
 VENV         := .venv
 VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
-# C libraries of the system-library targets, and what the build and the venv need.
-APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev pkg-config
+# C libraries of the system-library targets; tshark (with editcap) and zstd for the capture oracle tests.
+APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev pkg-config tshark zstd
 
 .PHONY: all build test bench demo clean distclean deps venv
 

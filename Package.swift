@@ -42,7 +42,9 @@ let package = Package(
         // `make bench`: our writer and reader on the benchmark table (Benchmarks/table_bench.py drives it).
         .executableTarget(name: "TableBench", dependencies: ["Table"], path: "Benchmarks/TableBench"),
 
-        .testTarget(name: "TableTests", dependencies: ["Table"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table"]),
+        // Helpers shared by the test targets (temporary directories, the Python cross-check environment).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "TableTests", dependencies: ["Table", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table", "TestSupport"]),
     ]
 )

@@ -6,25 +6,10 @@ import Testing
 /// scripts in Tests/interop, run by the Python of the tests' virtual environment (`make venv`).
 /// `make test` sets MIMIR_PYTHON; a bare `swift test` finds `.venv` or skips these tests.
 @Suite struct InteropTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().path
-    static let python: String? = {
-        if let configured = ProcessInfo.processInfo.environment["MIMIR_PYTHON"] { return configured }
-        let local = packageRoot + "/.venv/bin/python"
-        return FileManager.default.isExecutableFile(atPath: local) ? local : nil
-    }()
+    static let python = CrossCheck.python
 
     static func run(_ script: String, _ argument: String) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python!)
-        process.arguments = [packageRoot + "/Tests/interop/" + script, argument]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try CrossCheck.runScript(script, [argument])
     }
 
     // MARK: Our files, read by the others

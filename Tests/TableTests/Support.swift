@@ -1,22 +1,7 @@
 import Foundation
 import Testing
 @testable import Table
-
-/// A fresh directory under the system's temporary directory, removed when the test ends.
-final class TemporaryDirectory {
-    let path: String
-
-    init() throws {
-        path = NSTemporaryDirectory() + "mimir-table-tests-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-
-    deinit { try? FileManager.default.removeItem(atPath: path) }
-
-    func file(_ name: String) -> String { path + "/" + name }
-
-    var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] }
-}
+@_exported import TestSupport
 
 /// Whether two columns hold the same rows: doubles compared bit for bit (any NaN equals any NaN),
 /// a missing validity equal to all-valid, and null slots ignored.
@@ -53,16 +38,4 @@ func roundTrip(_ batch: TableBatch, at path: String, options: WriterOptions = Wr
         #expect(sameRows(batch.columns[index], back.columns[index]), "column \(field.name) differs after the round trip")
     }
     return back
-}
-
-/// A deterministic pseudo-random generator (SplitMix64) for test data.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }

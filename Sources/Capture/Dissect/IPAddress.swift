@@ -36,12 +36,11 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     /// Dotted quad for IPv4; RFC 5952 for IPv6 (lowercase hex, no leading zeros, the longest run of
-    /// two or more zero groups, the first if tied, shortened to `::`).
+    /// two or more zero groups, the first if tied, shortened to `::`; IPv4-mapped addresses in the
+    /// mixed notation `::ffff:10.1.2.3` of its section 5).
     public var description: String {
-        if isIPv4 {
-            let v = UInt32(truncatingIfNeeded: low)
-            return "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
-        }
+        if isIPv4 { return Self.dottedQuad(UInt32(truncatingIfNeeded: low)) }
+        if high == 0 && low >> 32 == 0xFFFF { return "::ffff:" + Self.dottedQuad(UInt32(truncatingIfNeeded: low)) }
         let groups = (0..<8).map { index -> UInt16 in
             let word = index < 4 ? high : low
             return UInt16(truncatingIfNeeded: word >> UInt64(48 - 16 * (index % 4)))
@@ -58,6 +57,10 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         func hex(_ range: Range<Int>) -> String { range.map { String(groups[$0], radix: 16) }.joined(separator: ":") }
         if bestStart < 0 { return hex(0..<8) }
         return hex(0..<bestStart) + "::" + hex((bestStart + bestLength)..<8)
+    }
+
+    private static func dottedQuad(_ v: UInt32) -> String {
+        "\(v >> 24).\((v >> 16) & 0xFF).\((v >> 8) & 0xFF).\(v & 0xFF)"
     }
 
     /// Parses dotted-quad IPv4 or any RFC 4291 text form of IPv6 (including an embedded IPv4 tail).

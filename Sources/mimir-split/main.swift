@@ -1,4 +1,86 @@
 import ArgumentParser
 import Capture
 import StageSupport
-print("todo")
+
+/// mimir-split: cut a capture into shards as editcap does, one streaming pass.
+struct SplitCommand: ParsableCommand {
+    static let version = "1"
+
+    static let configuration = CommandConfiguration(
+        commandName: "mimir-split",
+        abstract: "Cut a capture into shards by time or by packet count, as editcap -i / -c do.",
+        discussion: """
+        Reads a pcap or pcapng capture (plain, .gz or .zst; recognised by content) and writes into \
+        --out DIR the shards shard-00000.pcap... (pcapng in, pcapng out) with every record copied \
+        unchanged, and shards.parquet describing them (file, origin, window, first and last packet, \
+        packets, bytes, partial).
+
+        --interval follows editcap -i: the first shard runs from the first packet t0 to t0 + T \
+        inclusive, shard k holds packets with t0 + kT < time <= t0 + (k+1)T, and packets go by their \
+        position in the stream (an out-of-order packet stays in the current shard; they are counted). \
+        Time without packets gives header-only shards, as editcap writes them, unless --skip-empty. \
+        --count follows editcap -c; --start and --stop follow editcap -A and -B. Pass the origin in \
+        shards.parquet to mimir-flows --origin so every shard agrees on window indices.
+
+        Example: mimir-split capture.pcap.gz --interval 60 --out artifacts/split
+        """,
+        version: version)
+
+    @Argument(help: "The capture (pcap or pcapng, optionally gzip or zstd compressed).")
+    var capture: String
+
+    @Option(help: "Directory for the shards and shards.parquet (created if missing).")
+    var out: String
+
+    @Option(help: "Seconds of capture per shard (editcap -i); may have up to nine decimals.")
+    var interval: String?
+
+    @Option(help: "Packets per shard (editcap -c).")
+    var count: Int?
+
+    @Flag(help: "With --interval: shard boundaries at epoch multiples of the interval instead of the first packet.")
+    var align = false
+
+    @Option(help: "Only packets at or after this time, in epoch seconds (editcap -A).")
+    var start: String?
+
+    @Option(help: "Only packets before this time, in epoch seconds (editcap -B).")
+    var stop: String?
+
+    @Flag(help: "Write no header-only shards for time without packets.")
+    var skipEmpty = false
+
+    func validate() throws {
+        guard (interval == nil) != (count == nil) else {
+            throw ValidationError("give exactly one of --interval SECONDS and --count PACKETS")
+        }
+        if let interval, (EpochSeconds.parse(interval) ?? 0) <= 0 {
+            throw ValidationError("--interval '\(interval)' is not a positive number of seconds")
+        }
+        if let count, count <= 0 { throw ValidationError("--count must be above zero") }
+        if align && interval == nil { throw ValidationError("--align goes with --interval") }
+        for (name, value) in [("--start", start), ("--stop", stop)] {
+            if let value, EpochSeconds.parse(value) == nil {
+                throw ValidationError("\(name) '\(value)' is not epoch seconds with up to nine decimals")
+            }
+        }
+    }
+
+    func run() throws {
+        try makeOutputDirectory(out)
+        let mode: CaptureSplit.Mode = if let interval { .interval(nanoseconds: EpochSeconds.parse(interval)!) }
+            else { .count(packets: count!) }
+        let split = CaptureSplit(mode: mode, align: align, start: start.flatMap(EpochSeconds.parse),
+                                 stop: stop.flatMap(EpochSeconds.parse), skipEmpty: skipEmpty, version: Self.version)
+        let progress = Progress("mimir-split")
+        let report = try split.run(capturePath: capture, directory: out) { packets, bytes in
+            progress.update("\(humanCount(packets)) packets, \(humanCount(Int(bytes))) bytes")
+        }
+        if let truncation = report.truncation { progress.warn("\(capture): \(truncation)") }
+        let counters = report.counters.summary
+        progress.finish("\(humanCount(report.packetsWritten)) of \(humanCount(report.packetsRead)) packets into \(report.shards) shards "
+                        + "in \(String(format: "%.2f", progress.elapsed)) s\(counters.isEmpty ? "" : " (\(counters))"); \(out)/shards.parquet")
+    }
+}
+
+StageMain.run(SplitCommand.self)

@@ -254,9 +254,21 @@ def main():
     write_pcapng(os.path.join(arguments.directory, "mixed.pcapng"), sections)
     add("mixed.pcapng", format="pcapng", links=["sll2", "ethernet", "raw", "sll"])
 
+    # One section with interfaces of three link types and resolutions: what editcap 4.0 can split
+    # (it fails on files whose later sections redefine interfaces with other link types).
+    interfaces = [("sll2", 9, 262144), ("ethernet", 6, 262144), ("raw", 0x80 | 20, 262144)]
+    links = [i[0] for i in interfaces]
+    packets = []
+    for t, link, data in packet_stream(rng, arguments.packets, links):
+        interface = links.index(link)
+        packets.append((from_ticks(to_ticks(t, interfaces[interface][1]), interfaces[interface][1]), interface, data))
+    write_pcapng(os.path.join(arguments.directory, "one-section.pcapng"),
+                 [{"big_endian": False, "interfaces": interfaces, "packets": packets, "unknown_block": True}])
+    add("one-section.pcapng", format="pcapng", links=links)
+
     # Compressed copies, recognised by content whatever their names.
     for source, target, method in (("sll2-ns-le.pcap", "sll2-ns-le.pcap.gz", "gzip"),
-                                   ("mixed.pcapng", "mixed-pcapng.gz", "gzip"),
+                                   ("one-section.pcapng", "one-section-pcapng.gz", "gzip"),
                                    ("ethernet-us-le.pcap", "ethernet-us-le.pcap.zst", "zstd")):
         with open(os.path.join(arguments.directory, source), "rb") as f:
             data = f.read()

@@ -65,14 +65,18 @@ final class InputFile {
 
 /// A file written under a temporary name in its final directory and renamed into place by `publish`,
 /// so a reader never sees a half-written file under the final name. Dropped unpublished, the
-/// temporary file is removed.
-final class AtomicOutputFile {
-    let path: String
-    let temporaryPath: String
+/// temporary file is removed. Small writes are gathered in a 1 MiB buffer; large ones go straight
+/// through.
+public final class AtomicOutputFile {
+    public let path: String
+    public let temporaryPath: String
     private var descriptor: Int32
-    private(set) var bytesWritten = 0
+    public private(set) var bytesWritten = 0
+    private var buffer: UnsafeMutableRawPointer
+    private var buffered = 0
+    private static let bufferSize = 1 << 20
 
-    init(path: String) throws {
+    public init(path: String) throws {
         self.path = path
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
@@ -83,20 +87,43 @@ final class AtomicOutputFile {
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         self.descriptor = descriptor
         self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        // mkostemp creates 0600; published tables get the usual 0644 less the umask.
+        // mkstemp creates 0600; published files get the usual 0644 less the umask.
         let mask = umask(0)
         umask(mask)
         fchmod(descriptor, 0o644 & ~mask)
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
     }
 
     deinit {
+        buffer.deallocate()
         if descriptor >= 0 {
             close(descriptor)
             unlink(temporaryPath)
         }
     }
 
-    func write(_ bytes: UnsafeRawBufferPointer) throws {
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        guard bytes.count > 0 else { return }
+        if buffered + bytes.count > Self.bufferSize { try flushBuffer() }
+        if bytes.count >= Self.bufferSize / 2 {
+            try writeFully(bytes)
+        } else {
+            (buffer + buffered).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)
+            buffered += bytes.count
+        }
+        bytesWritten += bytes.count
+    }
+
+    public func write(_ bytes: [UInt8]) throws {
+        try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    private func flushBuffer() throws {
+        try writeFully(UnsafeRawBufferPointer(start: buffer, count: buffered))
+        buffered = 0
+    }
+
+    private func writeFully(_ bytes: UnsafeRawBufferPointer) throws {
         var done = 0
         while done < bytes.count {
             let wrote = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
@@ -106,15 +133,11 @@ final class AtomicOutputFile {
             }
             done += wrote
         }
-        bytesWritten += bytes.count
-    }
-
-    func write(_ bytes: [UInt8]) throws {
-        try bytes.withUnsafeBytes { try write($0) }
     }
 
     /// Flushes the data to disk, renames the file to its final name and flushes the directory entry.
-    func publish() throws {
+    public func publish() throws {
+        try flushBuffer()
         guard fsync(descriptor) == 0 else { throw TableError.io(path: temporaryPath, operation: "fsync", errno: errno) }
         guard close(descriptor) == 0 else {
             descriptor = -1

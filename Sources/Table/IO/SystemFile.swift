@@ -104,8 +104,10 @@ public final class AtomicOutputFile {
 
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard bytes.count > 0 else { return }
-        if buffered + bytes.count > Self.bufferSize { try flushBuffer() }
-        if bytes.count >= Self.bufferSize / 2 {
+        let large = bytes.count >= Self.bufferSize / 2
+        // Whatever is buffered goes out first, so bytes always reach the file in order.
+        if large || buffered + bytes.count > Self.bufferSize { try flushBuffer() }
+        if large {
             try writeFully(bytes)
         } else {
             (buffer + buffered).copyMemory(from: bytes.baseAddress!, byteCount: bytes.count)

@@ -166,16 +166,21 @@ public struct Dissector: Sendable {
         let available = end - start
         switch ipProtocol {
         case 6:  // TCP
+            // A header cut by the snap length still gives what it holds: ports from 4 bytes, flags from 14.
+            if available >= 4 {
+                summary.sourcePort = packet.u16(start)
+                summary.destinationPort = packet.u16(start + 2)
+            }
             guard available >= 14 else { return shortTransport(packet, available, "truncated_tcp_header", &summary) }
-            summary.sourcePort = packet.u16(start)
-            summary.destinationPort = packet.u16(start + 2)
             summary.tcpFlags = packet.u8(start + 13)
             let dataOffset = Int(packet.u8(start + 12) >> 4) * 4
             guard dataOffset >= 20 else { return .damaged(reason: "tcp_data_offset_below_20") }
         case 17:  // UDP
+            if available >= 4 {
+                summary.sourcePort = packet.u16(start)
+                summary.destinationPort = packet.u16(start + 2)
+            }
             guard available >= 8 else { return shortTransport(packet, available, "truncated_udp_header", &summary) }
-            summary.sourcePort = packet.u16(start)
-            summary.destinationPort = packet.u16(start + 2)
             if !countsOuterHeader && depth < Self.maxTunnelDepth {
                 switch summary.destinationPort {
                 case 4789, 8472:  // VXLAN: IANA's port, and the Linux kernel's (flannel's) default

@@ -19,6 +19,7 @@ build: deps
 
 ## test: every test (Swift Testing), including the pyarrow / DuckDB / polars cross-checks
 test: deps venv
+	$(SWIFT) build
 	MIMIR_PYTHON=$(VENV_PYTHON) $(SWIFT) test --disable-xctest
 
 ## bench: our table library against pyarrow on the same 10-million-row table (not part of `make test`)

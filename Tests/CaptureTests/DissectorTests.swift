@@ -91,9 +91,13 @@ import Testing
         #expect(dissect(shortTotal, linkType: .ipv4).0 == .damaged(reason: "ipv4_total_length_below_header"))
         let longTotal = K.ipv4("10.0.0.1", "10.0.0.2", protocol: 6, K.tcp(1, 2, flags: 2), totalLength: 400)
         #expect(dissect(longTotal, linkType: .ipv4).0 == .damaged(reason: "ipv4_total_length_exceeds_packet"))
-        // The same packet cut to 30 bytes by a snap length still counts, without ports.
+        // The same packet cut to 30 bytes by a snap length still counts, with the ports its 10 TCP
+        // bytes hold but no flags (they are byte 13), as tshark reads it.
         let (outcome, summary) = dissect(Array(tcp.prefix(30)), linkType: .ipv4, originalLength: tcp.count)
-        #expect(outcome == .ip && summary.destination.description == "10.0.0.2" && summary.destinationPort == 0)
+        #expect(outcome == .ip && summary.destination.description == "10.0.0.2")
+        #expect(summary.destinationPort == 2 && summary.tcpFlags == 0)
+        let (_, cutEarlier) = dissect(Array(tcp.prefix(22)), linkType: .ipv4, originalLength: tcp.count)
+        #expect(cutEarlier.destinationPort == 0)
         #expect(dissect(Array(K.ethernet(type: 0x0800, tcp).prefix(10))).0 == .damaged(reason: "truncated_ethernet_header"))
     }
 

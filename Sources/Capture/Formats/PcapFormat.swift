@@ -21,33 +21,49 @@ extension CaptureReader {
                                     data: UnsafeRawBufferPointer(start: nil, count: 0),
                                     record: UnsafeRawBufferPointer(start: nil, count: 0))
         while true {
+            // Parse every whole record in the bytes at hand with local state; go back to the input
+            // only to refill (never, for a memory-mapped file).
+            let window = input.window
+            var used = 0
+            var count = packetCount
+            defer { packetCount = count }
+            while window.count - used >= 16 {
+                let recordHeader = window.baseAddress! + used
+                let record = ByteOrderedReader(base: recordHeader, swapped: swapped)
+                let captured = Int(record.u32(8))
+                guard captured <= Self.maxPacketLength else {
+                    input.consume(used)
+                    throw CaptureError.corrupt(path: path, offset: input.offset + 8,
+                                               detail: "a record claims \(captured) captured bytes; no capture holds packets over \(Self.maxPacketLength)")
+                }
+                guard window.count - used - 16 >= captured else { break }
+                let original = Int(record.u32(12))
+                packet.timestamp = Int64(record.u32(0)) * 1_000_000_000 + Int64(record.u32(4)) * fractionScale
+                packet.originalLength = original
+                if original < captured {
+                    packetCount = count
+                    recordDamage("original_length_below_captured")
+                    packet.originalLength = captured
+                }
+                packet.data = UnsafeRawBufferPointer(start: recordHeader + 16, count: captured)
+                packet.record = UnsafeRawBufferPointer(start: recordHeader, count: 16 + captured)
+                packet.index = count
+                count += 1
+                try onPacket(packet)
+                used += 16 + captured
+            }
+            input.consume(used)
+            packetCount = count
+            // Not a whole record left in the window: refill, or find the file's end.
             guard let recordHeader = try input.request(16) else {
                 if input.available > 0 { stopTruncated("\(input.available) bytes of a record header") }
                 return
             }
-            // Read every header field now: the next request may move the buffer under this pointer.
-            let record = ByteOrderedReader(base: recordHeader, swapped: swapped)
-            let timestamp = Int64(record.u32(0)) * 1_000_000_000 + Int64(record.u32(4)) * fractionScale
-            let captured = Int(record.u32(8))
-            let original = Int(record.u32(12))
-            guard captured <= Self.maxPacketLength else {
-                throw CaptureError.corrupt(path: path, offset: input.offset + 8,
-                                           detail: "a record claims \(captured) captured bytes; no capture holds packets over \(Self.maxPacketLength)")
-            }
-            guard let bytes = try input.request(16 + captured) else {
+            let captured = Int(ByteOrderedReader(base: recordHeader, swapped: swapped).u32(8))
+            if captured <= Self.maxPacketLength, try input.request(16 + captured) == nil {
                 stopTruncated("a record of \(captured) bytes has only \(input.available - 16) of them")
                 return
             }
-            packet.timestamp = timestamp
-            packet.originalLength = original
-            if original < captured {
-                recordDamage("original_length_below_captured")
-                packet.originalLength = captured
-            }
-            packet.data = UnsafeRawBufferPointer(start: bytes + 16, count: captured)
-            packet.record = UnsafeRawBufferPointer(start: bytes, count: 16 + captured)
-            try deliver(&packet, onPacket)
-            input.consume(16 + captured)
         }
     }
 }

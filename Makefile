@@ -22,9 +22,10 @@ test: deps venv
 	$(SWIFT) build
 	MIMIR_PYTHON=$(VENV_PYTHON) $(SWIFT) test --disable-xctest
 
-## bench: our table library against pyarrow on the same 10-million-row table (not part of `make test`)
+## bench: each stage against the tool it replaces, side by side on the same input (not part of `make test`)
 bench: build venv
 	$(VENV_PYTHON) Benchmarks/table_bench.py --bench-binary "$$($(SWIFT) build -c release --show-bin-path)/mimir-table-bench"
+	$(VENV_PYTHON) Benchmarks/capture_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## demo: the main job on built-in demo data
 demo:

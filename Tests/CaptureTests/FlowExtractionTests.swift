@@ -94,4 +94,11 @@ import Table
         #expect(flows["last_seen"]!.int64s == [Int64(time)])
         #expect(report.counters["damaged.simple_packet_without_timestamp"]?.value == 1)
     }
+
+    /// A capture with a header and no packet still gives all three tables, empty.
+    @Test func emptyCapture_givesEmptyTables() throws {
+        let (report, pairs, flows) = try Self.run(K.pcap([]))
+        #expect(report.packets == 0 && pairs.rowCount == 0 && flows.rowCount == 0)
+        #expect(report.counters["packets"]?.value == 0)
+    }
 }

@@ -69,9 +69,7 @@ public struct FlowExtraction: Sendable {
                 // The origin is the capture's first packet, of whatever kind (ARCHITECTURE.md).
                 let origin = self.origin ?? WindowClock.origin(firstPacket: packet.timestamp, alignedTo: align ? longest : nil)
                 report.origin = origin
-                let metadata = try provenance(origin: origin).keyValues
-                pairsWriter = try WindowedRowWriter(path: directory + "/pairs.parquet", schema: FlowTables.pairs, metadata: metadata)
-                flowsWriter = try WindowedRowWriter(path: directory + "/flows.parquet", schema: FlowTables.flows, metadata: metadata)
+                (pairsWriter, flowsWriter) = try openTables(in: directory, origin: origin)
                 aggregator = FlowAggregator(clock: WindowClock(origin: origin, lengths: windowLengths),
                                             pairs: pairsWriter!, flows: flowsWriter!)
             }
@@ -111,10 +109,7 @@ public struct FlowExtraction: Sendable {
         }
         if aggregator == nil {
             // No packet at all: the tables still exist, empty, so the stage's outputs are complete.
-            let origin = self.origin ?? 0
-            let metadata = try provenance(origin: origin).keyValues
-            pairsWriter = try WindowedRowWriter(path: directory + "/pairs.parquet", schema: FlowTables.pairs, metadata: metadata)
-            flowsWriter = try WindowedRowWriter(path: directory + "/flows.parquet", schema: FlowTables.flows, metadata: metadata)
+            (pairsWriter, flowsWriter) = try openTables(in: directory, origin: origin ?? 0)
         }
         try aggregator?.finish()
         if let late = aggregator?.latePackets, late > 0 { counters.add("late_packets", count: Int64(late), packet: nil) }
@@ -128,6 +123,12 @@ public struct FlowExtraction: Sendable {
         try flowsWriter!.close()
         try writeSummary(counters, to: directory + "/summary.parquet", origin: report.origin ?? origin ?? 0)
         return report
+    }
+
+    private func openTables(in directory: String, origin: Int64) throws -> (WindowedRowWriter, WindowedRowWriter) {
+        let metadata = try provenance(origin: origin).keyValues
+        return (try WindowedRowWriter(path: directory + "/pairs.parquet", schema: FlowTables.pairs, metadata: metadata),
+                try WindowedRowWriter(path: directory + "/flows.parquet", schema: FlowTables.flows, metadata: metadata))
     }
 
     private func provenance(origin: Int64) throws -> Provenance {

@@ -25,6 +25,10 @@ public final class CaptureReader {
 
     let input: BufferedInput
 
+    /// Whether a packet's `record` stays valid after its callback returns, until the reader is
+    /// released (the capture is memory-mapped): consecutive records can then be written as one span.
+    public var recordsStayValid: Bool { input.bytesStayValid }
+
     public init(path: String) throws {
         self.path = path
         let (source, compression) = try openByteSource(path: path)

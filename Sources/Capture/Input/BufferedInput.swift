@@ -51,8 +51,11 @@ final class BufferedInput {
         return (base, size)
     }
 
-    /// All bytes available now without refilling: for parsers that walk many records at once.
-    var window: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: storage + start, count: end - start) }
+    /// Bytes available now without refilling (at most 8 MiB of a mapped file, so the reader consumes,
+    /// and releases pages, as it goes): for parsers that walk many records at once.
+    var window: UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: storage + start, count: min(end - start, mapped ? 8 << 20 : .max))
+    }
 
     var endedEarly: Bool { source.endedEarly }
 
@@ -72,6 +75,23 @@ final class BufferedInput {
     func consume(_ count: Int) {
         start += count
         offset += count
+        if mapped && start - released >= Self.releaseStep { releaseConsumedPages() }
+    }
+
+    /// Whether the bytes handed out stay valid after the next `request` (a memory-mapped file).
+    var bytesStayValid: Bool { mapped }
+
+    /// Mapped pages behind the reader are dropped from this process (they stay in the page cache, and
+    /// come back from the file if touched again), so resident memory does not grow with the capture.
+    private static let releaseStep = 32 << 20
+    @exclusivity(unchecked) private var released = 0
+
+    private func releaseConsumedPages() {
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let end = start / pageSize * pageSize
+        guard end > released else { return }
+        madvise(storage + released, end - released, MADV_DONTNEED)
+        released = end
     }
 
     private func refill(_ count: Int) throws -> UnsafeRawPointer? {

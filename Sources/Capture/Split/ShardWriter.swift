@@ -3,7 +3,9 @@ import Table
 /// Writes shards one after another: each a complete capture in the input's format (pcap: the input's
 /// file header, so the same byte order and timestamp precision; pcapng: the current section header and
 /// every interface description seen so far, so each shard stands alone), with every record copied
-/// unchanged. Each shard is published atomically when the next one starts.
+/// unchanged. When the input is memory-mapped, a shard's consecutive records are one span of the
+/// input and go out in one write. Each shard is published (renamed into place) when the next one
+/// starts; shards are not fsynced one by one (the caller or the runner syncs the directory once).
 final class ShardWriter {
     struct Row {
         var shard: Int
@@ -22,17 +24,27 @@ final class ShardWriter {
     private(set) var rows: [Row] = []
     /// pcapng: the blocks a new shard starts with (section header, interface descriptions).
     private var preamble: [[UInt8]] = []
+    private let spansStayValid: Bool
+    /// Records not yet written: one contiguous span of the mapped input.
+    private var pending: UnsafeRawBufferPointer?
 
-    init(directory: String, format: CaptureFormat) {
+    init(directory: String, format: CaptureFormat, spansStayValid: Bool) {
         self.directory = directory
         self.format = format
+        self.spansStayValid = spansStayValid
+    }
+
+    private func writePending() throws {
+        if let span = pending { try file!.write(span) }
+        pending = nil
     }
 
     var currentPackets: Int { rows.last?.packets ?? 0 }
 
     /// Starts the next shard (publishing the current one).
     func open(window: Int64, windowStart: Int64?, pcapHeader: [UInt8]) throws {
-        try file?.publish()
+        try writePending()
+        try file?.publish(durable: false)
         let shard = rows.count
         let fileName = "shard-" + String(shard).leftPadded(to: 5) + (format == .pcap ? ".pcap" : ".pcapng")
         let next = try AtomicOutputFile(path: directory + "/" + fileName)
@@ -45,7 +57,17 @@ final class ShardWriter {
     }
 
     func write(_ packet: CapturedPacket) throws {
-        try file!.write(packet.record)
+        let record = packet.record
+        if spansStayValid {
+            if let span = pending, span.baseAddress! + span.count == record.baseAddress! {
+                pending = UnsafeRawBufferPointer(start: span.baseAddress, count: span.count + record.count)
+            } else {
+                try writePending()
+                pending = record
+            }
+        } else {
+            try file!.write(record)
+        }
         rows[rows.count - 1].packets += 1
         rows[rows.count - 1].bytes += Int64(packet.originalLength)
         if rows[rows.count - 1].firstPacket == nil { rows[rows.count - 1].firstPacket = packet.timestamp }
@@ -55,6 +77,7 @@ final class ShardWriter {
     /// A pcapng block that is not a packet: remembered for later shards if a shard needs it to stand
     /// alone, and written into the current shard.
     func passThrough(_ block: CaptureBlock) throws {
+        try writePending()
         let bytes = Array(block.bytes)
         switch block.kind {
         case .sectionHeader: preamble = [bytes]
@@ -65,7 +88,8 @@ final class ShardWriter {
     }
 
     func finish() throws {
-        try file?.publish()
+        try writePending()
+        try file?.publish(durable: false)
         file = nil
     }
 }

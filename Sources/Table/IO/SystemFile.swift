@@ -137,10 +137,15 @@ public final class AtomicOutputFile {
         }
     }
 
-    /// Flushes the data to disk, renames the file to its final name and flushes the directory entry.
-    public func publish() throws {
+    /// Writes out the buffer, renames the file to its final name and, with `durable`, first forces the
+    /// data and afterwards the directory entry to disk (fsync), so the name never survives a power
+    /// loss without the data. Without it the rename is still atomic for every reader; a caller that
+    /// writes many files can make them durable together (one sync) instead of one by one.
+    public func publish(durable: Bool = true) throws {
         try flushBuffer()
-        guard fsync(descriptor) == 0 else { throw TableError.io(path: temporaryPath, operation: "fsync", errno: errno) }
+        if durable {
+            guard fsync(descriptor) == 0 else { throw TableError.io(path: temporaryPath, operation: "fsync", errno: errno) }
+        }
         guard close(descriptor) == 0 else {
             descriptor = -1
             unlink(temporaryPath)
@@ -152,6 +157,7 @@ public final class AtomicOutputFile {
             unlink(temporaryPath)
             throw TableError.io(path: path, operation: "rename into place", errno: code)
         }
+        guard durable else { return }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let directoryDescriptor = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

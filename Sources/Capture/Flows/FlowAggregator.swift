@@ -16,6 +16,8 @@ final class FlowAggregator {
     @exclusivity(unchecked) private var closedThrough: [Int64]
     @exclusivity(unchecked) private var firstWindow: [Int64?]
     @exclusivity(unchecked) private(set) var latePackets = 0
+    /// Per length, the window of the last packet and its time range.
+    @exclusivity(unchecked) private var current: [(window: OpenWindow, start: Int64, end: Int64)?]
     /// Each address's text, made once: rows repeat the same few addresses.
     private let addressText = FlowHashTable<IPAddress, Int32>(emptyValue: -1, capacity: 1024)
     @exclusivity(unchecked) private var addressStrings: [String] = []
@@ -43,6 +45,7 @@ final class FlowAggregator {
         open = Array(repeating: [], count: clock.lengths.count)
         closedThrough = Array(repeating: .min, count: clock.lengths.count)
         firstWindow = Array(repeating: nil, count: clock.lengths.count)
+        current = Array(repeating: nil, count: clock.lengths.count)
     }
 
     func add(_ summary: PacketSummary, timestamp: Int64, bytes: Int) throws {
@@ -50,9 +53,18 @@ final class FlowAggregator {
                                    ipProtocol: summary.ipProtocol)
         let byteCount = Int64(bytes)
         for lengthSlot in 0..<clock.lengths.count {
-            let index = clock.index(of: timestamp, length: clock.lengths[lengthSlot])
-            if firstWindow[lengthSlot] == nil { firstWindow[lengthSlot] = index }
-            let window = try self.window(index, lengthSlot)
+            let window: OpenWindow
+            if let cached = current[lengthSlot], timestamp >= cached.start, timestamp < cached.end {
+                // Most packets fall in the window of the packet before: no division, no lookup.
+                window = cached.window
+            } else {
+                let length = clock.lengths[lengthSlot]
+                let index = clock.index(of: timestamp, length: length)
+                if firstWindow[lengthSlot] == nil { firstWindow[lengthSlot] = index }
+                window = try self.window(index, lengthSlot)
+                let start = clock.start(ofWindow: index, length: length)
+                current[lengthSlot] = (window, start, start + Int64(length) * 1_000_000_000)
+            }
             window.flows.update(flowKey) {
                 $0.packets += 1
                 $0.bytes += byteCount
@@ -77,6 +89,7 @@ final class FlowAggregator {
             open[lengthSlot].removeFirst()
             oldest.flows.removeAll()
             spare.append(oldest)
+            if current[lengthSlot]?.window === oldest { current[lengthSlot] = nil }
         }
         let position = open[lengthSlot].firstIndex { $0.index > index } ?? open[lengthSlot].count
         let window = spare.popLast() ?? OpenWindow(index: index)
@@ -91,6 +104,7 @@ final class FlowAggregator {
             let newest = open[lengthSlot].last?.index
             for window in open[lengthSlot] { try write(window, lengthSlot, lastWindow: newest) }
             open[lengthSlot] = []
+            current[lengthSlot] = nil
         }
     }
 

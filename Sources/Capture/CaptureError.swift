@@ -6,7 +6,7 @@ import Glibc
 
 /// What can stop a capture stage, with the file and byte offset and a message for the person at
 /// the terminal. Recoverable damage (one bad packet, a truncated end) is not an error: it is counted
-/// (see `DamageCounters`).
+/// (see `PacketCounters`).
 public enum CaptureError: Error, Equatable, CustomStringConvertible {
     case io(path: String, operation: String, errno: Int32)
     /// The file is neither pcap nor pcapng (after any gzip or zstd decompression).

@@ -24,6 +24,16 @@ public struct PacketSummary {
 /// Overlay encapsulations that Kubernetes network plugins use.
 public enum Tunnel: String, Sendable, CaseIterable {
     case vxlan, geneve, gre, ipInIP = "ip_in_ip"
+
+    /// Position in `allCases`, for tallies kept in arrays.
+    var ordinal: Int {
+        switch self {
+        case .vxlan: 0
+        case .geneve: 1
+        case .gre: 2
+        case .ipInIP: 3
+        }
+    }
 }
 
 /// How the dissector treats one packet.

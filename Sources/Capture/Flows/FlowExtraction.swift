@@ -28,6 +28,7 @@ public struct FlowExtraction: Sendable {
         public var packets = 0
         public var bytes: Int64 = 0
         public var ipPackets = 0
+        /// Every counter of `summary.parquet`, by name: its value and first packet.
         public var counters: [String: (value: Int64, firstPacket: Int?)] = [:]
         public var truncation: Truncation?
         public var origin: Int64?
@@ -55,7 +56,10 @@ public struct FlowExtraction: Sendable {
         let packetFilter = try filter.map(PacketFilter.init)
         let dissector = Dissector(countsOuterHeader: countsOuterHeader)
         var report = Report()
-        var counters = CounterSet()
+        var counters = PacketCounters()
+        // Tallied per packet without a string or a dictionary: on an overlay network every packet is tunnelled.
+        var laterFragments = Tally(), icmpErrors = Tally()
+        var tunnels = [Tally](repeating: Tally(), count: Tunnel.allCases.count)
         var summary = PacketSummary()
         var aggregator: FlowAggregator?
         var pairsWriter: WindowedRowWriter?, flowsWriter: WindowedRowWriter?
@@ -76,49 +80,50 @@ public struct FlowExtraction: Sendable {
             report.packets += 1
             report.bytes += Int64(packet.originalLength)
             linkTypes.count(packet.linkType)
-            if packet.timestamp < previousTimestamp { counters.add("out_of_order", packet: packet.index) }
+            if packet.timestamp < previousTimestamp { counters.record("out_of_order", packet: packet.index) }
             previousTimestamp = max(previousTimestamp, packet.timestamp)
             if let packetFilter, try !packetFilter.matches(packet) {
-                counters.add("filtered_out", packet: packet.index)
+                counters.record("filtered_out", packet: packet.index)
                 return
             }
             switch dissector.dissect(packet.data, originalLength: packet.originalLength, linkType: packet.linkType, into: &summary) {
             case .ip:
                 break
             case let .notIP(kind):
-                counters.add("not_ip.\(kind)", packet: packet.index)
+                counters.record("not_ip.\(kind)", packet: packet.index)
                 return
             case let .damaged(reason):
-                counters.add("damaged.\(reason)", packet: packet.index)
+                counters.record("damaged.\(reason)", packet: packet.index)
                 return
             case .unsupportedLinkType:
-                counters.add("skipped_link_type.\(packet.linkType)", packet: packet.index)
+                counters.record("skipped_link_type.\(packet.linkType)", packet: packet.index)
                 return
             }
             report.ipPackets += 1
-            if summary.isLaterFragment { counters.add("later_fragments", packet: packet.index) }
-            if summary.isICMPError { counters.add("icmp_errors", packet: packet.index) }
-            if let tunnel = summary.tunnel { counters.add("tunnel.\(tunnel.rawValue)", packet: packet.index) }
+            if summary.isLaterFragment { laterFragments.add(packet: packet.index) }
+            if summary.isICMPError { icmpErrors.add(packet: packet.index) }
+            if let tunnel = summary.tunnel { tunnels[tunnel.ordinal].add(packet: packet.index) }
             try aggregator!.add(summary, timestamp: packet.timestamp, bytes: packet.originalLength)
         }
         for (linkType, count) in linkTypes.counts {
-            counters.add("link_type.\(linkType)", count: Int64(count), packet: nil)
+            counters.record("link_type.\(linkType)", count: count, packet: nil)
         }
-        for (name, entry) in reader.damage.entries {
-            counters.add("damaged.\(name)", count: Int64(entry.count), packet: entry.firstPacket)
-        }
+        counters.record("later_fragments", laterFragments)
+        counters.record("icmp_errors", icmpErrors)
+        for tunnel in Tunnel.allCases { counters.record("tunnel.\(tunnel.rawValue)", tunnels[tunnel.ordinal]) }
+        counters.merge(reader.damage, prefix: "damaged.")
         if aggregator == nil {
             // No packet at all: the tables still exist, empty, so the stage's outputs are complete.
             (pairsWriter, flowsWriter) = try openTables(in: directory, origin: origin ?? 0)
         }
         try aggregator?.finish()
-        if let late = aggregator?.latePackets, late > 0 { counters.add("late_packets", count: Int64(late), packet: nil) }
+        if let late = aggregator?.latePackets, late > 0 { counters.record("late_packets", count: late, packet: nil) }
         report.truncation = reader.truncation
-        if let truncation = reader.truncation { counters.add("truncated_at_offset", count: Int64(truncation.offset), packet: truncation.packetsRead) }
-        counters.add("packets", count: Int64(report.packets), packet: nil)
-        counters.add("bytes", count: report.bytes, packet: nil)
-        counters.add("ip_packets", count: Int64(report.ipPackets), packet: nil)
-        report.counters = counters.values
+        if let truncation = reader.truncation { counters.record("truncated_at_offset", count: truncation.offset, packet: truncation.packetsRead) }
+        counters.record("packets", count: report.packets, packet: nil)
+        counters.record("bytes", count: Int(report.bytes), packet: nil)
+        counters.record("ip_packets", count: report.ipPackets, packet: nil)
+        report.counters = counters.entries.mapValues { (Int64($0.count), $0.firstPacket) }
         try pairsWriter!.close()
         try flowsWriter!.close()
         try writeSummary(counters, to: directory + "/summary.parquet", origin: report.origin ?? origin ?? 0)
@@ -136,28 +141,15 @@ public struct FlowExtraction: Sendable {
                        params: parameters, extra: [KeyValue(key: "mimir.origin", value: EpochSeconds.format(origin))])
     }
 
-    private func writeSummary(_ counters: CounterSet, to path: String, origin: Int64) throws {
-        let names = counters.values.keys.sorted()
+    private func writeSummary(_ counters: PacketCounters, to path: String, origin: Int64) throws {
+        let names = counters.entries.keys.sorted()
         let writer = try TableWriter(path: path, schema: FlowTables.summary, metadata: try provenance(origin: origin).keyValues)
         try writer.write(TableBatch(schema: FlowTables.summary, columns: [
             ColumnArray(names),
-            ColumnArray(names.map { counters.values[$0]!.value }),
-            ColumnArray(names.map { counters.values[$0]!.firstPacket.map(Int64.init) }),
+            ColumnArray(names.map { Int64(counters.entries[$0]!.count) }),
+            ColumnArray(names.map { counters.entries[$0]!.firstPacket.map(Int64.init) }),
         ]))
         try writer.close()
-    }
-}
-
-/// Named counters with the first packet each was seen at.
-struct CounterSet {
-    private(set) var values: [String: (value: Int64, firstPacket: Int?)] = [:]
-
-    mutating func add(_ name: String, count: Int64 = 1, packet: Int?) {
-        if let existing = values[name] {
-            values[name] = (existing.value + count, existing.firstPacket ?? packet)
-        } else {
-            values[name] = (count, packet)
-        }
     }
 }
 

@@ -38,8 +38,6 @@ final class FlowHashTable<Key: FlowKey, Value> {
         slotEntry.deallocate()
     }
 
-    var count: Int { order.count }
-
     /// Updates the value for `key`, inserting `empty` first if the key is new.
     @inline(__always)
     func update(_ key: Key, _ body: (inout Value) -> Void) {
@@ -97,17 +95,6 @@ final class FlowHashTable<Key: FlowKey, Value> {
     /// Calls `body` with every entry, in insertion order.
     func forEach(_ body: (Key, Value) throws -> Void) rethrows {
         for slot in order { try body(keys[Int(slot)], values[Int(slot)]) }
-    }
-
-    /// The value of `key`, if present.
-    func value(for key: Key) -> Value? {
-        let mask = capacity - 1
-        var slot = Int(truncatingIfNeeded: (key.hashValue64 &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-        while slotEntry[slot] != 0 {
-            if keys[slot] == key { return values[slot] }
-            slot = (slot + 1) & mask
-        }
-        return nil
     }
 }
 

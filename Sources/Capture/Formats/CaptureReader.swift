@@ -13,7 +13,7 @@ public final class CaptureReader {
     public let compression: Compression
     /// For pcap: the 24-byte file header as stored, which shards repeat.
     public internal(set) var pcapFileHeader: [UInt8] = []
-    public internal(set) var damage = DamageCounters()
+    public internal(set) var damage = PacketCounters()
     public internal(set) var truncation: Truncation?
     /// Packets delivered so far.
     public internal(set) var packetCount = 0
@@ -35,7 +35,7 @@ public final class CaptureReader {
         self.compression = compression
         input = BufferedInput(source)
         guard let magicBytes = try input.request(4) else {
-            throw CaptureError.notACapture(path: path, firstBytes: Array(UnsafeRawBufferPointer(start: try input.request(0), count: input.available)))
+            throw CaptureError.notACapture(path: path, firstBytes: Array(input.window))
         }
         let magic = Array(UnsafeRawBufferPointer(start: magicBytes, count: 4))
         switch magic {

@@ -44,7 +44,7 @@ public struct CaptureSplit: Sendable {
         public var packetsWritten = 0
         public var shards = 0
         public var origin: Int64?
-        public var counters = DamageCounters()
+        public var counters = PacketCounters()
         public var truncation: Truncation?
     }
 
@@ -75,6 +75,7 @@ public struct CaptureSplit: Sendable {
         var blockEnd: Int64 = 0
         var currentWindow: Int64 = 0
         var latest = Int64.min
+        var outOfOrder = Tally()
 
         try reader.read(onBlock: { block in
             try shards.passThrough(block)
@@ -84,7 +85,7 @@ public struct CaptureSplit: Sendable {
             if packet.index & 0xFFFF == 0 { progress(packet.index, bytesRead) }
             if let start, packet.timestamp < start { return }
             if let stop, packet.timestamp >= stop { return }
-            if packet.timestamp < latest { report.counters.record("out_of_order", packet: packet.index) }
+            if packet.timestamp < latest { outOfOrder.add(packet: packet.index) }
             latest = max(latest, packet.timestamp)
 
             if report.origin == nil {
@@ -131,6 +132,7 @@ public struct CaptureSplit: Sendable {
             report.packetsWritten += 1
         })
         report.truncation = reader.truncation
+        report.counters.record("out_of_order", outOfOrder)
         report.counters.merge(reader.damage)
         if let truncation = reader.truncation { report.counters.record("truncated", packet: truncation.packetsRead) }
         try shards.finish()
@@ -139,7 +141,7 @@ public struct CaptureSplit: Sendable {
         return report
     }
 
-    private func writeTable(_ rows: [ShardWriter.Row], origin: Int64?, counters: DamageCounters, to path: String) throws {
+    private func writeTable(_ rows: [ShardWriter.Row], origin: Int64?, counters: PacketCounters, to path: String) throws {
         let interval: Int64? = if case let .interval(nanoseconds) = mode { nanoseconds } else { nil }
         let originText = origin.map(EpochSeconds.format) ?? ""
         let provenance = try Provenance(stage: SplitTable.stage, version: version, schemaVersion: SplitTable.schemaVersion,

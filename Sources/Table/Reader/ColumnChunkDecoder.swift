@@ -351,7 +351,9 @@ final class ColumnChunkDecoder {
             guard length <= data.count - 4 else { throw DecodeFailure(offset: 0, detail: "RLE booleans of \(length) bytes exceed the \(data.count - 4) stored") }
             try decodeIndices(UnsafeRawBufferPointer(rebasing: data[4..<(4 + length)]), bitWidth: 1, count: present)
             let packed = valuesScratch.tail(reserving: present)
-            for index in 0..<present { packed.storeBytes(of: UInt8(indices[index]), toByteOffset: index, as: UInt8.self) }
+            scratch.indices.withUnsafeBufferPointer { values in
+                for index in 0..<present { packed.storeBytes(of: UInt8(values[index]), toByteOffset: index, as: UInt8.self) }
+            }
             emitFixed(UnsafeRawPointer(packed), width: 1, rows: rows, present: present)
         case let dictionaryEncoding where dictionaryEncoding.isDictionaryIndices:
             guard let dictionary else { throw DecodeFailure(offset: 0, detail: "dictionary-encoded values but no dictionary page") }

@@ -10,12 +10,16 @@ let package = Package(
     products: [
         .library(name: "Table", targets: ["Table"]),
         .library(name: "Capture", targets: ["Capture"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
+        .library(name: "Sim", targets: ["Sim"]),
         .executable(name: "mimir-split", targets: ["mimir-split"]),
         .executable(name: "mimir-flows", targets: ["mimir-flows"]),
+        .executable(name: "mimir-simulate", targets: ["mimir-simulate"]),
         .executable(name: "mimir-table-bench", targets: ["TableBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // libzstd from Debian's libzstd-dev; only Sources/Table/IO/Zstd.swift imports it.
@@ -31,6 +35,11 @@ let package = Package(
 
         // Captures: pcap/pcapng reading and writing, dissection, windows, flows, splitting.
         .target(name: "Capture", dependencies: ["Table", "CPcap", "CZlib"]),
+        // Entity logs (ours; kubectl's and the original's come with the graph stage), cluster settings
+        // (cluster.yaml) and the ground-truth table.
+        .target(name: "Cluster", dependencies: ["Table", "Capture", "Yams"]),
+        // The simulator: application and cluster models, workload, attacks, packet synthesis.
+        .target(name: "Sim", dependencies: ["Capture", "Cluster", "Table", "Yams"]),
         // Shared command-line plumbing of the stage executables.
         .target(name: "StageSupport", dependencies: ["Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -38,6 +47,8 @@ let package = Package(
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-flows", dependencies: ["Capture", "StageSupport",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-simulate", dependencies: ["Sim", "StageSupport",
+                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // `make bench`: our writer and reader on the benchmark table (Benchmarks/table_bench.py drives it).
         .executableTarget(name: "TableBench", dependencies: ["Table"], path: "Benchmarks/TableBench"),
@@ -46,5 +57,6 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TableTests", dependencies: ["Table", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table", "TestSupport"]),
+        .testTarget(name: "SimTests", dependencies: ["Sim", "Cluster", "Capture", "Table", "TestSupport"]),
     ]
 )

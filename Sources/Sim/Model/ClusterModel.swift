@@ -1,0 +1,56 @@
+import Capture
+import Cluster
+import Foundation
+import Yams
+
+/// The simulated cluster (`pipelines/clusters/*.yaml`): its addressing (written out as `cluster.yaml`)
+/// and the hosts outside it that traffic goes to or comes from.
+public struct ClusterModel: Decodable, Sendable {
+    public var settings: ClusterSettings
+    public var outside: Outside
+    /// CoreDNS replicas behind the kube-dns service.
+    public var dnsReplicas: Int
+
+    public struct Outside: Decodable, Sendable {
+        /// Where users come from (the original: Locust on the host, 192.168.99.1).
+        public var loadGenerator: IPAddress
+        /// Where exfiltrated data goes (the original: the DET server on the same host).
+        public var exfilSink: IPAddress
+        /// The resolver CoreDNS forwards names outside the cluster to.
+        public var upstreamDNS: IPAddress
+
+        enum CodingKeys: String, CodingKey {
+            case loadGenerator = "load_generator", exfilSink = "exfil_sink", upstreamDNS = "upstream_dns"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case outside, dnsReplicas = "dns_replicas" }
+
+    public init(from decoder: Decoder) throws {
+        settings = try ClusterSettings(from: decoder)
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        outside = try c.decode(Outside.self, forKey: .outside)
+        dnsReplicas = try c.decodeIfPresent(Int.self, forKey: .dnsReplicas) ?? 2
+    }
+
+    public static func read(path: String) throws -> ClusterModel {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ModelError("cannot read the cluster model \(path)")
+        }
+        var model: ClusterModel
+        do {
+            model = try YAMLDecoder().decode(ClusterModel.self, from: text)
+            model.settings = try model.settings.validate()
+        } catch let error as ClusterSettingsError {
+            throw ModelError("\(path): \(error.detail)")
+        } catch {
+            throw ModelError("\(path): \(describeDecodingError(error))")
+        }
+        guard model.dnsReplicas >= 1 else { throw ModelError("\(path): dns_replicas must be at least 1") }
+        let family = model.settings.serviceCIDR.network.isIPv4
+        for address in [model.outside.loadGenerator, model.outside.exfilSink, model.outside.upstreamDNS] where address.isIPv4 != family {
+            throw ModelError("\(path): outside address \(address) is not of the cluster's address family")
+        }
+        return model
+    }
+}

@@ -1,0 +1,204 @@
+import Capture
+import Cluster
+import Foundation
+import Table
+
+/// What to simulate besides the models: length, start, seed, load, capture format.
+public struct SimulationOptions: Sendable {
+    public var durationS: Double
+    /// Nanoseconds since the Unix epoch of the capture's first moment.
+    public var start: Int64
+    public var seed: UInt64
+    /// Peak concurrent users; nil takes the model's.
+    public var users: Int?
+    public var curve: LoadCurve
+    public var format: CaptureFileFormat
+    public var linkType: LinkType
+    public var nanosecondTimestamps: Bool
+    public var snapLength: Int
+
+    public init(durationS: Double, start: Int64, seed: UInt64, users: Int?, curve: LoadCurve, format: CaptureFileFormat,
+                linkType: LinkType, nanosecondTimestamps: Bool, snapLength: Int) {
+        self.durationS = durationS
+        self.start = start
+        self.seed = seed
+        self.users = users
+        self.curve = curve
+        self.format = format
+        self.linkType = linkType
+        self.nanosecondTimestamps = nanosecondTimestamps
+        self.snapLength = snapLength
+    }
+}
+
+/// What a simulation produced.
+public struct SimulationReport: Sendable {
+    public var packets: Int
+    public var captureBytes: Int
+    public var entityEvents: Int
+    public var podsCreated: Int
+    public var truth: [TruthEvent]
+}
+
+/// The simulator: a discrete-event simulation of users, services, the cluster's own components and
+/// attacks, whose packets are written in time order as a node capture shows them. Its files
+/// (ARCHITECTURE.md, "The stages"): the capture, `entities.jsonl`, `truth.parquet`, `cluster.yaml`.
+/// Memory depends on the number of connections and requests in flight, not on the capture's length.
+public final class Simulation {
+    public static let stage = "simulate"
+    public static let linkTypes: [String: LinkType] = ["sll2": .linuxSLL2, "sll": .linuxSLL, "ethernet": .ethernet]
+
+    let app: AppModel
+    let cluster: ClusterModel
+    let plan: AttackPlan
+    let options: SimulationOptions
+    let startTime: Int64
+    let duration: Int64
+    let captureNode: Int
+    let assembler: PacketAssembler
+    let writer: CaptureWriter
+    let entityLog: EntityLogWriter
+
+    var random: SimulationRandom
+    var queue = EventQueue<SimEvent>()
+    var messages = MessageStore()
+    var connections: [Connection] = []
+    var freeConnections: [Int32] = []
+    var pools: [PoolKey: [Int32]] = [:]
+    var peerConnections: [PoolKey: Int32] = [:]
+    var dnsCache: [PoolKey: Int64] = [:]
+    let payloadScratch = UnsafeMutableRawPointer.allocate(byteCount: 1 << 17, alignment: 16)
+
+    var services: [ServiceState] = []
+    var pods: [PodState] = []
+    var hostPods: [PodState] = []
+    var appServiceIndex: [Int] = []
+    var dnsService = 0
+    var metricsService = 0
+    var podAddresses: [AddressPool]
+    var serviceAddresses: AddressPool
+    var nextInterface = InterfaceIndex.firstVeth
+
+    var users: [UserState] = []
+    var activeUsers = 0
+    let peakUsers: Int
+    let curve: [Double]
+    let stepLength: Int64
+    let taskWeightTotal: Double
+    var attacks: [RunningAttack]
+
+    let probePeriod = 10.0
+    let terminationGrace: Int64 = 30_000_000_000
+    /// Scale-down waits this long (Kubernetes' default of 5 minutes, compressed like the load curve).
+    let scaleDownDelay: Int64
+
+    let directory: String
+
+    public init(app: AppModel, cluster: ClusterModel, plan: AttackPlan, options: SimulationOptions, directory: String) throws {
+        self.app = app
+        self.cluster = cluster
+        self.plan = plan
+        self.options = options
+        self.directory = directory
+        startTime = options.start
+        duration = Int64(options.durationS * 1e9)
+        captureNode = cluster.settings.nodes.firstIndex { $0.name == cluster.settings.captureNode } ?? 0
+        assembler = PacketAssembler(linkType: options.linkType, vxlanPort: UInt16(cluster.settings.vxlanPort))
+        random = SimulationRandom(seed: options.seed)
+        podAddresses = cluster.settings.nodes.map { node in
+            let gateway = Int(truncatingIfNeeded: node.gateway.low &- node.podCIDR.network.low)
+            return AddressPool(prefix: node.podCIDR, reserved: [gateway])
+        }
+        serviceAddresses = AddressPool(prefix: cluster.settings.serviceCIDR, reserved: [])
+        peakUsers = options.users ?? app.load.users
+        curve = options.curve.steps
+        stepLength = max(1, duration / Int64(curve.count))
+        taskWeightTotal = app.tasks.reduce(0) { $0 + $1.weight }
+        scaleDownDelay = max(15_000_000_000, duration / 288)
+        attacks = plan.events.enumerated().map { index, event in
+            RunningAttack(event: event, truth: TruthEvent(eventID: Int32(index + 1), kind: event.kind, start: 0, end: 0, source: "",
+                                                          path: [], bytes: 0))
+        }
+        let captureName = "capture." + options.format.fileExtension
+        writer = try CaptureWriter(path: directory + "/" + captureName, format: options.format, linkType: options.linkType,
+                                   nanosecondTimestamps: options.nanosecondTimestamps, snapLength: options.snapLength)
+        entityLog = try EntityLogWriter(path: directory + "/entities.jsonl")
+    }
+
+    deinit { payloadScratch.deallocate() }
+
+    /// Runs the simulation and publishes its four files. `progress` is called now and then with the
+    /// simulated seconds done.
+    public func run(progress: (Double, Int) -> Void = { _, _ in }) throws -> SimulationReport {
+        try createInitialCluster()
+        queue.schedule(.loadStep(0), at: 0)
+        queue.schedule(.autoscale, at: 15_000_000_000)
+        queue.schedule(.sweep, at: 1_000_000_000)
+        queue.schedule(.metrics, at: random.nanoseconds(0...60))
+        for index in attacks.indices { queue.schedule(.attack(Int32(index)), at: Int64(attacks[index].event.startS * 1e9)) }
+        var nextProgress: Int64 = 0
+        while let (time, event) = queue.popFirst(), time < duration {
+            switch event {
+            case let .segment(segment): try emit(segment, at: time)
+            case let .userWake(user): userWake(Int(user), at: time)
+            case let .loadStep(step): loadStep(Int(step), at: time)
+            case .autoscale:
+                try autoscale(at: time)
+                queue.schedule(.autoscale, at: time + 15_000_000_000)
+            case let .podReady(pod): try makeReady(Int(pod), at: time)
+            case let .deletePod(pod): try delete(Int(pod), at: time)
+            case let .probe(pod): probe(Int(pod), at: time)
+            case let .peers(pod): peerTraffic(Int(pod), at: time)
+            case let .background(pod): backgroundCalls(Int(pod), at: time)
+            case .metrics: scrapeMetrics(at: time)
+            case .sweep: sweepIdleConnections(at: time)
+            case let .attack(index): attackStep(Int(index), at: time)
+            }
+            if time >= nextProgress {
+                progress(Double(time) / 1e9, writer.packetCount)
+                nextProgress = time + 1_000_000_000
+            }
+        }
+        for index in attacks.indices where attacks[index].started && !attacks[index].finished {
+            attacks[index].finished = true
+            attacks[index].truth.end = startTime + duration
+        }
+        let truth = attacks.map(\.truth).filter { $0.end > 0 }
+        try writer.finish(durable: false)
+        try entityLog.finish(durable: false)
+        try TruthTable.write(truth, path: directory + "/truth.parquet", provenance: provenance())
+        let settings = AtomicOutputFileWriter(path: directory + "/cluster.yaml")
+        let yaml = try cluster.settings.yaml()
+        try settings.write(yaml.hasSuffix("\n") ? yaml : yaml + "\n")
+        return SimulationReport(packets: writer.packetCount, captureBytes: 0, entityEvents: entityLog.count, podsCreated: pods.count,
+                                truth: truth)
+    }
+
+    func provenance() throws -> Provenance {
+        try Provenance(stage: Self.stage, version: SimulationVersion.current, schemaVersion: TruthTable.schemaVersion, params: .object([
+            "app": .string(app.name),
+            "duration_s": .double(options.durationS),
+            "start": .string(Timestamp.format(nanoseconds: options.start)),
+            "seed": .int(Int64(bitPattern: options.seed)),
+            "users": .int(Int64(peakUsers)),
+            "curve": .string(options.curve.rawValue),
+            "events": .int(Int64(plan.events.count)),
+        ]))
+    }
+}
+
+/// The simulator's implementation version (`stages/simulate.yaml`, `--version`).
+public enum SimulationVersion {
+    public static let current = "1"
+}
+
+/// A small text file published atomically.
+struct AtomicOutputFileWriter {
+    let path: String
+
+    func write(_ text: String) throws {
+        let file = try AtomicOutputFile(path: path)
+        try file.write(Array(text.utf8))
+        try file.publish(durable: false)
+    }
+}

@@ -1,0 +1,27 @@
+import Capture
+
+/// One place a connection's packets show up in a `tcpdump -i any` capture on the capture node: an
+/// interface, the addresses and ports as they are there (before or after kube-proxy's DNAT and
+/// masquerading), and for the node's uplink with an overlay, the outer node-to-node header.
+struct View {
+    /// The SLL2 interface index.
+    var interface: UInt32
+    /// Client-to-server direction as seen here; the server-to-client direction swaps them.
+    var client: IPAddress
+    var server: IPAddress
+    var clientPort: UInt16
+    var serverPort: UInt16
+    /// VXLAN outer addresses for the client-to-server direction, when the packet is encapsulated here.
+    var tunnel: (from: IPAddress, to: IPAddress)?
+    /// Whether client-to-server packets leave the node through this interface (SLL packet type
+    /// OUTGOING) or arrive on it (HOST).
+    var clientToServerOutgoing: Bool
+}
+
+/// Interface indices of the capture node, as Linux numbers them: lo 1, the uplink 2, the overlay
+/// device 3, then the pods' veths in creation order.
+enum InterfaceIndex {
+    static let uplink: UInt32 = 2
+    static let overlay: UInt32 = 3
+    static let firstVeth: UInt32 = 10
+}

@@ -1,0 +1,99 @@
+import ArgumentParser
+import Capture
+import Cluster
+import Foundation
+import Sim
+import StageSupport
+
+/// mimir-simulate: a node capture of a Kubernetes microservice application, with its entity log and
+/// ground truth.
+struct SimulateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mimir-simulate",
+        abstract: "Simulate what tcpdump -i any records on a Kubernetes node running a microservice application.",
+        discussion: """
+        Writes into --out DIR: capture.pcap (or capture.pcapng), entities.jsonl (which pod or service \
+        owned which address, when), truth.parquet (the attacks played in, with their paths and bytes) \
+        and cluster.yaml (the cluster's address ranges). Users arrive from outside along a daily load \
+        curve compressed into the capture; services call each other as the application model says; \
+        autoscaling adds and removes pods; attacks come from --events. The same models, options and \
+        seed give byte-identical files. Models: pipelines/apps/*.yaml, pipelines/clusters/*.yaml; \
+        docs/simulator.md describes them.
+
+        Example: mimir-simulate --app pipelines/apps/wordpress.yaml --cluster pipelines/clusters/minikube.yaml \
+        --events pipelines/events/wordpress-exfil.yaml --duration 600 --out artifacts/sim
+        """,
+        version: SimulationVersion.current)
+
+    @Option(help: "The application model (YAML).")
+    var app: String
+
+    @Option(help: "The cluster model (YAML): nodes, address ranges, network plugin, outside hosts.")
+    var cluster: String
+
+    @Option(help: "Attacks to play in (YAML); none by default.")
+    var events: String?
+
+    @Option(help: "Directory for the capture, entities.jsonl, truth.parquet and cluster.yaml (created if missing).")
+    var out: String
+
+    @Option(help: "Length of the capture in seconds.")
+    var duration: Double = 600
+
+    @Option(help: "Time of the capture's start (RFC 3339).")
+    var start = "2026-11-28T10:00:00Z"
+
+    @Option(help: "Seed of every random draw.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Peak concurrent users (default: the model's).")
+    var users: Int?
+
+    @Option(help: "Daily load curve compressed into the capture: \(LoadCurve.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var curve: String = LoadCurve.normal.rawValue
+
+    @Option(help: "Capture format: pcap or pcapng.")
+    var format: String = CaptureFileFormat.pcap.rawValue
+
+    @Option(help: "Link-layer header: sll2 (what tcpdump -i any writes today), sll or ethernet.")
+    var link = "sll2"
+
+    @Option(help: "Timestamp resolution: ns or us.")
+    var timestamps = "ns"
+
+    @Option(help: "Bytes kept of each packet (tcpdump -s); the original experiments used 1024.")
+    var snaplen = 262_144
+
+    func validate() throws {
+        guard duration > 0, duration <= 30 * 86_400 else { throw ValidationError("--duration must be above 0 and at most 30 days") }
+        guard Timestamp.parse(start) != nil else { throw ValidationError("--start '\(start)' is not an RFC 3339 time such as 2026-11-28T10:00:00Z") }
+        guard LoadCurve(rawValue: curve) != nil else { throw ValidationError("--curve must be one of \(LoadCurve.allCases.map(\.rawValue).joined(separator: ", "))") }
+        guard CaptureFileFormat(rawValue: format) != nil else { throw ValidationError("--format must be pcap or pcapng") }
+        guard Simulation.linkTypes[link] != nil else { throw ValidationError("--link must be sll2, sll or ethernet") }
+        guard timestamps == "ns" || timestamps == "us" else { throw ValidationError("--timestamps must be ns or us") }
+        guard (64...262_144).contains(snaplen) else { throw ValidationError("--snaplen must be between 64 and 262144") }
+        if let users, users < 0 { throw ValidationError("--users cannot be negative") }
+    }
+
+    func run() throws {
+        let appModel = try AppModel.read(path: app)
+        let clusterModel = try ClusterModel.read(path: cluster)
+        let plan = try events.map(AttackPlan.read) ?? AttackPlan(events: [])
+        try plan.validate(app: appModel, duration: duration, path: events ?? "")
+        try makeOutputDirectory(out)
+        let options = SimulationOptions(durationS: duration, start: Timestamp.parse(start)!, seed: seed, users: users,
+                                        curve: LoadCurve(rawValue: curve)!, format: CaptureFileFormat(rawValue: format)!,
+                                        linkType: Simulation.linkTypes[link]!, nanosecondTimestamps: timestamps == "ns",
+                                        snapLength: snaplen)
+        let progress = Progress("mimir-simulate")
+        let simulation = try Simulation(app: appModel, cluster: clusterModel, plan: plan, options: options, directory: out)
+        let report = try simulation.run { seconds, packets in
+            progress.update("\(Int(seconds)) of \(Int(duration)) s simulated, \(humanCount(packets)) packets")
+        }
+        let rate = Double(report.packets) / max(progress.elapsed, 1e-9)
+        progress.finish("\(humanCount(report.packets)) packets, \(report.podsCreated) pods, \(report.truth.count) attacks "
+                        + "in \(String(format: "%.2f", progress.elapsed)) s, \(humanCount(Int(rate))) packets/s; files in \(out)")
+    }
+}
+
+StageMain.run(SimulateCommand.self)

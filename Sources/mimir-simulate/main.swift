@@ -91,7 +91,7 @@ struct SimulateCommand: ParsableCommand {
             progress.update("\(Int(seconds)) of \(Int(duration)) s simulated, \(humanCount(packets)) packets")
         }
         let rate = Double(report.packets) / max(progress.elapsed, 1e-9)
-        progress.finish("\(humanCount(report.packets)) packets, \(report.podsCreated) pods, \(report.truth.count) attacks "
+        progress.finish("\(humanCount(report.packets)) packets (\(humanCount(report.captureBytes)) bytes), \(report.podsCreated) pods, \(report.truth.count) attacks "
                         + "in \(String(format: "%.2f", progress.elapsed)) s, \(humanCount(Int(rate))) packets/s; files in \(out)")
     }
 }

@@ -41,6 +41,9 @@ public final class CaptureWriter {
 
     deinit { packetBuffer.deallocate() }
 
+    /// Bytes written so far, headers included.
+    public var bytesWritten: Int { output.bytesWritten }
+
     /// The path the capture is published under.
     public var path: String { output.path }
 

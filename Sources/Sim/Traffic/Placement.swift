@@ -15,8 +15,9 @@ extension Simulation {
     /// - a pod's veth shows what the pod sends and receives; a request to a service address shows
     ///   there before kube-proxy's DNAT (pod to service address) and at the serving pod's veth after
     ///   it (pod to pod);
-    /// - traffic between nodes shows on the overlay device (inner packet) and the uplink (VXLAN), or
-    ///   on the uplink alone without an overlay;
+    /// - traffic between nodes shows on the uplink, in VXLAN with an overlay (the copies on the bridge
+    ///   and overlay devices repeat headers already recorded and are left out: analysers take a third
+    ///   copy of a segment for a fast retransmission);
     /// - traffic from outside arrives on the uplink at a node port and reaches the pod masqueraded as
     ///   the node's gateway address; traffic to outside leaves masqueraded as the node's address;
     /// - traffic the capture node neither sends nor receives is not seen at all.
@@ -28,16 +29,9 @@ extension Simulation {
         func crossNode(from: Int, to: Int, client: IPAddress, server: IPAddress) {
             guard from != to, from == here || to == here else { return }
             let leaving = from == here
-            switch cluster.settings.networkPlugin {
-            case .vxlan:
-                views.append(View(interface: InterfaceIndex.overlay, client: client, server: server, clientPort: clientPort,
-                                  serverPort: serverPort, tunnel: nil, clientToServerOutgoing: leaving))
-                views.append(View(interface: InterfaceIndex.uplink, client: client, server: server, clientPort: clientPort,
-                                  serverPort: serverPort, tunnel: (nodes[from].address, nodes[to].address), clientToServerOutgoing: leaving))
-            case .none:
-                views.append(View(interface: InterfaceIndex.uplink, client: client, server: server, clientPort: clientPort,
-                                  serverPort: serverPort, tunnel: nil, clientToServerOutgoing: leaving))
-            }
+            let tunnel = cluster.settings.networkPlugin == .vxlan ? (nodes[from].address, nodes[to].address) : nil
+            views.append(View(interface: InterfaceIndex.uplink, client: client, server: server, clientPort: clientPort,
+                              serverPort: serverPort, tunnel: tunnel, clientToServerOutgoing: leaving))
         }
         switch (client, server) {
         case let (.outside(address), .pod(target)):

@@ -18,10 +18,9 @@ struct View {
     var clientToServerOutgoing: Bool
 }
 
-/// Interface indices of the capture node, as Linux numbers them: lo 1, the uplink 2, the overlay
-/// device 3, then the pods' veths in creation order.
+/// Interface indices of the capture node, as Linux numbers them: lo 1, the uplink 2, then the pods'
+/// veths in creation order.
 enum InterfaceIndex {
     static let uplink: UInt32 = 2
-    static let overlay: UInt32 = 3
     static let firstVeth: UInt32 = 10
 }

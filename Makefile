@@ -26,6 +26,7 @@ test: deps venv
 bench: build venv
 	$(VENV_PYTHON) Benchmarks/table_bench.py --bench-binary "$$($(SWIFT) build -c release --show-bin-path)/mimir-table-bench"
 	$(VENV_PYTHON) Benchmarks/capture_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
+	$(VENV_PYTHON) Benchmarks/simulate_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## demo: the main job on built-in demo data
 demo:

@@ -66,15 +66,17 @@ public final class Simulation {
     @exclusivity(unchecked) var messages = MessageStore()
     @exclusivity(unchecked) var connections: [Connection] = []
     var freeConnections: [Int32] = []
-    var pools: [PoolKey: [Int32]] = [:]
+    @exclusivity(unchecked) var pools: [PoolKey: [Int32]] = [:]
     var peerConnections: [PoolKey: Int32] = [:]
-    var dnsCache: [PoolKey: Int64] = [:]
+    @exclusivity(unchecked) var dnsCache: [PoolKey: Int64] = [:]
     let payloadScratch = UnsafeMutableRawPointer.allocate(byteCount: 1 << 17, alignment: 16)
 
-    var services: [ServiceState] = []
+    @exclusivity(unchecked) var services: [ServiceState] = []
     @exclusivity(unchecked) var pods: [PodState] = []
     var hostPods: [PodState] = []
     var appServiceIndex: [Int] = []
+    /// The model's call graph by index: `[model service][operation]`.
+    let calls: [[[AppModel.ResolvedCall]]]
     var dnsService = 0
     var metricsService = 0
     var podAddresses: [AddressPool]
@@ -116,6 +118,7 @@ public final class Simulation {
         curve = options.curve.steps
         stepLength = max(1, duration / Int64(curve.count))
         taskWeightTotal = app.tasks.reduce(0) { $0 + $1.weight }
+        calls = app.resolvedCalls()
         scaleDownDelay = max(15_000_000_000, duration / 288)
         attacks = plan.events.enumerated().map { index, event in
             RunningAttack(event: event, truth: TruthEvent(eventID: Int32(index + 1), kind: event.kind, start: 0, end: 0, source: "",

@@ -141,3 +141,21 @@ import TestSupport
         }
     }
 }
+
+extension GroundTruthTests {
+    @Test(.enabled(if: enabled && FileManager.default.isExecutableFile(atPath: CrossCheck.packageRoot + "/.build/debug/mimir-flows"),
+                   "needs the built simulator and mimir-flows, tshark and pyarrow"))
+    func mimirFlowsReadsTheCapture_withNoDamageAndTsharksPacketCount() throws {
+        let run = try Run.get()
+        let out = run.directory.file("flows")
+        let (status, output) = try CrossCheck.run(CrossCheck.packageRoot + "/.build/debug/mimir-flows",
+                                                  [run.capture, "--windows", "10", "--out", out])
+        #expect(status == 0, "\(output)")
+        let summary = try SimFixture.rows(out + "/summary.parquet")
+        let counters = Dictionary(uniqueKeysWithValues: summary.map { ($0["counter"] as! String, $0["value"] as! Int) })
+        #expect(counters.filter { $0.key.hasPrefix("damaged.") && $0.value > 0 }.isEmpty, "\(counters)")
+        let tsharkPackets = try SimFixture.tsharkFields(run.capture, ["frame.number"]).count
+        let pairs = try SimFixture.rows(out + "/pairs.parquet")
+        #expect(pairs.reduce(0) { $0 + ($1["packets"] as! Int) } == tsharkPackets)
+    }
+}

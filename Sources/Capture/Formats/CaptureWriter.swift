@@ -21,8 +21,8 @@ public final class CaptureWriter {
     public let snapLength: Int
     public private(set) var packetCount = 0
     private let output: AtomicOutputFile
-    /// Room for one packet with its record header and trailer.
-    public let packetBuffer: UnsafeMutableRawPointer
+    /// Where the next packet's record goes: room for one packet with its record header and trailer.
+    public private(set) var packetBuffer: UnsafeMutableRawPointer
     /// Where a packet's first byte goes in `packetBuffer`.
     public let packetOffset: Int
     public static let maxPacketLength = 65_535 + 256
@@ -35,14 +35,21 @@ public final class CaptureWriter {
         self.snapLength = snapLength
         output = try AtomicOutputFile(path: path)
         packetOffset = format == .pcap ? 16 : 28
-        packetBuffer = UnsafeMutableRawPointer.allocate(byteCount: packetOffset + Self.maxPacketLength + 8, alignment: 16)
+        buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
+        packetBuffer = buffer
         try output.write(format == .pcap ? pcapFileHeader() : pcapngHeaderBlocks())
     }
 
-    deinit { packetBuffer.deallocate() }
+    deinit { buffer.deallocate() }
+
+    /// Packets are assembled in place in this buffer and go to the file in large writes, so a packet's
+    /// bytes are copied once, by the kernel.
+    private let buffer: UnsafeMutableRawPointer
+    private var used = 0
+    private static let bufferSize = 4 << 20
 
     /// Bytes written so far, headers included.
-    public var bytesWritten: Int { output.bytesWritten }
+    public var bytesWritten: Int { output.bytesWritten + used }
 
     /// The path the capture is published under.
     public var path: String { output.path }
@@ -62,7 +69,7 @@ public final class CaptureWriter {
                               toByteOffset: 4, as: UInt32.self)
             header.storeBytes(of: UInt32(captured).littleEndian, toByteOffset: 8, as: UInt32.self)
             header.storeBytes(of: UInt32(length).littleEndian, toByteOffset: 12, as: UInt32.self)
-            try output.write(UnsafeRawBufferPointer(start: packetBuffer, count: 16 + captured))
+            try commit(16 + captured)
         case .pcapng:
             // Enhanced packet block: type, length, interface, timestamp (high, low), captured and
             // original lengths, the data padded to 32 bits, the length again.
@@ -79,13 +86,25 @@ public final class CaptureWriter {
             block.storeBytes(of: UInt32(length).littleEndian, toByteOffset: 24, as: UInt32.self)
             (block + 28 + captured).initializeMemory(as: UInt8.self, repeating: 0, count: padded - captured)
             (block + 28 + padded).storeBytes(of: UInt32(blockLength).littleEndian, as: UInt32.self)
-            try output.write(UnsafeRawBufferPointer(start: packetBuffer, count: blockLength))
+            try commit(blockLength)
         }
         packetCount += 1
     }
 
+    private func commit(_ count: Int) throws {
+        used += count
+        if Self.bufferSize - used < packetOffset + Self.maxPacketLength + 8 { try flush() }
+        packetBuffer = buffer + used
+    }
+
+    private func flush() throws {
+        try output.write(UnsafeRawBufferPointer(start: buffer, count: used))
+        used = 0
+    }
+
     /// Writes out what is buffered and renames the capture into place.
     public func finish(durable: Bool = true) throws {
+        try flush()
         try output.publish(durable: durable)
     }
 

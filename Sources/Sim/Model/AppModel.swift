@@ -172,15 +172,7 @@ public struct AppModel: Decodable, Sendable {
 
     /// Reads and checks a model file.
     public static func read(path: String) throws -> AppModel {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ModelError("cannot read the application model \(path)")
-        }
-        let model: AppModel
-        do {
-            model = try YAMLDecoder().decode(AppModel.self, from: text)
-        } catch {
-            throw ModelError("\(path): \(describeDecodingError(error))")
-        }
+        let model = try decodeModelFile(AppModel.self, path: path, what: "application model")
         try model.validate(path: path)
         return model
     }
@@ -223,6 +215,26 @@ public struct AppModel: Decodable, Sendable {
         }
     }
 
+    /// A call with its target resolved to indices (the model's services and their operations).
+    struct ResolvedCall {
+        var service: Int
+        var operation: Int
+        var p: Double
+        var count: Bounds<Int>
+    }
+
+    /// Every operation's calls with their targets resolved once, so serving a request compares no
+    /// strings: `[service][operation]`.
+    func resolvedCalls() -> [[[ResolvedCall]]] {
+        services.map { service in
+            service.operations.map { operation in
+                operation.calls.compactMap { call in
+                    operationIndex(call.target).map { ResolvedCall(service: $0.service, operation: $0.operation, p: call.p, count: call.count) }
+                }
+            }
+        }
+    }
+
     /// The service and operation indices of `service.operation`.
     func operationIndex(_ reference: String) -> (service: Int, operation: Int)? {
         guard let dot = reference.lastIndex(of: ".") else { return nil }
@@ -238,6 +250,18 @@ extension AppModel.DNSBehaviour {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         ttlS = try c.decodeIfPresent(Double.self, forKey: .ttlS) ?? 30
         aaaa = try c.decodeIfPresent(Bool.self, forKey: .aaaa) ?? true
+    }
+}
+
+/// Reads a YAML model file; errors name the file and the field.
+func decodeModelFile<Model: Decodable>(_ type: Model.Type, path: String, what: String) throws -> Model {
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+        throw ModelError("cannot read the \(what) \(path)")
+    }
+    do {
+        return try YAMLDecoder().decode(type, from: text)
+    } catch {
+        throw ModelError("\(path): \(describeDecodingError(error))")
     }
 }
 

@@ -1,7 +1,6 @@
 import Capture
 import Cluster
 import Foundation
-import Yams
 
 /// The simulated cluster (`pipelines/clusters/*.yaml`): its addressing (written out as `cluster.yaml`)
 /// and the hosts outside it that traffic goes to or comes from.
@@ -34,17 +33,11 @@ public struct ClusterModel: Decodable, Sendable {
     }
 
     public static func read(path: String) throws -> ClusterModel {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ModelError("cannot read the cluster model \(path)")
-        }
-        var model: ClusterModel
+        var model = try decodeModelFile(ClusterModel.self, path: path, what: "cluster model")
         do {
-            model = try YAMLDecoder().decode(ClusterModel.self, from: text)
             model.settings = try model.settings.validate()
         } catch let error as ClusterSettingsError {
             throw ModelError("\(path): \(error.detail)")
-        } catch {
-            throw ModelError("\(path): \(describeDecodingError(error))")
         }
         guard model.dnsReplicas >= 1 else { throw ModelError("\(path): dns_replicas must be at least 1") }
         let family = model.settings.serviceCIDR.network.isIPv4

@@ -1,6 +1,5 @@
 import Cluster
 import Foundation
-import Yams
 
 /// Attack events to play into a simulation (`--events FILE`), each with its ground truth.
 public struct AttackPlan: Decodable, Sendable {
@@ -43,14 +42,7 @@ public struct AttackPlan: Decodable, Sendable {
     }
 
     public static func read(path: String) throws -> AttackPlan {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            throw ModelError("cannot read the events file \(path)")
-        }
-        do {
-            return try YAMLDecoder().decode(AttackPlan.self, from: text)
-        } catch {
-            throw ModelError("\(path): \(describeDecodingError(error))")
-        }
+        try decodeModelFile(AttackPlan.self, path: path, what: "events file")
     }
 
     /// Checks every event against the model and the capture's length.

@@ -110,12 +110,18 @@ extension Simulation {
 
     /// The three-way handshake from `time`; returns when the client may send.
     func handshake(_ id: Int32, at time: Int64) -> Int64 {
+        let reply = synAndSynAck(id, at: time)
+        control(id, forward: true, flags: PacketAssembler.ackFlag, at: reply)
+        return reply
+    }
+
+    /// SYN and SYN-ACK; returns when the SYN-ACK reaches the client.
+    private func synAndSynAck(_ id: Int32, at time: Int64) -> Int64 {
         let latency = connections[Int(id)].latency
         control(id, forward: true, flags: PacketAssembler.syn, at: time, syn: true)
         connections[Int(id)].clientSeq &+= 1
         control(id, forward: false, flags: PacketAssembler.syn | PacketAssembler.ackFlag, at: time + latency, syn: true)
         connections[Int(id)].serverSeq &+= 1
-        control(id, forward: true, flags: PacketAssembler.ackFlag, at: time + 2 * latency)
         return time + 2 * latency
     }
 
@@ -133,12 +139,7 @@ extension Simulation {
 
     /// A SYN answered with SYN-ACK and reset by the client (a half-open scan of an open port).
     func halfOpen(_ id: Int32, at time: Int64) {
-        let latency = connections[Int(id)].latency
-        control(id, forward: true, flags: PacketAssembler.syn, at: time, syn: true)
-        connections[Int(id)].clientSeq &+= 1
-        control(id, forward: false, flags: PacketAssembler.syn | PacketAssembler.ackFlag, at: time + latency, syn: true)
-        connections[Int(id)].serverSeq &+= 1
-        control(id, forward: true, flags: PacketAssembler.rst, at: time + 2 * latency)
+        control(id, forward: true, flags: PacketAssembler.rst, at: synAndSynAck(id, at: time))
         connections[Int(id)].open = false
         releaseIfIdle(id)
     }
@@ -271,8 +272,9 @@ extension Simulation {
             ? .tcp(flags: segment.flags, seq: segment.seq, ack: segment.ack, window: Self.window,
                    mss: segment.synOptions ? UInt16(connections[index].mss) : nil)
             : .udp
-        let base = writer.packetBuffer + writer.packetOffset
         for view in connections[index].views {
+            // The writer assembles each packet in place, so its buffer moves after every packet.
+            let base = writer.packetBuffer + writer.packetOffset
             let payloadOffset = assembler.payloadOffset(view: view, transport: transport, isIPv4: view.client.isIPv4)
             if length > 0 { (base + payloadOffset).copyMemory(from: payloadScratch, byteCount: length) }
             let packetLength = assembler.write(to: base, view: view, forward: segment.forward, transport: transport,

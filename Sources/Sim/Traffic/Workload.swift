@@ -97,22 +97,22 @@ extension Simulation {
         connections[Int(id)].busyUntil = .max
         let arrival = send(id, forward: true, message: request, at: time)
         let server = Int(connections[Int(id)].serverPod)
-        let done = serve(pod: server, service: service, operation: op, at: arrival)
+        let done = serve(pod: server, service: service, operation: operation, at: arrival)
         let end = send(id, forward: false, message: response, at: done)
         connections[Int(id)].busyUntil = end
         return end
     }
 
     /// The server's work: processing time and the calls of the operation, in order or in parallel.
-    private func serve(pod: Int, service: Int, operation: AppModel.Operation, at time: Int64) -> Int64 {
-        var clock = time + random.milliseconds(operation.processingMs)
+    private func serve(pod: Int, service: Int, operation: Int, at time: Int64) -> Int64 {
+        let model = services[service].model!.operations[operation]
+        var clock = time + random.milliseconds(model.processingMs)
         let start = clock
-        for call in operation.calls where random.chance(call.p) {
-            guard let (target, targetOperation) = app.operationIndex(call.target) else { continue }
+        for call in calls[services[service].modelIndex][operation] where random.chance(call.p) {
             for _ in 0..<random.draw(call.count) {
-                let end = callService(from: pod, service: appServiceIndex[target], operation: targetOperation,
-                                      at: operation.parallel ? start : clock)
-                clock = operation.parallel ? max(clock, end) : end + random.nanoseconds(0.00005...0.0005)
+                let end = callService(from: pod, service: appServiceIndex[call.service], operation: call.operation,
+                                      at: model.parallel ? start : clock)
+                clock = model.parallel ? max(clock, end) : end + random.nanoseconds(0.00005...0.0005)
             }
         }
         return clock

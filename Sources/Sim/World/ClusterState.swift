@@ -27,8 +27,9 @@ struct ServiceState {
     var name: String
     var namespace: String
     var labels: [String: String]
-    /// The model's service, for application services.
+    /// The model's service, for application services, and its index in the model.
     var model: AppModel.Service?
+    var modelIndex = -1
     var address: IPAddress?
     var port: UInt16
     var targetPort: UInt16
@@ -41,7 +42,6 @@ struct ServiceState {
     var hostNetwork = false
     var kind: AppModel.WorkloadKind
 
-    var readyPods: [Int] { pods }
 }
 
 extension Simulation {
@@ -60,6 +60,7 @@ extension Simulation {
             let index = addService(name: model.name, namespace: app.namespace, labels: model.labels, model: model,
                                    port: UInt16(model.port), targetPort: UInt16(model.targetPort), replicas: model.replicas,
                                    kind: model.kind, addressOffset: nil)
+            services[index].modelIndex = appServiceIndex.count
             appServiceIndex.append(index)
         }
         // Host-network control-plane pods (they share their node's address).

@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "mimir-split", targets: ["mimir-split"]),
         .executable(name: "mimir-flows", targets: ["mimir-flows"]),
         .executable(name: "mimir-simulate", targets: ["mimir-simulate"]),
+        .executable(name: "mimir-record-entities", targets: ["mimir-record-entities"]),
         .executable(name: "mimir-table-bench", targets: ["TableBench"]),
     ],
     dependencies: [
@@ -50,6 +51,9 @@ let package = Package(
         .executableTarget(name: "mimir-simulate", dependencies: ["Sim", "StageSupport",
                                                                .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport",
+                                                                      .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
         // `make bench`: our writer and reader on the benchmark table (Benchmarks/table_bench.py drives it).
         .executableTarget(name: "TableBench", dependencies: ["Table"], path: "Benchmarks/TableBench"),
 
@@ -57,6 +61,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TableTests", dependencies: ["Table", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table", "TestSupport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Capture", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Cluster", "Capture", "Table", "TestSupport"]),
     ]
 )

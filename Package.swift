@@ -12,10 +12,12 @@ let package = Package(
         .library(name: "Capture", targets: ["Capture"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Sim", targets: ["Sim"]),
+        .library(name: "Graph", targets: ["Graph"]),
         .executable(name: "mimir-split", targets: ["mimir-split"]),
         .executable(name: "mimir-flows", targets: ["mimir-flows"]),
         .executable(name: "mimir-simulate", targets: ["mimir-simulate"]),
         .executable(name: "mimir-record-entities", targets: ["mimir-record-entities"]),
+        .executable(name: "mimir-graph", targets: ["mimir-graph"]),
         .executable(name: "mimir-table-bench", targets: ["TableBench"]),
     ],
     dependencies: [
@@ -41,6 +43,8 @@ let package = Package(
         .target(name: "Cluster", dependencies: ["Table", "Capture", "Yams"]),
         // The simulator: application and cluster models, workload, attacks, packet synthesis.
         .target(name: "Sim", dependencies: ["Capture", "Cluster", "Table", "Yams"]),
+        // Per-window pod and service graphs: address ownership over time, outside and gateway rules.
+        .target(name: "Graph", dependencies: ["Cluster", "Capture", "Table"]),
         // Shared command-line plumbing of the stage executables.
         .target(name: "StageSupport", dependencies: ["Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -51,6 +55,8 @@ let package = Package(
         .executableTarget(name: "mimir-simulate", dependencies: ["Sim", "StageSupport",
                                                                .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        .executableTarget(name: "mimir-graph", dependencies: ["Graph", "StageSupport",
+                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport",
                                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -61,6 +67,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "TableTests", dependencies: ["Table", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table", "TestSupport"]),
+        .testTarget(name: "GraphTests", dependencies: ["Graph", "Cluster", "Capture", "Table", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Capture", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Cluster", "Capture", "Table", "TestSupport"]),
     ]

@@ -6,7 +6,7 @@ public enum FlowTables {
     public static let stage = "flows"
     public static let schemaVersion = 1
 
-    static let windowFields = [
+    public static let windowFields = [
         Field("window_len_s", .int32, sortKey: true), Field("window_index", .int64, sortKey: true),
         Field("window_start", .timestamp, sortKey: true), Field("partial", .bool),
     ]
@@ -29,10 +29,11 @@ public enum FlowTables {
     ])
 }
 
-/// Collects rows of one windowed table column by column and writes them in batches.
-final class WindowedRowWriter {
+/// Collects rows of one windowed table (the window columns, then string, int64 and int32 columns in
+/// the schema's order) column by column and writes them in batches.
+public final class WindowedRowWriter {
     private let writer: TableWriter
-    private(set) var rows = 0
+    public private(set) var rows = 0
     private var windowLength: [Int32] = [], windowIndex: [Int64] = [], windowStart: [Int64] = [], partial: [Bool] = []
     private var strings: [ByteArrayColumn]
     private var integers: [[Int64]]
@@ -42,7 +43,7 @@ final class WindowedRowWriter {
 
     enum Kind { case string, int64, int32 }
 
-    init(path: String, schema: Schema, metadata: [KeyValue]) throws {
+    public init(path: String, schema: Schema, metadata: [KeyValue]) throws {
         writer = try TableWriter(path: path, schema: schema, metadata: metadata)
         var layout: [(Kind, Int)] = []
         var counts = (0, 0, 0)
@@ -60,7 +61,8 @@ final class WindowedRowWriter {
         smallIntegers = Array(repeating: [], count: counts.2)
     }
 
-    func beginRow(length: Int, index: Int64, start: Int64, partial isPartial: Bool) {
+    /// Starts a row; `start` in nanoseconds since the epoch.
+    public func beginRow(length: Int, index: Int64, start: Int64, partial isPartial: Bool) {
         windowLength.append(Int32(length))
         windowIndex.append(index)
         windowStart.append(floorDivide(start, 1000))
@@ -68,11 +70,11 @@ final class WindowedRowWriter {
         rows += 1
     }
 
-    func string(_ slot: Int, _ value: String) { strings[slot].append(value) }
-    func int64(_ slot: Int, _ value: Int64) { integers[slot].append(value) }
-    func int32(_ slot: Int, _ value: Int32) { smallIntegers[slot].append(value) }
+    public func string(_ slot: Int, _ value: String) { strings[slot].append(value) }
+    public func int64(_ slot: Int, _ value: Int64) { integers[slot].append(value) }
+    public func int32(_ slot: Int, _ value: Int32) { smallIntegers[slot].append(value) }
 
-    func flushIfLarge() throws {
+    public func flushIfLarge() throws {
         if windowLength.count >= 65_536 { try flush() }
     }
 
@@ -96,7 +98,7 @@ final class WindowedRowWriter {
         for slot in 0..<smallCount { smallIntegers[slot].removeAll(keepingCapacity: true) }
     }
 
-    func close() throws {
+    public func close() throws {
         try flush()
         try writer.close()
     }

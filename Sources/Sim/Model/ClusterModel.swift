@@ -9,6 +9,15 @@ public struct ClusterModel: Decodable, Sendable {
     public var outside: Outside
     /// CoreDNS replicas behind the kube-dns service.
     public var dnsReplicas: Int
+    /// How node ports treat users' traffic (Kubernetes' `externalTrafficPolicy`).
+    public var externalTrafficPolicy: ExternalTrafficPolicy
+
+    public enum ExternalTrafficPolicy: String, Decodable, Sendable {
+        /// Served by the node's own pods, the user's address kept: pods answer outside directly.
+        case local
+        /// Served by any pod, masqueraded as the node's gateway (or its address, for a pod elsewhere).
+        case cluster
+    }
 
     public struct Outside: Decodable, Sendable {
         /// Where users come from (the original: Locust on the host, 192.168.99.1).
@@ -23,13 +32,14 @@ public struct ClusterModel: Decodable, Sendable {
         }
     }
 
-    enum CodingKeys: String, CodingKey { case outside, dnsReplicas = "dns_replicas" }
+    enum CodingKeys: String, CodingKey { case outside, dnsReplicas = "dns_replicas", externalTrafficPolicy = "external_traffic_policy" }
 
     public init(from decoder: Decoder) throws {
         settings = try ClusterSettings(from: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
         outside = try c.decode(Outside.self, forKey: .outside)
         dnsReplicas = try c.decodeIfPresent(Int.self, forKey: .dnsReplicas) ?? 2
+        externalTrafficPolicy = try c.decodeIfPresent(ExternalTrafficPolicy.self, forKey: .externalTrafficPolicy) ?? .local
     }
 
     public static func read(path: String) throws -> ClusterModel {

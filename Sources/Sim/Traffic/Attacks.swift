@@ -71,7 +71,7 @@ extension Simulation {
         func serviceIndex(_ name: String) -> Int? { appServiceIndex.first { services[$0].name == name } }
         switch event.kind {
         case .exfil:
-            let chosen = (event.path ?? []).compactMap { serviceIndex($0).flatMap(pickPod) }
+            let chosen = (event.path ?? []).compactMap { serviceIndex($0).flatMap { pickPod($0) } }
             guard chosen.count == event.path?.count, let first = chosen.first else { return }
             attacks[index].source = first
             var clock = time

@@ -18,8 +18,9 @@ extension Simulation {
     /// - traffic between nodes shows on the uplink, in VXLAN with an overlay (the copies on the bridge
     ///   and overlay devices repeat headers already recorded and are left out: analysers take a third
     ///   copy of a segment for a fast retransmission);
-    /// - traffic from outside arrives on the uplink at a node port and reaches the pod masqueraded as
-    ///   the node's gateway address; traffic to outside leaves masqueraded as the node's address;
+    /// - traffic from outside arrives on the uplink at a node port and reaches a pod of the node with
+    ///   the user's address kept (external traffic policy `local`), or masqueraded as the node's
+    ///   gateway address (`cluster`); traffic to outside leaves masqueraded as the node's address;
     /// - traffic the capture node neither sends nor receives is not seen at all.
     func views(client: Place, server: Place, service: Int?, clientPort: UInt16, serverPort: UInt16) -> [View] {
         let here = captureNode
@@ -41,7 +42,8 @@ extension Simulation {
                               serverPort: nodePort, tunnel: nil, clientToServerOutgoing: false))
             let targetNode = pods[target].node
             if targetNode == here {
-                views.append(View(interface: veth(target), client: nodes[here].gateway, server: pods[target].address!, clientPort: clientPort,
+                let source = cluster.externalTrafficPolicy == .local ? address : nodes[here].gateway
+                views.append(View(interface: veth(target), client: source, server: pods[target].address!, clientPort: clientPort,
                                   serverPort: serverPort, tunnel: nil, clientToServerOutgoing: true))
             } else {
                 crossNode(from: here, to: targetNode, client: nodes[here].address, server: pods[target].address!)

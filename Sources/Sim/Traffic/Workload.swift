@@ -65,7 +65,7 @@ extension Simulation {
         var id = users[user].connection
         if id < 0 || !connections[Int(id)].open || !pods[Int(connections[Int(id)].serverPod)].ready {
             if id >= 0 { close(id, at: time) }
-            guard let pod = pickPod(service) else { return time + 1_000_000 }
+            guard let pod = pickPod(service, localOnly: cluster.externalTrafficPolicy == .local) else { return time + 1_000_000 }
             let client = Place.outside(cluster.outside.loadGenerator), server = Place.pod(pod)
             let port = randomEphemeralPort()
             id = newConnection(views: views(client: client, server: server, service: service, clientPort: port,
@@ -159,9 +159,11 @@ extension Simulation {
         if (services[service].model?.keepaliveS ?? 60) <= 0 { close(id, at: time + 100_000) }
     }
 
-    /// kube-proxy's choice among the ready pods (iptables mode: uniform).
-    func pickPod(_ service: Int) -> Int? {
-        let ready = services[service].pods
+    /// kube-proxy's choice among the ready pods (iptables mode: uniform); with `localOnly`, among
+    /// the capture node's when it has any (a node port under the `local` traffic policy).
+    func pickPod(_ service: Int, localOnly: Bool = false) -> Int? {
+        var ready = services[service].pods
+        if localOnly, ready.contains(where: { pods[$0].node == captureNode }) { ready = ready.filter { pods[$0].node == captureNode } }
         return ready.isEmpty ? nil : ready[random.int(0...(ready.count - 1))]
     }
 

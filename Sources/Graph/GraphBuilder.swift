@@ -1,0 +1,180 @@
+import Capture
+import Cluster
+import Table
+
+/// How graph names addresses.
+public struct GraphOptions: Sendable {
+    /// Drop the cluster's own machinery (kube-system, the `kubernetes` service, node addresses,
+    /// addresses in the cluster's ranges that no entity owns), keeping DNS, as the original's dropInfra.
+    public var dropInfrastructure: Bool
+    public var membership: ServiceMembership
+    /// The name of the DNS service kept among the infrastructure.
+    public var dnsService: String
+
+    public init(dropInfrastructure: Bool = true, membership: ServiceMembership = .selector, dnsService: String = "kube-dns") {
+        self.dropInfrastructure = dropInfrastructure
+        self.membership = membership
+        self.dnsService = dnsService
+    }
+}
+
+/// A node of a window's graph.
+struct GraphNode: Hashable, Comparable {
+    var name: String
+    var kind: NodeKind
+    var service: String
+    var namespace: String
+    var infrastructure: Bool
+
+    static let outside = GraphNode(name: "outside", kind: .outside, service: "outside", namespace: "", infrastructure: false)
+    /// Stands for every node's gateway until the gateway rule has run.
+    static let gateway = GraphNode(name: "gateway", kind: .outside, service: "outside", namespace: "", infrastructure: false)
+
+    static func < (a: GraphNode, b: GraphNode) -> Bool { a.name < b.name }
+
+    /// Its name in the service graph: its service, or its own name when it has none.
+    var serviceName: String { service.isEmpty ? name : service }
+}
+
+struct EdgeKey: Hashable {
+    var source: GraphNode
+    var destination: GraphNode
+}
+
+/// Builds every window's pod and service graphs from merged pairs tables and the entity log.
+public final class GraphBuilder {
+    let pairs: MergedPairs
+    let book: AddressBook
+    let layout: ClusterLayout
+    let options: GraphOptions
+    private let serviceOf: [Int: String]
+    private var addresses: [String: IPAddress] = [:]
+
+    public init(pairs: MergedPairs, book: AddressBook, layout: ClusterLayout, options: GraphOptions) {
+        self.pairs = pairs
+        self.book = book
+        self.layout = layout
+        self.options = options
+        serviceOf = options.membership.services(of: book)
+    }
+
+    /// The node an address stands for in a window.
+    func node(for text: String, windowStart: Int64, windowEnd: Int64) throws -> GraphNode {
+        guard let address = addresses[text] ?? IPAddress(text) else {
+            throw TableError.invalidInput("the pairs tables hold '\(text)', which is not an IPv4 or IPv6 address")
+        }
+        addresses[text] = address
+        if let index = book.owner(of: address, windowStart: windowStart, windowEnd: windowEnd) {
+            let entity = book.entities[index]
+            switch entity.kind {
+            case .pod:
+                let service = serviceOf[index] ?? ""
+                return GraphNode(name: entity.name, kind: .pod, service: service, namespace: entity.namespace,
+                                 infrastructure: isInfrastructure(namespace: entity.namespace, service: service))
+            case .service:
+                return GraphNode(name: entity.name + "_VIP", kind: .vip, service: entity.name, namespace: entity.namespace,
+                                 infrastructure: isInfrastructure(namespace: entity.namespace, service: entity.name))
+            }
+        }
+        if layout.gateways.contains(address) { return .gateway }
+        if let node = layout.nodeAddresses[address] {
+            return GraphNode(name: "node:" + node, kind: .node, service: "", namespace: "", infrastructure: true)
+        }
+        if layout.isInCluster(address) {
+            return GraphNode(name: text, kind: .unknown, service: "", namespace: "", infrastructure: true)
+        }
+        return .outside
+    }
+
+    private func isInfrastructure(namespace: String, service: String) -> Bool {
+        guard service != options.dnsService else { return false }
+        return namespace == "kube-system" || (namespace == "default" && service == "kubernetes")
+    }
+
+    /// The pod-level edges of one window, with outside merged, the gateway rule applied and, on
+    /// request, the infrastructure dropped.
+    func edges(of window: MergedPairs.Window) throws -> [EdgeKey: (packets: Int64, bytes: Int64)] {
+        let start = pairs.origin + window.index * Int64(window.length) * 1_000_000_000
+        let end = start + Int64(window.length) * 1_000_000_000
+        var edges: [EdgeKey: (packets: Int64, bytes: Int64)] = [:]
+        for (pair, total) in pairs.windows[window] ?? [:] {
+            let key = EdgeKey(source: try node(for: pair.source, windowStart: start, windowEnd: end),
+                              destination: try node(for: pair.destination, windowStart: start, windowEnd: end))
+            let sum = edges[key] ?? (0, 0)
+            edges[key] = (sum.packets + total.packets, sum.bytes + total.bytes)
+        }
+        applyGatewayRule(&edges)
+        if options.dropInfrastructure {
+            edges = edges.filter { !$0.key.source.infrastructure && !$0.key.destination.infrastructure }
+        }
+        return edges
+    }
+
+    /// The original's gateway compensation (mimir-method.md, S5 step 4): a node receiving traffic from
+    /// a gateway but sending nothing outside only answers the kubelet, so both directions go; a node
+    /// that does talk to outside keeps the gateway's traffic as outside's (masqueraded users) and
+    /// loses only its answers to the gateway. Then the gateways become `outside`.
+    func applyGatewayRule(_ edges: inout [EdgeKey: (packets: Int64, bytes: Int64)]) {
+        let fromGateway = Set(edges.keys.filter { $0.source == .gateway }.map(\.destination))
+        let talksOutside = Set(edges.keys.filter { $0.destination == .outside }.map(\.source))
+        for node in fromGateway {
+            edges[EdgeKey(source: node, destination: .gateway)] = nil
+            if !talksOutside.contains(node) { edges[EdgeKey(source: .gateway, destination: node)] = nil }
+        }
+        for (key, total) in edges where key.source == .gateway || key.destination == .gateway {
+            edges[key] = nil
+            let merged = EdgeKey(source: key.source == .gateway ? .outside : key.source,
+                                 destination: key.destination == .gateway ? .outside : key.destination)
+            let sum = edges[merged] ?? (0, 0)
+            edges[merged] = (sum.packets + total.packets, sum.bytes + total.bytes)
+        }
+    }
+
+    /// Writes pod_edges.parquet, service_edges.parquet and nodes.parquet into `directory`.
+    public func write(directory: String, provenance: Provenance) throws -> (windows: Int, podEdges: Int, serviceEdges: Int) {
+        let metadata = provenance.keyValues
+        let podWriter = try WindowedRowWriter(path: directory + "/pod_edges.parquet", schema: GraphTables.podEdges, metadata: metadata)
+        let serviceWriter = try WindowedRowWriter(path: directory + "/service_edges.parquet", schema: GraphTables.serviceEdges, metadata: metadata)
+        let nodeWriter = try WindowedRowWriter(path: directory + "/nodes.parquet", schema: GraphTables.nodes, metadata: metadata)
+        let windows = pairs.windows.keys.sorted()
+        for window in windows {
+            let edges = try edges(of: window)
+            let start = pairs.origin + window.index * Int64(window.length) * 1_000_000_000
+            let partial = pairs.isPartial(window)
+            for (key, total) in edges.sorted(by: { ($0.key.source, $0.key.destination) < ($1.key.source, $1.key.destination) }) {
+                podWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: partial)
+                for (slot, value) in [key.source.name, key.destination.name, key.source.kind.rawValue, key.destination.kind.rawValue,
+                                      key.source.service, key.destination.service].enumerated() {
+                    podWriter.string(slot, value)
+                }
+                podWriter.int64(0, total.packets)
+                podWriter.int64(1, total.bytes)
+            }
+            var services: [[String]: (packets: Int64, bytes: Int64)] = [:]
+            for (key, total) in edges {
+                let pair = [key.source.serviceName, key.destination.serviceName]
+                let sum = services[pair] ?? (0, 0)
+                services[pair] = (sum.packets + total.packets, sum.bytes + total.bytes)
+            }
+            for (pair, total) in services.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+                serviceWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: partial)
+                serviceWriter.string(0, pair[0])
+                serviceWriter.string(1, pair[1])
+                serviceWriter.int64(0, total.packets)
+                serviceWriter.int64(1, total.bytes)
+            }
+            for node in Set(edges.keys.flatMap { [$0.source, $0.destination] }).sorted() {
+                nodeWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: partial)
+                for (slot, value) in [node.name, node.kind.rawValue, node.service, node.namespace].enumerated() { nodeWriter.string(slot, value) }
+            }
+            try podWriter.flushIfLarge()
+            try serviceWriter.flushIfLarge()
+            try nodeWriter.flushIfLarge()
+        }
+        let counts = (windows.count, podWriter.rows, serviceWriter.rows)
+        try podWriter.close()
+        try serviceWriter.close()
+        try nodeWriter.close()
+        return counts
+    }
+}

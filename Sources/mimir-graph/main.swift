@@ -1,0 +1,82 @@
+import ArgumentParser
+import Capture
+import Cluster
+import Graph
+import StageSupport
+import Table
+
+/// mimir-graph: per-window pod and service communication graphs from pairs tables and an entity log.
+struct GraphCommand: ParsableCommand {
+    static let version = "1"
+
+    static let configuration = CommandConfiguration(
+        commandName: "mimir-graph",
+        abstract: "Name the addresses of a capture's traffic by pod and service, window by window.",
+        discussion: """
+        Reads mimir-flows' pairs tables (one per shard; windows spanning shards are summed) and an entity \
+        log (ours, kubectl watch streams, or the original project's pickled creation log; recognised by \
+        content), and writes into --out DIR: pod_edges.parquet (pods, <service>_VIP nodes and outside), \
+        service_edges.parquet (services) and nodes.parquet. An address maps to the entity that owned it \
+        at the window's end, or its last owner during the window; everything outside the cluster's \
+        ranges becomes one outside node, and the nodes' gateways follow the original's rule. \
+        docs/graph.md describes every rule.
+
+        Example: mimir-graph --pairs artifacts/flows/pairs.parquet --entities entities.jsonl --cluster cluster.yaml --out artifacts/graph
+        """,
+        version: version)
+
+    @Option(help: "A pairs table of mimir-flows (repeat for every shard).")
+    var pairs: [String]
+
+    @Option(help: "The entity log: ours (JSON lines), kubectl watch streams, or the original's pickle.")
+    var entities: [String]
+
+    @Option(help: "cluster.yaml: pod and service ranges, node and gateway addresses (default: inferred from the entity log).")
+    var cluster: String?
+
+    @Option(help: "A gateway address (repeatable); adds to cluster.yaml's, or replaces the inferred ones.")
+    var gateway: [String] = []
+
+    @Flag(help: "Keep the cluster's own machinery (kube-system, the kubernetes service, node addresses); DNS is always kept.")
+    var keepInfrastructure = false
+
+    @Option(help: "fixed (default): mappings expire, pods join services by selector. mimir: the original's rules, for comparison.")
+    var profile = "fixed"
+
+    @Option(help: "Seconds from the capture's start to the original pickle log's second 0 (the original's logger started 3 s early).")
+    var logOffset = OriginalCreationLog.defaultOffset
+
+    func validate() throws {
+        guard profile == "fixed" || profile == "mimir" else { throw ValidationError("--profile must be fixed or mimir") }
+        for text in gateway where IPAddress(text) == nil { throw ValidationError("--gateway '\(text)' is not an IPv4 or IPv6 address") }
+    }
+
+    func run() throws {
+        try makeOutputDirectory(out)
+        let progress = Progress("mimir-graph")
+        let merged = try MergedPairs(paths: pairs)
+        var events: [EntityEvent] = []
+        for path in entities { events += try EntityLogs.read(path: path, captureStart: merged.origin, originalOffset: logOffset) }
+        events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        let mimir = profile == "mimir"
+        let book = AddressBook(events: events, expires: !mimir)
+        let gateways = gateway.compactMap(IPAddress.init)
+        let layout = try cluster.map { ClusterLayout(settings: try ClusterSettings.read(path: $0), extraGateways: gateways) }
+            ?? ClusterLayout(book: book, gateways: gateways)
+        let options = GraphOptions(dropInfrastructure: !keepInfrastructure, membership: mimir ? .originalLabels : .selector)
+        let provenance = try Provenance(stage: GraphTables.stage, version: Self.version, schemaVersion: GraphTables.schemaVersion, params: .object([
+            "profile": .string(profile),
+            "drop_infrastructure": .bool(!keepInfrastructure),
+            "gateways": .array(gateway.map { .string($0) }),
+            "log_offset_s": .double(logOffset),
+        ]), extra: [KeyValue(key: "mimir.origin", value: EpochSeconds.format(merged.origin))])
+        let counts = try GraphBuilder(pairs: merged, book: book, layout: layout, options: options).write(directory: out, provenance: provenance)
+        progress.finish("\(counts.windows) windows, \(counts.podEdges) pod edges, \(counts.serviceEdges) service edges "
+                        + "from \(events.count) entity events in \(String(format: "%.2f", progress.elapsed)) s; tables in \(out)")
+    }
+
+    @Option(help: "Directory for pod_edges.parquet, service_edges.parquet and nodes.parquet (created if missing).")
+    var out: String
+}
+
+StageMain.run(GraphCommand.self)

@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "mimir-simulate", targets: ["mimir-simulate"]),
         .executable(name: "mimir-record-entities", targets: ["mimir-record-entities"]),
         .executable(name: "mimir-graph", targets: ["mimir-graph"]),
+        .executable(name: "mimir-features", targets: ["mimir-features"]),
         .executable(name: "mimir-table-bench", targets: ["TableBench"]),
     ],
     dependencies: [
@@ -43,7 +44,8 @@ let package = Package(
         .target(name: "Cluster", dependencies: ["Table", "Capture", "Yams"]),
         // The simulator: application and cluster models, workload, attacks, packet synthesis.
         .target(name: "Sim", dependencies: ["Capture", "Cluster", "Table", "Yams"]),
-        // Per-window pod and service graphs: address ownership over time, outside and gateway rules.
+        // Per-window pod and service graphs (address ownership over time, outside and gateway rules) and
+        // their features.
         .target(name: "Graph", dependencies: ["Cluster", "Capture", "Table"]),
         // Shared command-line plumbing of the stage executables.
         .target(name: "StageSupport", dependencies: ["Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -57,6 +59,8 @@ let package = Package(
 
         .executableTarget(name: "mimir-graph", dependencies: ["Graph", "StageSupport",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-features", dependencies: ["Graph", "StageSupport",
+                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport",
                                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

@@ -41,27 +41,26 @@ struct EdgeKey: Hashable {
     var destination: GraphNode
 }
 
-/// Builds every window's pod and service graphs from merged pairs tables and the entity log.
-public final class GraphBuilder {
-    let pairs: MergedPairs
+/// Names addresses as graph nodes, window by window: the owning pod or `<service>_VIP`, a node, a
+/// gateway, an unknown address of the cluster's ranges, or `outside`.
+public final class AddressNamer {
     let book: AddressBook
     let layout: ClusterLayout
     let options: GraphOptions
     private let serviceOf: [Int: String]
     private var addresses: [String: IPAddress] = [:]
 
-    public init(pairs: MergedPairs, book: AddressBook, layout: ClusterLayout, options: GraphOptions) {
-        self.pairs = pairs
+    public init(book: AddressBook, layout: ClusterLayout, options: GraphOptions) {
         self.book = book
         self.layout = layout
         self.options = options
         serviceOf = options.membership.services(of: book)
     }
 
-    /// The node an address stands for in a window.
+    /// The node an address stands for in the window [windowStart, windowEnd).
     func node(for text: String, windowStart: Int64, windowEnd: Int64) throws -> GraphNode {
         guard let address = addresses[text] ?? IPAddress(text) else {
-            throw TableError.invalidInput("the pairs tables hold '\(text)', which is not an IPv4 or IPv6 address")
+            throw TableError.invalidInput("the tables hold '\(text)', which is not an IPv4 or IPv6 address")
         }
         addresses[text] = address
         if let index = book.owner(of: address, windowStart: windowStart, windowEnd: windowEnd) {
@@ -90,6 +89,19 @@ public final class GraphBuilder {
         guard service != options.dnsService else { return false }
         return namespace == "kube-system" || (namespace == "default" && service == "kubernetes")
     }
+}
+
+/// Builds every window's pod and service graphs from merged pairs tables and the entity log.
+public final class GraphBuilder {
+    let pairs: MergedPairs
+    let namer: AddressNamer
+    let options: GraphOptions
+
+    public init(pairs: MergedPairs, book: AddressBook, layout: ClusterLayout, options: GraphOptions) {
+        self.pairs = pairs
+        self.options = options
+        namer = AddressNamer(book: book, layout: layout, options: options)
+    }
 
     /// The pod-level edges of one window, with outside merged, the gateway rule applied and, on
     /// request, the infrastructure dropped.
@@ -98,8 +110,8 @@ public final class GraphBuilder {
         let end = start + Int64(window.length) * 1_000_000_000
         var edges: [EdgeKey: (packets: Int64, bytes: Int64)] = [:]
         for (pair, total) in pairs.windows[window] ?? [:] {
-            let key = EdgeKey(source: try node(for: pair.source, windowStart: start, windowEnd: end),
-                              destination: try node(for: pair.destination, windowStart: start, windowEnd: end))
+            let key = EdgeKey(source: try namer.node(for: pair.source, windowStart: start, windowEnd: end),
+                              destination: try namer.node(for: pair.destination, windowStart: start, windowEnd: end))
             let sum = edges[key] ?? (0, 0)
             edges[key] = (sum.packets + total.packets, sum.bytes + total.bytes)
         }

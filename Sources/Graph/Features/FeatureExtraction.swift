@@ -1,0 +1,233 @@
+import Capture
+import Cluster
+import Table
+
+/// What mimir-features computes, and from what.
+public struct FeatureOptions: Sendable {
+    public var profile: FeatureProfile
+    /// The service whose data an exfiltration would take (the original's `sensitive_ms[0]`): sources
+    /// of the current-flow betweenness features; without it those features are left out.
+    public var sensitiveService: String?
+    public var dnsService: String
+    /// Windows of history for the Ide-Kashima typical pattern (the original's `ide_window_size`).
+    public var ideHistory: Int
+
+    public init(profile: FeatureProfile = .fixed, sensitiveService: String? = nil, dnsService: String = "kube-dns", ideHistory: Int = 10) {
+        self.profile = profile
+        self.sensitiveService = sensitiveService
+        self.dnsService = dnsService
+        self.ideHistory = ideHistory
+    }
+}
+
+/// Reads graph's pod edges (and optionally flows and a reference edge table) and computes one row of
+/// features per window (docs/features.md defines every column).
+public final class FeatureExtraction {
+    public static let stage = "features"
+    public static let schemaVersion = 1
+
+    let options: FeatureOptions
+    private var graphs: [MergedPairs.Window: WindowGraph] = [:]
+    private var starts: [MergedPairs.Window: Int64] = [:]
+    private var partial: [MergedPairs.Window: Bool] = [:]
+    private var referenceEdges = Set<String>()
+    private var flowFeatures: [MergedPairs.Window: [String: Double]] = [:]
+    public private(set) var origin: String?
+
+    public init(podEdges path: String, options: FeatureOptions) throws {
+        self.options = options
+        let reader = try TableReader(path: path)
+        try Self.checkEdgeTable(reader)
+        origin = reader.metadata[key: "mimir.origin"]
+        try Self.readEdges(reader) { window, start, isPartial, row in
+            starts[window] = start
+            partial[window] = isPartial
+            var graph = graphs[window] ?? WindowGraph()
+            let u = graph.node(row.src, kind: row.srcKind, service: row.srcService)
+            let v = graph.node(row.dst, kind: row.dstKind, service: row.dstService)
+            graph.add(u, v, bytes: Double(row.bytes))
+            graphs[window] = graph
+        }
+    }
+
+    /// Pod edges come from graph, or from inject (the same schema with attacks added).
+    static func checkEdgeTable(_ reader: TableReader) throws {
+        let stage = reader.metadata[key: Provenance.stageKey]
+        _ = try Provenance(of: reader, stage: stage == "inject" ? "inject" : GraphTables.stage, schemaVersions: 1...GraphTables.schemaVersion)
+        guard reader.schema.names.starts(with: GraphTables.podEdges.names) else {
+            throw TableError.unsupported(path: reader.path, detail: "not a pod edge table (columns \(reader.schema.names.joined(separator: ", ")))")
+        }
+    }
+
+    struct EdgeRow {
+        var src, dst, srcService, dstService: String
+        var srcKind, dstKind: NodeKind
+        var bytes: Int64
+    }
+
+    static func readEdges(_ reader: TableReader, _ body: (MergedPairs.Window, Int64, Bool, EdgeRow) throws -> Void) throws {
+        for group in 0..<reader.rowGroupCount {
+            let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "window_start", "partial", "src", "dst",
+                                                                "src_kind", "dst_kind", "src_service", "dst_service", "bytes"])
+            let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s, starts = batch["window_start"]!.int64s
+            let partial = batch["partial"]!.bools, bytes = batch["bytes"]!.int64s
+            let text = ["src", "dst", "src_kind", "dst_kind", "src_service", "dst_service"].map { batch[$0]!.byteArrays }
+            for row in 0..<batch.rowCount {
+                let kinds = (NodeKind(rawValue: text[2].string(at: row)), NodeKind(rawValue: text[3].string(at: row)))
+                guard let srcKind = kinds.0, let dstKind = kinds.1 else {
+                    throw TableError.invalidInput("\(reader.path): row \(row) of row group \(group) has a node kind this version does not know")
+                }
+                try body(MergedPairs.Window(length: lengths[row], index: indices[row]), starts[row] * 1000, partial[row],
+                         EdgeRow(src: text[0].string(at: row), dst: text[1].string(at: row), srcService: text[4].string(at: row),
+                                 dstService: text[5].string(at: row), srcKind: srcKind, dstKind: dstKind, bytes: bytes[row]))
+            }
+        }
+    }
+
+    /// Service edges of a reference capture (the training capture's graph output before injection)
+    /// count as already seen for the novelty features.
+    public func addReference(podEdges path: String) throws {
+        let reader = try TableReader(path: path)
+        try Self.checkEdgeTable(reader)
+        try Self.readEdges(reader) { _, _, _, row in
+            let src = row.srcKind == .outside ? "outside" : row.srcService.isEmpty ? row.src : row.srcService
+            let dst = row.dstKind == .outside ? "outside" : row.dstService.isEmpty ? row.dst : row.dstService
+            referenceEdges.insert("\(src)>\(dst)")
+        }
+    }
+
+    /// Port, fan-out and failed-connection counts per service from flows tables, their addresses named
+    /// as graph names them.
+    public func addFlows(paths: [String], namer: AddressNamer, origin: Int64) throws {
+        var ports: [MergedPairs.Window: [String: Set<Int32>]] = [:]
+        var peers: [MergedPairs.Window: [String: Set<String>]] = [:]
+        var failed: [MergedPairs.Window: [String: Int]] = [:]
+        for path in paths {
+            let reader = try TableReader(path: path)
+            _ = try Provenance(of: reader, stage: FlowTables.stage, schemaVersions: 1...FlowTables.schemaVersion)
+            for group in 0..<reader.rowGroupCount {
+                let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "src", "dst", "dst_port", "protocol", "tcp_flags"])
+                let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s
+                let sources = batch["src"]!.byteArrays, destinations = batch["dst"]!.byteArrays
+                let dstPorts = batch["dst_port"]!.int32s, protocols = batch["protocol"]!.int32s, flags = batch["tcp_flags"]!.int32s
+                for row in 0..<batch.rowCount {
+                    let window = MergedPairs.Window(length: lengths[row], index: indices[row])
+                    guard graphs[window] != nil else { continue }
+                    let start = origin + window.index * Int64(window.length) * 1_000_000_000
+                    let source = try namer.node(for: sources.string(at: row), windowStart: start, windowEnd: start + Int64(window.length) * 1_000_000_000)
+                    guard source.kind == .pod else { continue }
+                    let service = source.serviceName
+                    ports[window, default: [:]][service, default: []].insert(dstPorts[row])
+                    peers[window, default: [:]][service, default: []].insert(destinations.string(at: row))
+                    // A TCP flow that sent SYN but never ACK: unanswered, refused, or a half-open probe.
+                    if protocols[row] == 6 && flags[row] & 0x02 != 0 && flags[row] & 0x10 == 0 {
+                        failed[window, default: [:]][service, default: 0] += 1
+                    }
+                }
+            }
+        }
+        for window in graphs.keys {
+            var row: [String: Double] = [:]
+            for service in Set(graphs[window]!.services) where service != "outside" {
+                row["distinct_dst_ports_" + service] = Double(ports[window]?[service]?.count ?? 0)
+                row["fanout_" + service] = Double(peers[window]?[service]?.count ?? 0)
+                row["failed_connections_" + service] = Double(failed[window]?[service] ?? 0)
+            }
+            flowFeatures[window] = row
+        }
+    }
+
+    /// Every window's features, windows in (length, index) order.
+    func rows() -> [(window: MergedPairs.Window, values: [String: Double])] {
+        var result: [(MergedPairs.Window, [String: Double])] = []
+        for length in Set(graphs.keys.map(\.length)).sorted() {
+            let windows = graphs.keys.filter { $0.length == length }.sorted()
+            var seen = referenceEdges
+            var rows: [[String: Double]] = []
+            var serviceGraphs: [WindowGraph] = []
+            for window in windows {
+                let graph = graphs[window]!
+                var values = windowFeatures(graph)
+                let services = graph.serviceGraph()
+                serviceGraphs.append(services)
+                // Novelty: service edges, and each service's peers, never seen in earlier windows.
+                var newEdges = 0.0, newBytes = 0.0
+                var newPeers: [String: Double] = Dictionary(uniqueKeysWithValues: services.names.filter { $0 != "outside" }.map { ($0, 0.0) })
+                for (u, v, w) in services.edges {
+                    let key = "\(services.names[u])>\(services.names[v])"
+                    guard !seen.contains(key) else { continue }
+                    newEdges += 1
+                    newBytes += w
+                    if newPeers[services.names[u]] != nil { newPeers[services.names[u]]! += 1 }
+                    if u != v, newPeers[services.names[v]] != nil { newPeers[services.names[v]]! += 1 }
+                    seen.insert(key)
+                }
+                values["new_service_edges"] = newEdges
+                values["new_service_edge_bytes"] = newBytes
+                for (service, count) in newPeers { values["new_peers_" + service] = count }
+                values.merge(flowFeatures[window] ?? [:]) { first, _ in first }
+                rows.append(values)
+            }
+            let order = Set(serviceGraphs.flatMap(\.names)).sorted()
+            for (index, score) in IdeKashima(order: order, history: options.ideHistory).scores(serviceGraphs).enumerated() {
+                rows[index]["ide_kashima_score"] = score
+            }
+            result += zip(windows, rows).map { ($0, $1) }
+        }
+        return result
+    }
+
+    /// The features of section 4 on one window's graph.
+    func windowFeatures(_ graph: WindowGraph) -> [String: Double] {
+        let features = GraphFeatures(graph: graph, profile: options.profile)
+        let members = features.members
+        let services = members.keys.sorted()
+        var values: [String: Double] = [:]
+        for (i, a) in services.enumerated() {
+            values["\(a)_to_\(a)_reciprocity"] = features.reciprocity(members[a]!, nil)
+            for b in services[(i + 1)...] {
+                values["\(a)_to_\(b)_reciprocity"] = features.reciprocity(members[a]!, members[b]!)
+                values["\(a)_to_\(b)_edge_coef_of_var"] = features.edgeCoefficientOfVariation(members[a]!, members[b]!)
+            }
+        }
+        let serviceGraph = graph.serviceGraph()
+        for (index, value) in GraphFeatures.harmonicCentrality(serviceGraph).enumerated() {
+            values["class_harmonic_centrality_" + serviceGraph.names[index]] = value
+        }
+        if let sensitive = options.sensitiveService {
+            let sources = (members[sensitive] ?? []).filter { graph.kinds[$0] == .pod }
+            let betweenness = graph.index["outside"].flatMap { features.currentFlowBetweenness(sources: sources, target: $0) }
+            for service in services {
+                let pods = (members[service] ?? []).filter { graph.kinds[$0] == .pod || service == "outside" }
+                values["pods_cfbc_sub_coef_of_var_" + service] = betweenness.map { values in coefficientOfVariation(pods.compactMap { values[$0] }) } ?? .nan
+            }
+        }
+        values["fraction_pod_comm_not_through_vips"] = features.podTrafficNotThroughServiceAddresses(dnsService: options.dnsService)
+        let dns = features.dnsRatios(dnsService: options.dnsService)
+        values["into_dns_from_outside"] = dns.fromOutside
+        values["dns_outside_inside_ratio"] = dns.outsideInsideRatio
+        values["into_dns_ratio"] = dns.intoRatio
+        return values
+    }
+
+    /// Writes features.parquet: the window columns, then every feature (sorted by name; NaN where a
+    /// window lacks it), with each column's definition in the metadata.
+    public func write(path: String, provenance params: JSONValue, version: String) throws -> (windows: Int, features: Int) {
+        let rows = rows()
+        let names = Set(rows.flatMap { $0.values.keys }).sorted()
+        let definitions = JSONValue.object(Dictionary(uniqueKeysWithValues: names.map { ($0, JSONValue.string(FeatureDefinitions.describe($0))) }))
+        var extra = [KeyValue(key: "mimir.features", value: try definitions.canonicalText())]
+        if let origin { extra.append(KeyValue(key: "mimir.origin", value: origin)) }
+        let provenance = try Provenance(stage: Self.stage, version: version, schemaVersion: Self.schemaVersion, params: params, extra: extra)
+        let schema = try Schema(FlowTables.windowFields + names.map { Field($0, .double) })
+        var columns = [
+            ColumnArray(rows.map(\.window.length)), ColumnArray(rows.map(\.window.index)),
+            ColumnArray(.int64(rows.map { starts[$0.window]! / 1000 })), ColumnArray(rows.map { partial[$0.window]! }),
+        ]
+        for name in names { columns.append(ColumnArray(rows.map { $0.values[name] ?? .nan })) }
+        let writer = try TableWriter(path: path, schema: schema, metadata: provenance.keyValues)
+        try writer.write(TableBatch(schema: schema, columns: columns))
+        try writer.close()
+        return (rows.count, names.count)
+    }
+}

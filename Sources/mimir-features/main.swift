@@ -1,0 +1,89 @@
+import ArgumentParser
+import Capture
+import Cluster
+import Graph
+import StageSupport
+import Table
+
+/// mimir-features: one row of graph features per window.
+struct FeaturesCommand: ParsableCommand {
+    static let version = "1"
+
+    static let configuration = CommandConfiguration(
+        commandName: "mimir-features",
+        abstract: "Compute the Mimir graph features of every window.",
+        discussion: """
+        Reads a pod edge table (mimir-graph's, or mimir-inject's with attacks added) and writes \
+        features.parquet into --out DIR: per window, the service-pair reciprocity and edge variation, \
+        service harmonic centrality, current-flow betweenness from the sensitive service to outside, \
+        the service-address invariant, DNS ratios, novelty (edges and peers never seen before, also in \
+        --reference), the Ide-Kashima baseline score, and with --flows the destination ports, fan-out \
+        and failed connections of every service. docs/features.md defines every column.
+
+        Example: mimir-features --pod-edges artifacts/graph/pod_edges.parquet --sensitive my-release-pxc --out artifacts/features
+        """,
+        version: version)
+
+    @Option(help: "The pod edge table.")
+    var podEdges: String
+
+    @Option(help: "The sensitive service (sources of the current-flow betweenness features).")
+    var sensitive: String?
+
+    @Option(help: "A flows table of mimir-flows (repeat for every shard); needs --entities.")
+    var flows: [String] = []
+
+    @Option(help: "The entity log, to name the flows' addresses as graph did (with --flows).")
+    var entities: [String] = []
+
+    @Option(help: "cluster.yaml (with --flows; default: inferred from the entity log).")
+    var cluster: String?
+
+    @Option(help: "A reference pod edge table (the training capture's graph before injection): its edges are not new.")
+    var reference: String?
+
+    @Option(help: "fixed (default): the method with its bugs fixed. mimir: the original's formulas.")
+    var profile = "fixed"
+
+    @Option(help: "Windows of history for the Ide-Kashima typical pattern.")
+    var ideHistory = 10
+
+    @Option(help: "Directory for features.parquet (created if missing).")
+    var out: String
+
+    func validate() throws {
+        guard FeatureProfile(rawValue: profile) != nil else { throw ValidationError("--profile must be fixed or mimir") }
+        guard flows.isEmpty || !entities.isEmpty else { throw ValidationError("--flows needs --entities to name the flows' addresses") }
+        guard ideHistory >= 1 else { throw ValidationError("--ide-history must be at least 1") }
+    }
+
+    func run() throws {
+        try makeOutputDirectory(out)
+        let progress = Progress("mimir-features")
+        let options = FeatureOptions(profile: FeatureProfile(rawValue: profile)!, sensitiveService: sensitive, ideHistory: ideHistory)
+        let extraction = try FeatureExtraction(podEdges: podEdges, options: options)
+        if let reference { try extraction.addReference(podEdges: reference) }
+        if !flows.isEmpty {
+            guard let originText = extraction.origin, let origin = EpochSeconds.parse(originText) else {
+                throw TableError.unsupported(path: podEdges, detail: "the table has no mimir.origin entry, so its windows cannot be matched with flows")
+            }
+            var events: [EntityEvent] = []
+            for path in entities { events += try EntityLogs.read(path: path, captureStart: origin) }
+            events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+            let mimir = options.profile == .mimir
+            let book = AddressBook(events: events, expires: !mimir)
+            let layout = try cluster.map { ClusterLayout(settings: try ClusterSettings.read(path: $0)) } ?? ClusterLayout(book: book, gateways: [])
+            try extraction.addFlows(paths: flows, namer: AddressNamer(book: book, layout: layout,
+                                                                      options: GraphOptions(membership: mimir ? .originalLabels : .selector)),
+                                    origin: origin)
+        }
+        let params = JSONValue.object([
+            "profile": .string(profile), "sensitive": sensitive.map { .string($0) } ?? .null, "ide_history": .int(Int64(ideHistory)),
+            "flows": .bool(!flows.isEmpty), "reference": .bool(reference != nil),
+        ])
+        let counts = try extraction.write(path: out + "/features.parquet", provenance: params, version: Self.version)
+        progress.finish("\(counts.windows) windows, \(counts.features) features in \(String(format: "%.2f", progress.elapsed)) s; table in \(out)")
+    }
+}
+
+StageMain.run(FeaturesCommand.self)

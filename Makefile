@@ -27,6 +27,7 @@ bench: build venv
 	$(VENV_PYTHON) Benchmarks/table_bench.py --bench-binary "$$($(SWIFT) build -c release --show-bin-path)/mimir-table-bench"
 	$(VENV_PYTHON) Benchmarks/capture_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 	$(VENV_PYTHON) Benchmarks/simulate_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
+	$(VENV_PYTHON) Benchmarks/graph_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## demo: the main job on built-in demo data
 demo:

@@ -26,6 +26,17 @@ public enum EntityLogFormat: String, Sendable {
 }
 
 public enum EntityLogs {
+    /// Several logs (kubectl's two streams, say) merged in time order; events of equal time keep the
+    /// order of the files and of their lines.
+    public static func read(paths: [String], captureStart: Int64, originalOffset: Double = OriginalCreationLog.defaultOffset) throws -> [EntityEvent] {
+        inTimeOrder(try paths.flatMap { try read(path: $0, captureStart: captureStart, originalOffset: originalOffset) })
+    }
+
+    /// A stable sort by time.
+    static func inTimeOrder(_ events: [EntityEvent]) -> [EntityEvent] {
+        events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+    }
+
     /// Reads any accepted entity log into events in time order. `captureStart` (nanoseconds since the
     /// epoch) places the original's log, whose times count seconds from the logger's start.
     public static func read(path: String, captureStart: Int64, originalOffset: Double = OriginalCreationLog.defaultOffset) throws -> [EntityEvent] {

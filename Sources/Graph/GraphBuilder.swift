@@ -153,7 +153,11 @@ public final class GraphBuilder {
             let edges = try edges(of: window)
             let start = pairs.origin + window.index * Int64(window.length) * 1_000_000_000
             let partial = pairs.isPartial(window)
-            for (key, total) in edges.sorted(by: { ($0.key.source, $0.key.destination) < ($1.key.source, $1.key.destination) }) {
+            // Rows in node-name order: rank the window's few nodes once, then sort edges by rank.
+            let nodes = Set(edges.keys.flatMap { [$0.source, $0.destination] }).sorted()
+            let rank = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
+            let ordered = edges.map { (rank[$0.key.source]! * nodes.count + rank[$0.key.destination]!, $0.key, $0.value) }.sorted { $0.0 < $1.0 }
+            for (_, key, total) in ordered {
                 podWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: partial)
                 for (slot, value) in [key.source.name, key.destination.name, key.source.kind.rawValue, key.destination.kind.rawValue,
                                       key.source.service, key.destination.service].enumerated() {
@@ -175,7 +179,7 @@ public final class GraphBuilder {
                 serviceWriter.int64(0, total.packets)
                 serviceWriter.int64(1, total.bytes)
             }
-            for node in Set(edges.keys.flatMap { [$0.source, $0.destination] }).sorted() {
+            for node in nodes {
                 nodeWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: partial)
                 for (slot, value) in [node.name, node.kind.rawValue, node.service, node.namespace].enumerated() { nodeWriter.string(slot, value) }
             }

@@ -67,9 +67,7 @@ struct FeaturesCommand: ParsableCommand {
             guard let originText = extraction.origin, let origin = EpochSeconds.parse(originText) else {
                 throw TableError.unsupported(path: podEdges, detail: "the table has no mimir.origin entry, so its windows cannot be matched with flows")
             }
-            var events: [EntityEvent] = []
-            for path in entities { events += try EntityLogs.read(path: path, captureStart: origin) }
-            events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+            let events = try EntityLogs.read(paths: entities, captureStart: origin)
             let mimir = options.profile == .mimir
             let book = AddressBook(events: events, expires: !mimir)
             let layout = try cluster.map { ClusterLayout(settings: try ClusterSettings.read(path: $0)) } ?? ClusterLayout(book: book, gateways: [])

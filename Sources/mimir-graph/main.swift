@@ -55,9 +55,7 @@ struct GraphCommand: ParsableCommand {
         try makeOutputDirectory(out)
         let progress = Progress("mimir-graph")
         let merged = try MergedPairs(paths: pairs)
-        var events: [EntityEvent] = []
-        for path in entities { events += try EntityLogs.read(path: path, captureStart: merged.origin, originalOffset: logOffset) }
-        events = events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        let events = try EntityLogs.read(paths: entities, captureStart: merged.origin, originalOffset: logOffset)
         let mimir = profile == "mimir"
         let book = AddressBook(events: events, expires: !mimir)
         let gateways = gateway.compactMap(IPAddress.init)

@@ -31,12 +31,8 @@ import TestSupport
               - {kind: dnstunnel, start_s: 20, end_s: 30, source: wwwppp-wordpress, rate_kb_per_s: 3}
               - {kind: scan, start_s: 30, end_s: 35, source: wwwppp-wordpress, probes_per_s: 100}
             """.write(toFile: directory.file("events.yaml"), atomically: true, encoding: .utf8)
-        _ = try GraphStageTests.run("mimir-simulate", ["--app", root + "apps/wordpress.yaml", "--cluster", root + "clusters/minikube.yaml",
-                                                       "--events", directory.file("events.yaml"), "--duration", "50", "--users", "8",
-                                                       "--out", directory.file("sim")])
-        _ = try GraphStageTests.run("mimir-flows", [directory.file("sim/capture.pcap"), "--windows", "10", "--out", directory.file("flows")])
-        _ = try GraphStageTests.run("mimir-graph", ["--pairs", directory.file("flows/pairs.parquet"), "--entities", directory.file("sim/entities.jsonl"),
-                                                    "--out", directory.file("graph")])
+        try GraphStageTests.simulateToGraph(directory, ["--app", root + "apps/wordpress.yaml", "--cluster", root + "clusters/minikube.yaml",
+                                                        "--events", directory.file("events.yaml"), "--duration", "50", "--users", "8"])
         _ = try GraphStageTests.run("mimir-features", ["--pod-edges", directory.file("graph/pod_edges.parquet"), "--sensitive", "my-release-pxc",
                                                        "--flows", directory.file("flows/flows.parquet"), "--entities", directory.file("sim/entities.jsonl"),
                                                        "--out", directory.file("features")])

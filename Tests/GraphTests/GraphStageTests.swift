@@ -15,6 +15,14 @@ import TestSupport
         return output
     }
 
+    /// Simulates, counts and builds the graph into `directory` (sim/, flows/, graph/).
+    static func simulateToGraph(_ directory: TemporaryDirectory, _ arguments: [String], clusterFile: Bool = false) throws {
+        _ = try run("mimir-simulate", arguments + ["--out", directory.file("sim")])
+        _ = try run("mimir-flows", [directory.file("sim/capture.pcap"), "--windows", "10", "--out", directory.file("flows")])
+        _ = try run("mimir-graph", ["--pairs", directory.file("flows/pairs.parquet"), "--entities", directory.file("sim/entities.jsonl"),
+                                    "--out", directory.file("graph")] + (clusterFile ? ["--cluster", directory.file("sim/cluster.yaml")] : []))
+    }
+
     static func rows(_ table: String) throws -> [[String: Any]] {
         let (status, output) = try CrossCheck.runScript("table_as_json.py", [table])
         guard status == 0, let rows = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] else {
@@ -27,11 +35,8 @@ import TestSupport
     func sockShopOnThreeNodes_givesItsCallGraphAndNothingElse() throws {
         let directory = try TemporaryDirectory()
         let root = CrossCheck.packageRoot + "/pipelines/"
-        _ = try Self.run("mimir-simulate", ["--app", root + "apps/sockshop.yaml", "--cluster", root + "clusters/three-nodes.yaml",
-                                            "--duration", "30", "--users", "40", "--curve", "flat", "--out", directory.file("sim")])
-        _ = try Self.run("mimir-flows", [directory.file("sim/capture.pcap"), "--windows", "10", "--out", directory.file("flows")])
-        _ = try Self.run("mimir-graph", ["--pairs", directory.file("flows/pairs.parquet"), "--entities", directory.file("sim/entities.jsonl"),
-                                         "--cluster", directory.file("sim/cluster.yaml"), "--out", directory.file("graph")])
+        try Self.simulateToGraph(directory, ["--app", root + "apps/sockshop.yaml", "--cluster", root + "clusters/three-nodes.yaml",
+                                             "--duration", "30", "--users", "40", "--curve", "flat"], clusterFile: true)
         let edges = try Self.rows(directory.file("graph/service_edges.parquet"))
         let pairs = Set(edges.map { "\($0["src"] as! String)>\($0["dst"] as! String)" })
         // The calls of pipelines/apps/sockshop.yaml, each seen in one direction or the other (the capture
@@ -55,12 +60,8 @@ import TestSupport
         let root = CrossCheck.packageRoot + "/pipelines/"
         try "events:\n  - {kind: exfil, start_s: 20, end_s: 30, path: [my-release-pxc, wwwppp-wordpress], rate_kb_per_s: 500}\n"
             .write(toFile: directory.file("events.yaml"), atomically: true, encoding: .utf8)
-        _ = try Self.run("mimir-simulate", ["--app", root + "apps/wordpress.yaml", "--cluster", root + "clusters/minikube.yaml",
-                                            "--events", directory.file("events.yaml"), "--duration", "40", "--users", "4",
-                                            "--out", directory.file("sim")])
-        _ = try Self.run("mimir-flows", [directory.file("sim/capture.pcap"), "--windows", "10", "--out", directory.file("flows")])
-        _ = try Self.run("mimir-graph", ["--pairs", directory.file("flows/pairs.parquet"), "--entities", directory.file("sim/entities.jsonl"),
-                                         "--out", directory.file("graph")])
+        try Self.simulateToGraph(directory, ["--app", root + "apps/wordpress.yaml", "--cluster", root + "clusters/minikube.yaml",
+                                             "--events", directory.file("events.yaml"), "--duration", "40", "--users", "4"])
         let truth = try Self.rows(directory.file("sim/truth.parquet"))[0]
         let path = (truth["path"] as! String).split(separator: ">").map(String.init)
         let edges = try Self.rows(directory.file("graph/pod_edges.parquet"))

@@ -57,82 +57,94 @@ def cv(values):
     return math.nan if mean == 0 else float(np.std(values)) / mean
 
 
-def check(pod_edges, features, sensitive):
-    edges = pq.read_table(pod_edges).to_pylist()
-    table = pq.read_table(features).to_pylist()
-    ours = {(r["window_len_s"], r["window_index"]): r for r in table}
-    problems = []
-    compared = [0]
-    windows = sorted({(e["window_len_s"], e["window_index"]) for e in edges})
-    for window in windows:
-        rows = [e for e in edges if (e["window_len_s"], e["window_index"]) == window and e["bytes"] > 0]
-        service = {}
-        kind = {}
-        G = nx.DiGraph()
-        for e in rows:
-            for name, k, s in ((e["src"], e["src_kind"], e["src_service"]), (e["dst"], e["dst_kind"], e["dst_service"])):
-                service[name] = "outside" if k == "outside" else (s or name)
-                kind[name] = k
-            G.add_edge(e["src"], e["dst"], weight=G.get_edge_data(e["src"], e["dst"], {"weight": 0})["weight"] + e["bytes"])
-        row = ours[window]
+def expected_features(rows, sensitive):
+    """One window's features as networkx and the definitions give them: {column: value}."""
+    expected = {}
+    service = {}
+    kind = {}
+    G = nx.DiGraph()
+    for e in rows:
+        if e["bytes"] <= 0:
+            continue
+        for name, k, s in ((e["src"], e["src_kind"], e["src_service"]), (e["dst"], e["dst_kind"], e["dst_service"])):
+            service[name] = "outside" if k == "outside" else (s or name)
+            kind[name] = k
+        G.add_edge(e["src"], e["dst"], weight=G.get_edge_data(e["src"], e["dst"], {"weight": 0})["weight"] + e["bytes"])
 
-        def compare(name, expected):
-            compared[0] += 1
+    # Service graph, weights normalised to sum to 1, distance 1/w; networkx reverses a DiGraph for harmonic centrality.
+    C = nx.DiGraph()
+    for u, v, d in G.edges(data=True):
+        a, b = service[u], service[v]
+        C.add_edge(a, b, weight=C.get_edge_data(a, b, {"weight": 0})["weight"] + d["weight"])
+    total = sum(d["weight"] for _, _, d in C.edges(data=True))
+    for u, v, d in C.edges(data=True):
+        d["inverse_weight"] = total / d["weight"]
+    for node, value in nx.harmonic_centrality(C, distance="inverse_weight").items():
+        expected[f"class_harmonic_centrality_{node}"] = value
+
+    # Current-flow betweenness on the undirected graph's largest component, sensitive pods -> outside.
+    U = nx.Graph()
+    for u, v, d in G.edges(data=True):
+        if u != v:
+            U.add_edge(u, v, weight=U.get_edge_data(u, v, {"weight": 0})["weight"] + d["weight"])
+    lcc = U.subgraph(max(nx.connected_components(U), key=len)).copy() if U.number_of_nodes() else U
+    sources = [n for n in lcc if service.get(n) == sensitive and kind[n] == "pod"]
+    services = sorted(set(service.values()))
+    if sources and "outside" in lcc and lcc.number_of_nodes() > 2:
+        cfbc = nx.current_flow_betweenness_centrality_subset(lcc, sources, ["outside"], normalized=False, weight="weight")
+        for s in services:
+            members = [n for n in lcc if service[n] == s and (kind[n] == "pod" or s == "outside")]
+            expected[f"pods_cfbc_sub_coef_of_var_{s}"] = cv([cfbc[n] for n in members])
+    else:
+        for s in services:
+            expected[f"pods_cfbc_sub_coef_of_var_{s}"] = math.nan
+
+    # Reciprocity and edge variation from their definitions.
+    members = {s: [n for n in service if service[n] == s] for s in services}
+    for i, a in enumerate(services):
+        for b in services[i:]:
+            A, B = set(members[a]), set(members[b])
+            if a == b:
+                sub = [(u, v, d["weight"]) for u, v, d in G.edges(data=True) if u in A and v in A]
+            else:
+                sub = [(u, v, d["weight"]) for u, v, d in G.edges(data=True) if (u in A and v in B) or (u in B and v in A)]
+            total = sum(w for _, _, w in sub)
+            recip = sum(min(w, G.get_edge_data(v, u, {"weight": 0})["weight"]) for u, v, w in sub if u != v)
+            expected[f"{a}_to_{b}_reciprocity"] = -1 if total == 0 else recip / total
+            if a != b:
+                expected[f"{a}_to_{b}_edge_coef_of_var"] = cv([w for u, v, w in sub if kind[u] != "vip"])
+    return expected
+
+
+def windows_of(pod_edges):
+    grouped = {}
+    for e in pq.read_table(pod_edges).to_pylist():
+        grouped.setdefault((e["window_len_s"], e["window_index"]), []).append(e)
+    return grouped
+
+
+def check(pod_edges, features, sensitive):
+    ours = {(r["window_len_s"], r["window_index"]): r for r in pq.read_table(features).to_pylist()}
+    problems = []
+    compared = 0
+    grouped = windows_of(pod_edges)
+    for window in sorted(grouped):
+        row = ours[window]
+        for name, expected in expected_features(grouped[window], sensitive).items():
+            compared += 1
             got = row.get(name)
             if got is None:
                 problems.append(f"window {window}: no column {name}")
             elif not ((math.isnan(expected) and math.isnan(got)) or math.isclose(got, expected, rel_tol=1e-7, abs_tol=1e-9)):
                 problems.append(f"window {window}: {name} = {got}, expected {expected}")
-
-        # Service graph, weights normalised to sum to 1, distance 1/w; networkx reverses a DiGraph for harmonic centrality.
-        C = nx.DiGraph()
-        for u, v, d in G.edges(data=True):
-            a, b = service[u], service[v]
-            C.add_edge(a, b, weight=C.get_edge_data(a, b, {"weight": 0})["weight"] + d["weight"])
-        total = sum(d["weight"] for _, _, d in C.edges(data=True))
-        for u, v, d in C.edges(data=True):
-            d["inverse_weight"] = total / d["weight"]
-        for node, value in nx.harmonic_centrality(C, distance="inverse_weight").items():
-            compare(f"class_harmonic_centrality_{node}", value)
-
-        # Current-flow betweenness on the undirected graph's largest component, sensitive pods -> outside.
-        U = nx.Graph()
-        for u, v, d in G.edges(data=True):
-            if u != v:
-                U.add_edge(u, v, weight=U.get_edge_data(u, v, {"weight": 0})["weight"] + d["weight"])
-        lcc = U.subgraph(max(nx.connected_components(U), key=len)).copy() if U.number_of_nodes() else U
-        sources = [n for n in lcc if service.get(n) == sensitive and kind[n] == "pod"]
-        services = sorted(set(service.values()))
-        if sources and "outside" in lcc and lcc.number_of_nodes() > 2:
-            cfbc = nx.current_flow_betweenness_centrality_subset(lcc, sources, ["outside"], normalized=False, weight="weight")
-            for s in services:
-                members = [n for n in lcc if service[n] == s and (kind[n] == "pod" or s == "outside")]
-                compare(f"pods_cfbc_sub_coef_of_var_{s}", cv([cfbc[n] for n in members]))
-        else:
-            for s in services:
-                compare(f"pods_cfbc_sub_coef_of_var_{s}", math.nan)
-
-        # Reciprocity and edge variation from their definitions.
-        members = {s: [n for n in service if service[n] == s] for s in services}
-        for i, a in enumerate(services):
-            for b in services[i:]:
-                A, B = set(members[a]), set(members[b])
-                if a == b:
-                    sub = [(u, v, d["weight"]) for u, v, d in G.edges(data=True) if u in A and v in A]
-                else:
-                    sub = [(u, v, d["weight"]) for u, v, d in G.edges(data=True) if (u in A and v in B) or (u in B and v in A)]
-                total = sum(w for _, _, w in sub)
-                recip = sum(min(w, G.get_edge_data(v, u, {"weight": 0})["weight"]) for u, v, w in sub if u != v)
-                compare(f"{a}_to_{b}_reciprocity", -1 if total == 0 else recip / total)
-                if a != b:
-                    compare(f"{a}_to_{b}_edge_coef_of_var", cv([w for u, v, w in sub if kind[u] != "vip"]))
     for p in problems[:40]:
         print(p)
-    print(f"{len(windows)} windows, {compared[0]} values checked, {len(problems)} mismatches")
+    print(f"{len(grouped)} windows, {compared} values checked, {len(problems)} mismatches")
     sys.exit(1 if problems else 0)
 
 
-if sys.argv[1] == "random":
-    write_random(sys.argv[2], int(sys.argv[3]))
-else:
-    check(sys.argv[2], sys.argv[3], sys.argv[4])
+if __name__ == "__main__":
+    if sys.argv[1] == "random":
+        write_random(sys.argv[2], int(sys.argv[3]))
+    else:
+        check(sys.argv[2], sys.argv[3], sys.argv[4])

@@ -80,8 +80,7 @@ public enum KubectlWatch {
         for (index, bytes) in objects.enumerated() {
             if let event = try event(from: bytes, observedAt: nil, source: "\(path): object \(index + 1)") { events.append(event) }
         }
-        // Stable: equal times keep the stream's order.
-        return events.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        return EntityLogs.inTimeOrder(events)
     }
 
     /// One watch event as an entity event; nil for objects that are neither pods nor services

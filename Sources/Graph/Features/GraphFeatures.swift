@@ -44,6 +44,36 @@ struct GraphFeatures {
         return total == 0 ? -1 : reciprocated / total
     }
 
+    /// Reciprocity and edge weights of every service pair in one pass over the edges (the fixed
+    /// profile's formulas; the same values as `reciprocity` and `edgeCoefficientOfVariation`).
+    struct ServicePairs {
+        let count: Int
+        var total: [Double]
+        var reciprocated: [Double]
+        var weights: [[Double]]
+
+        func reciprocity(_ i: Int, _ j: Int) -> Double {
+            total[i * count + j] == 0 ? -1 : reciprocated[i * count + j] / total[i * count + j]
+        }
+
+        func edgeVariation(_ i: Int, _ j: Int) -> Double { coefficientOfVariation(weights[i * count + j]) }
+    }
+
+    func servicePairs(_ services: [String]) -> ServicePairs {
+        let n = services.count
+        let position = Dictionary(uniqueKeysWithValues: services.enumerated().map { ($1, $0) })
+        var pairs = ServicePairs(count: n, total: Array(repeating: 0, count: n * n), reciprocated: Array(repeating: 0, count: n * n),
+                                 weights: Array(repeating: [], count: n * n))
+        for (u, v, w) in graph.edges {
+            let (a, b) = (position[graph.services[u]]!, position[graph.services[v]]!)
+            let key = min(a, b) * n + max(a, b)
+            pairs.total[key] += w
+            if u != v { pairs.reciprocated[key] += min(w, graph.weight(v, u)) }
+            if a != b && graph.kinds[u] != .vip { pairs.weights[key].append(w) }
+        }
+        return pairs
+    }
+
     /// Coefficient of variation of the edge weights between two services, edges from pods only (not
     /// from service addresses): both directions; the original measured only A's edges towards B.
     func edgeCoefficientOfVariation(_ a: [Int], _ b: [Int]) -> Double {

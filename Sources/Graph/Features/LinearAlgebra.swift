@@ -39,16 +39,18 @@ enum LinearAlgebra {
         }
     }
 
-    /// The principal eigenvector of a symmetric matrix with non-negative entries (power iteration
-    /// on M + I, which has the same eigenvectors and no oscillation), unit length, non-negative.
+    /// The principal eigenvector of a symmetric matrix with non-negative entries, unit length,
+    /// non-negative: power iteration on M / max|M| + I, which has the same eigenvectors and only
+    /// non-negative eigenvalues, so it cannot oscillate between +lambda and -lambda (bipartite graphs).
     static func principalEigenvector(_ matrix: [Double], n: Int, iterations: Int = 1000) -> [Double]? {
-        guard n > 0 else { return nil }
+        guard n > 0, let largest = matrix.max(), largest > 0 else { return nil }
+        let scaled = matrix.map { $0 / largest }
         var vector = Array(repeating: 1 / Double(n).squareRoot(), count: n)
         for _ in 0..<iterations {
             var next = vector
             for row in 0..<n {
                 var sum = 0.0
-                for column in 0..<n { sum += matrix[row * n + column] * vector[column] }
+                for column in 0..<n { sum += scaled[row * n + column] * vector[column] }
                 next[row] += sum
             }
             let norm = next.reduce(0) { $0 + $1 * $1 }.squareRoot()

@@ -76,6 +76,21 @@ import TestSupport
     }
 
     @Test(.enabled(if: enabled, "needs the built stages and pyarrow"))
+    func ipv6Cluster_inferredLayout_givesTheCallGraph() throws {
+        let directory = try TemporaryDirectory()
+        let root = CrossCheck.packageRoot + "/pipelines/"
+        // No cluster.yaml: ranges, node addresses and gateways come from the entity log.
+        try Self.simulateToGraph(directory, ["--app", root + "apps/hipster-shop.yaml", "--cluster", root + "clusters/ipv6-two-nodes.yaml",
+                                             "--duration", "20", "--users", "30"])
+        let edges = try Self.rows(directory.file("graph/service_edges.parquet"))
+        let pairs = Set(edges.map { "\($0["src"] as! String)>\($0["dst"] as! String)" })
+        #expect(pairs.contains { $0.hasPrefix("frontend>") && !$0.hasSuffix("outside") }, "\(pairs.sorted())")
+        let nodes = try Self.rows(directory.file("graph/nodes.parquet"))
+        // Every address was named: no raw IPv6 address is left as a node.
+        #expect(!nodes.contains { ($0["name"] as! String).contains(":") && !($0["name"] as! String).hasPrefix("node:") }, "\(nodes.prefix(3))")
+    }
+
+    @Test(.enabled(if: enabled, "needs the built stages and pyarrow"))
     func badInput_exitsWith3AndNamesTheFile() throws {
         let directory = try TemporaryDirectory()
         try "not an entity log".write(toFile: directory.file("log.txt"), atomically: true, encoding: .utf8)

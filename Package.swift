@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "mimir-record-entities", targets: ["mimir-record-entities"]),
         .executable(name: "mimir-graph", targets: ["mimir-graph"]),
         .executable(name: "mimir-features", targets: ["mimir-features"]),
+        .executable(name: "mimir-inject", targets: ["mimir-inject"]),
         .executable(name: "mimir-table-bench", targets: ["TableBench"]),
     ],
     dependencies: [
@@ -42,11 +43,15 @@ let package = Package(
         // Entity logs (ours; kubectl's and the original's come with the graph stage), cluster settings
         // (cluster.yaml) and the ground-truth table.
         .target(name: "Cluster", dependencies: ["Table", "Capture", "Yams"]),
+        // One seed, every draw: the random generator the simulator and injection share.
+        .target(name: "Seeded"),
         // The simulator: application and cluster models, workload, attacks, packet synthesis.
-        .target(name: "Sim", dependencies: ["Capture", "Cluster", "Table", "Yams"]),
+        .target(name: "Sim", dependencies: ["Capture", "Cluster", "Table", "Seeded", "Yams"]),
         // Per-window pod and service graphs (address ownership over time, outside and gateway rules) and
         // their features.
         .target(name: "Graph", dependencies: ["Cluster", "Capture", "Table"]),
+        // Synthetic exfiltration: reachability, attack paths, schedules, edge edits, labels.
+        .target(name: "Inject", dependencies: ["Graph", "Cluster", "Table", "Seeded"]),
         // Shared command-line plumbing of the stage executables.
         .target(name: "StageSupport", dependencies: ["Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -61,6 +66,8 @@ let package = Package(
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-features", dependencies: ["Graph", "StageSupport",
                                                                .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-inject", dependencies: ["Inject", "StageSupport",
+                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport",
                                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -72,6 +79,7 @@ let package = Package(
         .testTarget(name: "TableTests", dependencies: ["Table", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table", "TestSupport"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Cluster", "Capture", "Table", "TestSupport"]),
+        .testTarget(name: "InjectTests", dependencies: ["Inject", "Graph", "Table", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Capture", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Cluster", "Capture", "Table", "TestSupport"]),
     ]

@@ -43,6 +43,24 @@ public enum TruthTable {
         Field("bytes", .int64),
     ])
 
+    /// Reads ground truth written by mimir-simulate (or by hand, with the same columns).
+    public static func read(path: String) throws -> [TruthEvent] {
+        let reader = try TableReader(path: path)
+        guard reader.schema.names.starts(with: schema.names) else {
+            throw TableError.unsupported(path: path, detail: "not a ground-truth table: expected the columns \(schema.names.joined(separator: ", "))")
+        }
+        let batch = try reader.readAll(columns: schema.names)
+        let ids = batch["event_id"]!.int32s, kinds = batch["kind"]!.byteArrays, starts = batch["start"]!.int64s, ends = batch["end"]!.int64s
+        let sources = batch["source"]!.byteArrays, paths = batch["path"]!.byteArrays, bytes = batch["bytes"]!.int64s
+        return try (0..<batch.rowCount).map { row in
+            guard let kind = TruthEvent.Kind(rawValue: kinds.string(at: row)) else {
+                throw TableError.invalidInput("\(path): row \(row): kind '\(kinds.string(at: row))' is not exfil, dnstunnel, scan or lateral")
+            }
+            return TruthEvent(eventID: ids[row], kind: kind, start: starts[row] * 1000, end: ends[row] * 1000, source: sources.string(at: row),
+                              path: paths.string(at: row).split(separator: Character(pathSeparator)).map(String.init), bytes: bytes[row])
+        }
+    }
+
     public static func write(_ events: [TruthEvent], path: String, provenance: Provenance) throws {
         let batch = try TableBatch(schema: schema, columns: [
             ColumnArray(events.map(\.eventID)),

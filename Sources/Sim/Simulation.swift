@@ -1,3 +1,4 @@
+import Seeded
 import Capture
 import Cluster
 import Foundation
@@ -61,7 +62,7 @@ public final class Simulation {
 
     // Touched for every packet: no dynamic exclusivity checks (each access is a plain read or write
     // of the simulation's own state on one thread; the checks cost a tenth of the run).
-    @exclusivity(unchecked) var random: SimulationRandom
+    @exclusivity(unchecked) var random: SeededRandom
     @exclusivity(unchecked) var queue = EventQueue<SimEvent>()
     @exclusivity(unchecked) var messages = MessageStore()
     @exclusivity(unchecked) var connections: [Connection] = []
@@ -108,7 +109,7 @@ public final class Simulation {
         duration = Int64(options.durationS * 1e9)
         captureNode = cluster.settings.nodes.firstIndex { $0.name == cluster.settings.captureNode } ?? 0
         assembler = PacketAssembler(linkType: options.linkType, vxlanPort: UInt16(cluster.settings.vxlanPort))
-        random = SimulationRandom(seed: options.seed)
+        random = SeededRandom(seed: options.seed)
         podAddresses = cluster.settings.nodes.map { node in
             let gateway = Int(truncatingIfNeeded: node.gateway.low &- node.podCIDR.network.low)
             return AddressPool(prefix: node.podCIDR, reserved: [gateway])

@@ -1,3 +1,4 @@
+import Seeded
 /// A range a model draws from uniformly, written `[low, high]` or as one number (`42` = `[42, 42]`).
 public struct Bounds<Value: Comparable & Decodable & Sendable & Hashable>: Decodable, Sendable, Hashable {
     public var low: Value
@@ -25,7 +26,7 @@ public struct Bounds<Value: Comparable & Decodable & Sendable & Hashable>: Decod
     public var range: ClosedRange<Value> { low...high }
 }
 
-extension SimulationRandom {
+extension SeededRandom {
     mutating func draw(_ bounds: Bounds<Int>) -> Int { int(bounds.range) }
     /// A duration in nanoseconds from bounds in milliseconds.
     mutating func milliseconds(_ bounds: Bounds<Double>) -> Int64 { nanoseconds(bounds.low / 1000...bounds.high / 1000) }

@@ -1,6 +1,9 @@
-/// xoshiro256** (Blackman and Vigna), seeded through SplitMix64: the simulator's single source of
-/// randomness, so one seed fixes every draw and the order of draws is the order of events.
-public struct SimulationRandom: RandomNumberGenerator {
+import Foundation
+
+/// xoshiro256** (Blackman and Vigna), seeded through SplitMix64: every stage's source of randomness,
+/// so one seed fixes every draw (the simulator draws in the order of its events, inject in the order
+/// of its schedule).
+public struct SeededRandom: RandomNumberGenerator {
     private var s0, s1, s2, s3: UInt64
 
     public init(seed: UInt64) {
@@ -42,5 +45,11 @@ public struct SimulationRandom: RandomNumberGenerator {
     /// A uniform duration in nanoseconds between two bounds given in seconds.
     public mutating func nanoseconds(_ bounds: ClosedRange<Double>) -> Int64 {
         Int64((bounds.lowerBound + unit() * (bounds.upperBound - bounds.lowerBound)) * 1e9)
+    }
+
+    /// A normal draw (Box-Muller).
+    public mutating func normal(mean: Double, standardDeviation: Double) -> Double {
+        let u = max(unit(), 0x1.0p-53), v = unit()
+        return mean + standardDeviation * (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
     }
 }

@@ -1,0 +1,100 @@
+import ArgumentParser
+import Cluster
+import Foundation
+import Inject
+import StageSupport
+import Table
+
+/// mimir-inject: synthetic exfiltration added to a capture's graph, and every window labelled.
+struct InjectCommand: ParsableCommand {
+    static let version = "1"
+
+    static let configuration = CommandConfiguration(
+        commandName: "mimir-inject",
+        abstract: "Add synthetic exfiltration at one rate to graph's edge tables and label every window.",
+        discussion: """
+        Attack paths run from the sensitive service's pods to the internet over the services the policy \
+        lets reach each other (default: everyone reaches everyone), with the service-address hops a \
+        capture on `any` shows. The schedule (which windows, which paths, which pods) comes from --seed \
+        alone, so every rate of an experiment attacks the same windows; amounts are drawn per window at \
+        --rate MB per minute. Real events of --truth label their windows with their kind. Writes \
+        pod_edges.parquet and service_edges.parquet (with the attacks), labels.parquet and paths.parquet.
+
+        Example: mimir-inject --pod-edges artifacts/graph/pod_edges.parquet --sensitive user-db --rate 1 --seed 7 --out artifacts/inject/1
+        """,
+        version: version)
+
+    @Option(help: "graph's pod edge table.")
+    var podEdges: String
+
+    @Option(help: "The sensitive service: where the data comes from.")
+    var sensitive: String
+
+    @Option(help: "Exfiltration rate, MB (10^6 bytes) per minute; 0 only labels the real events of --truth.")
+    var rate: Double
+
+    @Option(help: "Standard deviation of the per-window draw, MB per minute (default: the original's for its rates, else a quarter of the rate).")
+    var rateSd: Double?
+
+    @Option(help: "Seed of the schedule, the pods and the amounts.")
+    var seed: UInt64 = 1
+
+    @Option(help: "Reachability policy in the original's format (A ALLOWED B; ----; <src>_pod <dst>_vip).")
+    var policy: String?
+
+    @Option(help: "Ground truth (truth.parquet): real events label their windows and are kept out of the schedule.")
+    var truth: String?
+
+    @Option(help: "Share of the capture used for training.")
+    var trainFraction = 0.5
+
+    @Option(help: "Share of the training period under attack.")
+    var trainAttackFraction = 0.5
+
+    @Option(help: "Share of the test period under attack.")
+    var testAttackFraction = 0.5
+
+    @Option(help: "Longest attack path, in nodes.")
+    var maxPathLength = 15
+
+    @Option(help: "fixed (default): label windows that carry injected bytes. mimir: label every planned window, as the original.")
+    var profile = "fixed"
+
+    @Option(help: "Directory for the four tables (created if missing).")
+    var out: String
+
+    func validate() throws {
+        guard rate >= 0, rate.isFinite else { throw ValidationError("--rate must be 0 or more MB per minute") }
+        guard profile == "fixed" || profile == "mimir" else { throw ValidationError("--profile must be fixed or mimir") }
+        for (name, value) in [("--train-fraction", trainFraction), ("--train-attack-fraction", trainAttackFraction), ("--test-attack-fraction", testAttackFraction)]
+        where !(0...1).contains(value) {
+            throw ValidationError("\(name) must be between 0 and 1")
+        }
+    }
+
+    func run() throws {
+        try makeOutputDirectory(out)
+        let progress = Progress("mimir-inject")
+        let reachability = try policy.map { path -> ReachabilityPolicy in
+            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read the policy \(path)") }
+            return try ReachabilityPolicy.parse(text, path: path)
+        } ?? .everyone
+        let options = InjectionOptions(rate: rate, rateStandardDeviation: rateSd, seed: seed, sensitiveService: sensitive, policy: reachability,
+                                       schedule: ScheduleParameters(trainFraction: trainFraction, trainAttackFraction: trainAttackFraction,
+                                                                    testAttackFraction: testAttackFraction),
+                                       maxPathLength: maxPathLength, labelPlannedWindows: profile == "mimir")
+        let events = try truth.map(TruthTable.read) ?? []
+        let injection = try Injection(podEdges: podEdges, options: options)
+        let params = JSONValue.object([
+            "rate_mb_per_min": .double(rate), "rate_sd": .double(options.rateStandardDeviation), "seed": .int(Int64(bitPattern: seed)),
+            "sensitive": .string(sensitive), "policy": .bool(policy != nil), "train_fraction": .double(trainFraction),
+            "train_attack_fraction": .double(trainAttackFraction), "test_attack_fraction": .double(testAttackFraction),
+            "max_path_length": .int(Int64(maxPathLength)), "profile": .string(profile),
+        ])
+        let report = try injection.run(truth: events, directory: out, provenance: params, version: Self.version)
+        progress.finish("\(report.paths.count) paths, \(report.attacks) attacks, \(report.injectedWindows) windows with "
+                        + "\(humanCount(Int(report.injectedBytes))) bytes injected in \(String(format: "%.2f", progress.elapsed)) s; tables in \(out)")
+    }
+}
+
+StageMain.run(InjectCommand.self)

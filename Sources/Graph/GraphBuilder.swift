@@ -32,8 +32,8 @@ struct GraphNode: Hashable, Comparable {
 
     static func < (a: GraphNode, b: GraphNode) -> Bool { a.name < b.name }
 
-    /// Its name in the service graph: its service, or its own name when it has none.
-    var serviceName: String { service.isEmpty ? name : service }
+    /// Its name in the service graph.
+    var serviceName: String { PodEdge.serviceName(name, kind: kind, service: service) }
 }
 
 struct EdgeKey: Hashable {
@@ -144,10 +144,8 @@ public final class GraphBuilder {
 
     /// Writes pod_edges.parquet, service_edges.parquet and nodes.parquet into `directory`.
     public func write(directory: String, provenance: Provenance) throws -> (windows: Int, podEdges: Int, serviceEdges: Int) {
-        let metadata = provenance.keyValues
-        let podWriter = try WindowedRowWriter(path: directory + "/pod_edges.parquet", schema: GraphTables.podEdges, metadata: metadata)
-        let serviceWriter = try WindowedRowWriter(path: directory + "/service_edges.parquet", schema: GraphTables.serviceEdges, metadata: metadata)
-        let nodeWriter = try WindowedRowWriter(path: directory + "/nodes.parquet", schema: GraphTables.nodes, metadata: metadata)
+        let tables = try EdgeTablesWriter(directory: directory, provenance: provenance)
+        let nodeWriter = try WindowedRowWriter(path: directory + "/nodes.parquet", schema: GraphTables.nodes, metadata: provenance.keyValues)
         let windows = pairs.windows.keys.sorted()
         for window in windows {
             let edges = try edges(of: window)
@@ -157,39 +155,18 @@ public final class GraphBuilder {
             let nodes = Set(edges.keys.flatMap { [$0.source, $0.destination] }).sorted()
             let rank = Dictionary(uniqueKeysWithValues: nodes.enumerated().map { ($1, $0) })
             let ordered = edges.map { (rank[$0.key.source]! * nodes.count + rank[$0.key.destination]!, $0.key, $0.value) }.sorted { $0.0 < $1.0 }
-            for (_, key, total) in ordered {
-                podWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: partial)
-                for (slot, value) in [key.source.name, key.destination.name, key.source.kind.rawValue, key.destination.kind.rawValue,
-                                      key.source.service, key.destination.service].enumerated() {
-                    podWriter.string(slot, value)
-                }
-                podWriter.int64(0, total.packets)
-                podWriter.int64(1, total.bytes)
-            }
-            var services: [[String]: (packets: Int64, bytes: Int64)] = [:]
-            for (key, total) in edges {
-                let pair = [key.source.serviceName, key.destination.serviceName]
-                let sum = services[pair] ?? (0, 0)
-                services[pair] = (sum.packets + total.packets, sum.bytes + total.bytes)
-            }
-            for (pair, total) in services.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-                serviceWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: partial)
-                serviceWriter.string(0, pair[0])
-                serviceWriter.string(1, pair[1])
-                serviceWriter.int64(0, total.packets)
-                serviceWriter.int64(1, total.bytes)
-            }
+            try tables.write(length: window.length, index: window.index, start: start, partial: partial, edges: ordered.map { _, key, total in
+                PodEdge(source: key.source.name, destination: key.destination.name, sourceKind: key.source.kind, destinationKind: key.destination.kind,
+                        sourceService: key.source.service, destinationService: key.destination.service, packets: total.packets, bytes: total.bytes)
+            })
             for node in nodes {
                 nodeWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: partial)
                 for (slot, value) in [node.name, node.kind.rawValue, node.service, node.namespace].enumerated() { nodeWriter.string(slot, value) }
             }
-            try podWriter.flushIfLarge()
-            try serviceWriter.flushIfLarge()
             try nodeWriter.flushIfLarge()
         }
-        let counts = (windows.count, podWriter.rows, serviceWriter.rows)
-        try podWriter.close()
-        try serviceWriter.close()
+        let counts = (windows.count, tables.podEdgeRows, tables.serviceEdgeRows)
+        try tables.close()
         try nodeWriter.close()
         return counts
     }

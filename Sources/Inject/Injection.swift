@@ -76,28 +76,18 @@ public final class Injection {
 
     public init(podEdges path: String, options: InjectionOptions) throws {
         self.options = options
-        let reader = try TableReader(path: path)
-        _ = try Provenance(of: reader, stage: GraphTables.stage, schemaVersions: 1...GraphTables.schemaVersion)
+        let reader = try PodEdgeTable.open(path)
         origin = reader.metadata[key: "mimir.origin"]
-        for group in 0..<reader.rowGroupCount {
-            let batch = try reader.readRowGroup(group)
-            let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s, windowStarts = batch["window_start"]!.int64s
-            let partials = batch["partial"]!.bools, packets = batch["packets"]!.int64s, bytes = batch["bytes"]!.int64s
-            let text = ["src", "dst", "src_kind", "dst_kind", "src_service", "dst_service"].map { batch[$0]!.byteArrays }
-            for row in 0..<batch.rowCount {
-                guard let sourceKind = NodeKind(rawValue: text[2].string(at: row)), let destinationKind = NodeKind(rawValue: text[3].string(at: row)) else {
-                    throw TableError.invalidInput("\(path): a row has a node kind this version does not know")
-                }
-                let window = Window(length: lengths[row], index: indices[row])
-                let source = Node(name: text[0].string(at: row), kind: sourceKind, service: text[4].string(at: row))
-                let destination = Node(name: text[1].string(at: row), kind: destinationKind, service: text[5].string(at: row))
-                starts[window] = windowStarts[row] * 1000
-                partial[window] = partials[row]
-                windows[window, default: [:]][EdgeKeyPair(source: source, destination: destination)] = (packets[row], bytes[row])
-                for node in [source, destination] where node.kind == .pod {
-                    if podsByWindow[window]?[node.service]?.contains(node) != true { podsByWindow[window, default: [:]][node.service, default: []].append(node) }
-                    if podsByService[node.service]?.contains(node) != true { podsByService[node.service, default: []].append(node) }
-                }
+        try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
+            let window = Window(length: length, index: index)
+            let source = Node(name: edge.source, kind: edge.sourceKind, service: edge.sourceService)
+            let destination = Node(name: edge.destination, kind: edge.destinationKind, service: edge.destinationService)
+            starts[window] = start
+            partial[window] = isPartial
+            windows[window, default: [:]][EdgeKeyPair(source: source, destination: destination)] = (edge.packets, edge.bytes)
+            for node in [source, destination] where node.kind == .pod {
+                if podsByWindow[window]?[node.service]?.contains(node) != true { podsByWindow[window, default: [:]][node.service, default: []].append(node) }
+                if podsByService[node.service]?.contains(node) != true { podsByService[node.service, default: []].append(node) }
             }
         }
         guard !windows.isEmpty else { throw TableError.invalidInput("\(path) has no edges to inject into") }
@@ -238,44 +228,21 @@ public final class Injection {
         var extra: [KeyValue] = []
         if let origin { extra.append(KeyValue(key: "mimir.origin", value: origin)) }
         let edgeProvenance = try Provenance(stage: Self.stage, version: version, schemaVersion: GraphTables.schemaVersion, params: params, extra: extra)
-        let podWriter = try WindowedRowWriter(path: directory + "/pod_edges.parquet", schema: GraphTables.podEdges, metadata: edgeProvenance.keyValues)
-        let serviceWriter = try WindowedRowWriter(path: directory + "/service_edges.parquet", schema: GraphTables.serviceEdges,
-                                                  metadata: edgeProvenance.keyValues)
+        let tables = try EdgeTablesWriter(directory: directory, provenance: edgeProvenance)
         let split = Int64(schedule.endOfTraining) / Int64(longest)
         var labelRows: [(Window, Bool, String, Int32, Int64, Int64, Bool)] = []
         for window in windows.keys.sorted() {
-            let edges = windows[window]!
-            let start = starts[window]!, isPartial = partial[window]!
-            for (key, total) in edges.sorted(by: { ($0.key.source.name, $0.key.destination.name) < ($1.key.source.name, $1.key.destination.name) }) {
-                podWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: isPartial)
-                for (slot, value) in [key.source.name, key.destination.name, key.source.kind.rawValue, key.destination.kind.rawValue,
-                                      key.source.service, key.destination.service].enumerated() { podWriter.string(slot, value) }
-                podWriter.int64(0, total.packets)
-                podWriter.int64(1, total.bytes)
-            }
-            var services: [[String]: (Int64, Int64)] = [:]
-            for (key, total) in edges {
-                let pair = [key.source.kind == .outside ? "outside" : key.source.service.isEmpty ? key.source.name : key.source.service,
-                            key.destination.kind == .outside ? "outside" : key.destination.service.isEmpty ? key.destination.name : key.destination.service]
-                let sum = services[pair] ?? (0, 0)
-                services[pair] = (sum.0 + total.packets, sum.1 + total.bytes)
-            }
-            for (pair, total) in services.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
-                serviceWriter.beginRow(length: Int(window.length), index: window.index, start: start, partial: isPartial)
-                serviceWriter.string(0, pair[0])
-                serviceWriter.string(1, pair[1])
-                serviceWriter.int64(0, total.0)
-                serviceWriter.int64(1, total.1)
-            }
-            try podWriter.flushIfLarge()
-            try serviceWriter.flushIfLarge()
+            let edges = windows[window]!.sorted { ($0.key.source.name, $0.key.destination.name) < ($1.key.source.name, $1.key.destination.name) }
+            try tables.write(length: window.length, index: window.index, start: starts[window]!, partial: partial[window]!, edges: edges.map { key, total in
+                PodEdge(source: key.source.name, destination: key.destination.name, sourceKind: key.source.kind, destinationKind: key.destination.kind,
+                        sourceService: key.source.service, destinationService: key.destination.service, packets: total.packets, bytes: total.bytes)
+            })
             let label = labels[window] ?? (false, "none", -1, 0, 0)
             // Rows before the end of training, counted in windows of this length, are training rows.
             let isTest = window.index >= split * Int64(longest / window.length)
             labelRows.append((window, label.label, label.kind, label.path, label.bytes, label.packets, isTest))
         }
-        try podWriter.close()
-        try serviceWriter.close()
+        try tables.close()
 
         let labelProvenance = try Provenance(stage: Self.stage, version: version, schemaVersion: Self.labelsSchemaVersion, params: params, extra: extra)
         let labelSchema = try Schema(FlowTables.windowFields.filter { $0.name != "partial" } + [

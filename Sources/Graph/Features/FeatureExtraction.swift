@@ -36,63 +36,26 @@ public final class FeatureExtraction {
 
     public init(podEdges path: String, options: FeatureOptions) throws {
         self.options = options
-        let reader = try TableReader(path: path)
-        try Self.checkEdgeTable(reader)
+        let reader = try PodEdgeTable.open(path)
         origin = reader.metadata[key: "mimir.origin"]
-        try Self.readEdges(reader) { window, start, isPartial, row in
+        try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
+            let window = MergedPairs.Window(length: length, index: index)
             starts[window] = start
             partial[window] = isPartial
             var graph = graphs[window] ?? WindowGraph()
-            let u = graph.node(row.src, kind: row.srcKind, service: row.srcService)
-            let v = graph.node(row.dst, kind: row.dstKind, service: row.dstService)
-            graph.add(u, v, bytes: Double(row.bytes))
+            let u = graph.node(edge.source, kind: edge.sourceKind, service: edge.sourceService)
+            let v = graph.node(edge.destination, kind: edge.destinationKind, service: edge.destinationService)
+            graph.add(u, v, bytes: Double(edge.bytes))
             graphs[window] = graph
-        }
-    }
-
-    /// Pod edges come from graph, or from inject (the same schema with attacks added).
-    static func checkEdgeTable(_ reader: TableReader) throws {
-        let stage = reader.metadata[key: Provenance.stageKey]
-        _ = try Provenance(of: reader, stage: stage == "inject" ? "inject" : GraphTables.stage, schemaVersions: 1...GraphTables.schemaVersion)
-        guard reader.schema.names.starts(with: GraphTables.podEdges.names) else {
-            throw TableError.unsupported(path: reader.path, detail: "not a pod edge table (columns \(reader.schema.names.joined(separator: ", ")))")
-        }
-    }
-
-    struct EdgeRow {
-        var src, dst, srcService, dstService: String
-        var srcKind, dstKind: NodeKind
-        var bytes: Int64
-    }
-
-    static func readEdges(_ reader: TableReader, _ body: (MergedPairs.Window, Int64, Bool, EdgeRow) throws -> Void) throws {
-        for group in 0..<reader.rowGroupCount {
-            let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "window_start", "partial", "src", "dst",
-                                                                "src_kind", "dst_kind", "src_service", "dst_service", "bytes"])
-            let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s, starts = batch["window_start"]!.int64s
-            let partial = batch["partial"]!.bools, bytes = batch["bytes"]!.int64s
-            let text = ["src", "dst", "src_kind", "dst_kind", "src_service", "dst_service"].map { batch[$0]!.byteArrays }
-            for row in 0..<batch.rowCount {
-                let kinds = (NodeKind(rawValue: text[2].string(at: row)), NodeKind(rawValue: text[3].string(at: row)))
-                guard let srcKind = kinds.0, let dstKind = kinds.1 else {
-                    throw TableError.invalidInput("\(reader.path): row \(row) of row group \(group) has a node kind this version does not know")
-                }
-                try body(MergedPairs.Window(length: lengths[row], index: indices[row]), starts[row] * 1000, partial[row],
-                         EdgeRow(src: text[0].string(at: row), dst: text[1].string(at: row), srcService: text[4].string(at: row),
-                                 dstService: text[5].string(at: row), srcKind: srcKind, dstKind: dstKind, bytes: bytes[row]))
-            }
         }
     }
 
     /// Service edges of a reference capture (the training capture's graph output before injection)
     /// count as already seen for the novelty features.
     public func addReference(podEdges path: String) throws {
-        let reader = try TableReader(path: path)
-        try Self.checkEdgeTable(reader)
-        try Self.readEdges(reader) { _, _, _, row in
-            let src = row.srcKind == .outside ? "outside" : row.srcService.isEmpty ? row.src : row.srcService
-            let dst = row.dstKind == .outside ? "outside" : row.dstService.isEmpty ? row.dst : row.dstService
-            referenceEdges.insert("\(src)>\(dst)")
+        try PodEdgeTable.forEachRow(try PodEdgeTable.open(path)) { _, _, _, _, edge in
+            referenceEdges.insert(PodEdge.serviceName(edge.source, kind: edge.sourceKind, service: edge.sourceService) + ">"
+                                  + PodEdge.serviceName(edge.destination, kind: edge.destinationKind, service: edge.destinationService))
         }
     }
 

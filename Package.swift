@@ -50,6 +50,8 @@ let package = Package(
         // Per-window pod and service graphs (address ownership over time, outside and gateway rules) and
         // their features.
         .target(name: "Graph", dependencies: ["Cluster", "Capture", "Table"]),
+        // Scaling, LASSO, thresholds and detection metrics.
+        .target(name: "Learn"),
         // Synthetic exfiltration: reachability, attack paths, schedules, edge edits, labels.
         .target(name: "Inject", dependencies: ["Graph", "Cluster", "Table", "Seeded"]),
         // Shared command-line plumbing of the stage executables.
@@ -79,6 +81,7 @@ let package = Package(
         .testTarget(name: "TableTests", dependencies: ["Table", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table", "TestSupport"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Cluster", "Capture", "Table", "TestSupport"]),
+        .testTarget(name: "LearnTests", dependencies: ["Learn", "TestSupport"]),
         .testTarget(name: "InjectTests", dependencies: ["Inject", "Graph", "Table", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Capture", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Cluster", "Capture", "Table", "TestSupport"]),

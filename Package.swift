@@ -20,6 +20,8 @@ let package = Package(
         .executable(name: "mimir-graph", targets: ["mimir-graph"]),
         .executable(name: "mimir-features", targets: ["mimir-features"]),
         .executable(name: "mimir-inject", targets: ["mimir-inject"]),
+        .executable(name: "mimir-fit", targets: ["mimir-fit"]),
+        .executable(name: "mimir-score", targets: ["mimir-score"]),
         .executable(name: "mimir-table-bench", targets: ["TableBench"]),
     ],
     dependencies: [
@@ -51,7 +53,7 @@ let package = Package(
         // their features.
         .target(name: "Graph", dependencies: ["Cluster", "Capture", "Table"]),
         // Scaling, LASSO, thresholds and detection metrics.
-        .target(name: "Learn"),
+        .target(name: "Learn", dependencies: ["Table"]),
         // Synthetic exfiltration: reachability, attack paths, schedules, edge edits, labels.
         .target(name: "Inject", dependencies: ["Graph", "Cluster", "Table", "Seeded"]),
         // Shared command-line plumbing of the stage executables.
@@ -70,6 +72,10 @@ let package = Package(
                                                                .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-inject", dependencies: ["Inject", "StageSupport",
                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-fit", dependencies: ["Learn", "Table", "StageSupport",
+                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-score", dependencies: ["Learn", "Table", "StageSupport",
+                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport",
                                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

@@ -1,0 +1,38 @@
+import Table
+
+/// The "communicating services" baseline (mimir-method.md, section 6.4): the service pairs seen in
+/// benign training windows; a window alerts when a pair outside the list talks.
+public enum AllowList {
+    /// Pairs `src>dst` (src != dst) of the service-edge table's rows at the shortest window length in
+    /// windows `benign` accepts.
+    public static func learn(serviceEdges path: String, benign: (Int32, Int64) -> Bool) throws -> [String] {
+        var pairs = Set<String>()
+        try forEachPair(path) { length, index, pair in if benign(length, index) { pairs.insert(pair) } }
+        return pairs.sorted()
+    }
+
+    /// Per window (length, index): the pairs outside `allowed` that talked.
+    public static func violations(serviceEdges path: String, allowed: Set<String>) throws -> [String: Int] {
+        var counts: [String: Int] = [:]
+        try forEachPair(path) { length, index, pair in
+            if !allowed.contains(pair) { counts["\(length)/\(index)", default: 0] += 1 }
+        }
+        return counts
+    }
+
+    private static func forEachPair(_ path: String, _ body: (Int32, Int64, String) -> Void) throws {
+        let reader = try TableReader(path: path)
+        guard reader.schema.names.starts(with: ["window_len_s", "window_index", "window_start", "partial", "src", "dst"]) else {
+            throw TableError.unsupported(path: path, detail: "not a service edge table (columns \(reader.schema.names.joined(separator: ", ")))")
+        }
+        for group in 0..<reader.rowGroupCount {
+            let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "src", "dst"])
+            let sources = batch["src"]!.byteArrays, destinations = batch["dst"]!.byteArrays
+            for row in 0..<batch.rowCount {
+                let (source, destination) = (sources.string(at: row), destinations.string(at: row))
+                guard source != destination else { continue }
+                body(batch["window_len_s"]!.int32s[row], batch["window_index"]!.int64s[row], "\(source)>\(destination)")
+            }
+        }
+    }
+}

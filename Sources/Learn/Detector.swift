@@ -1,0 +1,119 @@
+import Foundation
+
+/// The method's per-window detector (mimir-method.md, sections S11 and 6): robust scaling fitted on
+/// benign training windows only, clipping, missing values as the benign median, LASSO; the window
+/// lengths fused by a second LASSO; thresholds at the best F1 on training rows. Nothing is ever fitted
+/// on the data being evaluated.
+public enum Detector {
+    static let rawClip = 1e9, scaledClip = 100.0
+    public static let ideFeature = "ide_kashima_score"
+
+    /// A row's model inputs: its features aligned to `model.features` by name (a missing feature is the
+    /// training median), clipped, scaled, clipped again, NaN replaced by the benign median.
+    public static func inputs(_ row: [Double], names: [String], model: DetectionModel.PerLength) -> [Double] {
+        let position = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return model.features.enumerated().map { column, name in
+            guard let source = position[name] else { return model.medians[column] }
+            let raw = min(max(row[source], -rawClip), rawClip)
+            let scaled = min(max(model.scaler.transform(raw, column: column), -scaledClip), scaledClip)
+            return scaled.isNaN ? model.medians[column] : scaled
+        }
+    }
+
+    public static func score(_ inputs: [Double], _ model: DetectionModel.PerLength) -> Double {
+        zip(inputs, model.coefficients).reduce(model.intercept) { $0 + $1.0 * $1.1 }
+    }
+
+    /// The fusion's inputs for one longest window: each shorter length's highest score within it,
+    /// then its own score; nil when a length has no score there.
+    public static func fusionInputs(longest: Int32, index: Int64, lengths: [Int32], scores: [Int32: [Int64: Double]]) -> [Double]? {
+        var inputs: [Double] = []
+        for length in lengths {
+            let perLongest = Int64(longest / length)
+            let values = (index * perLongest..<(index + 1) * perLongest).compactMap { scores[length]?[$0] }
+            guard let best = values.max() else { return nil }
+            inputs.append(best)
+        }
+        return inputs
+    }
+
+    /// Fits the model on the training rows of one table per rate (the first rate's benign rows, every
+    /// rate's attack rows).
+    public static func fit(tables: [LabelledWindows], allowList: [String], version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
+        let lengths = Set(tables.flatMap { $0.rows.map(\.length) }).sorted()
+        var perLength: [DetectionModel.PerLength] = []
+        var trainingScores: [TrainingScore] = []
+        var scoresByLength: [Int: [Int32: [Int64: Double]]] = [:]  // table -> length -> index -> score
+        for length in lengths {
+            let names = tables[0].featureNames
+            let benign = tables[0].rows.filter { $0.length == length && !$0.partial && !$0.isTest && !$0.label }
+            // Features: every column with a value in some benign training row, the baseline excluded.
+            let kept = names.indices.filter { column in names[column] != ideFeature && benign.contains { !$0.features[column].isNaN } }
+            let clippedBenign = kept.map { column in benign.map { min(max($0.features[column], -rawClip), rawClip) } }
+            let scaler = RobustScaler(fitting: clippedBenign, rows: Array(benign.indices))
+            var draft = DetectionModel.PerLength(windowLength: length, features: kept.map { names[$0] }, scaler: scaler,
+                                                 medians: Array(repeating: 0, count: kept.count), coefficients: [], intercept: 0, alpha: 0,
+                                                 threshold: 0, ideThreshold: 0)
+            let scaledBenign = benign.map { inputs($0.features, names: names, model: draft) }
+            draft.medians = kept.indices.map { column in
+                RobustScaler.percentile(scaledBenign.map { $0[column] }.filter { !$0.isNaN }.sorted(), 50)
+            }.map { $0.isNaN ? 0 : $0 }
+            var training: [(table: Int, row: LabelledWindows.Row)] = benign.map { (0, $0) }
+            for (table, windows) in tables.enumerated() {
+                training += windows.rows.filter { $0.length == length && !$0.partial && !$0.isTest && $0.label }.map { (table, $0) }
+            }
+            let x = training.map { inputs($0.row.features, names: tables[$0.table].featureNames, model: draft) }
+            let y = training.map { $0.row.label ? 1.0 : 0.0 }
+            let fit = LassoCV(folds: 5).fit(rows: x, y: y).fit
+            draft.coefficients = fit.coefficients
+            draft.intercept = fit.intercept
+            draft.alpha = fit.alpha
+            let scores = x.map { score($0, draft) }
+            draft.threshold = Metrics.bestF1Threshold(scores: scores, labels: training.map(\.row.label))
+            let idePosition = names.firstIndex(of: ideFeature)
+            draft.ideThreshold = idePosition.map { column in
+                Metrics.bestF1Threshold(scores: training.map { $0.row.features[column] }, labels: training.map(\.row.label))
+            } ?? .infinity
+            perLength.append(draft)
+            for (table, windows) in tables.enumerated() {
+                for row in windows.rows where row.length == length && !row.partial {
+                    let value = score(inputs(row.features, names: windows.featureNames, model: draft), draft)
+                    scoresByLength[table, default: [:]][length, default: [:]][row.index] = value
+                    trainingScores.append(TrainingScore(rate: windows.rate, model: "\(length)", length: length, index: row.index, start: row.start,
+                                                        score: value, label: row.label, isTest: row.isTest))
+                }
+            }
+        }
+        var fusion: DetectionModel.Fusion?
+        if lengths.count > 1, let longest = lengths.last {
+            var x: [[Double]] = [], labels: [Bool] = []
+            for (table, windows) in tables.enumerated() {
+                for row in windows.rows where row.length == longest && !row.partial && !row.isTest && (row.label || table == 0) {
+                    guard let inputs = fusionInputs(longest: longest, index: row.index, lengths: lengths, scores: scoresByLength[table] ?? [:]) else { continue }
+                    x.append(inputs)
+                    labels.append(row.label)
+                }
+            }
+            if x.count >= 3 {
+                let fit = LassoCV(folds: 3).fit(rows: x, y: labels.map { $0 ? 1 : 0 }).fit
+                let scores = x.map { fit.predict($0) }
+                fusion = DetectionModel.Fusion(lengths: lengths, coefficients: fit.coefficients, intercept: fit.intercept, alpha: fit.alpha,
+                                               threshold: Metrics.bestF1Threshold(scores: scores, labels: labels))
+            }
+        }
+        let model = DetectionModel(version: version, rates: tables.map(\.rate), perLength: perLength, fusion: fusion, allowList: allowList)
+        return (model, trainingScores)
+    }
+}
+
+/// One window's score on the training data (train_scores.parquet).
+public struct TrainingScore: Sendable {
+    public var rate: Double
+    public var model: String
+    public var length: Int32
+    public var index: Int64
+    public var start: Int64
+    public var score: Double
+    public var label: Bool
+    public var isTest: Bool
+}

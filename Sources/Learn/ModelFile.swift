@@ -1,0 +1,65 @@
+import Foundation
+
+/// model.json (ARCHITECTURE.md, "Labels, rates and ground truth"): per window length and fused, the
+/// features, scaler, coefficients, intercept, penalty and training thresholds; the allow-list and the
+/// baselines' thresholds. Readable JSON with sorted keys.
+public struct DetectionModel: Codable, Sendable {
+    public static let schemaVersion = 1
+
+    public struct PerLength: Codable, Sendable {
+        public var windowLength: Int32
+        public var features: [String]
+        public var scaler: RobustScaler
+        /// Medians of the scaled benign training rows: what a missing value becomes.
+        public var medians: [Double]
+        public var coefficients: [Double]
+        public var intercept: Double
+        public var alpha: Double
+        public var threshold: Double
+        /// The Ide-Kashima score's threshold, best F1 on the training rows.
+        public var ideThreshold: Double
+    }
+
+    public struct Fusion: Codable, Sendable {
+        /// Inputs: the maximum of each shorter length's scores within the longest window, then the
+        /// longest window's own score.
+        public var lengths: [Int32]
+        public var coefficients: [Double]
+        public var intercept: Double
+        public var alpha: Double
+        public var threshold: Double
+    }
+
+    public var schema = DetectionModel.schemaVersion
+    public var stage = "fit"
+    public var version: String
+    public var rates: [Double]
+    public var perLength: [PerLength]
+    public var fusion: Fusion?
+    /// Service pairs (`src>dst`) seen in benign training windows.
+    public var allowList: [String]
+
+    public func json() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+
+    public static func read(path: String) throws -> DetectionModel {
+        guard let data = FileManager.default.contents(atPath: path) else { throw ModelFileError(detail: "cannot read \(path)") }
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        let model: DetectionModel
+        do { model = try decoder.decode(DetectionModel.self, from: data) } catch {
+            throw ModelFileError(detail: "\(path) is not a Mimir model: \(error)")
+        }
+        guard model.schema == schemaVersion else { throw ModelFileError(detail: "\(path) has model schema \(model.schema); this build reads \(schemaVersion)") }
+        return model
+    }
+}
+
+public struct ModelFileError: Error, CustomStringConvertible {
+    public let detail: String
+    public var description: String { detail }
+}

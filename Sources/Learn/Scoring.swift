@@ -1,0 +1,96 @@
+import Table
+
+/// Applies a model to a feature table: scores and alerts per window and method; with labels, the
+/// evaluation tables (ARCHITECTURE.md): per kind, window length or fused, and method, counts at the
+/// training threshold and at the oracle one (chosen on the evaluated data, reported as such), ROC AUC
+/// and average precision; the ROC curves; per-path confusion counts.
+public struct Scoring {
+    public struct Score: Sendable {
+        public var model: String
+        public var method: String
+        public var length: Int32
+        public var index: Int64
+        public var start: Int64
+        public var score: Double
+        public var threshold: Double
+        public var label: Bool
+        public var kind: String
+        public var pathID: Int32
+        public var isTest: Bool
+        public var alert: Bool { score >= threshold }
+    }
+
+    public static let methods = ["mimir", "ide_kashima", "allow_list"]
+
+    public static func score(model: DetectionModel, windows: LabelledWindows, violations: [String: Int], includePartial: Bool) -> [Score] {
+        var scores: [Score] = []
+        var byLength: [Int32: [Int64: Double]] = [:]
+        let idePosition = windows.featureNames.firstIndex(of: Detector.ideFeature)
+        for perLength in model.perLength {
+            for row in windows.rows where row.length == perLength.windowLength && (includePartial || !row.partial) {
+                let value = Detector.score(Detector.inputs(row.features, names: windows.featureNames, model: perLength), perLength)
+                byLength[row.length, default: [:]][row.index] = value
+                let base = Score(model: "\(row.length)", method: "mimir", length: row.length, index: row.index, start: row.start, score: value,
+                                 threshold: perLength.threshold, label: row.label, kind: row.kind, pathID: row.pathID, isTest: row.isTest)
+                scores.append(base)
+                var ide = base
+                ide.method = "ide_kashima"
+                ide.score = idePosition.map { row.features[$0] } ?? .nan
+                ide.threshold = perLength.ideThreshold
+                scores.append(ide)
+                var allow = base
+                allow.method = "allow_list"
+                allow.score = Double(violations["\(row.length)/\(row.index)"] ?? 0)
+                allow.threshold = 1
+                scores.append(allow)
+            }
+        }
+        if let fusion = model.fusion, let longest = fusion.lengths.last {
+            for row in windows.rows where row.length == longest && (includePartial || !row.partial) {
+                guard let inputs = Detector.fusionInputs(longest: longest, index: row.index, lengths: fusion.lengths, scores: byLength) else { continue }
+                scores.append(Score(model: "fused", method: "mimir", length: longest, index: row.index, start: row.start,
+                                    score: zip(inputs, fusion.coefficients).reduce(fusion.intercept) { $0 + $1.0 * $1.1 },
+                                    threshold: fusion.threshold, label: row.label, kind: row.kind, pathID: row.pathID, isTest: row.isTest))
+            }
+        }
+        return scores
+    }
+
+    public struct Evaluation: Sendable {
+        public var kind: String
+        public var model: String
+        public var method: String
+        public var threshold: Double
+        public var atThreshold: Metrics.Counts
+        public var oracleThreshold: Double
+        public var atOracle: Metrics.Counts
+        public var rocAUC: Double
+        public var averagePrecision: Double
+        public var curve: (fpr: [Double], tpr: [Double], thresholds: [Double])
+    }
+
+    /// Evaluates the test rows: every kind on its own (its windows against the unlabelled ones) and all together.
+    public static func evaluate(_ scores: [Score]) -> [Evaluation] {
+        let test = scores.filter(\.isTest)
+        let kinds = ["all"] + Set(test.filter(\.label).map(\.kind)).sorted()
+        var result: [Evaluation] = []
+        for model in Set(test.map(\.model)).sorted() {
+            for method in methods {
+                let rows = test.filter { $0.model == model && $0.method == method }
+                guard let threshold = rows.first?.threshold else { continue }
+                for kind in kinds {
+                    let subset = kind == "all" ? rows : rows.filter { !$0.label || $0.kind == kind }
+                    let values = subset.map(\.score), labels = subset.map(\.label)
+                    let oracle = Metrics.bestF1Threshold(scores: values, labels: labels)
+                    result.append(Evaluation(kind: kind, model: model, method: method, threshold: threshold,
+                                             atThreshold: Metrics.counts(scores: values, labels: labels, threshold: threshold),
+                                             oracleThreshold: oracle, atOracle: Metrics.counts(scores: values, labels: labels, threshold: oracle),
+                                             rocAUC: Metrics.rocAUC(scores: values, labels: labels),
+                                             averagePrecision: Metrics.averagePrecision(scores: values, labels: labels),
+                                             curve: Metrics.rocCurve(scores: values, labels: labels)))
+                }
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,20 @@
+import Table
+
+/// train_scores.parquet: every training capture window's score under the fitted model.
+public enum TrainingScores {
+    public static let schema = try! Schema([
+        Field("rate_mb_per_min", .double), Field("model", .string), Field("window_len_s", .int32, sortKey: true),
+        Field("window_index", .int64, sortKey: true), Field("window_start", .timestamp), Field("score", .double),
+        Field("label", .bool), Field("is_test", .bool),
+    ])
+
+    public static func write(_ scores: [TrainingScore], path: String, provenance: Provenance) throws {
+        let writer = try TableWriter(path: path, schema: schema, metadata: provenance.keyValues)
+        try writer.write(TableBatch(schema: schema, columns: [
+            ColumnArray(scores.map(\.rate)), ColumnArray(scores.map(\.model)), ColumnArray(scores.map(\.length)),
+            ColumnArray(scores.map(\.index)), ColumnArray(.int64(scores.map(\.start))), ColumnArray(scores.map(\.score)),
+            ColumnArray(scores.map(\.label)), ColumnArray(scores.map(\.isTest)),
+        ]))
+        try writer.close()
+    }
+}

@@ -1,0 +1,52 @@
+import Table
+
+/// A feature table joined with its labels: one row per window, features by name.
+public struct LabelledWindows {
+    public struct Row {
+        public var length: Int32
+        public var index: Int64
+        /// Microseconds since the epoch.
+        public var start: Int64
+        public var partial: Bool
+        public var features: [Double]
+        public var label: Bool
+        public var kind: String
+        public var pathID: Int32
+        public var isTest: Bool
+    }
+
+    public var featureNames: [String]
+    public var rows: [Row]
+    public var rate: Double
+
+    /// Reads features.parquet and, when given, inject's labels.parquet (without: every row unlabelled,
+    /// test). Rows are matched by window length and index.
+    public init(features path: String, labels labelsPath: String?) throws {
+        let reader = try TableReader(path: path)
+        _ = try Provenance(of: reader, stage: "features", schemaVersions: 1...1)
+        let batch = try reader.readAll()
+        let windowColumns: Set = ["window_len_s", "window_index", "window_start", "partial"]
+        featureNames = batch.schema.names.filter { !windowColumns.contains($0) }
+        let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s
+        let starts = batch["window_start"]!.int64s, partial = batch["partial"]!.bools
+        let values = featureNames.map { batch[$0]!.doubles }
+        var labels: [String: (Bool, String, Int32, Bool)] = [:]
+        rate = 0
+        if let labelsPath {
+            let labelReader = try TableReader(path: labelsPath)
+            _ = try Provenance(of: labelReader, stage: "inject", schemaVersions: 1...1)
+            let table = try labelReader.readAll()
+            let kinds = table["kind"]!.byteArrays
+            for row in 0..<table.rowCount {
+                labels["\(table["window_len_s"]!.int32s[row])/\(table["window_index"]!.int64s[row])"] =
+                    (table["label"]!.bools[row], kinds.string(at: row), table["path_id"]!.int32s[row], table["is_test"]!.bools[row])
+            }
+            rate = table.rowCount > 0 ? table["rate_mb_per_min"]!.doubles[0] : 0
+        }
+        rows = (0..<batch.rowCount).map { row in
+            let label = labels["\(lengths[row])/\(indices[row])"] ?? (false, "none", -1, true)
+            return Row(length: lengths[row], index: indices[row], start: starts[row], partial: partial[row],
+                       features: values.map { $0[row] }, label: label.0, kind: label.1, pathID: label.2, isTest: label.3)
+        }
+    }
+}

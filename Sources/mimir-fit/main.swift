@@ -1,0 +1,60 @@
+import ArgumentParser
+import Foundation
+import Learn
+import StageSupport
+import Table
+
+/// mimir-fit: the detector, fitted on training windows only.
+struct FitCommand: ParsableCommand {
+    static let version = "1"
+
+    static let configuration = CommandConfiguration(
+        commandName: "mimir-fit",
+        abstract: "Fit the Mimir detector (robust scaling, LASSO per window length, fusion) on training windows.",
+        discussion: """
+        Takes one features table and its labels per exfiltration rate (repeat --features and --labels in \
+        the same order) and the service edges of the first rate's capture. Scaling is fitted on the \
+        benign training windows; LASSO (5-fold cross-validation over 100 penalties, as scikit-learn's \
+        LassoCV) on the first rate's benign training windows plus every rate's attacked ones; the window \
+        lengths are fused by a second LASSO; thresholds are the best F1 on training rows. Test rows are \
+        never used. Writes model.json and train_scores.parquet into --out DIR.
+        """,
+        version: version)
+
+    @Option(help: "A features table (repeat, one per rate).")
+    var features: [String]
+
+    @Option(help: "inject's labels for the features table in the same position.")
+    var labels: [String]
+
+    @Option(help: "Service edges of the training capture (the allow-list baseline learns from its benign training windows).")
+    var serviceEdges: String
+
+    @Option(help: "Directory for model.json and train_scores.parquet (created if missing).")
+    var out: String
+
+    func validate() throws {
+        guard !features.isEmpty, features.count == labels.count else { throw ValidationError("give one --labels for every --features") }
+    }
+
+    func run() throws {
+        try makeOutputDirectory(out)
+        let progress = Progress("mimir-fit")
+        let tables = try zip(features, labels).map { try LabelledWindows(features: $0, labels: $1) }
+        let shortest = tables[0].rows.map(\.length).min() ?? 0
+        let benign = Set(tables[0].rows.filter { $0.length == shortest && !$0.isTest && !$0.label }.map(\.index))
+        let allowList = try AllowList.learn(serviceEdges: serviceEdges) { length, index in length == shortest && benign.contains(index) }
+        let (model, scores) = Detector.fit(tables: tables, allowList: allowList, version: Self.version)
+        let file = try AtomicOutputFile(path: out + "/model.json")
+        try file.write(Array(try model.json().utf8))
+        try file.publish()
+        let provenance = try Provenance(stage: "fit", version: Self.version, schemaVersion: 1, params: .object([
+            "rates": .array(tables.map { .double($0.rate) }),
+        ]))
+        try TrainingScores.write(scores, path: out + "/train_scores.parquet", provenance: provenance)
+        let summary = model.perLength.map { "\($0.windowLength) s: \($0.coefficients.filter { $0 != 0 }.count) of \($0.features.count) features" }
+        progress.finish("\(summary.joined(separator: ", "))\(model.fusion == nil ? "" : ", fused") in \(String(format: "%.2f", progress.elapsed)) s; model in \(out)")
+    }
+}
+
+StageMain.run(FitCommand.self)

@@ -1,0 +1,59 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The training chain end to end on a simulated WordPress capture, the fitted model and its evaluation
+/// checked against scikit-learn, and live scoring without labels.
+@Suite(.serialized) struct PipelineTests {
+    static let binaries = CrossCheck.packageRoot + "/.build/debug/"
+    static let stages = ["mimir-simulate", "mimir-flows", "mimir-graph", "mimir-inject", "mimir-features", "mimir-fit", "mimir-score"]
+    static let enabled = stages.allSatisfy { FileManager.default.isExecutableFile(atPath: binaries + $0) } && CrossCheck.python != nil
+
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let (status, output) = try CrossCheck.run(binaries + tool, arguments)
+        guard status == 0 else { throw PipelineError(description: "\(tool) failed: \(output)") }
+        return output
+    }
+
+    @Test(.enabled(if: enabled, "needs the built stages and scikit-learn"))
+    func trainingChain_fitsWhatScikitLearnFits_andDetectsTheHighRate() throws {
+        let directory = try TemporaryDirectory()
+        let d = directory.file
+        let root = CrossCheck.packageRoot + "/pipelines/"
+        try Self.run("mimir-simulate", ["--app", root + "apps/wordpress.yaml", "--cluster", root + "clusters/minikube.yaml", "--duration", "720",
+                                        "--users", "3", "--curve", "flat", "--out", d("sim")])
+        try Self.run("mimir-flows", [d("sim/capture.pcap"), "--windows", "10,60", "--out", d("flows")])
+        try Self.run("mimir-graph", ["--pairs", d("flows/pairs.parquet"), "--entities", d("sim/entities.jsonl"), "--cluster", d("sim/cluster.yaml"),
+                                     "--out", d("graph")])
+        var fitArguments: [String] = []
+        for rate in ["10", "1"] {
+            try Self.run("mimir-inject", ["--pod-edges", d("graph/pod_edges.parquet"), "--sensitive", "my-release-pxc", "--rate", rate, "--seed", "3",
+                                          "--out", d("inject\(rate)")])
+            try Self.run("mimir-features", ["--pod-edges", d("inject\(rate)/pod_edges.parquet"), "--sensitive", "my-release-pxc",
+                                            "--reference", d("graph/pod_edges.parquet"), "--out", d("features\(rate)")])
+            fitArguments += ["--features", d("features\(rate)/features.parquet"), "--labels", d("inject\(rate)/labels.parquet")]
+        }
+        try Self.run("mimir-fit", fitArguments + ["--service-edges", d("graph/service_edges.parquet"), "--out", d("fit")])
+        try Self.run("mimir-score", ["--model", d("fit/model.json"), "--features", d("features10/features.parquet"),
+                                     "--service-edges", d("inject10/service_edges.parquet"), "--labels", d("inject10/labels.parquet"), "--out", d("score")])
+        let check = try CrossCheck.runScript("check_fit_with_sklearn.py", [d("fit/model.json"), d("score/scores.parquet"), d("score/evaluation.parquet"),
+                                                                            d("features10/features.parquet"), d("inject10/labels.parquet"),
+                                                                            d("features1/features.parquet"), d("inject1/labels.parquet")])
+        #expect(check.status == 0 && check.output.contains(" 0 mismatches"), "\(check.output)")
+        // 10 MB a minute through the database's pods stands out in the test half, in 10 s windows and fused
+        // (the six 60 s windows of a 12-minute capture's training half are too few for the 60 s model alone).
+        let (_, auc) = try CrossCheck.run(CrossCheck.python!, ["-c", "import pyarrow.parquet as pq; print(min(r['roc_auc'] for r in pq.read_table('\(d("score/evaluation.parquet"))').to_pylist() if r['kind'] == 'all' and r['method'] == 'mimir' and r['model'] in ('10', 'fused')))"])
+        #expect((Double(auc.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0.9, "\(auc)")
+
+        // Live use: a capture without labels is only scored.
+        try Self.run("mimir-score", ["--model", d("fit/model.json"), "--features", d("features1/features.parquet"),
+                                     "--service-edges", d("graph/service_edges.parquet"), "--out", d("live")])
+        let written = Set(try FileManager.default.contentsOfDirectory(atPath: d("live")).filter { !$0.hasPrefix(".") })
+        #expect(written == ["scores.parquet"])
+    }
+}
+
+struct PipelineError: Error, CustomStringConvertible {
+    let description: String
+}

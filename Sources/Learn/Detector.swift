@@ -62,6 +62,9 @@ public enum Detector {
             for (table, windows) in tables.enumerated() {
                 training += windows.rows.filter { $0.length == length && !$0.partial && !$0.isTest && $0.label }.map { (table, $0) }
             }
+            // In time order, rates interleaved: the folds are unshuffled (as LassoCV's), so rows grouped by
+            // rate or by class would give folds holding one class and a model that predicts the mean.
+            training.sort { ($0.row.index, $0.table) < ($1.row.index, $1.table) }
             let x = training.map { inputs($0.row.features, names: tables[$0.table].featureNames, model: draft) }
             let y = training.map { $0.row.label ? 1.0 : 0.0 }
             let fit = LassoCV(folds: 5).fit(rows: x, y: y).fit
@@ -86,14 +89,15 @@ public enum Detector {
         }
         var fusion: DetectionModel.Fusion?
         if lengths.count > 1, let longest = lengths.last {
-            var x: [[Double]] = [], labels: [Bool] = []
+            var rows: [(index: Int64, table: Int, inputs: [Double], label: Bool)] = []
             for (table, windows) in tables.enumerated() {
                 for row in windows.rows where row.length == longest && !row.partial && !row.isTest && (row.label || table == 0) {
                     guard let inputs = fusionInputs(longest: longest, index: row.index, lengths: lengths, scores: scoresByLength[table] ?? [:]) else { continue }
-                    x.append(inputs)
-                    labels.append(row.label)
+                    rows.append((row.index, table, inputs, row.label))
                 }
             }
+            rows.sort { ($0.index, $0.table) < ($1.index, $1.table) }
+            let x = rows.map(\.inputs), labels = rows.map(\.label)
             if x.count >= 3 {
                 let fit = LassoCV(folds: 3).fit(rows: x, y: labels.map { $0 ? 1 : 0 }).fit
                 let scores = x.map { fit.predict($0) }

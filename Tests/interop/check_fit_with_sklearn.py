@@ -5,8 +5,9 @@ Per window length, redoes the fit the method prescribes (mimir-method.md, S11 an
 scikit-learn: features with a value in some benign training row of the first rate (the Ide-Kashima
 score left out), values clipped to +-1e9, RobustScaler fitted on the first rate's benign training rows,
 scaled values clipped to +-100, NaN as the median of the scaled benign rows, LassoCV(cv=5) on the
-first rate's benign training rows plus every rate's attacked training rows. Compares features,
-centre, scale, alpha, coefficients and intercept with MODEL; then recomputes ROC AUC and average
+first rate's benign training rows plus every rate's attacked training rows, in time order with
+the rates interleaved. Compares features,
+centre, scale, alpha and the fitted values (unique even where the coefficients are not) with MODEL; then recomputes ROC AUC and average
 precision of every (model, method) from SCORES' test rows and compares them with EVALUATION (kind
 "all"). Prints mismatches; exits 1 if any."""
 import json
@@ -44,15 +45,21 @@ for per in model["perLength"]:
         problems.append(f"{length} s: scaler differs")
     scaled_benign = np.clip(scaler.transform(raw(benign)), -100, 100)
     medians = np.nan_to_num(np.nanmedian(scaled_benign, axis=0), nan=0.0)
-    training = benign + [r for t in tables for r in t if r["window_len_s"] == length and not r["partial"] and not r["is_test"] and r["label"]]
+    training = [(r["window_index"], 0, r) for r in benign]
+    training += [(r["window_index"], i, r) for i, t in enumerate(tables) for r in t
+                 if r["window_len_s"] == length and not r["partial"] and not r["is_test"] and r["label"]]
+    training = [r for _, _, r in sorted(training, key=lambda item: (item[0], item[1]))]  # time order, rates interleaved
     X = np.clip(scaler.transform(raw(training)), -100, 100)
     X = np.where(np.isnan(X), medians, X)
     y = np.array([1.0 if r["label"] else 0.0 for r in training])
     lasso = LassoCV(cv=5, max_iter=1_000_000, tol=1e-10).fit(X, y)
     if not math.isclose(lasso.alpha_, per["alpha"], rel_tol=1e-9):
         problems.append(f"{length} s: alpha {per['alpha']}, scikit-learn {lasso.alpha_}")
-    elif not np.allclose(lasso.coef_, per["coefficients"], atol=1e-5) or not math.isclose(lasso.intercept_, per["intercept"], abs_tol=1e-5):
-        problems.append(f"{length} s: coefficients differ by up to {np.max(np.abs(lasso.coef_ - np.array(per['coefficients'])))}")
+    else:
+        # The LASSO fit (X w + b) is unique even where correlated features make w not unique: compare it.
+        ours = X @ np.array(per["coefficients"]) + per["intercept"]
+        if not np.allclose(ours, lasso.predict(X), atol=1e-4):
+            problems.append(f"{length} s: fitted values differ by up to {np.max(np.abs(ours - lasso.predict(X)))}")
 scores = [r for r in pq.read_table(scores_path).to_pylist() if r["is_test"]]
 evaluation = {(r["model"], r["method"]): r for r in pq.read_table(evaluation_path).to_pylist() if r["kind"] == "all"}
 for key, row in evaluation.items():

@@ -5,6 +5,34 @@ import Foundation
 /// lengths fused by a second LASSO; thresholds at the best F1 on training rows. Nothing is ever fitted
 /// on the data being evaluated.
 public enum Detector {
+    /// How training thresholds are chosen.
+    public enum ThresholdRule: Sendable, Equatable {
+        /// The best F1 on the training rows.
+        case bestF1
+        /// The most alerts whose false-positive rate on the training rows is at most the given rate.
+        case falsePositiveRate(Double)
+
+        public init?(_ text: String) {
+            if text == "best-f1" { self = .bestF1; return }
+            guard text.hasPrefix("fpr:"), let rate = Double(text.dropFirst(4)), (0...1).contains(rate) else { return nil }
+            self = .falsePositiveRate(rate)
+        }
+
+        func threshold(scores: [Double], labels: [Bool]) -> Double {
+            switch self {
+            case .bestF1: Metrics.bestF1Threshold(scores: scores, labels: labels)
+            case let .falsePositiveRate(rate): Metrics.thresholdForFalsePositiveRate(scores: scores, labels: labels, rate: rate)
+            }
+        }
+
+        public var description: String {
+            switch self {
+            case .bestF1: "best-f1"
+            case let .falsePositiveRate(rate): "fpr:\(rate)"
+            }
+        }
+    }
+
     static let rawClip = 1e9, scaledClip = 100.0
     public static let ideFeature = "ide_kashima_score"
 
@@ -39,7 +67,8 @@ public enum Detector {
 
     /// Fits the model on the training rows of one table per rate (the first rate's benign rows, every
     /// rate's attack rows).
-    public static func fit(tables: [LabelledWindows], allowList: [String], version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
+    public static func fit(tables: [LabelledWindows], allowList: [String], thresholdRule: ThresholdRule = .bestF1,
+                           version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
         let lengths = Set(tables.flatMap { $0.rows.map(\.length) }).sorted()
         var perLength: [DetectionModel.PerLength] = []
         var trainingScores: [TrainingScore] = []
@@ -72,10 +101,10 @@ public enum Detector {
             draft.intercept = fit.intercept
             draft.alpha = fit.alpha
             let scores = x.map { score($0, draft) }
-            draft.threshold = Metrics.bestF1Threshold(scores: scores, labels: training.map(\.row.label))
+            draft.threshold = thresholdRule.threshold(scores: scores, labels: training.map(\.row.label))
             let idePosition = names.firstIndex(of: ideFeature)
             draft.ideThreshold = idePosition.map { column in
-                Metrics.bestF1Threshold(scores: training.map { $0.row.features[column] }, labels: training.map(\.row.label))
+                thresholdRule.threshold(scores: training.map { $0.row.features[column] }, labels: training.map(\.row.label))
             } ?? .infinity
             perLength.append(draft)
             for (table, windows) in tables.enumerated() {
@@ -102,10 +131,11 @@ public enum Detector {
                 let fit = LassoCV(folds: 3).fit(rows: x, y: labels.map { $0 ? 1 : 0 }).fit
                 let scores = x.map { fit.predict($0) }
                 fusion = DetectionModel.Fusion(lengths: lengths, coefficients: fit.coefficients, intercept: fit.intercept, alpha: fit.alpha,
-                                               threshold: Metrics.bestF1Threshold(scores: scores, labels: labels))
+                                               threshold: thresholdRule.threshold(scores: scores, labels: labels))
             }
         }
-        let model = DetectionModel(version: version, rates: tables.map(\.rate), perLength: perLength, fusion: fusion, allowList: allowList)
+        let model = DetectionModel(version: version, rates: tables.map(\.rate), thresholdRule: thresholdRule.description, perLength: perLength,
+                                   fusion: fusion, allowList: allowList)
         return (model, trainingScores)
     }
 }

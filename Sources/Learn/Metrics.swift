@@ -91,5 +91,15 @@ public enum Metrics {
         return best.threshold
     }
 
+    /// The lowest threshold (most alerts) whose false-positive rate stays at most `rate`.
+    public static func thresholdForFalsePositiveRate(scores: [Double], labels: [Bool], rate: Double) -> Double {
+        var chosen = Double.infinity
+        for threshold in Set(scores.map(clean)).sorted(by: >) {
+            let fpr = counts(scores: scores, labels: labels, threshold: threshold).falsePositiveRate
+            if fpr.isNaN || fpr <= rate { chosen = threshold } else { break }
+        }
+        return chosen
+    }
+
     private static func clean(_ score: Double) -> Double { score.isNaN ? -.infinity : score }
 }

@@ -34,6 +34,8 @@ public struct DetectionModel: Codable, Sendable {
     public var stage = "fit"
     public var version: String
     public var rates: [Double]
+    /// How the thresholds were chosen on the training rows: `best-f1` or `fpr:<rate>`.
+    public var thresholdRule: String
     public var perLength: [PerLength]
     public var fusion: Fusion?
     /// Service pairs (`src>dst`) seen in benign training windows.

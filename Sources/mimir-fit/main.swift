@@ -30,11 +30,15 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Service edges of the training capture (the allow-list baseline learns from its benign training windows).")
     var serviceEdges: String
 
+    @Option(help: "How thresholds are chosen on the training rows: best-f1, or fpr:RATE (the most alerts keeping the false-positive rate at most RATE).")
+    var threshold = "best-f1"
+
     @Option(help: "Directory for model.json and train_scores.parquet (created if missing).")
     var out: String
 
     func validate() throws {
         guard !features.isEmpty, features.count == labels.count else { throw ValidationError("give one --labels for every --features") }
+        guard Detector.ThresholdRule(threshold) != nil else { throw ValidationError("--threshold must be best-f1 or fpr:RATE with RATE between 0 and 1") }
     }
 
     func run() throws {
@@ -44,12 +48,12 @@ struct FitCommand: ParsableCommand {
         let shortest = tables[0].rows.map(\.length).min() ?? 0
         let benign = Set(tables[0].rows.filter { $0.length == shortest && !$0.isTest && !$0.label }.map(\.index))
         let allowList = try AllowList.learn(serviceEdges: serviceEdges) { length, index in length == shortest && benign.contains(index) }
-        let (model, scores) = Detector.fit(tables: tables, allowList: allowList, version: Self.version)
+        let (model, scores) = Detector.fit(tables: tables, allowList: allowList, thresholdRule: Detector.ThresholdRule(threshold)!, version: Self.version)
         let file = try AtomicOutputFile(path: out + "/model.json")
         try file.write(Array(try model.json().utf8))
         try file.publish()
         let provenance = try Provenance(stage: "fit", version: Self.version, schemaVersion: 1, params: .object([
-            "rates": .array(tables.map { .double($0.rate) }),
+            "rates": .array(tables.map { .double($0.rate) }), "threshold": .string(threshold),
         ]))
         try TrainingScores.write(scores, path: out + "/train_scores.parquet", provenance: provenance)
         let summary = model.perLength.map { "\($0.windowLength) s: \($0.coefficients.filter { $0 != 0 }.count) of \($0.features.count) features" }

@@ -64,6 +64,9 @@ import TestSupport
         #expect(Metrics.bestF1Threshold(scores: scores, labels: labels) == 0.7)
         let counts = Metrics.counts(scores: scores, labels: labels, threshold: 0.7)
         #expect(counts == Metrics.Counts(truePositives: 2, falsePositives: 1, trueNegatives: 1, falseNegatives: 0) && counts.f1 == 0.8)
+        // At most 1 false positive in 2 benign windows: down to 0.7 (0.8 is the one); at 0: only 0.9 and up.
+        #expect(Metrics.thresholdForFalsePositiveRate(scores: scores, labels: labels, rate: 0.5) == 0.7)
+        #expect(Metrics.thresholdForFalsePositiveRate(scores: scores, labels: labels, rate: 0) == 0.9)
         // numpy's linear percentiles of 1...4: 25th 1.75, median 2.5, 75th 3.25.
         let scaler = RobustScaler(fitting: [[1, 2, 3, 4, .nan]], rows: [0, 1, 2, 3, 4])
         #expect(scaler.centers == [2.5] && scaler.scales == [1.5])

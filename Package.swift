@@ -37,8 +37,11 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
+        // glibc's malloc.h (mallopt), which the Glibc module leaves out; part of libc, nothing to install.
+        .systemLibrary(name: "CMalloc"),
+
         // Parquet+ZSTD tables: the format every stage reads and writes.
-        .target(name: "Table", dependencies: ["CZstd"]),
+        .target(name: "Table", dependencies: ["CZstd", "CMalloc"]),
 
         // Captures: pcap/pcapng reading and writing, dissection, windows, flows, splitting.
         .target(name: "Capture", dependencies: ["Table", "CPcap", "CZlib"]),

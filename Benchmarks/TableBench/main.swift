@@ -50,6 +50,7 @@ func readWhole(_ path: String) throws -> Int {
 }
 
 do {
+    AllocatorPolicy.keepFreedMemory()
     let arguments = try Arguments(Array(CommandLine.arguments.dropFirst()))
     if let path = arguments.readOnly {
         var rows = 0

@@ -8,6 +8,7 @@ import Table
 public enum StageMain {
     public static func run<Command: ParsableCommand>(_ command: Command.Type) -> Never {
         let name = Command.configuration.commandName ?? "mimir"
+        AllocatorPolicy.keepFreedMemory()
         do {
             var parsed = try Command.parseAsRoot()
             try parsed.run()

@@ -21,7 +21,7 @@ struct SimulateCommand: ParsableCommand {
         docs/simulator.md describes them.
 
         Example: mimir-simulate --app pipelines/apps/wordpress.yaml --cluster pipelines/clusters/minikube.yaml \
-        --events pipelines/events/wordpress-exfil.yaml --duration 600 --out artifacts/sim
+        --events pipelines/events/wordpress-attacks.yaml --duration 3600 --out artifacts/sim
         """,
         version: SimulationVersion.current)
 

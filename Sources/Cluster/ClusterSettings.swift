@@ -95,8 +95,6 @@ public struct ClusterSettings: Codable, Hashable, Sendable {
         a.contains(b.network) || b.contains(a.network)
     }
 
-    public func node(named name: String) -> Node? { nodes.first { $0.name == name } }
-
     public func yaml() throws -> String {
         "# Cluster addressing (Mimir cluster.yaml, schema 1): what mimir-graph needs to name addresses.\n"
             + (try YAMLEncoder().encode(self))

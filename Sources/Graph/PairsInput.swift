@@ -18,6 +18,8 @@ public struct MergedPairs {
     /// The windows' origin, nanoseconds since the epoch (`mimir.origin` of the tables).
     public let origin: Int64
     public private(set) var windows: [Window: [Pair: (packets: Int64, bytes: Int64)]] = [:]
+    /// The first and last window index of each length.
+    private var indexRanges: [Int32: ClosedRange<Int64>] = [:]
 
     /// Reads every table; refuses tables of another stage or schema, or with different origins.
     public init(paths: [String]) throws {
@@ -50,14 +52,16 @@ public struct MergedPairs {
         }
         guard let origin else { throw TableError.invalidInput("mimir-graph needs at least one pairs table") }
         self.origin = origin
+        for window in windows.keys {
+            let range = indexRanges[window.length] ?? window.index...window.index
+            indexRanges[window.length] = min(range.lowerBound, window.index)...max(range.upperBound, window.index)
+        }
     }
-
-    /// Window lengths present, ascending.
-    public var lengths: [Int32] { Array(Set(windows.keys.map(\.length))).sorted() }
 
     /// Whether a window is the first or last of its length (cut by the capture's start or end).
     public func isPartial(_ window: Window) -> Bool {
-        let indices = windows.keys.filter { $0.length == window.length }.map(\.index)
-        return window.index == indices.min() || window.index == indices.max()
+        guard let range = indexRanges[window.length] else { return false }
+        return window.index == range.lowerBound || window.index == range.upperBound
     }
+
 }

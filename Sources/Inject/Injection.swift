@@ -107,22 +107,19 @@ public final class Injection {
     public func run(truth: [TruthEvent], directory: String, provenance params: JSONValue, version: String) throws -> Report {
         let lengths = Set(windows.keys.map(\.length)).sorted()
         let shortest = lengths.first!, longest = lengths.last!
-        let captureStart = windows.keys.filter { $0.length == shortest }.map { starts[$0]! }.min()!
-        let length = Double(windows.keys.filter { $0.length == shortest }.count) * Double(shortest)
-        let origin = windows.keys.filter { $0.length == shortest }.min().map { starts[$0]! - $0.index * Int64($0.length) * 1_000_000_000 } ?? captureStart
+        let shortestWindows = windows.keys.filter { $0.length == shortest }
+        let length = Double(shortestWindows.count) * Double(shortest)
+        let first = shortestWindows.min()!
+        let origin = starts[first]! - first.index * Int64(first.length) * 1_000_000_000
         let realEvents = truth.map { (start: Double($0.start - origin) / 1e9, end: Double($0.end - origin) / 1e9) }
 
         // Templates and schedule come from the seed alone: the same for every rate.
-        var scheduleRandom = SeededRandom(seed: options.seed)
-        var templates = AttackPathTemplates(services: services, policy: options.policy, dnsService: options.dnsService, maxPaths: 1_000)
+        let budget = AttackSchedule.Budget(length: length, realEvents: realEvents, parameters: options.schedule)
+        var templates = AttackPathTemplates(services: services, policy: options.policy, dnsService: options.dnsService,
+                                            maxPaths: max(1, budget.maxPaths))
         templates.maxPathLength = options.maxPathLength
-        let preliminary = AttackSchedule(length: length, longest: Int(longest), realEvents: realEvents, pathCount: 1_000,
-                                         parameters: options.schedule, random: &scheduleRandom)
-        let pathBudget = preliminary.trainInjections == 0 || preliminary.testInjections == 0
-            ? max(preliminary.trainInjections, preliminary.testInjections) : min(preliminary.trainInjections, preliminary.testInjections)
-        templates.maxPaths = max(1, pathBudget)
         let paths = services.contains(options.sensitiveService) ? templates.paths(from: options.sensitiveService) : []
-        scheduleRandom = SeededRandom(seed: options.seed)
+        var scheduleRandom = SeededRandom(seed: options.seed)
         let schedule = AttackSchedule(length: length, longest: Int(longest), realEvents: realEvents, pathCount: paths.count,
                                       parameters: options.schedule, random: &scheduleRandom)
         // Concrete pods per attack, drawn in schedule order (so also the same for every rate); an attack

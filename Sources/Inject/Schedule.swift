@@ -39,16 +39,32 @@ public struct AttackSchedule: Sendable {
     ///   - longest: the longest window length, seconds.
     ///   - realEvents: [start, end) seconds of the ground truth's events; their windows are not used.
     ///   - pathCount: how many paths the schedule may use at most (it uses all it can share out).
+    /// The budget (section 5.2): where training ends, how many attacks each period has room for, and
+    /// so how many paths can share them (the smaller count, or the non-zero one).
+    public struct Budget: Sendable {
+        public var endOfTraining: Double
+        public var trainAttacks: Int
+        public var testAttacks: Int
+
+        public init(length: Double, realEvents: [(start: Double, end: Double)], parameters: ScheduleParameters) {
+            let firstEvent = realEvents.map(\.start).min() ?? length
+            endOfTraining = min(length * parameters.trainFraction, firstEvent)
+            let realSeconds = realEvents.reduce(0) { $0 + ($1.end - $1.start) }
+            let testTime = max(0, (length - endOfTraining) * parameters.testAttackFraction - realSeconds)
+            trainAttacks = Int(endOfTraining * parameters.trainAttackFraction / Double(parameters.attackSeconds))
+            testAttacks = Int(testTime / Double(parameters.attackSeconds))
+        }
+
+        public var maxPaths: Int { trainAttacks == 0 || testAttacks == 0 ? max(trainAttacks, testAttacks) : min(trainAttacks, testAttacks) }
+    }
+
     public init(length: Double, longest: Int, realEvents: [(start: Double, end: Double)], pathCount: Int,
                 parameters: ScheduleParameters, random: inout SeededRandom) {
-        let events = realEvents.isEmpty ? [(start: length, end: length)] : realEvents.sorted { $0.start < $1.start }
-        endOfTraining = min(length * parameters.trainFraction, events[0].start)
-        let realSeconds = realEvents.reduce(0) { $0 + ($1.end - $1.start) }
-        let testTime = max(0, (length - endOfTraining) * parameters.testAttackFraction - realSeconds)
-        let trainTime = endOfTraining * parameters.trainAttackFraction
-        let trainCount = Int(trainTime / Double(parameters.attackSeconds)), testCount = Int(testTime / Double(parameters.attackSeconds))
+        let budget = Budget(length: length, realEvents: realEvents, parameters: parameters)
+        endOfTraining = budget.endOfTraining
+        let (trainCount, testCount) = (budget.trainAttacks, budget.testAttacks)
         // Each path gets the same number of attacks in each period.
-        let paths = max(1, min(pathCount, trainCount == 0 || testCount == 0 ? max(trainCount, testCount) : min(trainCount, testCount)))
+        let paths = max(1, min(pathCount, budget.maxPaths))
         trainInjections = pathCount == 0 ? 0 : trainCount / paths * paths
         testInjections = pathCount == 0 ? 0 : testCount / paths * paths
         let windowsPerAttack = Int64(max(1, parameters.attackSeconds / longest))

@@ -28,10 +28,11 @@ public enum AllowList {
         for group in 0..<reader.rowGroupCount {
             let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "src", "dst"])
             let sources = batch["src"]!.byteArrays, destinations = batch["dst"]!.byteArrays
+            let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s
             for row in 0..<batch.rowCount {
                 let (source, destination) = (sources.string(at: row), destinations.string(at: row))
                 guard source != destination else { continue }
-                body(batch["window_len_s"]!.int32s[row], batch["window_index"]!.int64s[row], "\(source)>\(destination)")
+                body(lengths[row], indices[row], "\(source)>\(destination)")
             }
         }
     }

@@ -36,12 +36,17 @@ public enum Detector {
     static let rawClip = 1e9, scaledClip = 100.0
     public static let ideFeature = "ide_kashima_score"
 
-    /// A row's model inputs: its features aligned to `model.features` by name (a missing feature is the
-    /// training median), clipped, scaled, clipped again, NaN replaced by the benign median.
-    public static func inputs(_ row: [Double], names: [String], model: DetectionModel.PerLength) -> [Double] {
+    /// Where each of the model's features sits in a table's columns `names` (nil: the table lacks it).
+    public static func alignment(names: [String], model: DetectionModel.PerLength) -> [Int?] {
         let position = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        return model.features.enumerated().map { column, name in
-            guard let source = position[name] else { return model.medians[column] }
+        return model.features.map { position[$0] }
+    }
+
+    /// A row's model inputs: its features taken by `alignment` (a missing feature is the training
+    /// median), clipped, scaled, clipped again, NaN replaced by the benign median.
+    public static func inputs(_ row: [Double], alignment: [Int?], model: DetectionModel.PerLength) -> [Double] {
+        alignment.enumerated().map { column, source in
+            guard let source else { return model.medians[column] }
             let raw = min(max(row[source], -rawClip), rawClip)
             let scaled = min(max(model.scaler.transform(raw, column: column), -scaledClip), scaledClip)
             return scaled.isNaN ? model.medians[column] : scaled
@@ -83,7 +88,9 @@ public enum Detector {
             var draft = DetectionModel.PerLength(windowLength: length, features: kept.map { names[$0] }, scaler: scaler,
                                                  medians: Array(repeating: 0, count: kept.count), coefficients: [], intercept: 0, alpha: 0,
                                                  threshold: 0, ideThreshold: 0)
-            let scaledBenign = benign.map { inputs($0.features, names: names, model: draft) }
+            // The columns of every table, aligned once (the rates' tables may order them differently).
+            let alignments = tables.map { alignment(names: $0.featureNames, model: draft) }
+            let scaledBenign = benign.map { inputs($0.features, alignment: alignments[0], model: draft) }
             draft.medians = kept.indices.map { column in
                 RobustScaler.percentile(scaledBenign.map { $0[column] }.filter { !$0.isNaN }.sorted(), 50)
             }.map { $0.isNaN ? 0 : $0 }
@@ -94,7 +101,7 @@ public enum Detector {
             // In time order, rates interleaved: the folds are unshuffled (as LassoCV's), so rows grouped by
             // rate or by class would give folds holding one class and a model that predicts the mean.
             training.sort { ($0.row.index, $0.table) < ($1.row.index, $1.table) }
-            let x = training.map { inputs($0.row.features, names: tables[$0.table].featureNames, model: draft) }
+            let x = training.map { inputs($0.row.features, alignment: alignments[$0.table], model: draft) }
             let y = training.map { $0.row.label ? 1.0 : 0.0 }
             let fit = LassoCV(folds: 5).fit(rows: x, y: y).fit
             draft.coefficients = fit.coefficients
@@ -109,7 +116,7 @@ public enum Detector {
             perLength.append(draft)
             for (table, windows) in tables.enumerated() {
                 for row in windows.rows where row.length == length && !row.partial {
-                    let value = score(inputs(row.features, names: windows.featureNames, model: draft), draft)
+                    let value = score(inputs(row.features, alignment: alignments[table], model: draft), draft)
                     scoresByLength[table, default: [:]][length, default: [:]][row.index] = value
                     trainingScores.append(TrainingScore(rate: windows.rate, model: "\(length)", length: length, index: row.index, start: row.start,
                                                         score: value, label: row.label, isTest: row.isTest))

@@ -27,8 +27,9 @@ public struct Scoring {
         var byLength: [Int32: [Int64: Double]] = [:]
         let idePosition = windows.featureNames.firstIndex(of: Detector.ideFeature)
         for perLength in model.perLength {
+            let alignment = Detector.alignment(names: windows.featureNames, model: perLength)
             for row in windows.rows where row.length == perLength.windowLength && (includePartial || !row.partial) {
-                let value = Detector.score(Detector.inputs(row.features, names: windows.featureNames, model: perLength), perLength)
+                let value = Detector.score(Detector.inputs(row.features, alignment: alignment, model: perLength), perLength)
                 byLength[row.length, default: [:]][row.index] = value
                 let base = Score(model: "\(row.length)", method: "mimir", length: row.length, index: row.index, start: row.start, score: value,
                                  threshold: perLength.threshold, label: row.label, kind: row.kind, pathID: row.pathID, isTest: row.isTest)

@@ -36,10 +36,10 @@ public struct LabelledWindows {
             let labelReader = try TableReader(path: labelsPath)
             _ = try Provenance(of: labelReader, stage: "inject", schemaVersions: 1...1)
             let table = try labelReader.readAll()
-            let kinds = table["kind"]!.byteArrays
+            let kinds = table["kind"]!.byteArrays, lengths = table["window_len_s"]!.int32s, indices = table["window_index"]!.int64s
+            let flags = table["label"]!.bools, paths = table["path_id"]!.int32s, tests = table["is_test"]!.bools
             for row in 0..<table.rowCount {
-                labels["\(table["window_len_s"]!.int32s[row])/\(table["window_index"]!.int64s[row])"] =
-                    (table["label"]!.bools[row], kinds.string(at: row), table["path_id"]!.int32s[row], table["is_test"]!.bools[row])
+                labels["\(lengths[row])/\(indices[row])"] = (flags[row], kinds.string(at: row), paths[row], tests[row])
             }
             rate = table.rowCount > 0 ? table["rate_mb_per_min"]!.doubles[0] : 0
         }

@@ -142,19 +142,16 @@ public final class FeatureExtraction {
 
     /// The features of section 4 on one window's graph.
     func windowFeatures(_ graph: WindowGraph) -> [String: Double] {
-        let profile = options.profile
-        let features = GraphFeatures(graph: graph, profile: profile)
+        let features = GraphFeatures(graph: graph, profile: options.profile)
         let members = features.members
         let services = members.keys.sorted()
         var values: [String: Double] = [:]
         let pairs = features.servicePairs(services)
         for (i, a) in services.enumerated() {
-            values["\(a)_to_\(a)_reciprocity"] = profile == .fixed ? pairs.reciprocity(i, i) : features.reciprocity(members[a]!, nil)
+            values["\(a)_to_\(a)_reciprocity"] = pairs.reciprocity(i, i)
             for (offset, b) in services[(i + 1)...].enumerated() {
-                let j = i + 1 + offset
-                values["\(a)_to_\(b)_reciprocity"] = profile == .fixed ? pairs.reciprocity(i, j) : features.reciprocity(members[a]!, members[b]!)
-                values["\(a)_to_\(b)_edge_coef_of_var"] = profile == .fixed ? pairs.edgeVariation(i, j)
-                    : features.edgeCoefficientOfVariation(members[a]!, members[b]!)
+                values["\(a)_to_\(b)_reciprocity"] = pairs.reciprocity(i, i + 1 + offset)
+                values["\(a)_to_\(b)_edge_coef_of_var"] = pairs.edgeVariation(i, i + 1 + offset)
             }
         }
         let serviceGraph = graph.serviceGraph()

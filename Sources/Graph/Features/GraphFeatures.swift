@@ -18,34 +18,13 @@ struct GraphFeatures {
 
     // MARK: Service pairs (section 4.1, items 1 and 2)
 
-    /// Weighted reciprocity (Squartini et al. 2013) of the traffic between two services (A != B: only
-    /// the edges between the groups) or within one (A == B): the reciprocated weight over the total,
-    /// -1 when there is no traffic. The original overwrote each node's reciprocated weight for every
-    /// partner instead of summing (the `mimir` profile keeps that, partners in name order).
-    func reciprocity(_ a: [Int], _ b: [Int]?) -> Double {
-        let groupA = Set(a), groupB = Set(b ?? a)
-        let nodes = groupA.union(groupB).sorted { graph.names[$0] < graph.names[$1] }
-        func inSubgraph(_ u: Int, _ v: Int) -> Bool {
-            b == nil ? true : (groupA.contains(u) && groupB.contains(v)) || (groupB.contains(u) && groupA.contains(v))
-        }
-        var total = 0.0, reciprocated = 0.0
-        for u in nodes {
-            var last = 0.0
-            for v in nodes where inSubgraph(u, v) {
-                let w = graph.weight(u, v)
-                guard w > 0 else { continue }
-                total += w
-                guard u != v else { continue }
-                let pair = min(w, graph.weight(v, u))
-                if profile == .fixed { reciprocated += pair } else { last = pair }
-            }
-            if profile == .mimir { reciprocated += last }
-        }
-        return total == 0 ? -1 : reciprocated / total
-    }
-
-    /// Reciprocity and edge weights of every service pair in one pass over the edges (the fixed
-    /// profile's formulas; the same values as `reciprocity` and `edgeCoefficientOfVariation`).
+    /// Per service pair, in one pass over the edges: weighted reciprocity (Squartini et al. 2013) of
+    /// the traffic between two services (A != B: only the edges between the groups) or within one
+    /// (A == B), the reciprocated weight over the total, -1 without traffic; and the coefficient of
+    /// variation of the edge weights between two services, edges from pods only (not from service
+    /// addresses). The original overwrote each node's reciprocated weight for every partner instead of
+    /// summing, so only its last partner counted, and measured the weights of the lexicographically
+    /// smaller service's edges only; the `mimir` profile keeps both (partners in name order).
     struct ServicePairs {
         let count: Int
         var total: [Double]
@@ -59,31 +38,34 @@ struct GraphFeatures {
         func edgeVariation(_ i: Int, _ j: Int) -> Double { coefficientOfVariation(weights[i * count + j]) }
     }
 
+    /// - Parameter services: the services in name order; pair (i, j) with i <= j.
     func servicePairs(_ services: [String]) -> ServicePairs {
         let n = services.count
         let position = Dictionary(uniqueKeysWithValues: services.enumerated().map { ($1, $0) })
         var pairs = ServicePairs(count: n, total: Array(repeating: 0, count: n * n), reciprocated: Array(repeating: 0, count: n * n),
                                  weights: Array(repeating: [], count: n * n))
+        // The original's last partner of each node in each pair, by name.
+        var lastPartner: [Int: [Int: Int]] = [:]
         for (u, v, w) in graph.edges {
             let (a, b) = (position[graph.services[u]]!, position[graph.services[v]]!)
             let key = min(a, b) * n + max(a, b)
             pairs.total[key] += w
-            if u != v { pairs.reciprocated[key] += min(w, graph.weight(v, u)) }
-            if a != b && graph.kinds[u] != .vip { pairs.weights[key].append(w) }
+            if u != v {
+                switch profile {
+                case .fixed: pairs.reciprocated[key] += min(w, graph.weight(v, u))
+                case .mimir:
+                    if let last = lastPartner[u]?[key], graph.names[last] > graph.names[v] { break }
+                    lastPartner[u, default: [:]][key] = v
+                }
+            }
+            if a != b && graph.kinds[u] != .vip && (profile == .fixed || a < b) { pairs.weights[key].append(w) }
+        }
+        for u in lastPartner.keys.sorted() {
+            for (key, v) in lastPartner[u]!.sorted(by: { $0.key < $1.key }) {
+                pairs.reciprocated[key] += min(graph.weight(u, v), graph.weight(v, u))
+            }
         }
         return pairs
-    }
-
-    /// Coefficient of variation of the edge weights between two services, edges from pods only (not
-    /// from service addresses): both directions; the original measured only A's edges towards B.
-    func edgeCoefficientOfVariation(_ a: [Int], _ b: [Int]) -> Double {
-        let groupA = Set(a), groupB = Set(b)
-        var weights: [Double] = []
-        for (u, v, w) in graph.edges where graph.kinds[u] != .vip {
-            if groupA.contains(u) && groupB.contains(v) { weights.append(w) }
-            if profile == .fixed && groupB.contains(u) && groupA.contains(v) { weights.append(w) }
-        }
-        return coefficientOfVariation(weights)
     }
 
     // MARK: Service centrality (item 3)

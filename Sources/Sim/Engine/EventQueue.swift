@@ -15,9 +15,6 @@ struct EventQueue<Item> {
     private var entries: [Entry] = []
     private var scheduled: UInt64 = 0
 
-    var isEmpty: Bool { entries.isEmpty }
-    var count: Int { entries.count }
-    var nextTime: Int64? { entries.first?.time }
 
     mutating func schedule(_ item: Item, at time: Int64) {
         entries.append(Entry(time: time, order: scheduled, item: item))

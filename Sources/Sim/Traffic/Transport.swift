@@ -256,8 +256,7 @@ extension Simulation {
         let length = Int(segment.length)
         var payloadSum: UInt64 = 0
         if segment.message >= 0 {
-            let lastUse = true
-            messages.copy(segment.message, offset: Int(segment.offset), count: length, to: payloadScratch, lastUse: lastUse)
+            messages.copy(segment.message, offset: Int(segment.offset), count: length, to: payloadScratch)
             payloadSum = InternetChecksum.sum(payloadScratch, count: length)
         }
         let ipID: UInt16

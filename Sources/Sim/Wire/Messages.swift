@@ -24,15 +24,13 @@ struct MessageStore {
         return Int32(messages.count - 1)
     }
 
-    func length(_ id: Int32) -> Int { messages[Int(id)].length }
-
     mutating func setSegments(_ id: Int32, _ count: Int) {
         messages[Int(id)].segmentsLeft = Int32(count)
     }
 
-    /// Copies `count` bytes from `offset` of message `id` to `destination`; frees the message after
-    /// its last segment.
-    mutating func copy(_ id: Int32, offset: Int, count: Int, to destination: UnsafeMutableRawPointer, lastUse: Bool) {
+    /// Copies `count` bytes from `offset` of message `id` to `destination` (one segment's worth); frees
+    /// the message after its last segment.
+    mutating func copy(_ id: Int32, offset: Int, count: Int, to destination: UnsafeMutableRawPointer) {
         let index = Int(id)
         var written = 0
         var position = offset
@@ -56,12 +54,10 @@ struct MessageStore {
                 (destination + written).copyMemory(from: suffix.baseAddress! + (position - bodyEnd), byteCount: count - written)
             }
         }
-        if lastUse {
-            messages[index].segmentsLeft -= 1
-            if messages[index].segmentsLeft <= 0 {
-                messages[index] = Message(prefix: [], bodyLength: 0, suffix: [], fill: 0, segmentsLeft: 0)
-                free.append(id)
-            }
+        messages[index].segmentsLeft -= 1
+        if messages[index].segmentsLeft <= 0 {
+            messages[index] = Message(prefix: [], bodyLength: 0, suffix: [], fill: 0, segmentsLeft: 0)
+            free.append(id)
         }
     }
 }

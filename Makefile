@@ -6,8 +6,8 @@ SWIFT        ?= swift
 PYTHON       ?= python3
 VENV         := .venv
 VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
-# C libraries of the system-library targets; tshark (with editcap) and zstd for the capture oracle tests.
-APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev pkg-config tshark zstd
+# C libraries of the system-library targets (zstd, pcap, zlib, xxhash, sqlite3); tshark (with editcap) and zstd for the capture oracle tests.
+APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config tshark zstd
 
 .PHONY: all build test bench demo clean distclean deps venv
 

@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "mimir-inject", targets: ["mimir-inject"]),
         .executable(name: "mimir-fit", targets: ["mimir-fit"]),
         .executable(name: "mimir-score", targets: ["mimir-score"]),
+        .executable(name: "mimir", targets: ["mimir"]),
         .executable(name: "mimir-table-bench", targets: ["TableBench"]),
     ],
     dependencies: [
@@ -39,6 +40,10 @@ let package = Package(
 
         // glibc's malloc.h (mallopt), which the Glibc module leaves out; part of libc, nothing to install.
         .systemLibrary(name: "CMalloc"),
+
+        // The runner's content digests (XXH3-128, Debian's libxxhash-dev) and its ledger (libsqlite3-dev).
+        .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Parquet+ZSTD tables: the format every stage reads and writes.
         .target(name: "Table", dependencies: ["CZstd", "CMalloc"]),
@@ -59,6 +64,9 @@ let package = Package(
         .target(name: "Learn", dependencies: ["Table"]),
         // Synthetic exfiltration: reachability, attack paths, schedules, edge edits, labels.
         .target(name: "Inject", dependencies: ["Graph", "Cluster", "Table", "Seeded"]),
+        // The runner: stage and pipeline declarations, run keys, the ledger, executors. It knows stages only
+        // through stages/*.yaml and runs them as processes.
+        .target(name: "Runner", dependencies: ["Table", "CXXHash", "CSQLite", "Yams"]),
         // Shared command-line plumbing of the stage executables.
         .target(name: "StageSupport", dependencies: ["Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -79,6 +87,8 @@ let package = Package(
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-score", dependencies: ["Learn", "Table", "StageSupport",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir", dependencies: ["Runner", "Table",
+                                                      .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport",
                                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
@@ -93,6 +103,7 @@ let package = Package(
         .testTarget(name: "LearnTests", dependencies: ["Learn", "TestSupport"]),
         .testTarget(name: "InjectTests", dependencies: ["Inject", "Graph", "Table", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Capture", "TestSupport"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Table", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Cluster", "Capture", "Table", "TestSupport"]),
     ]
 )

@@ -1,0 +1,88 @@
+import Foundation
+import Table
+
+/// Moves a finished run's outputs into place: the stage wrote into a temporary directory beside the
+/// final one; after checking every declared output, the runner hashes the files, writes the run's
+/// manifest, and renames the directory into place. Only the ledger record written afterwards makes
+/// the run count; the manifest lets `mimir recover` rebuild a lost ledger.
+enum Publisher {
+    static let manifestName = ".mimir-run.json"
+
+    /// A fresh temporary directory for a job's run (same filesystem as the final directory).
+    static func temporaryDirectory(artifacts: String, pipeline: String, job: JobID) throws -> String {
+        let path = "\(artifacts)/\(pipeline)/.tmp/\(Ledger.fileSafe(job.description))-\(getpid())"
+        try? FileManager.default.removeItem(atPath: path)
+        try makeDirectory(path)
+        return path
+    }
+
+    /// The declared outputs a finished stage did not write.
+    static func missingOutputs(of stage: StageDeclaration, in directory: String) -> [String] {
+        stage.outputs.map(\.file).filter { FileStat(path: directory + "/" + $0) == nil }
+    }
+
+    /// Hashes every regular file the stage wrote (declared or not, e.g. split's shards).
+    static func hashOutputs(in directory: String) throws -> [String: OutputFile] {
+        var outputs: [String: OutputFile] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory).sorted() where !name.hasPrefix(".") {
+            let path = directory + "/" + name
+            guard let stat = FileStat(path: path) else { continue }
+            outputs[name] = OutputFile(digest: try ContentDigest.ofFile(path), size: stat.size)
+        }
+        return outputs
+    }
+
+    /// Writes the manifest, then replaces `final` with `temporary` by renames (the old directory, if
+    /// any, is moved aside first and deleted after).
+    static func publish(_ temporary: String, to final: String, manifest: RunManifest) throws {
+        let data = try JSONEncoder.sorted.encode(manifest)
+        try data.write(to: URL(fileURLWithPath: temporary + "/" + manifestName), options: .atomic)
+        try makeDirectory(URL(fileURLWithPath: final).deletingLastPathComponent().path)
+        let aside = temporary + ".old"
+        let hadOld = rename(final, aside) == 0
+        guard rename(temporary, final) == 0 else {
+            let reason = String(cString: strerror(errno))
+            if hadOld { rename(aside, final) }
+            throw RunnerError.io("cannot move \(temporary) to \(final): \(reason)")
+        }
+        if hadOld { try? FileManager.default.removeItem(atPath: aside) }
+    }
+
+    /// Removes what runs that did not finish left behind (only under the lock).
+    static func removeLeftovers(artifacts: String, pipeline: String) {
+        try? FileManager.default.removeItem(atPath: "\(artifacts)/\(pipeline)/.tmp")
+    }
+
+    static func makeDirectory(_ path: String) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw RunnerError.io("cannot create \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+/// What a published run's directory says about itself (`.mimir-run.json`); nothing in it varies
+/// between equal runs (no times, no temporary paths), so equal runs leave equal directories.
+struct RunManifest: Codable {
+    var pipeline: String
+    var job: String
+    var key: String
+    var material: [String: String]
+    /// The command with the final output directory (what `mimir command` prints).
+    var command: [String]
+    var outputs: [String: Output]
+
+    struct Output: Codable {
+        var digest: String
+        var size: Int64
+    }
+}
+
+extension JSONEncoder {
+    static var sorted: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
+        return encoder
+    }
+}

@@ -1,0 +1,246 @@
+import Foundation
+
+/// Runs a pipeline: decides job by job, in dependency order, whether the recorded run still holds
+/// (same key, outputs intact) or the job must run; runs stale jobs through an executor, as many at
+/// once as it allows; publishes and records each finished run. A rerun that writes the same bytes
+/// leaves the keys of the jobs after it unchanged, so they stay fresh.
+public final class Scheduler {
+    private let workspace: Workspace
+    private let pipeline: PipelineDeclaration
+    private let options: RunOptions
+    private let executor: Executor
+    private let reporter: RunReporter
+    private let resolver: JobResolver
+    private var outcomes: [JobID: JobOutcome] = [:]
+    private var reasons: [JobID: String] = [:]
+    private var order: [JobID] = []
+    private var running: [Int64: RunningJob] = [:]
+    private let stop = StopFlag()
+
+    private struct RunningJob {
+        var job: JobID
+        var plan: JobPlan
+        var temporary: String
+        var outDir: String
+        var command: [String]
+        var logPath: String
+    }
+
+    public init(workspace: Workspace, pipeline: PipelineDeclaration, options: RunOptions, executor: Executor, reporter: RunReporter) throws {
+        self.workspace = workspace
+        self.pipeline = pipeline
+        self.options = options
+        self.executor = executor
+        self.reporter = reporter
+        resolver = JobResolver(workspace: workspace, pipeline: pipeline, strict: options.strict)
+        for name in options.only + options.force + [options.from, options.until].compactMap({ $0 }) where pipeline.step(name) == nil {
+            throw RunnerError.usage("\(pipeline.file) has no step '\(name)' (steps: \(pipeline.steps.map(\.name).joined(separator: ", ")))")
+        }
+    }
+
+    /// Asks the run to stop: nothing new starts, running stages get SIGTERM.
+    public func requestStop() {
+        stop.set()
+        executor.cancelAll()
+    }
+
+    /// Runs (or with `dryRun`, only decides) every relevant job; returns what became of each.
+    public func run() throws -> [JobReport] {
+        if !options.dryRun {
+            try workspace.ledger.abandonUnfinished()
+            Publisher.removeLeftovers(artifacts: workspace.artifacts, pipeline: pipeline.name)
+        }
+        let selected = selectedSteps()
+        let relevant = pipeline.steps.filter { selected.contains($0.name) || isAncestor($0.name, of: selected) }
+        while true {
+            var progressed = true
+            while progressed && !stop.isSet {
+                progressed = false
+                for step in relevant {
+                    guard let jobs = try resolver.jobs(of: step) else { continue }
+                    for job in jobs where outcomes[job] == nil && !running.values.contains(where: { $0.job == job }) {
+                        if try decide(job, selected: selected.contains(step.name) && shardSelected(job)) { progressed = true }
+                    }
+                }
+            }
+            if running.isEmpty { break }
+            if let result = executor.next(timeout: 0.25) { try finish(result) }
+            reportProgress()
+        }
+        if stop.isSet { throw RunnerError.interrupted }
+        // Jobs never decided wait for steps that would run (a dry run) or failed; a sharded step whose
+        // shards are not known yet is reported once, as the step.
+        for step in relevant {
+            let waitingOn = step.upstream.filter { name in outcomes.keys.contains { $0.step == name && !$0.isSettledForDownstream(outcomes[$0]) } || !outcomes.keys.contains { $0.step == name } }
+            for job in try resolver.jobs(of: step) ?? [JobID(step: step.name)] where outcomes[job] == nil {
+                let blocker = waitingOn.sorted().joined(separator: ", ")
+                _ = settle(job, outcomes.values.contains { if case .failed = $0 { true } else { false } } && !options.dryRun
+                    ? .blocked(by: blocker) : .waits(on: blocker))
+            }
+        }
+        return order.map { JobReport(job: $0, outcome: outcomes[$0]!, reason: reasons[$0]) }
+    }
+
+    /// The plan of one job whose upstream outputs are recorded (for `explain` and `command`).
+    public func plan(of job: JobID) throws -> JobPlan? {
+        _ = try run()
+        return try resolver.plan(for: job)
+    }
+
+    // MARK: Deciding
+
+    /// Decides one job if its upstream jobs are done; returns whether anything changed.
+    private func decide(_ job: JobID, selected: Bool) throws -> Bool {
+        guard let dependencies = try resolver.dependencies(of: job) else { return false }
+        for dependency in dependencies {
+            switch outcomes[dependency] {
+            case .failed?, .blocked?, .interrupted?:
+                return settle(job, .blocked(by: dependency.description))
+            case .wouldRun?, .waits?:
+                return settle(job, .waits(on: dependency.description))
+            case nil:
+                return false
+            default:
+                continue
+            }
+        }
+        guard selected else {
+            guard let record = try workspace.ledger.latestSuccessful(pipeline: pipeline.name, job: job.description), try resolver.intact(record) else {
+                throw RunnerError.usage("\(job) has no intact recorded run to start from; run it first (without --only/--from/--shard)")
+            }
+            resolver.completed[job] = CompletedJob(outDir: record.outDir, outputs: record.outputs)
+            return settle(job, .recorded)
+        }
+        let plan = try resolver.plan(for: job)
+        let forced = options.force.contains(job.step)
+        if !forced, let record = try workspace.ledger.latestSuccessful(pipeline: pipeline.name, job: job.description, key: plan.key),
+           try resolver.intact(record) {
+            resolver.completed[job] = CompletedJob(outDir: record.outDir, outputs: record.outputs)
+            return settle(job, .fresh)
+        }
+        let reason = forced ? "forced" : try resolver.staleness(of: job, plan: plan)
+        if options.dryRun { return settle(job, .wouldRun(reason: reason)) }
+        guard running.count < executor.capacity else { return false }
+        try launch(job, plan: plan, reason: reason)
+        return true
+    }
+
+    private func settle(_ job: JobID, _ outcome: JobOutcome, reason: String? = nil) -> Bool {
+        outcomes[job] = outcome
+        if let reason { reasons[job] = reason }
+        order.append(job)
+        return true
+    }
+
+    private func selectedSteps() -> Set<String> {
+        var selected = Set(pipeline.steps.map(\.name))
+        if !options.only.isEmpty { selected = Set(options.only) }
+        if let from = options.from { selected.formIntersection(pipeline.steps.filter { $0.name == from || isAncestor(from, of: [$0.name]) }.map(\.name)) }
+        if let until = options.until { selected.formIntersection(pipeline.steps.filter { $0.name == until || isAncestor($0.name, of: [until]) }.map(\.name)) }
+        return selected
+    }
+
+    private func shardSelected(_ job: JobID) -> Bool {
+        guard let shard = options.shard, let jobShard = job.shard else { return true }
+        return shard == jobShard
+    }
+
+    /// Whether step `name` is upstream (directly or not) of any of `steps`.
+    private func isAncestor(_ name: String, of steps: Set<String>) -> Bool {
+        var seen = Set<String>()
+        var frontier = Array(steps)
+        while let next = frontier.popLast() {
+            for upstream in pipeline.step(next)?.upstream ?? [] where seen.insert(upstream).inserted {
+                if upstream == name { return true }
+                frontier.append(upstream)
+            }
+        }
+        return false
+    }
+
+    // MARK: Running
+
+    private func launch(_ job: JobID, plan: JobPlan, reason: String) throws {
+        let executable = try workspace.executable(for: plan.stage)
+        let temporary = try Publisher.temporaryDirectory(artifacts: workspace.artifacts, pipeline: pipeline.name, job: job)
+        let outDir = workspace.outDir(pipeline: pipeline.name, job: job)
+        let command = plan.command(executable: executable, outDir: outDir)
+        let logDirectory = workspace.logDirectory(pipeline: pipeline.name)
+        try Publisher.makeDirectory(logDirectory)
+        let (id, logPath) = try workspace.ledger.begin(pipeline: pipeline.name, job: job.description, key: plan.key, material: plan.material,
+                                                       outDir: outDir, command: command, logDirectory: logDirectory)
+        running[id] = RunningJob(job: job, plan: plan, temporary: temporary, outDir: outDir, command: command, logPath: logPath)
+        reasons[job] = reason
+        reporter.started(job, reason: reason)
+        executor.launch(Task(id: id, label: job.description, arguments: plan.command(executable: executable, outDir: temporary), logPath: logPath))
+    }
+
+    private func finish(_ result: TaskResult) throws {
+        guard let entry = running.removeValue(forKey: result.id) else { return }
+        let failure: String?
+        switch result.ending {
+        case .exited(0):
+            let missing = Publisher.missingOutputs(of: entry.plan.stage, in: entry.temporary)
+            failure = missing.isEmpty ? nil : "exited 0 without writing \(missing.joined(separator: ", "))"
+        case let .exited(code): failure = "exited with status \(code)"
+        case let .signalled(signal): failure = "killed by signal \(signal)"
+        case let .notStarted(message): failure = message
+        }
+        if let failure {
+            try? FileManager.default.removeItem(atPath: entry.temporary)
+            if stop.isSet {
+                try workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: exitCode(result), seconds: result.seconds)
+                _ = settle(entry.job, .interrupted)
+            } else {
+                try workspace.ledger.finish(id: result.id, status: .failed, exitCode: exitCode(result), seconds: result.seconds)
+                reporter.failed(entry.job, reason: failure, log: entry.logPath)
+                _ = settle(entry.job, .failed(reason: failure))
+            }
+            return
+        }
+        let outputs = try Publisher.hashOutputs(in: entry.temporary)
+        let manifest = RunManifest(pipeline: pipeline.name, job: entry.job.description, key: entry.plan.key, material: entry.plan.material,
+                                   command: entry.command, outputs: outputs.mapValues { .init(digest: $0.digest, size: $0.size) })
+        try Publisher.publish(entry.temporary, to: entry.outDir, manifest: manifest)
+        for (name, output) in outputs { try workspace.digests.remember(path: entry.outDir + "/" + name, digest: output.digest) }
+        // The commit point: from here on the run counts.
+        try workspace.ledger.finish(id: result.id, status: .ok, exitCode: 0, seconds: result.seconds, outputs: outputs)
+        resolver.completed[entry.job] = CompletedJob(outDir: entry.outDir, outputs: outputs)
+        reporter.ran(entry.job, seconds: result.seconds)
+        _ = settle(entry.job, .ran(seconds: result.seconds))
+    }
+
+    private func exitCode(_ result: TaskResult) -> Int32? {
+        if case let .exited(code) = result.ending { code } else { nil }
+    }
+
+    private func reportProgress() {
+        let done = outcomes.count
+        let shardCounts = running.values.map { entry in (entry.job, entry.plan.shard?.count) }
+        var remaining: Double?
+        if let estimates = try? running.values.map({ try workspace.ledger.latestSuccessful(pipeline: pipeline.name, job: $0.job.description)?.seconds }),
+           !estimates.isEmpty, estimates.allSatisfy({ $0 != nil }) {
+            remaining = estimates.compactMap { $0 }.max()
+        }
+        reporter.progress(running: shardCounts, done: done, known: done + running.count, remaining: remaining)
+    }
+}
+
+private extension JobID {
+    /// Whether this job, with `outcome`, lets the jobs after it be decided.
+    func isSettledForDownstream(_ outcome: JobOutcome?) -> Bool {
+        switch outcome {
+        case .fresh?, .ran?, .recorded?: true
+        default: false
+        }
+    }
+}
+
+/// A flag set from a signal handler's queue and read by the run loop.
+final class StopFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.lock(); value = true; lock.unlock() }
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+}

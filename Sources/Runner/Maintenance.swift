@@ -1,0 +1,81 @@
+import Foundation
+
+/// Keeping an artifacts directory healthy: recovering a damaged ledger, collecting garbage.
+public enum Maintenance {
+    /// Moves a damaged ledger aside and rebuilds one from the run manifests beside the artifacts,
+    /// keeping each run whose outputs still hash to what its manifest says. Returns (kept, dropped).
+    public static func recover(artifacts: String) throws -> (kept: Int, dropped: Int, movedTo: String?) {
+        let path = artifacts + "/" + Ledger.fileName
+        var movedTo: String?
+        if FileManager.default.fileExists(atPath: path) {
+            let aside = path + ".damaged-\(Int(Date().timeIntervalSince1970))"
+            guard rename(path, aside) == 0 else { throw RunnerError.io("cannot move \(path) aside: \(String(cString: strerror(errno)))") }
+            for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
+            movedTo = aside
+        }
+        let ledger = try Ledger(path: path)
+        let digests = DigestCache(ledger: ledger)
+        var kept = 0, dropped = 0
+        for directory in manifestDirectories(under: artifacts) {
+            guard let data = FileManager.default.contents(atPath: directory + "/" + Publisher.manifestName),
+                  let manifest = try? JSONDecoder().decode(RunManifest.self, from: data) else { dropped += 1; continue }
+            var intact = true
+            for (name, output) in manifest.outputs where try digests.digest(of: directory + "/" + name)?.digest != output.digest {
+                intact = false
+            }
+            guard intact else { dropped += 1; continue }
+            try ledger.adopt(RunRecord(id: 0, pipeline: manifest.pipeline, job: manifest.job, key: manifest.key, material: manifest.material,
+                                       status: .ok, exitCode: 0, started: Date(), seconds: nil, outDir: directory, logPath: "",
+                                       command: manifest.command, outputs: manifest.outputs.mapValues { OutputFile(digest: $0.digest, size: $0.size) }))
+            kept += 1
+        }
+        return (kept, dropped, movedTo)
+    }
+
+    /// What `gc` removed or would remove.
+    public struct Collection {
+        public var runsForgotten = 0
+        public var directories: [String] = []
+        public var bytes: Int64 = 0
+    }
+
+    /// Forgets all but the newest `keep` runs of each job (never a job's newest successful one),
+    /// deletes their logs, the output directories no kept run owns, and leftovers of interrupted runs.
+    public static func collectGarbage(workspace: Workspace, keep: Int, dryRun: Bool) throws -> Collection {
+        var collection = Collection()
+        let owned = try workspace.ledger.outputDirectories()
+        var doomed = manifestDirectories(under: workspace.artifacts).filter { !owned.contains($0) }
+        let pipelines = (try? FileManager.default.contentsOfDirectory(atPath: workspace.artifacts)) ?? []
+        doomed += pipelines.map { "\(workspace.artifacts)/\($0)/.tmp" }.filter { FileManager.default.fileExists(atPath: $0) }
+        collection.directories = doomed.sorted()
+        collection.bytes = doomed.reduce(0) { $0 + size(of: $1) }
+        guard !dryRun else { return collection }
+        let logs = try workspace.ledger.prune(keep: keep)
+        collection.runsForgotten = logs.count
+        for log in logs where !log.isEmpty {
+            collection.bytes += FileStat(path: log)?.size ?? 0
+            unlink(log)
+        }
+        for directory in doomed { try? FileManager.default.removeItem(atPath: directory) }
+        _ = try workspace.ledger.pruneStatCache()
+        return collection
+    }
+
+    /// Every directory under `root` holding a run manifest.
+    static func manifestDirectories(under root: String) -> [String] {
+        guard let walker = FileManager.default.enumerator(atPath: root) else { return [] }
+        var result: [String] = []
+        while let relative = walker.nextObject() as? String {
+            let path = relative as NSString
+            if path.lastPathComponent == Publisher.manifestName { result.append(root + "/" + path.deletingLastPathComponent) }
+        }
+        return result.sorted()
+    }
+
+    private static func size(of directory: String) -> Int64 {
+        guard let walker = FileManager.default.enumerator(atPath: directory) else { return 0 }
+        var total: Int64 = 0
+        while let relative = walker.nextObject() as? String { total += FileStat(path: directory + "/" + relative)?.size ?? 0 }
+        return total
+    }
+}

@@ -1,0 +1,82 @@
+import Table
+
+/// A file handed to a stage: where it is and what it holds.
+public struct InputFile: Sendable {
+    public var path: String
+    public var digest: String
+}
+
+/// Everything about one job that decides whether it must run, and the command that runs it.
+public struct JobPlan: Sendable {
+    public static let runnerSchema = "1"
+
+    public var id: JobID
+    public var stage: StageDeclaration
+    /// Input name -> files, in the stable order the stage receives them.
+    public var inputs: [(name: String, files: [InputFile])]
+    /// The effective parameters: declared defaults, then the step's, the sweep value, the shard's.
+    public var parameters: [String: ParameterValue]
+    /// The executable's digest, with `--strict`.
+    public var executableDigest: String?
+    public var shard: (index: Int, count: Int)?
+
+    /// The key's material, flat and readable: `params.rate` -> `1.0`, `inputs.capture` -> a digest.
+    public var material: [String: String] {
+        var material = ["runner": Self.runnerSchema, "stage": stage.name, "version": stage.version,
+                        "outputs": stage.outputs.map(\.file).sorted().joined(separator: ",")]
+        for (name, value) in parameters {
+            material["params." + name] = (try? value.json.canonicalText()) ?? value.argument
+        }
+        for (name, files) in inputs {
+            let declaredList = stage.input(name)?.list ?? false
+            for (index, file) in files.enumerated() {
+                material["inputs." + name + (declaredList ? "[\(index)]" : "")] = file.digest
+            }
+        }
+        if let shard { material["shard"] = "\(shard.index)/\(shard.count)" }
+        if let executableDigest { material["exe"] = executableDigest }
+        return material
+    }
+
+    /// The run key: a digest of the material's canonical JSON.
+    public var key: String {
+        let text = (try? JSONValue.object(material.mapValues { .string($0) }).canonicalText()) ?? ""
+        return ContentDigest.ofBytes(Array(text.utf8))
+    }
+
+    /// The command line: positional inputs, flagged inputs (a list input repeats its flag), the
+    /// parameters in declaration order, then `--out`.
+    public func command(executable: String, outDir: String) -> [String] {
+        var arguments = [executable]
+        let files = Dictionary(inputs, uniquingKeysWith: { first, _ in first })
+        for input in stage.inputs where input.flag == nil {
+            arguments += (files[input.name] ?? []).map(\.path)
+        }
+        for input in stage.inputs {
+            guard let flag = input.flag else { continue }
+            for file in files[input.name] ?? [] { arguments += [flag, file.path] }
+        }
+        for parameter in stage.parameters {
+            guard let value = parameters[parameter.name] else { continue }
+            if case let .bool(on) = value {
+                if on { arguments.append(parameter.flag) }
+            } else if value.argument.hasPrefix("-") {
+                arguments.append(parameter.flag + "=" + value.argument)  // else read as a flag
+            } else {
+                arguments += [parameter.flag, value.argument]
+            }
+        }
+        return arguments + ["--out", outDir]
+    }
+}
+
+/// How two keys' materials differ, one line per component: `params.rate: 1.0 -> 10.0`.
+public func describeDifferences(from old: [String: String], to new: [String: String]) -> [String] {
+    func show(_ name: String, _ value: String?) -> String {
+        guard let value else { return "(none)" }
+        return name.hasPrefix("inputs.") || name == "exe" ? ContentDigest.short(value) : value
+    }
+    return Set(old.keys).union(new.keys).sorted().compactMap { name in
+        old[name] == new[name] ? nil : "\(name): \(show(name, old[name])) -> \(show(name, new[name]))"
+    }
+}

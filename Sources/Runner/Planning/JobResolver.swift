@@ -1,0 +1,141 @@
+import Foundation
+
+/// Turns a pipeline's steps into jobs: expands sweeps and (once the cutting step is done) shards,
+/// finds each job's upstream jobs, and resolves its inputs, parameters and key.
+final class JobResolver {
+    let workspace: Workspace
+    let pipeline: PipelineDeclaration
+    let strict: Bool
+    /// Jobs whose outputs are in place and counted.
+    var completed: [JobID: CompletedJob] = [:]
+    private var shardLists: [String: ShardList] = [:]
+
+    init(workspace: Workspace, pipeline: PipelineDeclaration, strict: Bool) {
+        self.workspace = workspace
+        self.pipeline = pipeline
+        self.strict = strict
+    }
+
+    func step(_ name: String) -> Step { pipeline.step(name)! }
+
+    /// A step's jobs in their stable order (sweep values as declared, then shards); nil while a
+    /// sharded step's shards are not known.
+    func jobs(of step: Step) throws -> [JobID]? {
+        let values: [String?] = step.sweep.map { pipeline.sweeps[$0] ?? [] } ?? [nil]
+        guard let source = step.shardsFrom else { return values.map { JobID(step: step.name, sweepValue: $0) } }
+        guard let shards = try shards(for: step, source: source) else { return nil }
+        return values.flatMap { value in shards.shards.map { JobID(step: step.name, sweepValue: value, shard: $0.index) } }
+    }
+
+    private func shards(for step: Step, source: String) throws -> ShardList? {
+        if let known = shardLists[step.name] { return known }
+        let sourceStep = self.step(source)
+        guard let done = completed[JobID(step: source)], let perShard = step.stage.perShard,
+              let table = sourceStep.stage.shardTable.flatMap(sourceStep.stage.output) else { return nil }
+        let list = try ShardList(table: done.outDir + "/" + table, perShard: perShard)
+        shardLists[step.name] = list
+        return list
+    }
+
+    /// The jobs `job` reads from; nil while some are not known yet.
+    func dependencies(of job: JobID) throws -> [JobID]? {
+        let consumer = step(job.step)
+        var result: [JobID] = []
+        for name in consumer.upstream.sorted() {
+            let producer = step(name)
+            guard let jobs = try jobs(of: producer) else { return nil }
+            result += jobs.filter { candidate in
+                (producer.sweep == nil || producer.sweep != consumer.sweep || candidate.sweepValue == job.sweepValue)
+                    && (producer.shardsFrom == nil || producer.shardsFrom != consumer.shardsFrom || candidate.shard == job.shard)
+            }
+        }
+        return result
+    }
+
+    /// The job's plan; every dependency must be completed.
+    func plan(for job: JobID) throws -> JobPlan {
+        let step = self.step(job.step)
+        var parameters: [String: ParameterValue] = [:]
+        for declaration in step.stage.parameters {
+            if let value = declaration.defaultValue { parameters[declaration.name] = value }
+        }
+        parameters.merge(step.parameters) { _, new in new }
+        if let sweep = step.sweep, let value = job.sweepValue, let declaration = step.stage.parameter(sweep) {
+            parameters[sweep] = ParameterValue(text: value, type: declaration.type)
+        }
+        var inputs: [(name: String, files: [InputFile])] = []
+        var shard: (index: Int, count: Int)?
+        for input in step.stage.inputs {
+            var files: [InputFile] = []
+            if let perShard = step.stage.perShard, input.name == perShard.input, let source = step.shardsFrom,
+               let list = shardLists[step.name], let index = job.shard, let entry = list.shards.first(where: { $0.index == index }),
+               let done = completed[JobID(step: source)] {
+                guard let digest = done.outputs[entry.file]?.digest else {
+                    throw RunnerError.io("\(source) lists the shard \(entry.file), which it did not write")
+                }
+                files.append(InputFile(path: done.outDir + "/" + entry.file, digest: digest))
+                shard = (index, list.shards.count)
+                for (name, _) in perShard.parameters {
+                    guard let declaration = step.stage.parameter(name), let text = entry.parameters[name],
+                          let value = ParameterValue(text: text, type: declaration.type) else {
+                        throw RunnerError.io("shard \(index) of \(source): '\(entry.parameters[name] ?? "")' is not a valid \(name)")
+                    }
+                    parameters[name] = value
+                }
+            }
+            for reference in step.inputs[input.name] ?? [] {
+                files += try resolve(reference, for: job, consumer: step)
+            }
+            if !files.isEmpty { inputs.append((input.name, files)) }
+        }
+        let executableDigest = strict ? try workspace.digests.digest(of: try workspace.executable(for: step.stage))?.digest : nil
+        return JobPlan(id: job, stage: step.stage, inputs: inputs, parameters: parameters, executableDigest: executableDigest, shard: shard)
+    }
+
+    private func resolve(_ reference: Reference, for job: JobID, consumer: Step) throws -> [InputFile] {
+        switch reference {
+        case let .file(name, path):
+            guard let file = try workspace.digests.digest(of: path) else {
+                throw RunnerError.usage("\(pipeline.file): input '\(name)' is \(path), which does not exist")
+            }
+            return [InputFile(path: path, digest: file.digest)]
+        case let .output(stepName, output):
+            let producer = step(stepName)
+            let fileName = producer.stage.output(output)!
+            return try (dependencies(of: job) ?? []).filter { $0.step == stepName }.map { upstream in
+                guard let done = completed[upstream], let digest = done.outputs[fileName]?.digest else {
+                    throw RunnerError.io("\(upstream) did not record its output \(fileName)")
+                }
+                return InputFile(path: done.outDir + "/" + fileName, digest: digest)
+            }
+        case let .external(otherPipeline, stepName, output):
+            guard let record = try workspace.ledger.latestSuccessful(pipeline: otherPipeline, job: stepName) else {
+                throw RunnerError.usage("\(job) reads \(reference), but \(otherPipeline) has no successful run of \(stepName); run pipeline \(otherPipeline) first")
+            }
+            guard let fileName = workspace.stages[record.material["stage"] ?? ""]?.output(output) ?? (record.outputs[output] != nil ? output : nil),
+                  let recorded = record.outputs[fileName] else {
+                throw RunnerError.usage("\(job) reads \(reference), but that run has no output '\(output)'")
+            }
+            let path = record.outDir + "/" + fileName
+            guard try workspace.digests.digest(of: path)?.digest == recorded.digest else {
+                throw RunnerError.usage("\(job) reads \(reference), but \(path) changed since \(otherPipeline) wrote it; rerun pipeline \(otherPipeline)")
+            }
+            return [InputFile(path: path, digest: recorded.digest)]
+        }
+    }
+
+    /// Whether a recorded run's outputs are all still on disk with their recorded digests.
+    func intact(_ record: RunRecord) throws -> Bool {
+        for (name, output) in record.outputs where try workspace.digests.digest(of: record.outDir + "/" + name)?.digest != output.digest {
+            return false
+        }
+        return true
+    }
+
+    /// Why a job must run: what changed since its last successful run.
+    func staleness(of job: JobID, plan: JobPlan) throws -> String {
+        guard let last = try workspace.ledger.latestSuccessful(pipeline: pipeline.name, job: job.description) else { return "never ran" }
+        if last.key == plan.key { return "its outputs changed or disappeared since it ran" }
+        return describeDifferences(from: last.material, to: plan.material).joined(separator: "; ")
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Runner
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show every job of a pipeline: fresh, stale (and why), or waiting.")
+
+    @OptionGroup var locations: Locations
+
+    @Argument(help: "The pipeline (pipelines/NAME.yaml or NAME).")
+    var pipeline: String
+
+    @Flag(help: "Include each executable's digest in the keys, as run --strict does.")
+    var strict = false
+
+    func run() throws {
+        try guarded {
+            let workspace = try locations.workspace()
+            let declaration = try workspace.pipeline(pipeline)
+            let reports = try dryRun(workspace, declaration, strict: strict)
+            let rows = try reports.map { report -> [String] in
+                let last = try workspace.ledger.latestSuccessful(pipeline: declaration.name, job: report.job.description)
+                let when = last.map { ISO8601DateFormatter().string(from: $0.started) } ?? "-"
+                return [report.job.description, report.outcome.word, when, report.outcome.detail]
+            }
+            print(table(rows, header: ["job", "state", "last success", "why"]))
+        }
+    }
+}
+
+struct Explain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Say why a job would run: which part of its key changed since its last successful run.",
+        discussion: "Example: mimir explain demo-train inject@0.1   (JOB is STEP, STEP@VALUE, STEP#SHARD or STEP@VALUE#SHARD)")
+
+    @OptionGroup var locations: Locations
+
+    @Argument(help: "The pipeline.")
+    var pipeline: String
+
+    @Argument(help: "The job: STEP[@SWEEP VALUE][#SHARD].")
+    var job: String
+
+    @Flag(help: "Include each executable's digest in the keys, as run --strict does.")
+    var strict = false
+
+    func run() throws {
+        try guarded {
+            let workspace = try locations.workspace()
+            let declaration = try workspace.pipeline(pipeline)
+            let reports = try matching(job, in: try dryRun(workspace, declaration, strict: strict))
+            guard !reports.isEmpty else { throw RunnerError.usage("\(declaration.name) has no job \(job)") }
+            for report in reports {
+                switch report.outcome {
+                case .fresh, .recorded:
+                    print("\(report.job): fresh (its key matches a recorded run whose outputs are intact)")
+                case let .wouldRun(reason):
+                    print("\(report.job): would run:")
+                    for part in reason.components(separatedBy: "; ") { print("  \(part)") }
+                default:
+                    print("\(report.job): \(report.outcome.word) \(report.outcome.detail)")
+                }
+            }
+        }
+    }
+}
+
+struct Command: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the exact command line that runs a job by hand (e.g. in a debugger).",
+        discussion: "The jobs before it must have run. Its --out is the job's own directory: a hand run replaces its outputs in place.")
+
+    @OptionGroup var locations: Locations
+
+    @Argument(help: "The pipeline.")
+    var pipeline: String
+
+    @Argument(help: "The job: STEP[@SWEEP VALUE][#SHARD].")
+    var job: String
+
+    func run() throws {
+        try guarded {
+            let workspace = try locations.workspace()
+            let declaration = try workspace.pipeline(pipeline)
+            let reports = try matching(job, in: try dryRun(workspace, declaration))
+            guard !reports.isEmpty else { throw RunnerError.usage("\(declaration.name) has no job \(job)") }
+            var options = RunOptions()
+            options.dryRun = true
+            for report in reports {
+                if case let .waits(on) = report.outcome { throw RunnerError.usage("\(report.job) needs \(on) to run first (mimir run \(declaration.name))") }
+                let scheduler = try Scheduler(workspace: workspace, pipeline: declaration, options: options, executor: LocalExecutor(capacity: 1),
+                                              reporter: RunReporter(quiet: true))
+                guard let plan = try scheduler.plan(of: report.job) else { continue }
+                let arguments = plan.command(executable: try workspace.executable(for: plan.stage),
+                                             outDir: workspace.outDir(pipeline: declaration.name, job: report.job))
+                print("cd \(shellQuoted(FileManager.default.currentDirectoryPath)) && " + arguments.map(shellQuoted).joined(separator: " "))
+            }
+        }
+    }
+}
+
+struct Log: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List recorded runs, newest first; with a job, print its newest run's log.")
+
+    @OptionGroup var locations: Locations
+
+    @Argument(help: "Only this pipeline.")
+    var pipeline: String?
+
+    @Argument(help: "A job (STEP[@VALUE][#SHARD]): print its newest log.")
+    var job: String?
+
+    @Option(help: "How many runs to list.")
+    var limit = 30
+
+    func run() throws {
+        try guarded {
+            let workspace = try locations.workspace()
+            let name = try pipeline.map { try workspace.pipeline($0).name }
+            if let job {
+                guard let record = try workspace.ledger.history(pipeline: name, job: job, limit: 1).first else {
+                    throw RunnerError.usage("no recorded run of \(job)\(name.map { " in \($0)" } ?? "")")
+                }
+                print("run \(record.id) of \(record.pipeline) \(record.job): \(record.status.rawValue)"
+                      + (record.exitCode.map { ", exit \($0)" } ?? "") + ", log \(record.logPath)")
+                print("command: " + record.command.map(shellQuoted).joined(separator: " "))
+                if let text = try? String(contentsOfFile: record.logPath, encoding: .utf8) { print(text, terminator: "") }
+                return
+            }
+            let formatter = ISO8601DateFormatter()
+            let rows = try workspace.ledger.history(pipeline: name, limit: limit).map { record in
+                [String(record.id), formatter.string(from: record.started), record.pipeline, record.job, record.status.rawValue,
+                 record.seconds.map { String(format: "%.1f s", $0) } ?? "-", record.logPath]
+            }
+            print(table(rows, header: ["run", "started", "pipeline", "job", "status", "time", "log"]))
+        }
+    }
+}
+
+/// Quotes an argument for a POSIX shell when it needs it.
+func shellQuoted(_ text: String) -> String {
+    let plain = text.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,@%+".contains($0) }
+    return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Runner
+
+/// `mimir`: runs pipelines of stages, skipping what is fresh; explains why a stage would run; shows
+/// runs, logs and the exact command of a stage.
+struct Mimir: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mimir",
+        abstract: "Run Mimir pipelines: every stage whose inputs, parameters or implementation changed, and nothing else.",
+        discussion: """
+            A pipeline (pipelines/NAME.yaml) names stages (stages/STAGE.yaml) with their parameters and how \
+            outputs feed inputs. A stage runs when the key of its run (implementation version, parameters, \
+            the content digests of its inputs) has no intact recorded run in the ledger, artifacts/ledger.sqlite. \
+            Timestamps are never compared. Outputs land in artifacts/PIPELINE/STEP[/SWEEP VALUE][/SHARD]/.
+            """,
+        subcommands: [Run.self, Status.self, Explain.self, Command.self, Log.self, GC.self, Recover.self, Digest.self])
+}
+
+/// Options every subcommand shares.
+struct Locations: ParsableArguments {
+    @Option(help: "The artifacts directory (outputs, logs, the ledger).")
+    var artifacts = "artifacts"
+
+    @Option(help: "The directory of the stage declarations.")
+    var stages = "stages"
+
+    @Option(help: "Where the stage executables are (default: beside mimir, then the PATH).")
+    var bin: String?
+
+    func workspace() throws -> Workspace {
+        let own = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
+        return try Workspace(artifacts: artifacts, stagesDirectory: stages, binDirectory: bin ?? own)
+    }
+}
+
+/// Runs `body`, turning a runner error into its message and exit code.
+func guarded(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let error as RunnerError {
+        FileHandle.standardError.write(Data("mimir: error: \(error.description)\n".utf8))
+        throw ExitCode(error.exitCode)
+    }
+}
+
+/// Plans a pipeline without running anything.
+func dryRun(_ workspace: Workspace, _ pipeline: PipelineDeclaration, strict: Bool = false) throws -> [JobReport] {
+    var options = RunOptions()
+    options.dryRun = true
+    options.strict = strict
+    return try Scheduler(workspace: workspace, pipeline: pipeline, options: options, executor: LocalExecutor(capacity: 1),
+                         reporter: RunReporter(quiet: true)).run()
+}
+
+/// Jobs matching `STEP`, `STEP@VALUE`, `STEP#SHARD` or `STEP@VALUE#SHARD` (a bare step matches all of its jobs).
+func matching(_ text: String, in reports: [JobReport]) throws -> [JobReport] {
+    guard let wanted = JobID(parsing: text) else { throw ExitCode.validationFailure }
+    return reports.filter { report in
+        report.job.step == wanted.step && (wanted.sweepValue == nil || report.job.sweepValue == wanted.sweepValue)
+            && (wanted.shard == nil || report.job.shard == wanted.shard)
+    }
+}
+
+extension JobOutcome {
+    var word: String {
+        switch self {
+        case .fresh: "fresh"
+        case .ran: "ran"
+        case .recorded: "recorded"
+        case .wouldRun: "stale"
+        case .waits: "waits"
+        case .failed: "failed"
+        case .interrupted: "interrupted"
+        case .blocked: "blocked"
+        }
+    }
+
+    var detail: String {
+        switch self {
+        case let .wouldRun(reason): reason
+        case let .waits(on): "runs after \(on)"
+        case let .failed(reason): reason
+        case let .blocked(by): "\(by) failed"
+        case let .ran(seconds): String(format: "%.1f s", seconds)
+        default: ""
+        }
+    }
+}
+
+Mimir.main()

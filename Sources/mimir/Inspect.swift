@@ -105,7 +105,7 @@ struct Log: ParsableCommand {
 
     @OptionGroup var locations: Locations
 
-    @Argument(help: "Only this pipeline.")
+    @Argument(help: "Only this pipeline (its name, or its file).")
     var pipeline: String?
 
     @Argument(help: "A job (STEP[@VALUE][#SHARD]): print its newest log.")
@@ -117,7 +117,8 @@ struct Log: ParsableCommand {
     func run() throws {
         try guarded {
             let workspace = try locations.workspace()
-            let name = try pipeline.map { try workspace.pipeline($0).name }
+            // A pipeline file gives its name; a bare name is taken as recorded (its file may be gone).
+            let name = try pipeline.map { $0.hasSuffix(".yaml") ? try workspace.pipeline($0).name : $0 }
             if let job {
                 guard let record = try workspace.ledger.history(pipeline: name, job: job, limit: 1).first else {
                     throw RunnerError.usage("no recorded run of \(job)\(name.map { " in \($0)" } ?? "")")

@@ -114,8 +114,9 @@ struct GraphFeatures {
         let position = Dictionary(uniqueKeysWithValues: component.enumerated().map { ($1, $0) })
         var laplacian = Array(repeating: 0.0, count: n * n)
         var edges: [(Int, Int, Double)] = []
-        for (u, neighbours) in undirected where inComponent.contains(u) {
-            for (v, w) in neighbours {
+        // In node order: floating-point sums must not follow a dictionary's per-process hash order.
+        for u in undirected.keys.sorted() where inComponent.contains(u) {
+            for (v, w) in undirected[u]!.sorted(by: { $0.key < $1.key }) {
                 let (i, j) = (position[u]!, position[v]!)
                 laplacian[i * n + j] -= w
                 laplacian[j * n + i] -= w

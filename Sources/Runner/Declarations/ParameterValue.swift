@@ -3,6 +3,8 @@ import Table
 /// The types a stage parameter can have.
 public enum ParameterType: String, Sendable {
     case int, number, string, bool
+
+    var article: String { self == .int ? "an" : "a" }
 }
 
 /// A parameter's value, typed as its declaration says.

@@ -31,6 +31,8 @@ public struct Step: Sendable {
     /// The step whose shard table fans this step out (one run per shard), if any.
     public var shardsFrom: String?
     public var line: Int?
+    /// Input name -> the line that sets it (for errors).
+    var inputLines: [String: Int] = [:]
 
     /// The steps of this pipeline this one reads from.
     public var upstream: Set<String> {
@@ -108,7 +110,7 @@ public struct PipelineDeclaration: Sendable {
             }
             let text = try source.string(parameterValue, "parameter '\(parameterName)'")
             guard let typed = ParameterValue(text: text, type: declaration.type) else {
-                throw source.error(parameterValue, "step '\(name)': parameter '\(parameterName)' must be a \(declaration.type.rawValue), not '\(text)'")
+                throw source.error(parameterValue, "step '\(name)': parameter '\(parameterName)' must be \(declaration.type.article) \(declaration.type.rawValue), not '\(text)'")
             }
             parameters[parameterName] = typed
         }
@@ -123,11 +125,13 @@ public struct PipelineDeclaration: Sendable {
         }
 
         var inputs: [String: [Reference]] = [:]
+        var inputLines: [String: Int] = [:]
         for (inputName, inputKey, inputValue) in try source.mapping(fields["inputs"], "inputs of '\(name)'") {
             guard stage.input(inputName) != nil else {
                 throw source.error(inputKey, "step '\(name)': stage '\(stage.name)' has no input '\(inputName)' "
                                    + "(it has: \(stage.inputs.map(\.name).joined(separator: ", ")))")
             }
+            inputLines[inputName] = inputValue.mark?.line
             inputs[inputName] = try source.strings(inputValue, "input '\(inputName)'").map { text in
                 try reference(text, node: inputValue, source: source, files: files)
             }
@@ -146,7 +150,8 @@ public struct PipelineDeclaration: Sendable {
         for input in stage.inputs where input.required && inputs[input.name] == nil && input.name != stage.perShard?.input {
             throw source.error(keyNode, "step '\(name)': missing input '\(input.name)' of stage '\(stage.name)' (\(input.help))")
         }
-        return Step(name: name, stage: stage, parameters: parameters, inputs: inputs, sweep: sweep, shardsFrom: shardsFrom, line: keyNode.mark?.line)
+        return Step(name: name, stage: stage, parameters: parameters, inputs: inputs, sweep: sweep, shardsFrom: shardsFrom, line: keyNode.mark?.line,
+                    inputLines: inputLines)
     }
 
     private static func reference(_ text: String, node: Node, source: YAMLSource, files: [String: String]) throws -> Reference {
@@ -169,13 +174,14 @@ public struct PipelineDeclaration: Sendable {
     private static func ordered(_ steps: [Step], source: YAMLSource) throws -> [Step] {
         let byName = Dictionary(steps.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         for step in steps {
-            for references in step.inputs.values {
+            for (inputName, references) in step.inputs {
+                let line = step.inputLines[inputName] ?? step.line
                 for case let .output(upstream, output) in references {
                     guard let producer = byName[upstream] else {
-                        throw RunnerError.declaration(file: source.file, line: step.line, message: "step '\(step.name)' reads '\(upstream).\(output)', but there is no step '\(upstream)'")
+                        throw RunnerError.declaration(file: source.file, line: line, message: "step '\(step.name)' reads '\(upstream).\(output)', but there is no step '\(upstream)'")
                     }
                     guard producer.stage.output(output) != nil else {
-                        throw RunnerError.declaration(file: source.file, line: step.line, message: "step '\(step.name)' reads '\(upstream).\(output)', but stage '\(producer.stage.name)' has no output '\(output)' (it has: \(producer.stage.outputs.map(\.name).joined(separator: ", ")))")
+                        throw RunnerError.declaration(file: source.file, line: line, message: "step '\(step.name)' reads '\(upstream).\(output)', but stage '\(producer.stage.name)' has no output '\(output)' (it has: \(producer.stage.outputs.map(\.name).joined(separator: ", ")))")
                     }
                 }
             }
@@ -205,14 +211,15 @@ public struct PipelineDeclaration: Sendable {
         for step in steps {
             for (inputName, references) in step.inputs {
                 guard let input = step.stage.input(inputName) else { continue }
+                let line = step.inputLines[inputName] ?? step.line
                 for case let .output(upstream, output) in references {
                     guard let producer = byName[upstream] else { continue }
                     if let sweep = producer.sweep, step.sweep != nil, step.sweep != sweep {
-                        throw RunnerError.declaration(file: source.file, line: step.line, message: "step '\(step.name)' runs over '\(step.sweep!)' but reads '\(upstream).\(output)', which runs over '\(sweep)'")
+                        throw RunnerError.declaration(file: source.file, line: line, message: "step '\(step.name)' runs over '\(step.sweep!)' but reads '\(upstream).\(output)', which runs over '\(sweep)'")
                     }
                     let many = (producer.sweep != nil && step.sweep == nil) || (producer.shardsFrom != nil && step.shardsFrom != producer.shardsFrom)
                     if (many || references.count > 1) && !input.list {
-                        throw RunnerError.declaration(file: source.file, line: step.line, message: "step '\(step.name)': input '\(inputName)' takes one file, but '\(upstream).\(output)' gives one per \(producer.sweep.map { "value of \($0)" } ?? "shard")")
+                        throw RunnerError.declaration(file: source.file, line: line, message: "step '\(step.name)': input '\(inputName)' takes one file, but '\(upstream).\(output)' gives one per \(producer.sweep.map { "value of \($0)" } ?? "shard")")
                     }
                 }
             }

@@ -11,6 +11,17 @@ public final class LocalExecutor: Executor, @unchecked Sendable {  // state behi
 
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
+        Self.closeOnExec()
+    }
+
+    /// Marks every descriptor the runner inherited or opened (beyond stdin, stdout and stderr) close-on-
+    /// exec, so none leaks into a stage: a leaked pipe would keep the runner's caller waiting on a
+    /// stage that outlives the runner.
+    private static func closeOnExec() {
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? [] {
+            guard let descriptor = Int32(entry), descriptor > 2 else { continue }
+            _ = fcntl(descriptor, F_SETFD, fcntl(descriptor, F_GETFD) | FD_CLOEXEC)
+        }
     }
 
     public func launch(_ task: Task) {

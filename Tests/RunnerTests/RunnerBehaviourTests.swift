@@ -1,0 +1,178 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// The runner's promises, checked by running it on a script stage: what reruns and what does not,
+/// what a killed stage or runner leaves, parallel runs, concurrent runners, a damaged ledger.
+@Suite(.enabled(if: RunnerFixture.available, "needs the built mimir (swift build)"))
+struct RunnerBehaviourTests {
+    @Test func firstRunRunsEverything_noOpRerunRunsNothing() throws {
+        let fixture = try RunnerFixture()
+        let first = try fixture.mimir(["run", "chain.yaml"])
+        #expect(first.status == 0, "\(first.output)")
+        #expect(RunnerFixture.counts(first.output)?.ran == 5)
+        #expect(fixture.read("artifacts/chain/c/out.txt") == "source\nn=1\nn=1\nsource\nn=1\nn=2\nn=5\n")
+        let second = try fixture.mimir(["run", "chain.yaml"])
+        #expect(second.status == 0)
+        #expect(RunnerFixture.counts(second.output)?.ran == 0)
+        #expect(RunnerFixture.counts(second.output)?.fresh == 5)
+        #expect(fixture.calls == 5)
+    }
+
+    @Test func changedParameterRerunsOnlyWhatDependsOnIt() throws {
+        let fixture = try RunnerFixture()
+        try fixture.mimir(["run", "chain.yaml"])
+        try fixture.write("chain.yaml", RunnerFixture.chain.replacingOccurrences(of: "params: {n: 5}", with: "params: {n: 6}"))
+        let explain = try fixture.mimir(["explain", "chain.yaml", "c"])
+        #expect(explain.output.contains("params.n: 5 -> 6"), "\(explain.output)")
+        let rerun = try fixture.mimir(["run", "chain.yaml"])
+        #expect(RunnerFixture.counts(rerun.output)?.ran == 1, "\(rerun.output)")
+        #expect(fixture.read("artifacts/chain/c/out.txt")?.hasSuffix("n=6\n") == true)
+    }
+
+    @Test func touchedInputRerunsNothing_changedInputRerunsItsDependants() throws {
+        let fixture = try RunnerFixture()
+        try fixture.mimir(["run", "chain.yaml"])
+        let later = Date(timeIntervalSinceNow: 60)
+        try FileManager.default.setAttributes([.modificationDate: later], ofItemAtPath: fixture.root + "/source.txt")
+        #expect(RunnerFixture.counts(try fixture.mimir(["run", "chain.yaml"]).output)?.ran == 0)
+        try fixture.write("source.txt", "changed\n")
+        let status = try fixture.mimir(["status", "chain.yaml"]).output
+        #expect(status.contains("inputs.in[0]: xxh3-128:"), "\(status)")
+        let rerun = try fixture.mimir(["run", "chain.yaml"])
+        #expect(RunnerFixture.counts(rerun.output)?.ran == 5, "\(rerun.output)")  // a, b@1, b@2, c, d all read it
+    }
+
+    @Test func rerunWithIdenticalOutputLeavesDownstreamFresh() throws {
+        let fixture = try RunnerFixture()
+        try fixture.mimir(["run", "chain.yaml"])
+        let forced = try fixture.mimir(["run", "chain.yaml", "--force", "a"])
+        #expect(RunnerFixture.counts(forced.output)?.ran == 1, "\(forced.output)")
+        #expect(fixture.calls == 6)
+    }
+
+    @Test func onlyFromUntilAndShardSelectWhatRuns() throws {
+        let fixture = try RunnerFixture()
+        let refused = try fixture.mimir(["run", "chain.yaml", "--only", "c"])
+        #expect(refused.status == 2 && refused.output.contains("has no intact recorded run"), "\(refused.output)")
+        let until = try fixture.mimir(["run", "chain.yaml", "--until", "a"])
+        #expect(RunnerFixture.counts(until.output)?.ran == 1, "\(until.output)")
+        try fixture.mimir(["run", "chain.yaml"])
+        let only = try fixture.mimir(["run", "chain.yaml", "--only", "c", "--force", "c"])
+        #expect(RunnerFixture.counts(only.output)?.ran == 1, "\(only.output)")
+        let dry = try fixture.mimir(["run", "chain.yaml", "--dry-run", "--force", "b"])
+        #expect(dry.output.contains("b@1") && dry.output.contains("forced") && fixture.calls == 6, "\(dry.output)")
+    }
+
+    @Test func stageKilledMidWriteLeavesNothingThatCounts_rerunMatchesAnUninterruptedRun() throws {
+        let fixture = try RunnerFixture(pipeline: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 5}", with: "params: {n: 5, sleep: 30}"))
+        let runner = try fixture.start(["run", "chain.yaml"])
+        #expect(RunnerFixture.waitUntil { FileManager.default.fileExists(atPath: fixture.root + "/state/pid") && (try? String(contentsOfFile: fixture.root + "/state/calls", encoding: .utf8))?.contains(".tmp/c-") == true })
+        let pid = Int32((fixture.read("state/pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(RunnerFixture.waitUntil { (try? FileManager.default.contentsOfDirectory(atPath: fixture.root + "/artifacts/chain/.tmp")).map { dirs in dirs.contains { FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/.tmp/\($0)/out.txt") } } ?? false })
+        kill(-pid, SIGKILL)  // the stage and its sleep
+        runner.process.waitUntilExit()
+        let output = String(decoding: runner.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(runner.process.terminationStatus == 1 && output.contains("c: FAILED: killed by signal 9"), "\(output)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/c"))
+        #expect(fixture.read("artifacts/chain/.tmp") == nil)
+
+        try fixture.write("chain.yaml", RunnerFixture.chain)
+        let rerun = try fixture.mimir(["run", "chain.yaml"])
+        #expect(RunnerFixture.counts(rerun.output)?.ran == 1, "\(rerun.output)")
+        let clean = try fixture.mimir(["run", "chain.yaml"], artifacts: "clean")
+        #expect(clean.status == 0)
+        #expect(fixture.artifacts() == fixture.artifacts("clean"))
+    }
+
+    @Test func runnerKilledMidStageLeavesNothingThatCounts() throws {
+        let fixture = try RunnerFixture(pipeline: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 1}", with: "params: {n: 1, sleep: 30}"))
+        let runner = try fixture.start(["run", "chain.yaml"])
+        #expect(RunnerFixture.waitUntil { fixture.read("state/pid") != nil })
+        let stage = Int32((fixture.read("state/pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        kill(runner.process.processIdentifier, SIGKILL)
+        runner.process.waitUntilExit()
+        kill(-stage, SIGKILL)  // the stage's own process group, which the dead runner can no longer stop
+        let log = try fixture.mimir(["log", "chain"]).output
+        #expect(log.contains("running"), "\(log)")
+        try fixture.write("chain.yaml", RunnerFixture.chain)
+        let rerun = try fixture.mimir(["run", "chain.yaml"])
+        #expect(rerun.status == 0 && RunnerFixture.counts(rerun.output)?.ran == 5, "\(rerun.output)")
+        #expect(try fixture.mimir(["log", "chain"]).output.contains("interrupted"))
+        try fixture.mimir(["run", "chain.yaml"], artifacts: "clean")
+        #expect(fixture.artifacts() == fixture.artifacts("clean"))
+    }
+
+    @Test func interruptStopsStagesAndRecordsThemInterrupted() throws {
+        let fixture = try RunnerFixture(pipeline: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 1}", with: "params: {n: 1, sleep: 30}"))
+        let runner = try fixture.start(["run", "chain.yaml"])
+        #expect(RunnerFixture.waitUntil { fixture.read("state/pid") != nil })
+        usleep(200_000)
+        kill(runner.process.processIdentifier, SIGINT)
+        runner.process.waitUntilExit()
+        let output = String(decoding: runner.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(runner.process.terminationStatus == 130, "\(output)")
+        #expect(try fixture.mimir(["log", "chain"]).output.contains("interrupted"))
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/a"))
+    }
+
+    @Test func oneAndTwoJobsGiveIdenticalArtifacts() throws {
+        let fixture = try RunnerFixture()
+        #expect(try fixture.mimir(["run", "chain.yaml", "-j", "1"], artifacts: "one").status == 0)
+        #expect(try fixture.mimir(["run", "chain.yaml", "-j", "2"], artifacts: "two").status == 0)
+        #expect(!fixture.artifacts("one").isEmpty)
+        #expect(fixture.artifacts("one") == fixture.artifacts("two"))
+    }
+
+    @Test func secondRunnerRefusesOrWaits() throws {
+        let fixture = try RunnerFixture(pipeline: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 9}", with: "params: {n: 9, sleep: 2}"))
+        let first = try fixture.start(["run", "chain.yaml"])
+        #expect(RunnerFixture.waitUntil { fixture.read("state/pid") != nil })
+        let refused = try fixture.mimir(["run", "chain.yaml"])
+        #expect(refused.status == 75 && refused.output.contains("another mimir (process \(first.process.processIdentifier))"), "\(refused.output)")
+        let waited = try fixture.mimir(["run", "chain.yaml", "--wait"])
+        first.process.waitUntilExit()
+        #expect(first.process.terminationStatus == 0)
+        #expect(waited.status == 0 && RunnerFixture.counts(waited.output)?.ran == 0, "\(waited.output)")
+    }
+
+    @Test func damagedLedgerGetsAClearErrorAndRecovers() throws {
+        let fixture = try RunnerFixture()
+        try fixture.mimir(["run", "chain.yaml"])
+        let ledger = fixture.root + "/artifacts/ledger.sqlite"
+        for suffix in ["-wal", "-shm"] { unlink(ledger + suffix) }
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: ledger))
+        let status = try fixture.mimir(["run", "chain.yaml"])
+        #expect(status.status == 1 && status.output.contains("ledger.sqlite is damaged") && status.output.contains("mimir recover"), "\(status.output)")
+        let recovered = try fixture.mimir(["recover"])
+        #expect(recovered.status == 0 && recovered.output.contains("recovered 5 runs"), "\(recovered.output)")
+        #expect(RunnerFixture.counts(try fixture.mimir(["run", "chain.yaml"]).output)?.ran == 0)
+    }
+
+    @Test func missingDeclaredOutputFailsTheStage() throws {
+        let fixture = try RunnerFixture(pipeline: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 9}", with: "params: {n: 9, skip_output: true}"))
+        let run = try fixture.mimir(["run", "chain.yaml"])
+        #expect(run.status == 1 && run.output.contains("d: FAILED: exited 0 without writing out.txt"), "\(run.output)")
+        #expect(RunnerFixture.counts(run.output)?.ran == 4)
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/d"))
+    }
+
+    @Test func commandPrintsWhatRunsTheStageByHand() throws {
+        let fixture = try RunnerFixture()
+        try fixture.mimir(["run", "chain.yaml"])
+        let command = try fixture.mimir(["command", "chain.yaml", "c"]).output
+        #expect(command.contains("tool.sh --in artifacts/chain/b/1/out.txt --in artifacts/chain/b/2/out.txt --n 5 --sleep 0 --out artifacts/chain/c"), "\(command)")
+    }
+
+    @Test func gcDeletesWhatNoRunOwns() throws {
+        let fixture = try RunnerFixture()
+        try fixture.mimir(["run", "chain.yaml"])
+        try fixture.write("chain.yaml", RunnerFixture.chain.replacingOccurrences(of: "n: [1, 2]", with: "n: [1]"))
+        try fixture.mimir(["run", "chain.yaml"])
+        try fixture.write("chain.yaml", RunnerFixture.chain.replacingOccurrences(of: "n: [1, 2]", with: "n: [1, 3]"))
+        try fixture.mimir(["run", "chain.yaml"])
+        let gc = try fixture.mimir(["gc", "--keep", "1"])
+        #expect(gc.status == 0 && gc.output.contains("runs forgotten"), "\(gc.output)")
+        #expect(FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/b/3/out.txt"))
+    }
+}

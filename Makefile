@@ -29,6 +29,7 @@ bench: build venv
 	$(VENV_PYTHON) Benchmarks/capture_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 	$(VENV_PYTHON) Benchmarks/simulate_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 	$(VENV_PYTHON) Benchmarks/graph_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
+	$(VENV_PYTHON) Benchmarks/hash_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## demo: the main job on built-in demo data: train on a simulated two-hour WordPress capture, evaluate
 ## the model on another capture with real attacks (pipelines/demo-train.yaml, pipelines/demo-eval.yaml)

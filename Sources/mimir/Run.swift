@@ -71,7 +71,8 @@ struct Run: ParsableCommand {
                 let ran = reports.filter { if case .ran = $0.outcome { true } else { false } }.count
                 let fresh = reports.filter { $0.outcome == .fresh || $0.outcome == .recorded }.count
                 let failed = reports.filter { if case .failed = $0.outcome { true } else { false } }.map(\.job.description)
-                reporter.line(String(format: "%@: %d ran, %d fresh, %.2f s", pipeline.name, ran, fresh, Date().timeIntervalSince(started)))
+                reporter.line(String(format: "%@: %d ran, %d fresh, %.2f s, %@ hashed", pipeline.name, ran, fresh,
+                                     Date().timeIntervalSince(started), byteCount(workspace.digests.bytesHashed)))
                 if !failed.isEmpty { throw RunnerError.stagesFailed(failed) }
             }
         }
@@ -102,4 +103,14 @@ func table(_ rows: [[String]], header: [String]) -> String {
             column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
         }.joined(separator: "  ")
     }.joined(separator: "\n")
+}
+
+/// "0 B", "12.3 MB", "1.52 GB".
+func byteCount(_ bytes: Int64) -> String {
+    switch bytes {
+    case 1_000_000_000...: String(format: "%.2f GB", Double(bytes) / 1e9)
+    case 1_000_000...: String(format: "%.1f MB", Double(bytes) / 1e6)
+    case 1_000...: String(format: "%.1f kB", Double(bytes) / 1e3)
+    default: "\(bytes) B"
+    }
 }

@@ -16,6 +16,7 @@ struct RunnerBehaviourTests {
         #expect(second.status == 0)
         #expect(RunnerFixture.counts(second.output)?.ran == 0)
         #expect(RunnerFixture.counts(second.output)?.fresh == 5)
+        #expect(second.output.contains(", 0 B hashed"), "\(second.output)")  // the stat cache answered
         #expect(fixture.calls == 5)
     }
 
@@ -35,12 +36,31 @@ struct RunnerBehaviourTests {
         try fixture.mimir(["run", "chain.yaml"])
         let later = Date(timeIntervalSinceNow: 60)
         try FileManager.default.setAttributes([.modificationDate: later], ofItemAtPath: fixture.root + "/source.txt")
-        #expect(RunnerFixture.counts(try fixture.mimir(["run", "chain.yaml"]).output)?.ran == 0)
+        let touched = try fixture.mimir(["run", "chain.yaml"]).output
+        #expect(RunnerFixture.counts(touched)?.ran == 0)
+        #expect(touched.contains(", 7 B hashed"), "\(touched)")  // source.txt again, nothing else
         try fixture.write("source.txt", "changed\n")
         let status = try fixture.mimir(["status", "chain.yaml"]).output
         #expect(status.contains("inputs.in[0]: xxh3-128:"), "\(status)")
         let rerun = try fixture.mimir(["run", "chain.yaml"])
         #expect(RunnerFixture.counts(rerun.output)?.ran == 5, "\(rerun.output)")  // a, b@1, b@2, c, d all read it
+    }
+
+    @Test func strictKeysCoverTheExecutable() throws {
+        let fixture = try RunnerFixture()
+        try fixture.mimir(["run", "chain.yaml"])
+        func rebuild(_ mark: String) throws {
+            try fixture.write("tool.sh", RunnerFixture.tool + "\n# rebuilt \(mark)\n")
+            chmod(fixture.root + "/tool.sh", 0o755)
+        }
+        try rebuild("once")
+        let loose = try fixture.mimir(["run", "chain.yaml"]).output
+        #expect(RunnerFixture.counts(loose)?.ran == 0, "\(loose)")  // the declared version decides
+        let strict = try fixture.mimir(["run", "chain.yaml", "--strict"]).output
+        #expect(RunnerFixture.counts(strict)?.ran == 5, "\(strict)")
+        try rebuild("twice")
+        let explain = try fixture.mimir(["explain", "chain.yaml", "a", "--strict"]).output
+        #expect(explain.contains("exe: xxh3-128:") && explain.contains(" -> xxh3-128:"), "\(explain)")
     }
 
     @Test func rerunWithIdenticalOutputLeavesDownstreamFresh() throws {

@@ -7,8 +7,8 @@ PYTHON       ?= python3
 VENV         := .venv
 JOBS         ?= $(shell nproc)
 VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
-# C libraries of the system-library targets (zstd, pcap, zlib, xxhash, sqlite3); tshark (with editcap) and zstd for the capture oracle tests; xxhsum for the digest check.
-APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config tshark zstd xxhash
+# C libraries of the system-library targets (zstd, pcap, zlib, xxhash, sqlite3); tshark (with editcap) and zstd for the capture oracle tests; xxhsum for the digest check; chromium renders the report (test) and prints its PDF.
+APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config tshark zstd xxhash chromium
 
 .PHONY: all build test bench demo clean distclean deps venv
 
@@ -35,7 +35,7 @@ bench: build venv
 ## the model on another capture with real attacks (pipelines/demo-train.yaml, pipelines/demo-eval.yaml)
 demo: build
 	"$$($(SWIFT) build -c release --show-bin-path)/mimir" run -j $(JOBS) pipelines/demo-train.yaml pipelines/demo-eval.yaml
-	@echo "Evaluation: artifacts/demo-eval/score/*/evaluation.parquet (mimir status demo-eval lists every stage)"
+	@echo "Report: artifacts/demo-eval/report/report.html (training: artifacts/demo-train/report/report.html)"
 
 clean:
 	rm -rf .build

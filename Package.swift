@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "mimir-inject", targets: ["mimir-inject"]),
         .executable(name: "mimir-fit", targets: ["mimir-fit"]),
         .executable(name: "mimir-score", targets: ["mimir-score"]),
+        .executable(name: "mimir-report", targets: ["mimir-report"]),
         .executable(name: "mimir", targets: ["mimir"]),
         .executable(name: "mimir-table-bench", targets: ["TableBench"]),
     ],
@@ -64,6 +65,8 @@ let package = Package(
         .target(name: "Learn", dependencies: ["Table"]),
         // Synthetic exfiltration: reachability, attack paths, schedules, edge edits, labels.
         .target(name: "Inject", dependencies: ["Graph", "Cluster", "Table", "Seeded"]),
+        // The report: SVG figures, the HTML page, PDF through a headless Chromium.
+        .target(name: "Report", dependencies: ["Table"]),
         // The runner: stage and pipeline declarations, run keys, the ledger, executors. It knows stages only
         // through stages/*.yaml and runs them as processes.
         .target(name: "Runner", dependencies: ["Table", "CXXHash", "CSQLite", "Yams"]),
@@ -87,6 +90,8 @@ let package = Package(
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-score", dependencies: ["Learn", "Table", "StageSupport",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-report", dependencies: ["Report", "Table", "StageSupport",
+                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir", dependencies: ["Runner", "Table",
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport",
@@ -103,6 +108,7 @@ let package = Package(
         .testTarget(name: "LearnTests", dependencies: ["Learn", "TestSupport"]),
         .testTarget(name: "InjectTests", dependencies: ["Inject", "Graph", "Table", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Capture", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Report", "Table", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Table", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Cluster", "Capture", "Table", "TestSupport"]),
     ]

@@ -42,17 +42,17 @@ import TestSupport
         for (artifacts, jobs) in [("one", "1"), ("two", "2")] {
             let run = try Self.mimir(["run", "--artifacts", directory.file(artifacts), "-j", jobs] + pipelines)
             #expect(run.status == 0, "\(run.output)")
-            // train: simulate, split, 4 shards, graph, 5 rates x (inject, features, score), fit;
-            // eval: simulate, split, 4 shards, graph, 6 rates x (inject, features, score).
-            #expect(run.output.contains("demo-train: 23 ran, 0 fresh") && run.output.contains("demo-eval: 25 ran, 0 fresh"), "\(run.output)")
+            // train: simulate, split, 4 shards, graph, 5 rates x (inject, features, score), fit, report;
+            // eval: simulate, split, 4 shards, graph, 6 rates x (inject, features, score), report.
+            #expect(run.output.contains("demo-train: 24 ran, 0 fresh") && run.output.contains("demo-eval: 26 ran, 0 fresh"), "\(run.output)")
         }
         let one = RunnerFixtureFiles.artifacts(directory.file("one"))
-        #expect(one.keys.contains("demo-eval/score/0/evaluation.parquet"))
+        #expect(one.keys.contains("demo-eval/score/0/evaluation.parquet") && one.keys.contains("demo-eval/report/report.html"))
         #expect(one.keys.filter { $0.hasPrefix("demo-train/flows/") }.count == 4 * 3)
         let two = RunnerFixtureFiles.artifacts(directory.file("two"))
         #expect(one.keys.sorted() == two.keys.sorted())
         #expect(one.keys.sorted().filter { one[$0] != two[$0] } == [])
         let again = try Self.mimir(["run", "--artifacts", directory.file("one")] + pipelines)
-        #expect(again.output.contains("demo-train: 0 ran, 23 fresh") && again.output.contains("demo-eval: 0 ran, 25 fresh"), "\(again.output)")
+        #expect(again.output.contains("demo-train: 0 ran, 24 fresh") && again.output.contains("demo-eval: 0 ran, 26 fresh"), "\(again.output)")
     }
 }

@@ -44,8 +44,9 @@ public struct StageDeclaration: Sendable {
     public var version: String
     public var help: String
     public var inputs: [Input]
-    /// Output name -> file name in the output directory, in declaration order.
-    public var outputs: [(name: String, file: String)]
+    /// Output name -> file name in the output directory, in declaration order; an optional output
+    /// (written only with some inputs, as score's evaluation tables with labels) need not exist.
+    public var outputs: [(name: String, file: String, required: Bool)]
     public var parameters: [Parameter]
     public var perShard: PerShard?
     /// For a stage that cuts its input into shards: the output that lists them (columns `shard` and `file_name`).
@@ -82,7 +83,10 @@ public struct StageDeclaration: Sendable {
             }
         } ?? []
         outputs = try source.mapping(try source.required(fields, "outputs", in: "a stage declaration", at: at), "outputs").map { name, _, value in
-            (name, try source.string(value, "output '\(name)'"))
+            if value.scalar != nil { return (name, try source.string(value, "output '\(name)'"), true) }
+            let output = try source.fields(value, "output '\(name)'", allowed: ["file", "required"])
+            return (name, try source.string(try source.required(output, "file", in: "output '\(name)'", at: value), "file"),
+                    try output["required"].map { try source.bool($0, "required") } ?? true)
         }
         parameters = try fields["params"].map { node in
             try source.mapping(node, "params").map { name, keyNode, value in

@@ -18,7 +18,7 @@ enum Publisher {
 
     /// The declared outputs a finished stage did not write.
     static func missingOutputs(of stage: StageDeclaration, in directory: String) -> [String] {
-        stage.outputs.map(\.file).filter { FileStat(path: directory + "/" + $0) == nil }
+        stage.outputs.filter { $0.required && FileStat(path: directory + "/" + $0.file) == nil }.map(\.file)
     }
 
     /// Hashes every regular file the stage wrote (declared or not, e.g. split's shards).

@@ -104,7 +104,7 @@ final class JobResolver {
             let fileName = producer.stage.output(output)!
             return try (dependencies(of: job) ?? []).filter { $0.step == stepName }.map { upstream in
                 guard let done = completed[upstream], let digest = done.outputs[fileName]?.digest else {
-                    throw RunnerError.io("\(upstream) did not record its output \(fileName)")
+                    throw RunnerError.usage("\(job) reads \(fileName) of \(upstream), which did not write it (an optional output: see stages/\(producer.stage.name).yaml)")
                 }
                 return InputFile(path: done.outDir + "/" + fileName, digest: digest)
             }

@@ -1,0 +1,284 @@
+import Foundation
+import Table
+
+/// The files a report is made from: mimir-score's tables (one set per rate), the model, and what
+/// explains them (inject's paths, the service edges, the features table's column meanings).
+public struct ReportInputs: Sendable {
+    public var scores: [String]
+    /// Empty for a capture without labels (live use).
+    public var evaluations: [String]
+    public var rocs: [String]
+    public var model: String
+    public var paths: String?
+    /// The service edges each scores table was computed from, in the same order.
+    public var serviceEdges: [String]
+    public var features: String?
+
+    public init(scores: [String], evaluations: [String], rocs: [String], model: String, paths: String?, serviceEdges: [String], features: String?) {
+        self.scores = scores
+        self.evaluations = evaluations
+        self.rocs = rocs
+        self.model = model
+        self.paths = paths
+        self.serviceEdges = serviceEdges
+        self.features = features
+    }
+}
+
+/// One window's score by one model and method (a row of scores.parquet).
+struct ScoreRow {
+    var rate: Double
+    var model: String
+    var method: String
+    var windowLength: Int
+    var windowIndex: Int64
+    var start: Int64  // microseconds since the epoch
+    var score: Double
+    var threshold: Double
+    var alert: Bool
+    var label: Bool
+    var kind: String
+    var pathID: Int32
+    var isTest: Bool
+}
+
+/// A row of evaluation.parquet.
+struct EvaluationRow {
+    var rate: Double
+    var kind: String
+    var model: String
+    var method: String
+    var tp: Int64, fp: Int64, tn: Int64, fn: Int64
+    var tpr: Double, fpr: Double, f1: Double
+    var oracleF1: Double, oracleTPR: Double, oracleFPR: Double
+    var rocAUC: Double
+    var averagePrecision: Double
+}
+
+/// A point of a ROC curve.
+struct ROCPoint {
+    var rate: Double
+    var kind: String
+    var model: String
+    var method: String
+    var fpr: Double
+    var tpr: Double
+}
+
+/// A service edge of one window.
+struct EdgeRow {
+    var windowLength: Int
+    var windowIndex: Int64
+    var source: String
+    var target: String
+    var bytes: Int64
+}
+
+/// What a model file says, as far as the report shows it.
+struct ModelSummary {
+    struct Linear {
+        var name: String  // "10", "60", "fused"
+        var alpha: Double
+        var intercept: Double
+        var threshold: Double
+        /// (feature, coefficient), non-zero ones only.
+        var coefficients: [(String, Double)]
+        var featureCount: Int
+    }
+
+    var models: [Linear]
+    var rates: [Double]
+    var thresholdRule: String
+    var version: String
+    var allowListSize: Int
+}
+
+/// Everything the report draws, read once.
+struct ReportData {
+    var scores: [ScoreRow] = []
+    var evaluations: [EvaluationRow] = []
+    var roc: [ROCPoint] = []
+    var model: ModelSummary
+    /// path id -> (kind, path as inject wrote it).
+    var paths: [Int32: (kind: String, path: String)] = [:]
+    /// rate -> the service edges of that rate's capture.
+    var edges: [Double: [EdgeRow]] = [:]
+    /// feature -> what it measures (from the features table's metadata).
+    var meanings: [String: String] = [:]
+    /// (file, stage, version, parameters) of every input table.
+    var provenance: [(file: String, stage: String, version: String, params: String)] = []
+
+    var labelled: Bool { !evaluations.isEmpty }
+
+    init(_ inputs: ReportInputs) throws {
+        model = try Self.readModel(inputs.model)
+        provenance.append((inputs.model, "fit", model.version, "threshold \(model.thresholdRule)"))
+        for path in inputs.scores {
+            let table = try TableFile(path, expect: "score")
+            provenance.append(table.provenance)
+            let (rate, modelName, method, length, index, start) = (try table.doubles("rate_mb_per_min"), try table.strings("model"), try table.strings("method"),
+                                                                  try table.int32s("window_len_s"), try table.int64s("window_index"), try table.int64s("window_start"))
+            let (score, threshold, alert, label, kind, pathID, isTest) = (try table.doubles("score"), try table.doubles("threshold"), try table.bools("alert"),
+                                                                         try table.bools("label"), try table.strings("kind"), try table.int32s("path_id"),
+                                                                         try table.bools("is_test"))
+            for row in 0..<table.rows {
+                scores.append(ScoreRow(rate: rate[row], model: modelName[row], method: method[row], windowLength: Int(length[row]),
+                                       windowIndex: index[row], start: start[row], score: score[row], threshold: threshold[row], alert: alert[row],
+                                       label: label[row], kind: kind[row], pathID: pathID[row], isTest: isTest[row]))
+            }
+        }
+        for path in inputs.evaluations {
+            let table = try TableFile(path, expect: "score")
+            let d = { (name: String) throws -> [Double] in try table.doubles(name) }
+            let i = { (name: String) throws -> [Int64] in try table.int64s(name) }
+            let s = { (name: String) throws -> [String] in try table.strings(name) }
+            let (rate, kind, modelName, method) = (try d("rate_mb_per_min"), try s("kind"), try s("model"), try s("method"))
+            let (tp, fp, tn, fn) = (try i("tp"), try i("fp"), try i("tn"), try i("fn"))
+            let (tpr, fpr, f1, oracleF1, oracleTPR, oracleFPR, auc, ap) = (try d("tpr"), try d("fpr"), try d("f1"), try d("oracle_f1"), try d("oracle_tpr"), try d("oracle_fpr"),
+                                                                          try d("roc_auc"), try d("average_precision"))
+            for row in 0..<table.rows {
+                evaluations.append(EvaluationRow(rate: rate[row], kind: kind[row], model: modelName[row], method: method[row], tp: tp[row], fp: fp[row],
+                                                 tn: tn[row], fn: fn[row], tpr: tpr[row], fpr: fpr[row], f1: f1[row], oracleF1: oracleF1[row],
+                                                 oracleTPR: oracleTPR[row], oracleFPR: oracleFPR[row], rocAUC: auc[row], averagePrecision: ap[row]))
+            }
+        }
+        for path in inputs.rocs {
+            let table = try TableFile(path, expect: "score")
+            let (rate, kind, modelName, method, fpr, tpr) = (try table.doubles("rate_mb_per_min"), try table.strings("kind"), try table.strings("model"),
+                                                             try table.strings("method"), try table.doubles("fpr"), try table.doubles("tpr"))
+            for row in 0..<table.rows {
+                roc.append(ROCPoint(rate: rate[row], kind: kind[row], model: modelName[row], method: method[row], fpr: fpr[row], tpr: tpr[row]))
+            }
+        }
+        if let path = inputs.paths {
+            let table = try TableFile(path, expect: "inject")
+            provenance.append(table.provenance)
+            let (ids, kinds, names) = (try table.int32s("path_id"), try table.strings("kind"), try table.strings("path"))
+            for row in 0..<table.rows { paths[ids[row]] = (kinds[row], names[row]) }
+        }
+        let rates = Array(Set(scores.map(\.rate))).sorted(by: >)
+        guard inputs.serviceEdges.isEmpty || inputs.serviceEdges.count == inputs.scores.count else {
+            throw ReportError.usage("give one --service-edges per --scores, in the same order (\(inputs.serviceEdges.count) for \(inputs.scores.count))")
+        }
+        for (index, path) in inputs.serviceEdges.enumerated() {
+            let table = try TableFile(path, expect: nil)
+            let rate = Set(try TableFile(inputs.scores[index], expect: "score").doubles("rate_mb_per_min")).first ?? rates.first ?? 0
+            let (length, window, source, target, bytes) = (try table.int32s("window_len_s"), try table.int64s("window_index"), try table.strings("src"),
+                                                           try table.strings("dst"), try table.int64s("bytes"))
+            edges[rate] = (0..<table.rows).map { row in
+                EdgeRow(windowLength: Int(length[row]), windowIndex: window[row], source: source[row], target: target[row], bytes: bytes[row])
+            }
+        }
+        if let path = inputs.features {
+            let reader = try TableFile.open(path)
+            if let text = reader.metadata.first(where: { $0.key == "mimir.features" })?.value,
+               let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String] {
+                meanings = object
+            }
+        }
+    }
+
+    private static func readModel(_ path: String) throws -> ModelSummary {
+        guard let data = FileManager.default.contents(atPath: path),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ReportError.badInput("\(path): not a readable model.json")
+        }
+        guard (root["schema"] as? Int) == 1, let perLength = root["perLength"] as? [[String: Any]] else {
+            throw ReportError.badInput("\(path): not a model.json of schema 1 (mimir-fit's)")
+        }
+        var models: [ModelSummary.Linear] = perLength.map { entry in
+            let features = entry["features"] as? [String] ?? []
+            let coefficients = entry["coefficients"] as? [Double] ?? []
+            return ModelSummary.Linear(name: String(entry["windowLength"] as? Int ?? 0), alpha: entry["alpha"] as? Double ?? .nan,
+                                       intercept: entry["intercept"] as? Double ?? .nan, threshold: entry["threshold"] as? Double ?? .nan,
+                                       coefficients: zip(features, coefficients).filter { $0.1 != 0 }, featureCount: features.count)
+        }
+        if let fusion = root["fusion"] as? [String: Any] {
+            let lengths = (fusion["lengths"] as? [Int] ?? []).map { "score of the \($0) s model" }
+            let coefficients = fusion["coefficients"] as? [Double] ?? []
+            models.append(ModelSummary.Linear(name: "fused", alpha: fusion["alpha"] as? Double ?? .nan, intercept: fusion["intercept"] as? Double ?? .nan,
+                                              threshold: fusion["threshold"] as? Double ?? .nan,
+                                              coefficients: zip(lengths, coefficients).filter { $0.1 != 0 }, featureCount: lengths.count))
+        }
+        return ModelSummary(models: models, rates: root["rates"] as? [Double] ?? [], thresholdRule: root["thresholdRule"] as? String ?? "",
+                            version: root["version"] as? String ?? "", allowListSize: (root["allowList"] as? [Any])?.count ?? 0)
+    }
+}
+
+/// A Mimir table read whole, with typed column access that reports a missing column by name.
+struct TableFile {
+    let path: String
+    let batch: TableBatch
+    let provenance: (file: String, stage: String, version: String, params: String)
+    var rows: Int { batch.rowCount }
+
+    init(_ path: String, expect stage: String?) throws {
+        let reader = try Self.open(path)
+        let metadata = Dictionary(reader.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        let written = metadata[Provenance.stageKey] ?? "?"
+        if let stage, written != stage {
+            throw ReportError.badInput("\(path): written by stage '\(written)', expected a table of stage '\(stage)'")
+        }
+        self.path = path
+        provenance = (path, written, metadata[Provenance.versionKey] ?? "?", metadata[Provenance.paramsKey] ?? "")
+        do { batch = try reader.readAll() } catch { throw ReportError.badInput("\(error)") }
+    }
+
+    static func open(_ path: String) throws -> TableReader {
+        do { return try TableReader(path: path) } catch { throw ReportError.badInput("\(error)") }
+    }
+
+    private func values(_ name: String, _ type: String) throws -> ColumnValues {
+        guard let column = batch[name] else { throw ReportError.badInput("\(path): no column '\(name)'") }
+        guard column.nullCount == 0 else { throw ReportError.badInput("\(path): column '\(name)' has nulls") }
+        return column.values
+    }
+
+    private func mismatch(_ name: String, _ type: String) -> ReportError { .badInput("\(path): column '\(name)' is not \(type)") }
+
+    func doubles(_ name: String) throws -> [Double] {
+        guard case let .double(v) = try values(name, "double") else { throw mismatch(name, "double") }
+        return v
+    }
+
+    func int64s(_ name: String) throws -> [Int64] {
+        guard case let .int64(v) = try values(name, "int64") else { throw mismatch(name, "int64 or timestamp") }
+        return v
+    }
+
+    func int32s(_ name: String) throws -> [Int32] {
+        guard case let .int32(v) = try values(name, "int32") else { throw mismatch(name, "int32") }
+        return v
+    }
+
+    func bools(_ name: String) throws -> [Bool] {
+        guard case let .bool(v) = try values(name, "bool") else { throw mismatch(name, "bool") }
+        return v
+    }
+
+    func strings(_ name: String) throws -> [String] {
+        guard case let .byteArray(v) = try values(name, "string") else { throw mismatch(name, "string") }
+        return v.strings
+    }
+}
+
+/// What goes wrong making a report; the class decides the exit code (2, 3 or 1).
+public enum ReportError: ClassifiedError {
+    case usage(String)
+    case badInput(String)
+    case failure(String)
+
+    public var description: String {
+        switch self {
+        case let .usage(message), let .badInput(message), let .failure(message): message
+        }
+    }
+
+    public var errorClass: ErrorClass {
+        switch self {
+        case .usage: .usage
+        case .badInput: .badInput
+        case .failure: .failure
+        }
+    }
+}

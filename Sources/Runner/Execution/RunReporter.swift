@@ -32,7 +32,8 @@ public final class RunReporter {
             guard let shard = job.shard, let count else { return job.description }
             return "\(job.step)\(job.sweepValue.map { "@" + $0 } ?? "") shard \(shard + 1)/\(count)"
         }
-        var text = "mimir: \(done)/\(known) done, running \(names.joined(separator: ", ")), \(Self.duration(Date().timeIntervalSince(start)))"
+        let activity = names.isEmpty ? "checking" : "running \(names.joined(separator: ", "))"
+        var text = "mimir: \(done)/\(known) done, \(activity), \(Self.duration(Date().timeIntervalSince(start)))"
         if let remaining { text += ", ~\(Self.duration(remaining)) left" }
         FileHandle.standardError.write(Data("\r\u{1B}[K\(text.prefix(200))".utf8))
         liveLine = true

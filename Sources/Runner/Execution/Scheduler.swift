@@ -24,7 +24,12 @@ public final class Scheduler {
         var outDir: String
         var command: [String]
         var logPath: String
+        var started = Date()
     }
+
+    /// The steps this run decides (selected ones and what they need), and each job's last duration.
+    private var relevant: [Step] = []
+    private var durations: [String: Double] = [:]
 
     public init(workspace: Workspace, pipeline: PipelineDeclaration, options: RunOptions, executor: Executor, reporter: RunReporter) throws {
         self.workspace = workspace
@@ -51,7 +56,8 @@ public final class Scheduler {
             Publisher.removeLeftovers(artifacts: workspace.artifacts, pipeline: pipeline.name)
         }
         let selected = selectedSteps()
-        let relevant = pipeline.steps.filter { selected.contains($0.name) || isAncestor($0.name, of: selected) }
+        relevant = pipeline.steps.filter { selected.contains($0.name) || isAncestor($0.name, of: selected) }
+        durations = try workspace.ledger.lastDurations(pipeline: pipeline.name)
         while true {
             var progressed = true
             while progressed && !stop.isSet {
@@ -214,15 +220,28 @@ public final class Scheduler {
         if case let .exited(code) = result.ending { code } else { nil }
     }
 
+    /// The live line: what runs, how many jobs are done of how many, and the time left estimated from
+    /// each job's last duration (a job never run counts as the median of the others).
     private func reportProgress() {
-        let done = outcomes.count
-        let shardCounts = running.values.map { entry in (entry.job, entry.plan.shard?.count) }
-        var remaining: Double?
-        if let estimates = try? running.values.map({ try workspace.ledger.latestSuccessful(pipeline: pipeline.name, job: $0.job.description)?.seconds }),
-           !estimates.isEmpty, estimates.allSatisfy({ $0 != nil }) {
-            remaining = estimates.compactMap { $0 }.max()
+        var pending: [String] = []
+        for step in relevant {
+            if let jobs = try? resolver.jobs(of: step) {
+                pending += jobs.filter { outcomes[$0] == nil }.map(\.description)
+            } else {
+                let previous = durations.keys.filter { JobID(parsing: $0)?.step == step.name }
+                pending += previous.isEmpty ? [step.name] : previous
+            }
         }
-        reporter.progress(running: shardCounts, done: done, known: done + running.count, remaining: remaining)
+        let known = durations.values.sorted()
+        let typical = known.isEmpty ? nil : known[known.count / 2]
+        var remaining: Double? = 0
+        let runningJobs = Dictionary(running.values.map { ($0.job.description, $0.started) }, uniquingKeysWith: { first, _ in first })
+        for job in pending {
+            guard let estimate = durations[job] ?? typical else { remaining = nil; break }
+            remaining? += max(0, estimate - (runningJobs[job].map { Date().timeIntervalSince($0) } ?? 0))
+        }
+        reporter.progress(running: running.values.map { ($0.job, $0.plan.shard?.count) }, done: outcomes.count,
+                          known: outcomes.count + pending.count, remaining: remaining.map { $0 / Double(executor.capacity) })
     }
 }
 

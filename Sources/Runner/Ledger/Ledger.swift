@@ -154,6 +154,14 @@ public final class Ledger {
         try records("SELECT * FROM runs WHERE pipeline = ? AND job = ? ORDER BY id DESC LIMIT 1", [.text(pipeline), .text(job)]).first
     }
 
+    /// The duration of each job's newest successful run (for estimates of the time left).
+    public func lastDurations(pipeline: String) throws -> [String: Double] {
+        let rows = try database.query("""
+            SELECT job, seconds FROM runs WHERE id IN (SELECT MAX(id) FROM runs WHERE pipeline = ? AND status = 'ok' GROUP BY job)
+            """, [.text(pipeline)])
+        return Dictionary(rows.compactMap { row in row[0].text.flatMap { job in row[1].real.map { (job, $0) } } }, uniquingKeysWith: { first, _ in first })
+    }
+
     /// Runs, newest first, optionally of one pipeline and job.
     public func history(pipeline: String? = nil, job: String? = nil, limit: Int = 50) throws -> [RunRecord] {
         var conditions: [String] = []

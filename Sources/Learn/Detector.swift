@@ -1,8 +1,9 @@
 import Foundation
 
 /// The method's per-window detector (mimir-method.md, sections S11 and 6): robust scaling fitted on
-/// benign training windows only, clipping, missing values as the benign median, LASSO; the window
-/// lengths fused by a second LASSO; thresholds at the best F1 on training rows. Nothing is ever fitted
+/// benign training windows only, clipping, missing values as the benign median, LASSO (or, as an
+/// option, L1-penalised logistic regression); the window lengths fused by a second model of the same
+/// kind; thresholds at the best F1 (or a false-positive rate) on training rows. Nothing is ever fitted
 /// on the data being evaluated.
 public enum Detector {
     /// How training thresholds are chosen.
@@ -31,6 +32,29 @@ public enum Detector {
             case let .falsePositiveRate(rate): "fpr:\(rate)"
             }
         }
+    }
+
+    /// The linear model fitted per window length and for the fusion.
+    public enum Estimator: String, Sendable {
+        /// LassoCV on 0/1 labels (the original's method).
+        case lasso
+        /// L1-penalised logistic regression with cross-validated C; its score is the log-odds.
+        case logistic
+
+        /// Fits on rows in their order (the folds are unshuffled).
+        func fit(rows: [[Double]], labels: [Bool], folds: Int) -> (coefficients: [Double], intercept: Double, alpha: Double, c: Double?) {
+            switch self {
+            case .lasso:
+                let fit = LassoCV(folds: folds).fit(rows: rows, y: labels.map { $0 ? 1 : 0 }).fit
+                return (fit.coefficients, fit.intercept, fit.alpha, nil)
+            case .logistic:
+                let fit = LogisticL1CV(folds: folds).fit(rows: rows, labels: labels)
+                return (fit.coefficients, fit.intercept, 1 / fit.c, fit.c)
+            }
+        }
+
+        /// nil for the default, so a LASSO model file reads as it always did.
+        var recorded: String? { self == .lasso ? nil : rawValue }
     }
 
     static let rawClip = 1e9, scaledClip = 100.0
@@ -72,7 +96,7 @@ public enum Detector {
 
     /// Fits the model on the training rows of one table per rate (the first rate's benign rows, every
     /// rate's attack rows).
-    public static func fit(tables: [LabelledWindows], allowList: [String], thresholdRule: ThresholdRule = .bestF1,
+    public static func fit(tables: [LabelledWindows], allowList: [String], thresholdRule: ThresholdRule = .bestF1, estimator: Estimator = .lasso,
                            version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
         let lengths = Set(tables.flatMap { $0.rows.map(\.length) }).sorted()
         var perLength: [DetectionModel.PerLength] = []
@@ -102,11 +126,9 @@ public enum Detector {
             // rate or by class would give folds holding one class and a model that predicts the mean.
             training.sort { ($0.row.index, $0.table) < ($1.row.index, $1.table) }
             let x = training.map { inputs($0.row.features, alignment: alignments[$0.table], model: draft) }
-            let y = training.map { $0.row.label ? 1.0 : 0.0 }
-            let fit = LassoCV(folds: 5).fit(rows: x, y: y).fit
-            draft.coefficients = fit.coefficients
-            draft.intercept = fit.intercept
-            draft.alpha = fit.alpha
+            let fit = estimator.fit(rows: x, labels: training.map(\.row.label), folds: 5)
+            (draft.coefficients, draft.intercept, draft.alpha, draft.c) = fit
+            draft.estimator = estimator.recorded
             let scores = x.map { score($0, draft) }
             draft.threshold = thresholdRule.threshold(scores: scores, labels: training.map(\.row.label))
             let idePosition = names.firstIndex(of: ideFeature)
@@ -135,10 +157,10 @@ public enum Detector {
             rows.sort { ($0.index, $0.table) < ($1.index, $1.table) }
             let x = rows.map(\.inputs), labels = rows.map(\.label)
             if x.count >= 3 {
-                let fit = LassoCV(folds: 3).fit(rows: x, y: labels.map { $0 ? 1 : 0 }).fit
-                let scores = x.map { fit.predict($0) }
+                let fit = estimator.fit(rows: x, labels: labels, folds: 3)
+                let scores = x.map { row in zip(row, fit.coefficients).reduce(fit.intercept) { $0 + $1.0 * $1.1 } }
                 fusion = DetectionModel.Fusion(lengths: lengths, coefficients: fit.coefficients, intercept: fit.intercept, alpha: fit.alpha,
-                                               threshold: thresholdRule.threshold(scores: scores, labels: labels))
+                                               threshold: thresholdRule.threshold(scores: scores, labels: labels), estimator: estimator.recorded, c: fit.c)
             }
         }
         let model = DetectionModel(version: version, rates: tables.map(\.rate), thresholdRule: thresholdRule.description, perLength: perLength,

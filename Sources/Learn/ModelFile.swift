@@ -14,10 +14,15 @@ public struct DetectionModel: Codable, Sendable {
         public var medians: [Double]
         public var coefficients: [Double]
         public var intercept: Double
+        /// LASSO's penalty; for the logistic estimator 1 / C.
         public var alpha: Double
         public var threshold: Double
         /// The Ide-Kashima score's threshold, best F1 on the training rows.
         public var ideThreshold: Double
+        /// `logistic` for L1 logistic regression (its score is the log-odds); absent for LASSO.
+        public var estimator: String?
+        /// The logistic estimator's C (the weight of the log-loss against the L1 norm).
+        public var c: Double?
     }
 
     public struct Fusion: Codable, Sendable {
@@ -28,6 +33,8 @@ public struct DetectionModel: Codable, Sendable {
         public var intercept: Double
         public var alpha: Double
         public var threshold: Double
+        public var estimator: String?
+        public var c: Double?
     }
 
     public var schema = DetectionModel.schemaVersion

@@ -66,12 +66,13 @@ struct ReportBuilder {
         let seconds = Double(end - origin) / 1e6
         let start = Date(timeIntervalSince1970: Double(origin) / 1e6)
         let injection = data.provenance.first { $0.stage == "inject" }.map { Self.parameters($0.params) } ?? [:]
+        let estimatorName = data.model.estimator == "logistic" ? "L1 logistic regression (C = 1 / alpha)" : "LASSO"
         let models = data.model.models.map { "\($0.name == "fused" ? "fused" : "\($0.name) s"): alpha \(formatted($0.alpha, digits: 5)), \($0.coefficients.count) of \($0.featureCount) non-zero" }
         document.facts([
             ("Application", options.application),
             ("Capture", "\(formatted(seconds / 3600, digits: 2)) h from \(ISO8601DateFormatter().string(from: start)), windows of \(lengths.map { "\($0) s" }.joined(separator: " and "))"),
             ("Rates", rates.map { $0 == 0 ? "0 (real events only)" : "\(formatted($0)) MB/min" }.joined(separator: ", ")),
-            ("Model", "LASSO per window length, fused by a second LASSO; thresholds: \(data.model.thresholdRule) on training rows; "
+            ("Model", "\(estimatorName) per window length, fused by a second one; thresholds: \(data.model.thresholdRule) on training rows; "
                 + models.joined(separator: "; ") + "; allow-list of \(data.model.allowListSize) service pairs"),
             ("Seed", injection["seed"] ?? "–"),
             ("Sensitive service", injection["sensitive"] ?? "–"),

@@ -33,10 +33,14 @@ struct FitCommand: ParsableCommand {
     @Option(help: "How thresholds are chosen on the training rows: best-f1, or fpr:RATE (the most alerts keeping the false-positive rate at most RATE).")
     var threshold = "best-f1"
 
+    @Option(help: "The model per window length and for the fusion: lasso (LassoCV on 0/1 labels, the original's), or logistic (L1-penalised logistic regression, C by 5-fold cross-validated log-loss; scores are log-odds).")
+    var estimator = "lasso"
+
     @Option(help: "Directory for model.json and train_scores.parquet (created if missing).")
     var out: String
 
     func validate() throws {
+        guard Detector.Estimator(rawValue: estimator) != nil else { throw ValidationError("--estimator must be lasso or logistic") }
         guard !features.isEmpty, features.count == labels.count else { throw ValidationError("give one --labels for every --features") }
         guard Detector.ThresholdRule(threshold) != nil else { throw ValidationError("--threshold must be best-f1 or fpr:RATE with RATE between 0 and 1") }
     }
@@ -48,12 +52,13 @@ struct FitCommand: ParsableCommand {
         let shortest = tables[0].rows.map(\.length).min() ?? 0
         let benign = Set(tables[0].rows.filter { $0.length == shortest && !$0.isTest && !$0.label }.map(\.index))
         let allowList = try AllowList.learn(serviceEdges: serviceEdges) { length, index in length == shortest && benign.contains(index) }
-        let (model, scores) = Detector.fit(tables: tables, allowList: allowList, thresholdRule: Detector.ThresholdRule(threshold)!, version: Self.version)
+        let (model, scores) = Detector.fit(tables: tables, allowList: allowList, thresholdRule: Detector.ThresholdRule(threshold)!,
+                                           estimator: Detector.Estimator(rawValue: estimator)!, version: Self.version)
         let file = try AtomicOutputFile(path: out + "/model.json")
         try file.write(Array(try model.json().utf8))
         try file.publish()
         let provenance = try Provenance(stage: "fit", version: Self.version, schemaVersion: 1, params: .object([
-            "rates": .array(tables.map { .double($0.rate) }), "threshold": .string(threshold),
+            "rates": .array(tables.map { .double($0.rate) }), "threshold": .string(threshold), "estimator": .string(estimator),
         ]))
         try TrainingScores.write(scores, path: out + "/train_scores.parquet", provenance: provenance)
         let summary = model.perLength.map { "\($0.windowLength) s: \($0.coefficients.filter { $0 != 0 }.count) of \($0.features.count) features" }

@@ -54,6 +54,31 @@ import TestSupport
         #expect(zip(curve.fpr, fpr).allSatisfy { abs($0 - $1) < 1e-12 } && zip(curve.tpr, tpr).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 
+    @Test(.enabled(if: CrossCheck.python != nil, "needs scikit-learn in the test environment"), arguments: [UInt64(4), 5, 6])
+    func logisticL1CV_agreesWithScikitLearn(seed: UInt64) throws {
+        // Classes from a noisy linear rule on 3 of 8 features; rows in a fixed random order.
+        var random = SplitMix64(state: seed)
+        func uniform() -> Double { Double(random.next() >> 11) * 0x1.0p-53 }
+        var x: [[Double]] = [], labels: [Bool] = []
+        for _ in 0..<200 {
+            let row = (0..<8).map { column in (uniform() - 0.5) * Double(column % 3 + 1) * 2 }
+            x.append(row)
+            labels.append(1.2 * row[0] - 0.9 * row[4] + 0.3 * row[6] + (uniform() - 0.5) * 1.5 > 0.2)
+        }
+        let directory = try TemporaryDirectory()
+        let input: [String: Any] = ["X": x, "labels": labels.map { $0 ? 1 : 0 }, "folds": 5]
+        try JSONSerialization.data(withJSONObject: input).write(to: URL(fileURLWithPath: directory.file("data.json")))
+        let (status, output) = try CrossCheck.runScript("sklearn_logistic_reference.py", [directory.file("data.json")])
+        #expect(status == 0, "\(output.prefix(500))")
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
+        #expect(LogisticL1CV.stratifiedFolds(labels: labels, folds: 5) == reference["folds"] as! [Int])
+        let fit = LogisticL1CV(folds: 5).fit(rows: x, labels: labels)
+        #expect(abs(fit.c - (reference["C"] as! Double)) <= 1e-9 * fit.c, "C \(fit.c) vs \(reference["C"]!)")
+        // saga stops at its tolerance; the optimum is unique, so both agree to a few parts in a million.
+        for (ours, theirs) in zip(fit.coefficients, reference["coef"] as! [Double]) { #expect(abs(ours - theirs) < 1e-4, "\(ours) \(theirs)") }
+        #expect(abs(fit.intercept - (reference["intercept"] as! Double)) < 1e-4)
+    }
+
     @Test func metrics_byHand() {
         // Scores 0.9 (pos), 0.8 (neg), 0.7 (pos), 0.1 (neg): ROC points (0,.5) (.5,.5) (.5,1) (1,1); AUC 0.75.
         let scores = [0.9, 0.8, 0.7, 0.1], labels = [true, false, true, false]

@@ -87,6 +87,8 @@ struct ModelSummary {
     }
 
     var models: [Linear]
+    /// "lasso" or "logistic".
+    var estimator: String
     var rates: [Double]
     var thresholdRule: String
     var version: String
@@ -200,7 +202,7 @@ struct ReportData {
                                               threshold: fusion["threshold"] as? Double ?? .nan,
                                               coefficients: zip(lengths, coefficients).filter { $0.1 != 0 }, featureCount: lengths.count))
         }
-        return ModelSummary(models: models, rates: root["rates"] as? [Double] ?? [], thresholdRule: root["thresholdRule"] as? String ?? "",
+        return ModelSummary(models: models, estimator: perLength.first?["estimator"] as? String ?? "lasso", rates: root["rates"] as? [Double] ?? [], thresholdRule: root["thresholdRule"] as? String ?? "",
                             version: root["version"] as? String ?? "", allowListSize: (root["allowList"] as? [Any])?.count ?? 0)
     }
 }

@@ -1,0 +1,210 @@
+import Foundation
+
+/// L1-penalised logistic regression as scikit-learn's LogisticRegression(l1_ratio=1) fits it:
+/// minimise ||w||_1 + C * sum_i log(1 + exp(-s_i (w.x_i + b))), s_i = +-1, the intercept unpenalised.
+/// Solved by proximal Newton steps (glmnet's scheme): each outer step replaces the log-loss by its
+/// quadratic model at the current point, solves that L1 problem by coordinate descent, and backtracks
+/// along the step until the true objective decreases. The problem is convex, so any exact solver
+/// reaches the same optimum as scikit-learn's saga.
+public struct LogisticL1Fit: Codable, Sendable {
+    public var c: Double
+    public var coefficients: [Double]
+    public var intercept: Double
+
+    /// The decision function (log-odds of an attack).
+    public func decision(_ row: [Double]) -> Double {
+        zip(row, coefficients).reduce(intercept) { $0 + $1.0 * $1.1 }
+    }
+}
+
+struct LogisticL1Problem {
+    let n: Int
+    let p: Int
+    /// The data by column (coordinate descent walks one feature at a time).
+    let columns: [[Double]]
+    let targets: [Double]  // 1 for an attack, 0 otherwise
+
+    init(rows: [[Double]], labels: [Bool]) {
+        n = rows.count
+        p = rows.first?.count ?? 0
+        columns = (0..<p).map { j in rows.map { $0[j] } }
+        targets = labels.map { $0 ? 1 : 0 }
+    }
+
+    private func linear(_ w: [Double], _ b: Double) -> [Double] {
+        var z = [Double](repeating: b, count: n)
+        for j in 0..<p where w[j] != 0 {
+            let column = columns[j], weight = w[j]
+            for i in 0..<n { z[i] += weight * column[i] }
+        }
+        return z
+    }
+
+    func objective(_ w: [Double], _ b: Double, c: Double) -> Double {
+        var loss = 0.0
+        for (z, target) in zip(linear(w, b), targets) {
+            let margin = target == 1 ? z : -z
+            loss += margin > 0 ? log1p(exp(-margin)) : -margin + log1p(exp(margin))
+        }
+        return c * loss + w.reduce(0) { $0 + abs($1) }
+    }
+
+    /// How far (w, b) is from optimal: the largest violation of the optimality conditions, c times the
+    /// log-loss gradient g against the L1 subgradient (g_j = -sign(w_j) / c where w_j != 0, |g_j| <= 1 / c
+    /// where w_j = 0; the intercept's gradient zero).
+    func violation(_ w: [Double], _ b: Double, c: Double) -> Double {
+        let residual = zip(linear(w, b), targets).map { 1 / (1 + exp(-$0.0)) - $0.1 }
+        var worst = abs(c * residual.reduce(0, +))
+        for j in 0..<p {
+            let g = c * zip(columns[j], residual).reduce(0) { $0 + $1.0 * $1.1 }
+            worst = max(worst, w[j] == 0 ? max(0, abs(g) - 1) : abs(g + (w[j] > 0 ? 1 : -1)))
+        }
+        return worst
+    }
+
+    /// The optimum for `c`, from `start` (a warm start along a path of growing c): proximal Newton steps
+    /// until the optimality conditions hold to `tolerance`.
+    func solve(c: Double, start: (w: [Double], b: Double), tolerance: Double = 1e-7) -> (w: [Double], b: Double) {
+        var (w, b) = start
+        var current = objective(w, b, c: c)
+        for _ in 0..<500 {
+            if violation(w, b, c: c) < tolerance { break }
+            // The quadratic model at (w, b): residuals and weights of the log-loss.
+            let probability = linear(w, b).map { 1 / (1 + exp(-$0)) }
+            let residual = zip(probability, targets).map { $0 - $1 }
+            let weight = probability.map { max($0 * (1 - $0), 1e-12) }
+            let totalWeight = weight.reduce(0, +)
+            var hessian = [Double](repeating: 0, count: p)
+            for j in 0..<p {
+                let column = columns[j]
+                var sum = 0.0
+                for i in 0..<n { sum += weight[i] * column[i] * column[i] }
+                hessian[j] = sum
+            }
+            // Coordinate descent on c * (g.d + d^T H d / 2) + |w + d|_1, tracking X d in q; sweeps over
+            // the non-zero coordinates until they settle, then one over all to confirm.
+            var d = [Double](repeating: 0, count: p), db = 0.0
+            var q = [Double](repeating: 0, count: n)
+            var activeOnly = false
+            for _ in 0..<200 {
+                var largest = 0.0
+                var gb = 0.0
+                for i in 0..<n { gb += residual[i] + weight[i] * q[i] }
+                let stepB = -gb / totalWeight
+                db += stepB
+                for i in 0..<n { q[i] += stepB }
+                largest = max(largest, abs(stepB))
+                for j in 0..<p where hessian[j] > 0 && (!activeOnly || w[j] + d[j] != 0) {
+                    let column = columns[j]
+                    var gj = 0.0
+                    for i in 0..<n { gj += column[i] * (residual[i] + weight[i] * q[i]) }
+                    let old = w[j] + d[j]
+                    let u = old - gj / hessian[j]
+                    let shrink = 1 / (c * hessian[j])
+                    let new = u > shrink ? u - shrink : u < -shrink ? u + shrink : 0
+                    let change = new - old
+                    guard change != 0 else { continue }
+                    d[j] += change
+                    for i in 0..<n { q[i] += change * column[i] }
+                    largest = max(largest, abs(change))
+                }
+                if largest < 1e-12 {
+                    if !activeOnly { break }
+                    activeOnly = false
+                } else {
+                    activeOnly = true
+                }
+            }
+            // Backtracking on the true objective.
+            var step = 1.0, accepted = false
+            while step > 1e-10 {
+                let candidate = zip(w, d).map { $0 + step * $1 }
+                let value = objective(candidate, b + step * db, c: c)
+                if value <= current {
+                    (w, b) = (candidate, b + step * db)
+                    accepted = true
+                    current = value
+                    break
+                }
+                step /= 2
+            }
+            if !accepted { break }
+        }
+        return (w, b)
+    }
+}
+
+/// Cross-validated choice of C, as scikit-learn's LogisticRegressionCV(Cs=10, cv=5, l1_ratios=[1],
+/// scoring="neg_log_loss") makes it: ten values of C log-spaced over 1e-4...1e4, stratified folds
+/// without shuffling (StratifiedKFold's assignment), the C with the best mean held-out log-loss (the
+/// first among equals), then a refit on every row.
+public struct LogisticL1CV: Sendable {
+    public var folds: Int
+    public var cs: [Double] = (0..<10).map { pow(10, -4 + 8 * Double($0) / 9) }
+
+    public init(folds: Int = 5) {
+        self.folds = folds
+    }
+
+    public func fit(rows: [[Double]], labels: [Bool]) -> LogisticL1Fit {
+        let p = rows.first?.count ?? 0
+        let assignment = Self.stratifiedFolds(labels: labels, folds: folds)
+        // Each fold's path on its own core; the folds' losses only choose C, so they are solved to a
+        // looser tolerance than the final fit.
+        let foldLosses = DisjointSlots(count: folds * cs.count)
+        DispatchQueue.concurrentPerform(iterations: folds) { fold in
+            let train = rows.indices.filter { assignment[$0] != fold }, test = rows.indices.filter { assignment[$0] == fold }
+            guard !test.isEmpty else { return }
+            let problem = LogisticL1Problem(rows: train.map { rows[$0] }, labels: train.map { labels[$0] })
+            var start = ([Double](repeating: 0, count: p), 0.0)
+            for (index, c) in cs.enumerated() {
+                start = problem.solve(c: c, start: start, tolerance: 1e-5)
+                let fit = LogisticL1Fit(c: c, coefficients: start.0, intercept: start.1)
+                foldLosses.values[fold * cs.count + index] = test.reduce(0.0) { total, i in
+                    let probability = min(max(1 / (1 + exp(-fit.decision(rows[i]))), 1e-15), 1 - 1e-15)
+                    return total - (labels[i] ? log(probability) : log(1 - probability))
+                } / Double(test.count)
+            }
+        }
+        // Summed in fold order, so the choice does not depend on which fold finished first.
+        let losses = cs.indices.map { index in (0..<folds).reduce(0.0) { $0 + foldLosses.values[$1 * cs.count + index] / Double(folds) } }
+        let best = losses.indices.min { (losses[$0], $0) < (losses[$1], $1) } ?? 0
+        let problem = LogisticL1Problem(rows: rows, labels: labels)
+        let solution = problem.solve(c: cs[best], start: ([Double](repeating: 0, count: p), 0))
+        return LogisticL1Fit(c: cs[best], coefficients: solution.w, intercept: solution.b)
+    }
+
+    /// StratifiedKFold(n_splits, shuffle=False): classes numbered in order of first appearance, each
+    /// class's rows dealt in their order into blocks, fold k taking as many of each class as every k-th
+    /// row of the sorted class numbers holds.
+    static func stratifiedFolds(labels: [Bool], folds: Int) -> [Int] {
+        let first = labels.first ?? false
+        let encoded = labels.map { $0 == first ? 0 : 1 }
+        var allocation = [[Int]](repeating: [0, 0], count: folds)
+        for (position, value) in encoded.sorted().enumerated() { allocation[position % folds][value] += 1 }
+        var assignment = [Int](repeating: 0, count: labels.count)
+        for value in 0...1 {
+            let members = encoded.indices.filter { encoded[$0] == value }
+            var cursor = 0
+            for fold in 0..<folds {
+                for _ in 0..<allocation[fold][value] {
+                    assignment[members[cursor]] = fold
+                    cursor += 1
+                }
+            }
+        }
+        return assignment
+    }
+}
+
+/// Result slots written concurrently, each by exactly one task (fold k writes only its own slots).
+private final class DisjointSlots: @unchecked Sendable {
+    let values: UnsafeMutableBufferPointer<Double>
+
+    init(count: Int) {
+        values = .allocate(capacity: count)
+        values.initialize(repeating: 0)
+    }
+
+    deinit { values.deallocate() }
+}

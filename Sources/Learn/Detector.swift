@@ -135,6 +135,7 @@ public enum Detector {
             draft.ideThreshold = idePosition.map { column in
                 thresholdRule.threshold(scores: training.map { $0.row.features[column] }, labels: training.map(\.row.label))
             } ?? .infinity
+            draft.novelty = Novelty(names: names, benign: benign.map { ($0.index, $0.features) })
             perLength.append(draft)
             for (table, windows) in tables.enumerated() {
                 for row in windows.rows where row.length == length && !row.partial {

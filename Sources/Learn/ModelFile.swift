@@ -23,6 +23,8 @@ public struct DetectionModel: Codable, Sendable {
         public var estimator: String?
         /// The logistic estimator's C (the weight of the log-loss against the L1 norm).
         public var c: Double?
+        /// The unsupervised detector of unseen behaviour (method `novelty`).
+        public var novelty: Novelty?
     }
 
     public struct Fusion: Codable, Sendable {

@@ -20,12 +20,15 @@ public struct Scoring {
         public var alert: Bool { score >= threshold }
     }
 
-    public static let methods = ["mimir", "ide_kashima", "allow_list"]
+    public static let methods = ["mimir", "ide_kashima", "allow_list", "novelty"]
 
     public static func score(model: DetectionModel, windows: LabelledWindows, violations: [String: Int], includePartial: Bool) -> [Score] {
         var scores: [Score] = []
         var byLength: [Int32: [Int64: Double]] = [:]
         let idePosition = windows.featureNames.firstIndex(of: Detector.ideFeature)
+        let noveltyAlignment = Dictionary(model.perLength.compactMap { perLength in
+            perLength.novelty.map { (perLength.windowLength, $0.alignment(names: windows.featureNames)) }
+        }, uniquingKeysWith: { first, _ in first })
         for perLength in model.perLength {
             let alignment = Detector.alignment(names: windows.featureNames, model: perLength)
             for row in windows.rows where row.length == perLength.windowLength && (includePartial || !row.partial) {
@@ -44,6 +47,13 @@ public struct Scoring {
                 allow.score = Double(violations["\(row.length)/\(row.index)"] ?? 0)
                 allow.threshold = 1
                 scores.append(allow)
+                if let novelty = perLength.novelty {
+                    var unseen = base
+                    unseen.method = "novelty"
+                    unseen.score = novelty.score(row.features, alignment: noveltyAlignment[perLength.windowLength] ?? [])
+                    unseen.threshold = novelty.threshold
+                    scores.append(unseen)
+                }
             }
         }
         if let fusion = model.fusion, let longest = fusion.lengths.last {

@@ -23,13 +23,17 @@ struct ReportBuilder {
     var document: HTMLDocument
     var tables = FigureTables()
 
-    static let methods = ["mimir", "ide_kashima", "allow_list"]
+    static let knownMethods = ["mimir", "ide_kashima", "allow_list", "novelty"]
+    /// The methods the scores hold, in a fixed order.
+    let methods: [String]
 
     init(data: ReportData, options: ReportOptions, version: String) {
         self.data = data
         self.options = options
         self.version = version
         document = HTMLDocument(title: options.title)
+        let present = Set(data.scores.map(\.method))
+        methods = Self.knownMethods.filter(present.contains)
     }
 
     var rates: [Double] { Array(Set(data.scores.map(\.rate))).sorted(by: >) }
@@ -114,7 +118,7 @@ struct ReportBuilder {
     private mutating func glance() {
         document.heading("At a glance")
         let rows = rates.flatMap { rate in
-            Self.methods.compactMap { method -> [String]? in
+            methods.compactMap { method -> [String]? in
                 guard let row = evaluation(headlineModel(method), rate, method) else { return nil }
                 return [formatted(rate), Palette.methodName(method), formatted(row.rocAUC), formatted(row.f1), formatted(row.oracleF1),
                         "\(row.tp)/\(row.tp + row.fn)", "\(row.fp)"]
@@ -129,12 +133,12 @@ struct ReportBuilder {
         document.heading("Model: \(model.name == "fused" ? "fused window lengths" : "\(model.name) s windows")")
         var charts: [String] = []
         for rate in rates {
-            let series = Self.methods.map { method -> Series in
+            let series = methods.map { method -> Series in
                 let points = data.roc.filter { $0.model == model.name && $0.rate == rate && $0.method == method && $0.kind == "all" }
                 let auc = evaluation(model.name, rate, method)?.rocAUC ?? .nan
                 return Series(name: "\(Palette.methodName(method)) \(formatted(auc, digits: 2))", color: Palette.method(method), points: points.map { ($0.fpr, $0.tpr) })
             }
-            for method in Self.methods {
+            for method in methods {
                 for point in data.roc where point.model == model.name && point.rate == rate && point.method == method && point.kind == "all" {
                     tables.roc.append(.string(model.name), .double(rate), .string(method), .double(point.fpr), .double(point.tpr))
                 }
@@ -144,7 +148,7 @@ struct ReportBuilder {
         }
         document.figures(charts)
         let rows = rates.flatMap { rate in
-            Self.methods.compactMap { method -> [String]? in
+            methods.compactMap { method -> [String]? in
                 guard let row = evaluation(model.name, rate, method) else { return nil }
                 return [formatted(rate), Palette.methodName(method), formatted(row.f1), formatted(row.oracleF1), formatted(row.tpr), formatted(row.fpr),
                         formatted(row.rocAUC), formatted(row.averagePrecision)]
@@ -201,7 +205,7 @@ struct ReportBuilder {
         document.paragraph("Ours fused; the baselines at \(headlineModel("allow_list")) s windows, the fused model's length.", note: true)
         let attackRates = rates.filter { $0 > 0 }.sorted()
         var charts: [String] = []
-        for method in Self.methods {
+        for method in methods {
             let windows = data.scores.filter { $0.model == headlineModel(method) && $0.method == method && $0.isTest && $0.label }
             let targets = Set(windows.map(target)).sorted()
             let series = rates.sorted().enumerated().map { index, rate -> (name: String, color: String, values: [Double]) in
@@ -219,7 +223,7 @@ struct ReportBuilder {
                                    categories: targets.map { $0.components(separatedBy: " (").first ?? $0 }, series: series, yMax: 1, width: 470).svg())
         }
         func lines(_ value: (EvaluationRow) -> Double, oracle: ((EvaluationRow) -> Double)? = nil) -> [Series] {
-            Self.methods.flatMap { method -> [Series] in
+            methods.flatMap { method -> [Series] in
                 let rows = attackRates.compactMap { rate in evaluation(headlineModel(method), rate, method).map { (rate, $0) } }
                 var series = [Series(name: Palette.methodName(method), color: Palette.method(method), points: rows.map { ($0.0, value($0.1)) })]
                 if let oracle {
@@ -236,7 +240,7 @@ struct ReportBuilder {
             charts.append(LineChart(title: "F1 against rate", xLabel: "rate (MB/min, log)", yLabel: "F1", series: lines({ $0.f1 }, oracle: { $0.oracleF1 }),
                                     xDomain: domain, logX: true, markers: true, legendBottomRight: true, width: 470).svg())
         }
-        let falsePositives = Self.methods.map { method in
+        let falsePositives = methods.map { method in
             (Palette.methodName(method), Palette.method(method), attackRates.map { rate in evaluation(headlineModel(method), rate, method).map { Double($0.fp) } ?? .nan })
         }
         charts.append(BarChart(title: "False alerts in the test period", yLabel: "false-positive windows",

@@ -5,7 +5,7 @@ import Table
 
 /// mimir-score: a fitted model applied to a capture's features; with labels, the evaluation.
 struct ScoreCommand: ParsableCommand {
-    static let version = "1"
+    static let version = "2"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-score",

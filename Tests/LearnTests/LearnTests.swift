@@ -97,3 +97,31 @@ import TestSupport
         #expect(scaler.centers == [2.5] && scaler.scales == [1.5])
     }
 }
+
+/// The novelty detector, by hand.
+@Suite struct NoveltyTests {
+    @Test func ceilingsComeFromBenignWindowsAfterTheWarmUp_andScoresCountSpreadsAboveThem() throws {
+        let names = ["distinct_dst_ports_web", "web_to_db_reciprocity", "fanout_web", "new_service_edges"]
+        // Windows 0-9 are the warm-up (their 99 ports and 50 new edges are ignored); 10-14 count.
+        var benign: [(index: Int64, features: [Double])] = []
+        for index in 0..<15 {
+            let row: [Double] = index < 10 ? [99, 0.5, 3, 50] : [Double(10 + index % 3), 0.5, Double(index - 8), 0]
+            benign.append((Int64(index), row))
+        }
+        let novelty = try #require(Novelty(names: names, benign: benign))
+        #expect(novelty.features == ["distinct_dst_ports_web", "fanout_web", "new_service_edges"])
+        // Ports 10, 11, 12, 10, 11: ceiling 12, median 11, spread 1. Fan-out 2...6: ceiling 6, median 4, spread 2.
+        // New edges all 0: ceiling 0, spread max(0 - 0, 1) = 1.
+        #expect(novelty.ceilings == [12, 6, 0])
+        #expect(novelty.spreads == [1, 2, 1])
+        let alignment = novelty.alignment(names: ["fanout_web", "x", "distinct_dst_ports_web"])  // new_service_edges absent
+        #expect(alignment == [2, 0, nil])
+        // Ports 15: (15 - 12) / 1 = 3; fan-out 10: (10 - 6) / 2 = 2; the score is the larger.
+        #expect(novelty.score([10, 0, 15], alignment: alignment) == 3)
+        // Everything at or below its ceiling: not above zero, no alert.
+        #expect(novelty.score([6, 0, 12], alignment: alignment) == 0)
+        #expect(novelty.score([6, 0, 12], alignment: alignment) < novelty.threshold)
+        #expect(novelty.score([.nan, 0, .nan], alignment: alignment) == -.infinity)
+        #expect(Novelty(names: ["web_to_db_reciprocity"], benign: benign) == nil)
+    }
+}

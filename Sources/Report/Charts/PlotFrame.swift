@@ -53,6 +53,7 @@ enum Palette {
         case "mimir": "#1f5fa8"
         case "ide_kashima": "#e07b00"
         case "allow_list": "#2e8b3a"
+        case "novelty": "#8e44ad"
         default: "#777777"
         }
     }
@@ -73,6 +74,7 @@ enum Palette {
         case "mimir": "Mimir (ours)"
         case "ide_kashima": "Ide-Kashima"
         case "allow_list": "allow-list"
+        case "novelty": "novelty (ours)"
         default: method
         }
     }

@@ -1,0 +1,54 @@
+/// The detector for what exfiltration labels cannot teach (port scans, lateral movement, tunnels):
+/// it learns, from the benign training windows only, the highest value of each behaviour feature
+/// (ports, fan-out, failed connections, new peers and edges of every service), and scores a window
+/// by how far its most unusual feature rises above that ceiling, in units of the feature's benign
+/// spread. A window alerts when some feature exceeds everything seen in benign training.
+public struct Novelty: Codable, Sendable {
+    /// Families of features that describe behaviour rather than volume.
+    static let families = ["distinct_dst_ports_", "fanout_", "failed_connections_", "new_peers_", "new_service_edges"]
+    /// Windows at the start of a capture whose novelty features are all new; left out of the ceilings
+    /// (as Ide-Kashima's history).
+    static let warmUp: Int64 = 10
+
+    public var features: [String]
+    /// The highest benign training value of each feature.
+    public var ceilings: [Double]
+    /// Ceiling minus median (at least 1): the unit of the score.
+    public var spreads: [Double]
+    /// Alert above zero: the smallest positive score.
+    public var threshold: Double
+
+    /// Learns the ceilings from benign training rows (their raw features, in the table's column order).
+    init?(names: [String], benign: [(index: Int64, features: [Double])]) {
+        let watched = names.indices.filter { column in Self.families.contains { names[column].hasPrefix($0) } }
+        let rows = benign.filter { $0.index >= Self.warmUp }.map(\.features)
+        guard !watched.isEmpty, !rows.isEmpty else { return nil }
+        var features: [String] = [], ceilings: [Double] = [], spreads: [Double] = []
+        for column in watched {
+            let values = rows.map { $0[column] }.filter(\.isFinite).sorted()
+            guard let ceiling = values.last else { continue }
+            features.append(names[column])
+            ceilings.append(ceiling)
+            spreads.append(max(ceiling - RobustScaler.percentile(values, 50), 1))
+        }
+        guard !features.isEmpty else { return nil }
+        (self.features, self.ceilings, self.spreads) = (features, ceilings, spreads)
+        threshold = .leastNonzeroMagnitude
+    }
+
+    /// Where each watched feature sits in a table's columns (nil: the table lacks it).
+    public func alignment(names: [String]) -> [Int?] {
+        let position = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        return features.map { position[$0] }
+    }
+
+    /// The largest rise above a benign ceiling, in spreads; -infinity when no watched feature has a value.
+    public func score(_ row: [Double], alignment: [Int?]) -> Double {
+        var best = -Double.infinity
+        for (index, source) in alignment.enumerated() {
+            guard let source, row[source].isFinite else { continue }
+            best = max(best, (row[source] - ceilings[index]) / spreads[index])
+        }
+        return best
+    }
+}

@@ -53,6 +53,39 @@ public enum Detector {
             }
         }
 
+        /// Each row's score from a model with the chosen penalty fitted on the other folds (the folds of
+        /// the cross-validation). The fusion is fitted on these, not on in-sample scores: a length whose
+        /// model overfits its training rows would otherwise look perfect to it.
+        func outOfFoldScores(rows: [[Double]], labels: [Bool], folds: Int, alpha: Double, c: Double?) -> [Double] {
+            let fold: [Int]
+            switch self {
+            case .lasso:
+                let boundaries = LassoCV.foldBoundaries(rows: rows.count, folds: folds)
+                fold = rows.indices.map { row in (0..<folds).first { boundaries[$0 + 1] > row } ?? 0 }
+            case .logistic:
+                fold = LogisticL1CV.stratifiedFolds(labels: labels, folds: folds)
+            }
+            var scores = [Double](repeating: .nan, count: rows.count)
+            let p = rows.first?.count ?? 0
+            for k in 0..<folds {
+                let train = rows.indices.filter { fold[$0] != k }
+                guard !train.isEmpty else { continue }
+                let predict: ([Double]) -> Double
+                switch self {
+                case .lasso:
+                    let fit = CenteredProblem(rows: train.map { rows[$0] }, y: train.map { labels[$0] ? 1 : 0 })
+                        .fit(alpha: alpha, start: [Double](repeating: 0, count: p))
+                    predict = fit.predict
+                case .logistic:
+                    let solution = LogisticL1Problem(rows: train.map { rows[$0] }, labels: train.map { labels[$0] })
+                        .solve(c: c ?? 1, start: ([Double](repeating: 0, count: p), 0), tolerance: 1e-5)
+                    predict = LogisticL1Fit(c: c ?? 1, coefficients: solution.w, intercept: solution.b).decision
+                }
+                for row in rows.indices where fold[row] == k { scores[row] = predict(rows[row]) }
+            }
+            return scores
+        }
+
         /// nil for the default, so a LASSO model file reads as it always did.
         var recorded: String? { self == .lasso ? nil : rawValue }
     }
@@ -137,10 +170,13 @@ public enum Detector {
             } ?? .infinity
             draft.novelty = Novelty(names: names, benign: benign.map { ($0.index, $0.features) })
             perLength.append(draft)
+            let outOfFold = estimator.outOfFoldScores(rows: x, labels: training.map(\.row.label), folds: 5, alpha: fit.alpha, c: fit.c)
+            var heldOut: [Int: [Int64: Double]] = [:]  // table -> window -> out-of-fold score
+            for (position, entry) in training.enumerated() { heldOut[entry.table, default: [:]][entry.row.index] = outOfFold[position] }
             for (table, windows) in tables.enumerated() {
                 for row in windows.rows where row.length == length && !row.partial {
                     let value = score(inputs(row.features, alignment: alignments[table], model: draft), draft)
-                    scoresByLength[table, default: [:]][length, default: [:]][row.index] = value
+                    scoresByLength[table, default: [:]][length, default: [:]][row.index] = heldOut[table]?[row.index] ?? value
                     trainingScores.append(TrainingScore(rate: windows.rate, model: "\(length)", length: length, index: row.index, start: row.start,
                                                         score: value, label: row.label, isTest: row.isTest))
                 }

@@ -102,6 +102,14 @@ public struct LassoCV {
         public var meanSquaredErrors: [Double]
     }
 
+    /// scikit-learn's KFold without shuffling: contiguous folds, the first n % k one row longer;
+    /// fold k is rows boundaries[k]..<boundaries[k + 1].
+    static func foldBoundaries(rows n: Int, folds: Int) -> [Int] {
+        var boundaries = [0]
+        for fold in 0..<folds { boundaries.append(boundaries.last! + n / folds + (fold < n % folds ? 1 : 0)) }
+        return boundaries
+    }
+
     public func fit(rows: [[Double]], y: [Double]) -> Result {
         let all = CenteredProblem(rows: rows, y: y)
         let alphaMax = all.alphaMax
@@ -109,10 +117,7 @@ public struct LassoCV {
             ? Array(repeating: Double.ulpOfOne, count: alphaCount)
             : (0..<alphaCount).map { alphaMax * pow(epsilon, Double($0) / Double(alphaCount - 1)) }
         var errors = Array(repeating: 0.0, count: alphaCount)
-        let n = rows.count
-        // scikit-learn's KFold: the first n % k folds get one extra row.
-        var boundaries = [0]
-        for fold in 0..<folds { boundaries.append(boundaries.last! + n / folds + (fold < n % folds ? 1 : 0)) }
+        let boundaries = Self.foldBoundaries(rows: rows.count, folds: folds)
         for fold in 0..<folds {
             let test = boundaries[fold]..<boundaries[fold + 1]
             let trainRows = rows.indices.filter { !test.contains($0) }

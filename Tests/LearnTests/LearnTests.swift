@@ -66,7 +66,7 @@ import TestSupport
             labels.append(1.2 * row[0] - 0.9 * row[4] + 0.3 * row[6] + (uniform() - 0.5) * 1.5 > 0.2)
         }
         let directory = try TemporaryDirectory()
-        let input: [String: Any] = ["X": x, "labels": labels.map { $0 ? 1 : 0 }, "folds": 5]
+        let input: [String: Any] = ["X": x, "labels": labels.map { $0 ? 1 : 0 }, "folds": 5, "alpha": 0.01]
         try JSONSerialization.data(withJSONObject: input).write(to: URL(fileURLWithPath: directory.file("data.json")))
         let (status, output) = try CrossCheck.runScript("sklearn_logistic_reference.py", [directory.file("data.json")])
         #expect(status == 0, "\(output.prefix(500))")
@@ -77,6 +77,11 @@ import TestSupport
         // saga stops at its tolerance; the optimum is unique, so both agree to a few parts in a million.
         for (ours, theirs) in zip(fit.coefficients, reference["coef"] as! [Double]) { #expect(abs(ours - theirs) < 1e-4, "\(ours) \(theirs)") }
         #expect(abs(fit.intercept - (reference["intercept"] as! Double)) < 1e-4)
+        // Out-of-fold scores, what the fusion is fitted on, against cross_val_predict with the same folds.
+        let logisticOOF = Detector.Estimator.logistic.outOfFoldScores(rows: x, labels: labels, folds: 5, alpha: 1 / fit.c, c: fit.c)
+        for (ours, theirs) in zip(logisticOOF, reference["logistic_oof"] as! [Double]) { #expect(abs(ours - theirs) < 1e-3, "\(ours) \(theirs)") }
+        let lassoOOF = Detector.Estimator.lasso.outOfFoldScores(rows: x, labels: labels, folds: 5, alpha: 0.01, c: nil)
+        for (ours, theirs) in zip(lassoOOF, reference["lasso_oof"] as! [Double]) { #expect(abs(ours - theirs) < 1e-8, "\(ours) \(theirs)") }
     }
 
     @Test func metrics_byHand() {

@@ -26,6 +26,12 @@ struct ReportBuilder {
     static let knownMethods = ["mimir", "ide_kashima", "allow_list", "novelty"]
     /// The methods the scores hold, in a fixed order.
     let methods: [String]
+    /// The rates, highest first.
+    let rates: [Double]
+    /// The start of the capture's first window (microseconds).
+    let origin: Int64
+    /// The fused model's window length: the baselines, which have no fused form, are compared at it.
+    let fusedLength: String
 
     init(data: ReportData, options: ReportOptions, version: String) {
         self.data = data
@@ -34,15 +40,14 @@ struct ReportBuilder {
         document = HTMLDocument(title: options.title)
         let present = Set(data.scores.map(\.method))
         methods = Self.knownMethods.filter(present.contains)
+        rates = Array(Set(data.scores.map(\.rate))).sorted(by: >)
+        origin = data.scores.map(\.start).min() ?? 0
+        fusedLength = String(data.scores.first { $0.model == "fused" }?.windowLength ?? data.scores.map(\.windowLength).max() ?? 0)
     }
 
-    var rates: [Double] { Array(Set(data.scores.map(\.rate))).sorted(by: >) }
-    var origin: Int64 { data.scores.map(\.start).min() ?? 0 }
     /// The model each method is compared by: ours fused, the baselines at the fused model's window length.
     func headlineModel(_ method: String) -> String {
-        if method == "mimir" { return "fused" }
-        let fused = data.scores.first { $0.model == "fused" }?.windowLength ?? data.scores.map(\.windowLength).max() ?? 0
-        return String(fused)
+        method == "mimir" ? "fused" : fusedLength
     }
 
     var focusRate: Double {
@@ -169,20 +174,24 @@ struct ReportBuilder {
     /// Per-path confusion matrices of our method for the training and the test period, from the scores:
     /// one row per path (TP/FN) and one for benign windows (FP/TN), one column per rate and period.
     private mutating func confusion(_ model: String) {
-        let windows = data.scores.filter { $0.model == model && $0.method == "mimir" }
-        let targets = Set(windows.map(target)).sorted { ($0 == "benign" ? 0 : 1, $0) < ($1 == "benign" ? 0 : 1, $1) }
+        struct Cell: Hashable { var rate: Double; var isTest: Bool; var target: String }
+        let groups = Dictionary(grouping: data.scores.filter { $0.model == model && $0.method == "mimir" }) {
+            Cell(rate: $0.rate, isTest: $0.isTest, target: target($0))
+        }
+        let targets = Set(groups.keys.map(\.target)).sorted { ($0 == "benign" ? 0 : 1, $0) < ($1 == "benign" ? 0 : 1, $1) }
         var rows = targets.map { [$0] }
         for rate in rates {
             for period in [false, true] {
                 for (index, target) in targets.enumerated() {
-                    let group = windows.filter { $0.rate == rate && $0.isTest == period && self.target($0) == target }
+                    guard let group = groups[Cell(rate: rate, isTest: period, target: target)] else {
+                        rows[index].append("")
+                        continue
+                    }
                     let (tp, fp) = (group.count { $0.alert && $0.label }, group.count { $0.alert && !$0.label })
                     let (tn, fn) = (group.count { !$0.alert && !$0.label }, group.count { !$0.alert && $0.label })
-                    if !group.isEmpty {
-                        tables.confusion.append(.string(model), .double(rate), .string("mimir"), .string(period ? "test" : "training"), .string(target),
-                                                .int(Int64(tp)), .int(Int64(fp)), .int(Int64(tn)), .int(Int64(fn)))
-                    }
-                    rows[index].append(group.isEmpty ? "" : target == "benign" ? "\(fp) / \(tn)" : "\(tp) / \(fn)")
+                    tables.confusion.append(.string(model), .double(rate), .string("mimir"), .string(period ? "test" : "training"), .string(target),
+                                            .int(Int64(tp)), .int(Int64(fp)), .int(Int64(tn)), .int(Int64(fn)))
+                    rows[index].append(target == "benign" ? "\(fp) / \(tn)" : "\(tp) / \(fn)")
                 }
             }
         }
@@ -206,15 +215,14 @@ struct ReportBuilder {
         let attackRates = rates.filter { $0 > 0 }.sorted()
         var charts: [String] = []
         for method in methods {
-            let windows = data.scores.filter { $0.model == headlineModel(method) && $0.method == method && $0.isTest && $0.label }
-            let targets = Set(windows.map(target)).sorted()
+            let attacked = data.scores.filter { $0.model == headlineModel(method) && $0.method == method && $0.isTest && $0.label }
+            let groups = Dictionary(grouping: attacked) { "\($0.rate)\t\(target($0))" }
+            let targets = Set(attacked.map(target)).sorted()
             let series = rates.sorted().enumerated().map { index, rate -> (name: String, color: String, values: [Double]) in
                 let values = targets.map { target -> Double in
-                    let group = windows.filter { $0.rate == rate && self.target($0) == target }
-                    let recall = group.isEmpty ? .nan : Double(group.count(where: \.alert)) / Double(group.count)
-                    if !group.isEmpty {
-                        tables.pathRecall.append(.double(rate), .string(method), .string(target), .int(Int64(group.count)), .double(recall))
-                    }
+                    guard let group = groups["\(rate)\t\(target)"] else { return .nan }
+                    let recall = Double(group.count(where: \.alert)) / Double(group.count)
+                    tables.pathRecall.append(.double(rate), .string(method), .string(target), .int(Int64(group.count)), .double(recall))
                     return recall
                 }
                 return ("\(formatted(rate)) MB/min", Palette.series[index % Palette.series.count], values)
@@ -273,7 +281,7 @@ struct ReportBuilder {
                 tables.timeline.append(.double(rate), .int(Int64(window.windowLength)), .int(window.windowIndex), .time(window.start), .double(window.score),
                                        .double(window.threshold), .bool(window.alert), .string(window.label ? window.kind : "none"))
             }
-            let origin = self.origin
+            let origin = self.origin  // the closure below escapes; it must not capture self
             let minutes = { (micros: Int64) in Double(micros - origin) / 60e6 }
             let trainingEnd = windows.first(where: \.isTest).flatMap { test in windows.contains { !$0.isTest } ? minutes(test.start) : nil }
             charts.append(Timeline(title: rates.count == 1 && !data.labelled ? "Fused score per window" : "Fused score per window, \(formatted(rate)) MB/min",

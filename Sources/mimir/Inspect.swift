@@ -15,11 +15,9 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let workspace = try locations.workspace()
-            let declaration = try workspace.pipeline(pipeline)
-            let reports = try dryRun(workspace, declaration, strict: strict)
-            let rows = try reports.map { report -> [String] in
-                let last = try workspace.ledger.latestSuccessful(pipeline: declaration.name, job: report.job.description)
+            let plan = try DryRun(locations, pipeline: pipeline, strict: strict)
+            let rows = try plan.reports.map { report -> [String] in
+                let last = try plan.workspace.ledger.latestSuccessful(pipeline: plan.pipeline.name, job: report.job.description)
                 let when = last.map { ISO8601DateFormatter().string(from: $0.started) } ?? "-"
                 return [report.job.description, report.outcome.word, when, report.outcome.detail]
             }
@@ -46,11 +44,7 @@ struct Explain: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let workspace = try locations.workspace()
-            let declaration = try workspace.pipeline(pipeline)
-            let reports = try matching(job, in: try dryRun(workspace, declaration, strict: strict))
-            guard !reports.isEmpty else { throw RunnerError.usage("\(declaration.name) has no job \(job)") }
-            for report in reports {
+            for report in try DryRun(locations, pipeline: pipeline, strict: strict).matching(job) {
                 switch report.outcome {
                 case .fresh, .recorded:
                     print("\(report.job): fresh (its key matches a recorded run whose outputs are intact)")
@@ -80,19 +74,14 @@ struct Command: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let workspace = try locations.workspace()
-            let declaration = try workspace.pipeline(pipeline)
-            let reports = try matching(job, in: try dryRun(workspace, declaration))
-            guard !reports.isEmpty else { throw RunnerError.usage("\(declaration.name) has no job \(job)") }
-            var options = RunOptions()
-            options.dryRun = true
-            for report in reports {
-                if case let .waits(on) = report.outcome { throw RunnerError.usage("\(report.job) needs \(on) to run first (mimir run \(declaration.name))") }
-                let scheduler = try Scheduler(workspace: workspace, pipeline: declaration, options: options, executor: LocalExecutor(capacity: 1),
-                                              reporter: RunReporter(quiet: true))
-                guard let plan = try scheduler.plan(of: report.job) else { continue }
-                let arguments = plan.command(executable: try workspace.executable(for: plan.stage),
-                                             outDir: workspace.outDir(pipeline: declaration.name, job: report.job))
+            let dryRun = try DryRun(locations, pipeline: pipeline)
+            for report in try dryRun.matching(job) {
+                if case let .waits(on) = report.outcome {
+                    throw RunnerError.usage("\(report.job) needs \(on) to run first (mimir run \(dryRun.pipeline.name))")
+                }
+                let plan = try dryRun.scheduler.plan(of: report.job)
+                let arguments = plan.command(executable: try dryRun.workspace.executable(for: plan.stage),
+                                             outDir: dryRun.workspace.outDir(pipeline: dryRun.pipeline.name, job: report.job))
                 print("cd \(shellQuoted(FileManager.default.currentDirectoryPath)) && " + arguments.map(shellQuoted).joined(separator: " "))
             }
         }

@@ -44,21 +44,35 @@ func guarded(_ body: () throws -> Void) throws {
     }
 }
 
-/// Plans a pipeline without running anything.
-func dryRun(_ workspace: Workspace, _ pipeline: PipelineDeclaration, strict: Bool = false) throws -> [JobReport] {
-    var options = RunOptions()
-    options.dryRun = true
-    options.strict = strict
-    return try Scheduler(workspace: workspace, pipeline: pipeline, options: options, executor: LocalExecutor(capacity: 1),
-                         reporter: RunReporter(quiet: true)).run()
-}
+/// A pipeline planned without running anything: the scheduler (which can then give each decided job's
+/// plan) and what it decided for every job.
+struct DryRun {
+    let workspace: Workspace
+    let pipeline: PipelineDeclaration
+    let scheduler: Scheduler
+    let reports: [JobReport]
 
-/// Jobs matching `STEP`, `STEP@VALUE`, `STEP#SHARD` or `STEP@VALUE#SHARD` (a bare step matches all of its jobs).
-func matching(_ text: String, in reports: [JobReport]) throws -> [JobReport] {
-    guard let wanted = JobID(parsing: text) else { throw ExitCode.validationFailure }
-    return reports.filter { report in
-        report.job.step == wanted.step && (wanted.sweepValue == nil || report.job.sweepValue == wanted.sweepValue)
-            && (wanted.shard == nil || report.job.shard == wanted.shard)
+    init(_ locations: Locations, pipeline name: String, strict: Bool = false) throws {
+        workspace = try locations.workspace()
+        pipeline = try workspace.pipeline(name)
+        var options = RunOptions()
+        options.dryRun = true
+        options.strict = strict
+        scheduler = try Scheduler(workspace: workspace, pipeline: pipeline, options: options, executor: LocalExecutor(capacity: 1),
+                                  reporter: RunReporter(quiet: true))
+        reports = try scheduler.run()
+    }
+
+    /// The reports of the jobs `STEP`, `STEP@VALUE`, `STEP#SHARD` or `STEP@VALUE#SHARD` (a bare step
+    /// matches all of its jobs); refuses a text that matches none.
+    func matching(_ text: String) throws -> [JobReport] {
+        guard let wanted = JobID(parsing: text) else { throw RunnerError.usage("'\(text)' is not STEP[@SWEEP VALUE][#SHARD]") }
+        let found = reports.filter { report in
+            report.job.step == wanted.step && (wanted.sweepValue == nil || report.job.sweepValue == wanted.sweepValue)
+                && (wanted.shard == nil || report.job.shard == wanted.shard)
+        }
+        guard !found.isEmpty else { throw RunnerError.usage("\(pipeline.name) has no job \(text)") }
+        return found
     }
 }
 

@@ -20,17 +20,7 @@ import TestSupport
     }
 
     static func mimir(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binaries + "mimir")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: CrossCheck.packageRoot)
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try CrossCheck.run(binaries + "mimir", arguments, in: CrossCheck.packageRoot)
     }
 
     @Test(.enabled(if: enabled, "needs the built stages"))

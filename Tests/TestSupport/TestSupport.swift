@@ -56,9 +56,10 @@ public enum CrossCheck {
         try run(python!, [packageRoot + "/Tests/interop/" + script] + arguments)
     }
 
-    /// Runs a program and returns its exit status and its combined output.
-    public static func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs a program (in `directory`, if given) and returns its exit status and its combined output.
+    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
         process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
         let pipe = Pipe()

@@ -115,9 +115,11 @@ struct ReportData {
     init(_ inputs: ReportInputs) throws {
         model = try Self.readModel(inputs.model)
         provenance.append((inputs.model, "fit", model.version, "threshold \(model.thresholdRule)"))
+        var fileRates: [Double] = []  // the rate of each scores table, for its service edges
         for path in inputs.scores {
             let table = try TableFile(path, expect: "score")
             provenance.append(table.provenance)
+            fileRates.append(try table.doubles("rate_mb_per_min").first ?? 0)
             let (rate, modelName, method, length, index, start) = (try table.doubles("rate_mb_per_min"), try table.strings("model"), try table.strings("method"),
                                                                   try table.int32s("window_len_s"), try table.int64s("window_index"), try table.int64s("window_start"))
             let (score, threshold, alert, label, kind, pathID, isTest) = (try table.doubles("score"), try table.doubles("threshold"), try table.bools("alert"),
@@ -158,13 +160,12 @@ struct ReportData {
             let (ids, kinds, names) = (try table.int32s("path_id"), try table.strings("kind"), try table.strings("path"))
             for row in 0..<table.rows { paths[ids[row]] = (kinds[row], names[row]) }
         }
-        let rates = Array(Set(scores.map(\.rate))).sorted(by: >)
         guard inputs.serviceEdges.isEmpty || inputs.serviceEdges.count == inputs.scores.count else {
             throw ReportError.usage("give one --service-edges per --scores, in the same order (\(inputs.serviceEdges.count) for \(inputs.scores.count))")
         }
         for (index, path) in inputs.serviceEdges.enumerated() {
             let table = try TableFile(path, expect: nil)
-            let rate = Set(try TableFile(inputs.scores[index], expect: "score").doubles("rate_mb_per_min")).first ?? rates.first ?? 0
+            let rate = fileRates[index]
             let (length, window, source, target, bytes) = (try table.int32s("window_len_s"), try table.int64s("window_index"), try table.strings("src"),
                                                            try table.strings("dst"), try table.int64s("bytes"))
             edges[rate] = (0..<table.rows).map { row in
@@ -230,7 +231,7 @@ struct TableFile {
         do { return try TableReader(path: path) } catch { throw ReportError.badInput("\(error)") }
     }
 
-    private func values(_ name: String, _ type: String) throws -> ColumnValues {
+    private func values(_ name: String) throws -> ColumnValues {
         guard let column = batch[name] else { throw ReportError.badInput("\(path): no column '\(name)'") }
         guard column.nullCount == 0 else { throw ReportError.badInput("\(path): column '\(name)' has nulls") }
         return column.values
@@ -239,27 +240,27 @@ struct TableFile {
     private func mismatch(_ name: String, _ type: String) -> ReportError { .badInput("\(path): column '\(name)' is not \(type)") }
 
     func doubles(_ name: String) throws -> [Double] {
-        guard case let .double(v) = try values(name, "double") else { throw mismatch(name, "double") }
+        guard case let .double(v) = try values(name) else { throw mismatch(name, "double") }
         return v
     }
 
     func int64s(_ name: String) throws -> [Int64] {
-        guard case let .int64(v) = try values(name, "int64") else { throw mismatch(name, "int64 or timestamp") }
+        guard case let .int64(v) = try values(name) else { throw mismatch(name, "int64 or timestamp") }
         return v
     }
 
     func int32s(_ name: String) throws -> [Int32] {
-        guard case let .int32(v) = try values(name, "int32") else { throw mismatch(name, "int32") }
+        guard case let .int32(v) = try values(name) else { throw mismatch(name, "int32") }
         return v
     }
 
     func bools(_ name: String) throws -> [Bool] {
-        guard case let .bool(v) = try values(name, "bool") else { throw mismatch(name, "bool") }
+        guard case let .bool(v) = try values(name) else { throw mismatch(name, "bool") }
         return v
     }
 
     func strings(_ name: String) throws -> [String] {
-        guard case let .byteArray(v) = try values(name, "string") else { throw mismatch(name, "string") }
+        guard case let .byteArray(v) = try values(name) else { throw mismatch(name, "string") }
         return v.strings
     }
 }

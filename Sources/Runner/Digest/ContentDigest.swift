@@ -4,9 +4,8 @@ import Foundation
 /// Content digests: XXH3-128 over a file's bytes, written `xxh3-128:<32 hex digits>`.
 ///
 /// Why XXH3 and not SHA-256: freshness needs change detection, not resistance to a forger (the
-/// artifacts directory is the user's own), and XXH3 runs at memory speed on any x86-64 or ARM
-/// processor, where SHA-256 reaches 1-2 GB/s only with SHA instructions. `make bench` measures it
-/// against md5sum (DVC's choice) and sha256sum on the same file.
+/// artifacts directory is the user's own), and XXH3 is fast without special instructions.
+/// `make bench` measures it against md5sum (DVC's choice), sha256sum and xxhsum on the same file.
 public enum ContentDigest {
     public static let prefix = "xxh3-128:"
     private static let chunkSize = 4 << 20

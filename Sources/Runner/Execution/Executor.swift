@@ -1,6 +1,7 @@
 /// A stage run handed to an executor: the command and where its output goes.
 public struct Task: Sendable {
     public var id: Int64
+    /// The job's name (`inject@0.1`): what a batch system shows (Slurm's `--job-name`).
     public var label: String
     public var arguments: [String]
     /// stdout and stderr of the stage go here.

@@ -13,6 +13,9 @@ public final class RunReporter {
         self.quiet = quiet
     }
 
+    /// Whether a live progress line is shown (a terminal, not quiet).
+    var showsProgress: Bool { interactive && !quiet }
+
     func ran(_ job: JobID, seconds: Double) {
         line("\(job): ran in \(Self.duration(seconds))")
     }
@@ -27,7 +30,7 @@ public final class RunReporter {
 
     /// The live line: what runs, how far the run is, how long it has left.
     func progress(running: [(job: JobID, shardCount: Int?)], done: Int, known: Int, remaining: Double?) {
-        guard interactive, !quiet else { return }
+        guard showsProgress else { return }
         let names = running.map { job, count -> String in
             guard let shard = job.shard, let count else { return job.description }
             return "\(job.step)\(job.sweepValue.map { "@" + $0 } ?? "") shard \(shard + 1)/\(count)"

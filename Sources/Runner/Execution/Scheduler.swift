@@ -12,7 +12,6 @@ public final class Scheduler {
     private let reporter: RunReporter
     private let resolver: JobResolver
     private var outcomes: [JobID: JobOutcome] = [:]
-    private var reasons: [JobID: String] = [:]
     private var order: [JobID] = []
     private var running: [Int64: RunningJob] = [:]
     private let stop = StopFlag()
@@ -74,23 +73,24 @@ public final class Scheduler {
             reportProgress()
         }
         if stop.isSet { throw RunnerError.interrupted }
-        // Jobs never decided wait for steps that would run (a dry run) or failed; a sharded step whose
-        // shards are not known yet is reported once, as the step.
+        // Jobs never decided wait for upstream steps whose jobs are not all done (they would run, in a
+        // dry run, or failed); a sharded step whose shards are not known yet is reported once, as the step.
+        let anyFailed = outcomes.values.contains { if case .failed = $0 { true } else { false } }
         for step in relevant {
-            let waitingOn = step.upstream.filter { name in outcomes.keys.contains { $0.step == name && !$0.isSettledForDownstream(outcomes[$0]) } || !outcomes.keys.contains { $0.step == name } }
+            let blockers = step.upstream.filter { name in
+                let upstream = outcomes.filter { $0.key.step == name }.values
+                return upstream.isEmpty || upstream.contains { !$0.isDone }
+            }.sorted().joined(separator: ", ")
             for job in try resolver.jobs(of: step) ?? [JobID(step: step.name)] where outcomes[job] == nil {
-                let blocker = waitingOn.sorted().joined(separator: ", ")
-                _ = settle(job, outcomes.values.contains { if case .failed = $0 { true } else { false } } && !options.dryRun
-                    ? .blocked(by: blocker) : .waits(on: blocker))
+                _ = settle(job, anyFailed && !options.dryRun ? .blocked(by: blockers) : .waits(on: blockers))
             }
         }
-        return order.map { JobReport(job: $0, outcome: outcomes[$0]!, reason: reasons[$0]) }
+        return order.map { JobReport(job: $0, outcome: outcomes[$0]!) }
     }
 
-    /// The plan of one job whose upstream outputs are recorded (for `explain` and `command`).
-    public func plan(of job: JobID) throws -> JobPlan? {
-        _ = try run()
-        return try resolver.plan(for: job)
+    /// The plan of one job, after `run` (a dry run) has found its upstream outputs (for `command`).
+    public func plan(of job: JobID) throws -> JobPlan {
+        try resolver.plan(for: job)
     }
 
     // MARK: Deciding
@@ -131,9 +131,8 @@ public final class Scheduler {
         return true
     }
 
-    private func settle(_ job: JobID, _ outcome: JobOutcome, reason: String? = nil) -> Bool {
+    private func settle(_ job: JobID, _ outcome: JobOutcome) -> Bool {
         outcomes[job] = outcome
-        if let reason { reasons[job] = reason }
         order.append(job)
         return true
     }
@@ -176,7 +175,6 @@ public final class Scheduler {
         let (id, logPath) = try workspace.ledger.begin(pipeline: pipeline.name, job: job.description, key: plan.key, material: plan.material,
                                                        outDir: outDir, command: command, logDirectory: logDirectory)
         running[id] = RunningJob(job: job, plan: plan, temporary: temporary, outDir: outDir, command: command, logPath: logPath)
-        reasons[job] = reason
         reporter.started(job, reason: reason)
         executor.launch(Task(id: id, label: job.description, arguments: plan.command(executable: executable, outDir: temporary), logPath: logPath))
     }
@@ -223,6 +221,7 @@ public final class Scheduler {
     /// The live line: what runs, how many jobs are done of how many, and the time left estimated from
     /// each job's last duration (a job never run counts as the median of the others).
     private func reportProgress() {
+        guard reporter.showsProgress else { return }
         var pending: [String] = []
         for step in relevant {
             if let jobs = try? resolver.jobs(of: step) {
@@ -242,16 +241,6 @@ public final class Scheduler {
         }
         reporter.progress(running: running.values.map { ($0.job, $0.plan.shard?.count) }, done: outcomes.count,
                           known: outcomes.count + pending.count, remaining: remaining.map { $0 / Double(executor.capacity) })
-    }
-}
-
-private extension JobID {
-    /// Whether this job, with `outcome`, lets the jobs after it be decided.
-    func isSettledForDownstream(_ outcome: JobOutcome?) -> Bool {
-        switch outcome {
-        case .fresh?, .ran?, .recorded?: true
-        default: false
-        }
     }
 }
 

@@ -110,9 +110,13 @@ public final class Ledger {
         try database.transaction {
             try database.query("UPDATE runs SET status = ?, exit_code = ?, seconds = ? WHERE id = ?",
                                [.text(status.rawValue), exitCode.map { .int(Int64($0)) } ?? .null, .real(seconds), .int(id)])
-            for (name, file) in outputs.sorted(by: { $0.key < $1.key }) {
-                try database.query("INSERT INTO outputs VALUES (?, ?, ?, ?)", [.int(id), .text(name), .text(file.digest), .int(file.size)])
-            }
+            try insert(outputs, of: id)
+        }
+    }
+
+    private func insert(_ outputs: [String: OutputFile], of run: Int64) throws {
+        for (name, file) in outputs.sorted(by: { $0.key < $1.key }) {
+            try database.query("INSERT INTO outputs VALUES (?, ?, ?, ?)", [.int(run), .text(name), .text(file.digest), .int(file.size)])
         }
     }
 
@@ -125,10 +129,7 @@ public final class Ledger {
                 """, [.text(record.pipeline), .text(record.job), .text(record.key), .text(try Self.encode(record.material)),
                       .real(record.started.timeIntervalSince1970), .real(record.seconds ?? 0), .text(record.outDir),
                       .text(record.logPath), .text(try Self.encode(record.command))])
-            let id = database.lastInsertID
-            for (name, file) in record.outputs {
-                try database.query("INSERT INTO outputs VALUES (?, ?, ?, ?)", [.int(id), .text(name), .text(file.digest), .int(file.size)])
-            }
+            try insert(record.outputs, of: database.lastInsertID)
         }
     }
 

@@ -65,6 +65,7 @@ final class JobResolver {
         }
         var inputs: [(name: String, files: [InputFile])] = []
         var shard: (index: Int, count: Int)?
+        let upstream = try dependencies(of: job) ?? []
         for input in step.stage.inputs {
             var files: [InputFile] = []
             if let perShard = step.stage.perShard, input.name == perShard.input, let source = step.shardsFrom,
@@ -84,7 +85,7 @@ final class JobResolver {
                 }
             }
             for reference in step.inputs[input.name] ?? [] {
-                files += try resolve(reference, for: job, consumer: step)
+                files += try resolve(reference, for: job, upstream: upstream)
             }
             if !files.isEmpty { inputs.append((input.name, files)) }
         }
@@ -92,7 +93,8 @@ final class JobResolver {
         return JobPlan(id: job, stage: step.stage, inputs: inputs, parameters: parameters, executableDigest: executableDigest, shard: shard)
     }
 
-    private func resolve(_ reference: Reference, for job: JobID, consumer: Step) throws -> [InputFile] {
+    /// The files a reference names for `job`, whose upstream jobs are `upstream` (in their stable order).
+    private func resolve(_ reference: Reference, for job: JobID, upstream: [JobID]) throws -> [InputFile] {
         switch reference {
         case let .file(name, path):
             guard let file = try workspace.digests.digest(of: path) else {
@@ -102,9 +104,9 @@ final class JobResolver {
         case let .output(stepName, output):
             let producer = step(stepName)
             let fileName = producer.stage.output(output)!
-            return try (dependencies(of: job) ?? []).filter { $0.step == stepName }.map { upstream in
-                guard let done = completed[upstream], let digest = done.outputs[fileName]?.digest else {
-                    throw RunnerError.usage("\(job) reads \(fileName) of \(upstream), which did not write it (an optional output: see stages/\(producer.stage.name).yaml)")
+            return try upstream.filter { $0.step == stepName }.map { producerJob in
+                guard let done = completed[producerJob], let digest = done.outputs[fileName]?.digest else {
+                    throw RunnerError.usage("\(job) reads \(fileName) of \(producerJob), which did not write it (an optional output: see stages/\(producer.stage.name).yaml)")
                 }
                 return InputFile(path: done.outDir + "/" + fileName, digest: digest)
             }
@@ -112,8 +114,7 @@ final class JobResolver {
             guard let record = try workspace.ledger.latestSuccessful(pipeline: otherPipeline, job: stepName) else {
                 throw RunnerError.usage("\(job) reads \(reference), but \(otherPipeline) has no successful run of \(stepName); run pipeline \(otherPipeline) first")
             }
-            guard let fileName = workspace.stages[record.material["stage"] ?? ""]?.output(output) ?? (record.outputs[output] != nil ? output : nil),
-                  let recorded = record.outputs[fileName] else {
+            guard let fileName = workspace.stages[record.material["stage"] ?? ""]?.output(output), let recorded = record.outputs[fileName] else {
                 throw RunnerError.usage("\(job) reads \(reference), but that run has no output '\(output)'")
             }
             let path = record.outDir + "/" + fileName

@@ -39,10 +39,18 @@ public enum JobOutcome: Sendable, Equatable {
     case blocked(by: String)
 }
 
+extension JobOutcome {
+    /// Whether the job's outputs are in place, so the jobs after it can be decided.
+    var isDone: Bool {
+        switch self {
+        case .fresh, .ran, .recorded: true
+        default: false
+        }
+    }
+}
+
 /// One line of a run's account.
 public struct JobReport: Sendable {
     public var job: JobID
     public var outcome: JobOutcome
-    /// Why it ran, or nil.
-    public var reason: String?
 }

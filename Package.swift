@@ -39,15 +39,15 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // glibc's malloc.h (mallopt), which the Glibc module leaves out; part of libc, nothing to install.
-        .systemLibrary(name: "CMalloc"),
+        // What the Glibc module leaves out (mallopt, copy_file_range); part of libc, nothing to install.
+        .systemLibrary(name: "CGlibcExtras"),
 
         // The runner's content digests (XXH3-128, Debian's libxxhash-dev) and its ledger (libsqlite3-dev).
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
         // Parquet+ZSTD tables: the format every stage reads and writes.
-        .target(name: "Table", dependencies: ["CZstd", "CMalloc"]),
+        .target(name: "Table", dependencies: ["CZstd", "CGlibcExtras"]),
 
         // Captures: pcap/pcapng reading and writing, dissection, windows, flows, splitting.
         .target(name: "Capture", dependencies: ["Table", "CPcap", "CZlib"]),

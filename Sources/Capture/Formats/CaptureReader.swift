@@ -25,14 +25,15 @@ public final class CaptureReader {
 
     let input: BufferedInput
 
-    /// Whether a packet's `record` stays valid after its callback returns, until the reader is
-    /// released (the capture is memory-mapped): consecutive records can then be written as one span.
-    public var recordsStayValid: Bool { input.bytesStayValid }
+    /// The open file when the capture is stored uncompressed, so a packet's `recordOffset` is also its
+    /// position in this file: a copier can then move records from file to file in the kernel.
+    public let storedFile: Int32?
 
     public init(path: String) throws {
         self.path = path
         let (source, compression) = try openByteSource(path: path)
         self.compression = compression
+        storedFile = (source as? FileSource)?.descriptor
         input = BufferedInput(source)
         guard let magicBytes = try input.request(4) else {
             throw CaptureError.notACapture(path: path, firstBytes: Array(input.window))

@@ -15,6 +15,8 @@ public struct CapturedPacket {
     /// The packet's record exactly as stored (pcap record header and data, or the whole pcapng
     /// block), for copying it unchanged.
     public var record: UnsafeRawBufferPointer
+    /// Where `record` starts in the (decompressed) stream.
+    public var recordOffset: Int
 }
 
 /// The container format of a capture, recognised by its magic number.

@@ -19,7 +19,7 @@ extension CaptureReader {
 
         var packet = CapturedPacket(index: 0, timestamp: 0, linkType: linkType, interfaceID: 0, originalLength: 0,
                                     data: UnsafeRawBufferPointer(start: nil, count: 0),
-                                    record: UnsafeRawBufferPointer(start: nil, count: 0))
+                                    record: UnsafeRawBufferPointer(start: nil, count: 0), recordOffset: 0)
         while true {
             // Parse every whole record in the bytes at hand with local state; go back to the input
             // only to refill (never, for a memory-mapped file).
@@ -47,6 +47,7 @@ extension CaptureReader {
                 }
                 packet.data = UnsafeRawBufferPointer(start: recordHeader + 16, count: captured)
                 packet.record = UnsafeRawBufferPointer(start: recordHeader, count: 16 + captured)
+                packet.recordOffset = input.offset + used
                 packet.index = count
                 count += 1
                 try onPacket(packet)

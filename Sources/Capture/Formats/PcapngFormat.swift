@@ -28,7 +28,7 @@ extension CaptureReader {
         var lastTimestamp: Int64 = 0
         var packet = CapturedPacket(index: 0, timestamp: 0, linkType: .ethernet, interfaceID: 0, originalLength: 0,
                                     data: UnsafeRawBufferPointer(start: nil, count: 0),
-                                    record: UnsafeRawBufferPointer(start: nil, count: 0))
+                                    record: UnsafeRawBufferPointer(start: nil, count: 0), recordOffset: 0)
         while true {
             guard let head = try input.request(12) else {
                 if input.available > 0 { stopTruncated("\(input.available) bytes of a block header") }
@@ -109,6 +109,7 @@ extension CaptureReader {
                 packet.originalLength = max(Int(body.u32(24)), captured)
                 packet.data = UnsafeRawBufferPointer(start: block + 28, count: captured)
                 packet.record = bytes
+                packet.recordOffset = input.offset
                 try deliver(&packet, onPacket)
             case BlockType.simplePacket:
                 // No interface id (always 0) and no timestamp: the packet takes the previous one's time.
@@ -125,6 +126,7 @@ extension CaptureReader {
                 packet.originalLength = original
                 packet.data = UnsafeRawBufferPointer(start: block + 12, count: captured)
                 packet.record = bytes
+                packet.recordOffset = input.offset
                 try deliver(&packet, onPacket)
             default:
                 try onBlock(CaptureBlock(kind: .other, bytes: bytes))

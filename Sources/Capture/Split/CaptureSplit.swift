@@ -69,7 +69,7 @@ public struct CaptureSplit: Sendable {
             break
         }
         let reader = try CaptureReader(path: capturePath)
-        let shards = ShardWriter(directory: directory, format: reader.format, spansStayValid: reader.recordsStayValid)
+        let shards = ShardWriter(directory: directory, format: reader.format, storedInput: reader.storedFile)
         var report = Report()
         var bytesRead: Int64 = 0
         var blockEnd: Int64 = 0

@@ -1,11 +1,17 @@
+import Dispatch
+import Synchronization
 import Table
 
 /// Writes shards one after another: each a complete capture in the input's format (pcap: the input's
 /// file header, so the same byte order and timestamp precision; pcapng: the current section header and
 /// every interface description seen so far, so each shard stands alone), with every record copied
-/// unchanged. When the input is memory-mapped, a shard's consecutive records are one span of the
-/// input and go out in one write. Each shard is published (renamed into place) when the next one
-/// starts; shards are not fsynced one by one (the caller or the runner syncs the directory once).
+/// unchanged. When the input is a file stored uncompressed, a shard's consecutive records are one range
+/// of it and are copied by the kernel (as `cp` does), never through this process. Each shard is
+/// published (renamed into place) when the next one starts; shards are not fsynced one by one (the
+/// caller or the runner syncs the directory once).
+///
+/// The files are created, filled and published on a second thread, in order (`ShardFiles`): the
+/// reader parses the next records while the kernel copies the last ones.
 final class ShardWriter {
     struct Row {
         var shard: Int
@@ -20,53 +26,60 @@ final class ShardWriter {
 
     private let directory: String
     private let format: CaptureFormat
-    private var file: AtomicOutputFile?
+    private let files = ShardFiles()
     private(set) var rows: [Row] = []
     /// pcapng: the blocks a new shard starts with (section header, interface descriptions).
     private var preamble: [[UInt8]] = []
-    private let spansStayValid: Bool
-    /// Records not yet written: one contiguous span of the mapped input.
-    private var pending: UnsafeRawBufferPointer?
+    /// The input file, when records' stream offsets are offsets in it.
+    private let storedInput: Int32?
+    /// Records of `storedInput` not yet handed over: one contiguous range.
+    private var pendingRange: Range<Int>?
+    /// Records of a decompressed input not yet handed over, copied out of the reader's buffer.
+    private var pendingBytes: [UInt8] = []
+    private static let handOverBytes = 1 << 20
 
-    init(directory: String, format: CaptureFormat, spansStayValid: Bool) {
+    init(directory: String, format: CaptureFormat, storedInput: Int32?) {
         self.directory = directory
         self.format = format
-        self.spansStayValid = spansStayValid
+        self.storedInput = storedInput
     }
 
-    private func writePending() throws {
-        if let span = pending { try file!.write(span) }
-        pending = nil
+    /// A split that stopped early (a damaged input) leaves what it handed over written when it returns.
+    deinit { files.waitForJobs() }
+
+    private func handOver() throws {
+        if let range = pendingRange, let storedInput {
+            try files.copy(from: storedInput, range: range)
+        } else if !pendingBytes.isEmpty {
+            try files.write(pendingBytes)
+        }
+        pendingRange = nil
+        pendingBytes = []
     }
 
     var currentPackets: Int { rows.last?.packets ?? 0 }
 
     /// Starts the next shard (publishing the current one).
     func open(window: Int64, windowStart: Int64?, pcapHeader: [UInt8]) throws {
-        try writePending()
-        try file?.publish(durable: false)
+        try handOver()
         let shard = rows.count
         let fileName = "shard-" + String(shard).leftPadded(to: 5) + (format == .pcap ? ".pcap" : ".pcapng")
-        let next = try AtomicOutputFile(path: directory + "/" + fileName)
-        switch format {
-        case .pcap: try next.write(pcapHeader)
-        case .pcapng: for block in preamble { try next.write(block) }
-        }
-        file = next
+        try files.start(path: directory + "/" + fileName, header: format == .pcap ? pcapHeader : preamble.flatMap { $0 })
         rows.append(Row(shard: shard, fileName: fileName, window: window, windowStart: windowStart))
     }
 
     func write(_ packet: CapturedPacket) throws {
-        let record = packet.record
-        if spansStayValid {
-            if let span = pending, span.baseAddress! + span.count == record.baseAddress! {
-                pending = UnsafeRawBufferPointer(start: span.baseAddress, count: span.count + record.count)
-            } else {
-                try writePending()
-                pending = record
-            }
+        if storedInput == nil {
+            pendingBytes.append(contentsOf: packet.record)
+            if pendingBytes.count >= Self.handOverBytes { try handOver() }
         } else {
-            try file!.write(record)
+            let record = packet.recordOffset..<packet.recordOffset + packet.record.count
+            if let range = pendingRange, range.upperBound == record.lowerBound {
+                pendingRange = range.lowerBound..<record.upperBound
+            } else {
+                try handOver()
+                pendingRange = record
+            }
         }
         rows[rows.count - 1].packets += 1
         rows[rows.count - 1].bytes += Int64(packet.originalLength)
@@ -77,19 +90,77 @@ final class ShardWriter {
     /// A pcapng block that is not a packet: remembered for later shards if a shard needs it to stand
     /// alone, and written into the current shard.
     func passThrough(_ block: CaptureBlock) throws {
-        try writePending()
+        try handOver()
         let bytes = Array(block.bytes)
         switch block.kind {
         case .sectionHeader: preamble = [bytes]
         case .interfaceDescription: preamble.append(bytes)
-        case .other: if file == nil { preamble.append(bytes) }
+        case .other: if rows.isEmpty { preamble.append(bytes) }
         }
-        try file?.write(bytes)
+        if !rows.isEmpty { try files.write(bytes) }
+    }
+
+    /// Publishes the last shard and waits for every file to be written; throws the first failure.
+    func finish() throws {
+        try handOver()
+        try files.finish()
+    }
+}
+
+/// The shard files, written on their own serial queue in the order the jobs arrive. A failure stops
+/// every later job and is thrown to the reader at its next call. At most `inFlight` jobs wait, so
+/// memory stays bounded when the disk is slower than the reader.
+///
+/// `@unchecked Sendable`: `current` is touched only on `queue`; `failure` is behind a mutex.
+private final class ShardFiles: @unchecked Sendable {
+    private let queue = DispatchQueue(label: "mimir-split.shards")
+    private let slots = DispatchSemaphore(value: ShardFiles.inFlight)
+    private static let inFlight = 64
+    private let failure = Mutex<(any Error)?>(nil)
+    private var current: AtomicOutputFile?
+
+    func start(path: String, header: [UInt8]) throws {
+        try submit { files in
+            try files.current?.publish(durable: false)
+            files.current = nil
+            let next = try AtomicOutputFile(path: path)
+            try next.write(header)
+            files.current = next
+        }
+    }
+
+    func copy(from source: Int32, range: Range<Int>) throws {
+        try submit { try $0.current!.copy(from: source, offset: range.lowerBound, count: range.count) }
+    }
+
+    func write(_ bytes: [UInt8]) throws {
+        try submit { try $0.current!.write(bytes) }
     }
 
     func finish() throws {
-        try writePending()
-        try file?.publish(durable: false)
-        file = nil
+        try submit { files in
+            try files.current?.publish(durable: false)
+            files.current = nil
+        }
+        waitForJobs()
+        try throwFailure()
+    }
+
+    func waitForJobs() {
+        queue.sync {}
+    }
+
+    private func submit(_ job: @escaping @Sendable (ShardFiles) throws -> Void) throws {
+        try throwFailure()
+        slots.wait()
+        queue.async {
+            defer { self.slots.signal() }
+            guard self.failure.withLock({ $0 == nil }) else { return }
+            do { try job(self) } catch let error { self.failure.withLock { $0 = error } }
+        }
+    }
+
+    private func throwFailure() throws {
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 }

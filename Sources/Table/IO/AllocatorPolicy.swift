@@ -1,5 +1,5 @@
-#if canImport(CMalloc)
-import CMalloc
+#if canImport(CGlibcExtras)
+import CGlibcExtras
 #endif
 
 /// glibc's allocator hands blocks over 128 KiB to mmap and gives them back to the kernel when freed,
@@ -9,7 +9,7 @@ import CMalloc
 /// and freed memory stays for the next row group.
 public enum AllocatorPolicy {
     public static func keepFreedMemory() {
-        #if canImport(CMalloc)
+        #if canImport(CGlibcExtras)
         _ = mallopt(M_MMAP_THRESHOLD, 32 << 20)
         _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
         #endif

@@ -3,6 +3,9 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+#if canImport(CGlibcExtras)
+import CGlibcExtras
+#endif
 
 // The file system calls of the table library, each retried on EINTR and turned into a TableError.
 
@@ -118,6 +121,45 @@ public final class AtomicOutputFile {
 
     public func write(_ bytes: [UInt8]) throws {
         try bytes.withUnsafeBytes { try write($0) }
+    }
+
+    /// Appends `count` bytes of the open file `source` from `offset`, in the kernel (copy_file_range,
+    /// as `cp` does): no pass through this process's memory. Falls back to reading and writing where
+    /// the kernel cannot copy between the two files. `source`'s own file position is left alone.
+    public func copy(from source: Int32, offset: Int, count: Int) throws {
+        try flushBuffer()
+        var from = offset
+        let end = offset + count
+        while from < end {
+            var position = loff_t(from)
+            let copied = copy_file_range(source, &position, descriptor, nil, end - from, 0)
+            if copied > 0 {
+                from += copied
+            } else if copied == 0 {
+                throw TableError.io(path: temporaryPath, operation: "copy (the source ended at \(from)) into", errno: EIO)
+            } else if errno == EINTR {
+                continue
+            } else if [EXDEV, ENOSYS, EOPNOTSUPP, EINVAL].contains(errno) {
+                try copyThroughMemory(from: source, offset: from, count: end - from)
+                break
+            } else {
+                throw TableError.io(path: temporaryPath, operation: "copy into", errno: errno)
+            }
+        }
+        bytesWritten += count
+    }
+
+    private func copyThroughMemory(from source: Int32, offset: Int, count: Int) throws {
+        var done = 0
+        while done < count {
+            let got = pread(source, buffer, min(Self.bufferSize, count - done), off_t(offset + done))
+            if got < 0 && errno == EINTR { continue }
+            guard got > 0 else {
+                throw TableError.io(path: temporaryPath, operation: "copy (reading the source at \(offset + done)) into", errno: got < 0 ? errno : EIO)
+            }
+            try writeFully(UnsafeRawBufferPointer(start: buffer, count: got))
+            done += got
+        }
     }
 
     private func flushBuffer() throws {

@@ -110,14 +110,25 @@ final class ColumnChunkWriter {
         }
     }
 
+    /// Each value as PLAIN has it: a little-endian 32-bit length, then the bytes. The page grows once
+    /// per slice and is filled in place (an append per value cost a twentieth of the flow stage).
     private func appendByteArrays(_ source: ByteArrayColumn, _ range: Range<Int>, _ validity: [Bool]?) {
+        let present = validity.map { validity in range.filter { validity[$0] } } ?? Array(range)
+        let size = present.reduce(0) { $0 + 4 + source.offsets[$1 + 1] - source.offsets[$1] }
+        var at = values.count
+        values.append(contentsOf: repeatElement(0, count: size))
         source.bytes.withUnsafeBytes { bytes in
-            for row in range where validity?[row] ?? true {
-                let start = source.offsets[row], end = source.offsets[row + 1]
-                let value = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-                withUnsafeBytes(of: UInt32(end - start).littleEndian) { values.append(contentsOf: $0) }
-                values.append(contentsOf: value)
-                if field.sortKey { statistics.add(bytes: value) }
+            source.offsets.withUnsafeBufferPointer { offsets in
+                values.withUnsafeMutableBytes { page in
+                    for row in present {
+                        let start = offsets[row], length = offsets[row + 1] - start
+                        page.storeBytes(of: UInt32(length).littleEndian, toByteOffset: at, as: UInt32.self)
+                        let value = UnsafeRawBufferPointer(rebasing: bytes[start..<start + length])
+                        if length > 0 { (page.baseAddress! + at + 4).copyMemory(from: value.baseAddress!, byteCount: length) }
+                        at += 4 + length
+                        if field.sortKey { statistics.add(bytes: value) }
+                    }
+                }
             }
         }
     }

@@ -118,6 +118,25 @@ import Table
         }
     }
 
+    /// A stored capture's records are copied by the kernel, a compressed one's through memory: both
+    /// give the same shards, byte for byte.
+    @Test(.enabled(if: FlowOracleTests.available, "needs the Python environment (make venv)"))
+    func compressedCapture_splitsIntoTheSameBytes() throws {
+        let (directory, _) = try #require(FlowOracleTests.captures, "make_captures.py failed")
+        for (stored, compressed) in [("sll2-ns-le.pcap", "sll2-ns-le.pcap.gz"), ("ethernet-us-le.pcap", "ethernet-us-le.pcap.zst"),
+                                     ("one-section.pcapng", "one-section-pcapng.gz")] {
+            var shards: [[Data]] = []
+            for name in [stored, compressed] {
+                let out = try TemporaryDirectory()
+                _ = try CaptureSplit(mode: .interval(nanoseconds: 7_000_000_000), version: "test")
+                    .run(capturePath: directory.file(name), directory: out.path)
+                let names = try TableReader(path: out.file("shards.parquet")).readAll()["file_name"]!.byteArrays.strings
+                shards.append(try names.map { try Data(contentsOf: URL(fileURLWithPath: out.file($0))) })
+            }
+            #expect(shards[0].count > 3 && shards[0] == shards[1], "\(compressed)")
+        }
+    }
+
     /// Flows on each shard, with the origin split wrote, sum to flows on the whole capture: every
     /// shard agrees on window indices (ARCHITECTURE.md, "Time and windows").
     @Test(.enabled(if: FlowOracleTests.available, "needs the Python environment (make venv)"))

@@ -186,3 +186,39 @@ import Testing
         }
     }
 }
+
+/// `AtomicOutputFile.copy`: bytes of another file appended by the kernel, or through memory where the
+/// kernel cannot copy between the two files (tmpfs to another file system).
+@Suite struct KernelCopyTests {
+    @Test func copy_appendsTheRangeBetweenBufferedWrites() throws {
+        let directory = try TemporaryDirectory()
+        let shared = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/mimir-copy-" + UUID().uuidString : nil
+        defer { if let shared { unlink(shared) } }
+        let source = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+        for sourcePath in [directory.file("source")] + (shared.map { [$0] } ?? []) {
+            FileManager.default.createFile(atPath: sourcePath, contents: Data(source))
+            let descriptor = open(sourcePath, O_RDONLY)
+            defer { close(descriptor) }
+            let output = try AtomicOutputFile(path: directory.file("copy"))
+            try output.write([1, 2, 3])
+            try output.copy(from: descriptor, offset: 1000, count: 2_500_000)
+            try output.write([4])
+            try output.copy(from: descriptor, offset: 0, count: 0)
+            try output.copy(from: descriptor, offset: 2_999_990, count: 10)
+            try output.publish(durable: false)
+            #expect(lseek(descriptor, 0, SEEK_CUR) == 0, "the source's own position is left alone")
+            let expected = [1, 2, 3] + source[1000..<2_501_000] + [4] + source[2_999_990...]
+            #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("copy"))) == Data(expected), "\(sourcePath)")
+            #expect(output.bytesWritten == expected.count)
+        }
+    }
+
+    @Test func copyPastTheSourcesEnd_isAnError() throws {
+        let directory = try TemporaryDirectory()
+        FileManager.default.createFile(atPath: directory.file("source"), contents: Data([1, 2, 3]))
+        let descriptor = open(directory.file("source"), O_RDONLY)
+        defer { close(descriptor) }
+        let output = try AtomicOutputFile(path: directory.file("copy"))
+        #expect(throws: TableError.self) { try output.copy(from: descriptor, offset: 2, count: 5) }
+    }
+}

@@ -36,7 +36,10 @@ public final class WindowedRowWriter {
     // Appended to for every row, from one thread, never across a call that could re-enter: dynamic
     // exclusivity checks on these cost a tenth of the flow stage's time (measured), so they are off.
     @exclusivity(unchecked) public private(set) var rows = 0
-    @exclusivity(unchecked) private var windowLength: [Int32] = [], windowIndex: [Int64] = [], windowStart: [Int64] = [], partial: [Bool] = []
+    /// The window columns, as runs of rows of one window: they repeat for every row of a window, so
+    /// they are spelled out only when a batch is written.
+    @exclusivity(unchecked) private var windowRuns: [WindowRun] = []
+    @exclusivity(unchecked) private var batchRows = 0
     @exclusivity(unchecked) private var strings: [ByteArrayColumn]
     @exclusivity(unchecked) private var integers: [[Int64]]
     @exclusivity(unchecked) private var smallIntegers: [[Int32]]
@@ -44,6 +47,14 @@ public final class WindowedRowWriter {
     private let layout: [(kind: Kind, slot: Int)]
 
     enum Kind { case string, int64, int32 }
+
+    private struct WindowRun {
+        var length: Int32
+        var index: Int64
+        var start: Int64
+        var partial: Bool
+        var rows: Int
+    }
 
     public init(path: String, schema: Schema, metadata: [KeyValue]) throws {
         writer = try TableWriter(path: path, schema: schema, metadata: metadata)
@@ -65,10 +76,13 @@ public final class WindowedRowWriter {
 
     /// Starts a row; `start` in nanoseconds since the epoch.
     public func beginRow(length: Int, index: Int64, start: Int64, partial isPartial: Bool) {
-        windowLength.append(Int32(length))
-        windowIndex.append(index)
-        windowStart.append(floorDivide(start, 1000))
-        partial.append(isPartial)
+        let last = windowRuns.count - 1
+        if last >= 0, windowRuns[last].index == index, windowRuns[last].length == Int32(length), windowRuns[last].partial == isPartial {
+            windowRuns[last].rows += 1
+        } else {
+            windowRuns.append(WindowRun(length: Int32(length), index: index, start: floorDivide(start, 1000), partial: isPartial, rows: 1))
+        }
+        batchRows += 1
         rows += 1
     }
 
@@ -79,12 +93,14 @@ public final class WindowedRowWriter {
     public func int32(_ slot: Int, _ value: Int32) { smallIntegers[slot].append(value) }
 
     public func flushIfLarge() throws {
-        if windowLength.count >= 65_536 { try flush() }
+        if batchRows >= 65_536 { try flush() }
     }
 
     func flush() throws {
-        guard !windowLength.isEmpty else { return }
-        var columns = [ColumnArray(windowLength), ColumnArray(windowIndex), ColumnArray(.int64(windowStart)), ColumnArray(partial)]
+        guard batchRows > 0 else { return }
+        func spelledOut<T>(_ value: (WindowRun) -> T) -> [T] { windowRuns.flatMap { repeatElement(value($0), count: $0.rows) } }
+        var columns = [ColumnArray(spelledOut(\.length)), ColumnArray(spelledOut(\.index)), ColumnArray(.int64(spelledOut(\.start))),
+                       ColumnArray(spelledOut(\.partial))]
         for (kind, slot) in layout {
             switch kind {
             case .string: columns.append(ColumnArray(.byteArray(strings[slot])))
@@ -93,10 +109,8 @@ public final class WindowedRowWriter {
             }
         }
         try writer.write(TableBatch(schema: writer.schema, columns: columns))
-        windowLength.removeAll(keepingCapacity: true)
-        windowIndex.removeAll(keepingCapacity: true)
-        windowStart.removeAll(keepingCapacity: true)
-        partial.removeAll(keepingCapacity: true)
+        windowRuns.removeAll(keepingCapacity: true)
+        batchRows = 0
         for slot in 0..<stringCount { strings[slot] = ByteArrayColumn() }
         for slot in 0..<integerCount { integers[slot].removeAll(keepingCapacity: true) }
         for slot in 0..<smallCount { smallIntegers[slot].removeAll(keepingCapacity: true) }

@@ -47,7 +47,10 @@ public struct ByteArrayColumn: Sendable, Hashable {
 
     /// Appends the value `index` of another column.
     public mutating func append(from other: ByteArrayColumn, at index: Int) {
-        bytes.append(contentsOf: other.bytes[other.offsets[index]..<other.offsets[index + 1]])
+        // Borrowed, not sliced: a slice would retain and release `other`'s storage per value.
+        other.bytes.withUnsafeBufferPointer { source in
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: source[other.offsets[index]..<other.offsets[index + 1]]))
+        }
         offsets.append(bytes.count)
     }
 

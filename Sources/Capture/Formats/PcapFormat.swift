@@ -22,7 +22,7 @@ extension CaptureReader {
                                     record: UnsafeRawBufferPointer(start: nil, count: 0), recordOffset: 0)
         while true {
             // Parse every whole record in the bytes at hand with local state; go back to the input
-            // only to refill (never, for a memory-mapped file).
+            // only to refill.
             let window = input.window
             var used = 0
             var count = packetCount

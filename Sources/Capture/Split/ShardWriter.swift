@@ -10,8 +10,8 @@ import Table
 /// published (renamed into place) when the next one starts; shards are not fsynced one by one (the
 /// caller or the runner syncs the directory once).
 ///
-/// The files are created, filled and published on a second thread, in order (`ShardFiles`): the
-/// reader parses the next records while the kernel copies the last ones.
+/// The files are created, filled and published on two more threads (`ShardFiles`): the reader parses
+/// the next records while the kernel copies the last ones.
 final class ShardWriter {
     struct Row {
         var shard: Int
@@ -107,56 +107,76 @@ final class ShardWriter {
     }
 }
 
-/// The shard files, written on their own serial queue in the order the jobs arrive. A failure stops
-/// every later job and is thrown to the reader at its next call. At most `inFlight` jobs wait, so
-/// memory stays bounded when the disk is slower than the reader.
+/// The shard files, written on two serial queues (lanes) that take the shards in turn: one lane
+/// creates a shard's file (which costs ext4 as much as copying its records) while the other copies.
+/// Within a lane the jobs run in the order they arrive. A failure stops every later job and is thrown
+/// to the reader at its next call. At most `inFlight` jobs wait, so memory stays bounded when the
+/// disk is slower than the reader.
 ///
-/// `@unchecked Sendable`: `current` is touched only on `queue`; `failure` is behind a mutex.
+/// `@unchecked Sendable`: a lane's `current` is touched only on its queue; `failure` is behind a mutex.
 private final class ShardFiles: @unchecked Sendable {
-    private let queue = DispatchQueue(label: "mimir-split.shards")
+    private final class Lane: @unchecked Sendable {
+        let queue: DispatchQueue
+        var current: AtomicOutputFile?
+
+        init(_ number: Int) {
+            queue = DispatchQueue(label: "mimir-split.shards.\(number)")
+        }
+    }
+
+    private let lanes = [Lane(0), Lane(1)]
+    /// The lane of the shard being written; nil before the first.
+    private var lane: Lane?
+    private var shards = 0
     private let slots = DispatchSemaphore(value: ShardFiles.inFlight)
     private static let inFlight = 64
     private let failure = Mutex<(any Error)?>(nil)
-    private var current: AtomicOutputFile?
 
     func start(path: String, header: [UInt8]) throws {
-        try submit { files in
-            try files.current?.publish(durable: false)
-            files.current = nil
-            let next = try AtomicOutputFile(path: path)
-            try next.write(header)
-            files.current = next
+        try publishCurrent()
+        let next = lanes[shards % lanes.count]
+        shards += 1
+        lane = next
+        try submit(on: next) { lane in
+            let file = try AtomicOutputFile(path: path)
+            try file.write(header)
+            lane.current = file
         }
     }
 
     func copy(from source: Int32, range: Range<Int>) throws {
-        try submit { try $0.current!.copy(from: source, offset: range.lowerBound, count: range.count) }
+        try submit(on: lane!) { try $0.current!.copy(from: source, offset: range.lowerBound, count: range.count) }
     }
 
     func write(_ bytes: [UInt8]) throws {
-        try submit { try $0.current!.write(bytes) }
+        try submit(on: lane!) { try $0.current!.write(bytes) }
     }
 
     func finish() throws {
-        try submit { files in
-            try files.current?.publish(durable: false)
-            files.current = nil
-        }
+        try publishCurrent()
         waitForJobs()
         try throwFailure()
     }
 
     func waitForJobs() {
-        queue.sync {}
+        for lane in lanes { lane.queue.sync {} }
     }
 
-    private func submit(_ job: @escaping @Sendable (ShardFiles) throws -> Void) throws {
+    private func publishCurrent() throws {
+        guard let lane else { return }
+        try submit(on: lane) { lane in
+            try lane.current?.publish(durable: false)
+            lane.current = nil
+        }
+    }
+
+    private func submit(on lane: Lane, _ job: @escaping @Sendable (Lane) throws -> Void) throws {
         try throwFailure()
         slots.wait()
-        queue.async {
+        lane.queue.async {
             defer { self.slots.signal() }
             guard self.failure.withLock({ $0 == nil }) else { return }
-            do { try job(self) } catch let error { self.failure.withLock { $0 = error } }
+            do { try job(lane) } catch let error { self.failure.withLock { $0 = error } }
         }
     }
 

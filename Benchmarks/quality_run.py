@@ -2,7 +2,8 @@
 application, injected at every default rate, the model fitted on the training half and evaluated on
 the test half, for our model and both baselines, per rate and event kind.
 
-  quality_run.py --bin .build/release --app wordpress|sockshop [--policy FILE] [--duration 7200] [--users 10]
+  quality_run.py --bin .build/release --app wordpress|sockshop [--policy FILE] [--estimator lasso|logistic]
+                 [--duration 7200] [--users 10]
 
 Real events (an exfiltration along the sensitive path, a DNS tunnel, a scan, lateral movement) are
 simulated in the test half, so their kinds are evaluated too. Prints one line per (rate, kind, window
@@ -30,6 +31,7 @@ def main():
     parser.add_argument("--bin", required=True)
     parser.add_argument("--app", choices=APPS, required=True)
     parser.add_argument("--policy")
+    parser.add_argument("--estimator", choices=["lasso", "logistic"], default="lasso", help="mimir-fit's --estimator")
     parser.add_argument("--duration", type=int, default=7200)
     parser.add_argument("--users", type=int, default=10)
     parser.add_argument("--keep")
@@ -61,8 +63,10 @@ def main():
                  "--flows", f"{d}/flows/flows.parquet", "--entities", f"{d}/sim/entities.jsonl", "--cluster", f"{d}/sim/cluster.yaml",
                  "--reference", f"{d}/graph/pod_edges.parquet", "--out", f"{d}/features{rate}"])
             fit += ["--features", f"{d}/features{rate}/features.parquet", "--labels", f"{d}/inject{rate}/labels.parquet"]
-        run([b("mimir-fit")] + fit + ["--service-edges", f"{d}/graph/service_edges.parquet", "--out", f"{d}/fit"])
-        print(f"{arguments.app}, {arguments.duration} s, {arguments.users} users, policy {arguments.policy or 'none'}")
+        run([b("mimir-fit")] + fit + ["--service-edges", f"{d}/graph/service_edges.parquet", "--estimator", arguments.estimator,
+                                      "--out", f"{d}/fit"])
+        print(f"{arguments.app}, {arguments.duration} s, {arguments.users} users, policy {arguments.policy or 'none'}, "
+              f"estimator {arguments.estimator}")
         for rate in RATES:
             run([b("mimir-score"), "--model", f"{d}/fit/model.json", "--features", f"{d}/features{rate}/features.parquet",
                  "--service-edges", f"{d}/inject{rate}/service_edges.parquet", "--labels", f"{d}/inject{rate}/labels.parquet",

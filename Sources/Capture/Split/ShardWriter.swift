@@ -27,13 +27,18 @@ final class ShardWriter {
     private let directory: String
     private let format: CaptureFormat
     private let files = ShardFiles()
+    /// The shards written so far, in order; complete after `finish`.
     private(set) var rows: [Row] = []
+    // Updated for every packet, from one thread, never across a call that could re-enter: exclusivity
+    // checks on them were a tenth of the reading thread's time (perf), so they are off.
+    /// The open shard's row.
+    @exclusivity(unchecked) private var current: Row?
     /// pcapng: the blocks a new shard starts with (section header, interface descriptions).
     private var preamble: [[UInt8]] = []
     /// The input file, when records' stream offsets are offsets in it.
     private let storedInput: Int32?
     /// Records of `storedInput` not yet handed over: one contiguous range.
-    private var pendingRange: Range<Int>?
+    @exclusivity(unchecked) private var pendingRange: Range<Int>?
     /// Records of a decompressed input not yet handed over, copied out of the reader's buffer.
     private var pendingBytes: [UInt8] = []
     private static let handOverBytes = 1 << 20
@@ -57,15 +62,16 @@ final class ShardWriter {
         pendingBytes = []
     }
 
-    var currentPackets: Int { rows.last?.packets ?? 0 }
+    var currentPackets: Int { current?.packets ?? 0 }
 
     /// Starts the next shard (publishing the current one).
     func open(window: Int64, windowStart: Int64?, pcapHeader: [UInt8]) throws {
         try handOver()
+        if let current { rows.append(current) }
         let shard = rows.count
         let fileName = "shard-" + String(shard).leftPadded(to: 5) + (format == .pcap ? ".pcap" : ".pcapng")
         try files.start(path: directory + "/" + fileName, header: format == .pcap ? pcapHeader : preamble.flatMap { $0 })
-        rows.append(Row(shard: shard, fileName: fileName, window: window, windowStart: windowStart))
+        current = Row(shard: shard, fileName: fileName, window: window, windowStart: windowStart)
     }
 
     func write(_ packet: CapturedPacket) throws {
@@ -81,10 +87,10 @@ final class ShardWriter {
                 pendingRange = record
             }
         }
-        rows[rows.count - 1].packets += 1
-        rows[rows.count - 1].bytes += Int64(packet.originalLength)
-        if rows[rows.count - 1].firstPacket == nil { rows[rows.count - 1].firstPacket = packet.timestamp }
-        rows[rows.count - 1].lastPacket = packet.timestamp
+        current!.packets += 1
+        current!.bytes += Int64(packet.originalLength)
+        if current!.firstPacket == nil { current!.firstPacket = packet.timestamp }
+        current!.lastPacket = packet.timestamp
     }
 
     /// A pcapng block that is not a packet: remembered for later shards if a shard needs it to stand
@@ -95,14 +101,16 @@ final class ShardWriter {
         switch block.kind {
         case .sectionHeader: preamble = [bytes]
         case .interfaceDescription: preamble.append(bytes)
-        case .other: if rows.isEmpty { preamble.append(bytes) }
+        case .other: if current == nil { preamble.append(bytes) }
         }
-        if !rows.isEmpty { try files.write(bytes) }
+        if current != nil { try files.write(bytes) }
     }
 
     /// Publishes the last shard and waits for every file to be written; throws the first failure.
     func finish() throws {
         try handOver()
+        if let current { rows.append(current) }
+        current = nil
         try files.finish()
     }
 }

@@ -6,10 +6,13 @@ the test half, for our model and both baselines, per rate and event kind.
                  [--duration 7200] [--users 10]
 
 Real events (an exfiltration along the sensitive path, a DNS tunnel, a scan, lateral movement) are
-simulated in the test half, so their kinds are evaluated too. Prints one line per (rate, kind, window
-model, method): ROC AUC and F1 at the training threshold (and at the oracle threshold, in brackets)."""
+simulated in the test half, so their kinds are evaluated too. The features' reference graph (the
+edges they count as known) is built from the training half only. Prints one line per (rate, kind,
+window model, method): ROC AUC and F1 at the training threshold (and at the oracle threshold, in
+brackets)."""
 import argparse
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -52,16 +55,23 @@ def main():
         run([b("mimir-simulate"), "--app", f"{root}/pipelines/apps/{arguments.app}.yaml", "--cluster", f"{root}/pipelines/clusters/minikube.yaml",
              "--events", f"{d}/events.yaml", "--duration", str(arguments.duration), "--users", str(arguments.users), "--out", f"{d}/sim"])
         run([b("mimir-flows"), f"{d}/sim/capture.pcap", "--windows", "10,60", "--out", f"{d}/flows"])
+        # The reference graph (what the features count as known) comes from the training half alone, as
+        # it would from a separate training capture: the test half's real events stay unknown to it.
+        origin = pq.ParquetFile(f"{d}/flows/pairs.parquet").metadata.metadata[b"mimir.origin"].decode()
+        run([b("mimir-split"), f"{d}/sim/capture.pcap", "--interval", str(half), "--out", f"{d}/halves"])
+        run([b("mimir-flows"), f"{d}/halves/shard-00000.pcap", "--windows", "10,60", "--origin", origin, "--out", f"{d}/reference-flows"])
         os.remove(f"{d}/sim/capture.pcap")
-        run([b("mimir-graph"), "--pairs", f"{d}/flows/pairs.parquet", "--entities", f"{d}/sim/entities.jsonl", "--cluster", f"{d}/sim/cluster.yaml",
-             "--out", f"{d}/graph"])
+        shutil.rmtree(f"{d}/halves")
+        for pairs, out in ((f"{d}/flows", f"{d}/graph"), (f"{d}/reference-flows", f"{d}/reference")):
+            run([b("mimir-graph"), "--pairs", f"{pairs}/pairs.parquet", "--entities", f"{d}/sim/entities.jsonl", "--cluster", f"{d}/sim/cluster.yaml",
+                 "--out", out])
         fit = []
         for rate in RATES:
             run([b("mimir-inject"), "--pod-edges", f"{d}/graph/pod_edges.parquet", "--sensitive", sensitive, "--rate", rate, "--seed", "11",
                  "--truth", f"{d}/sim/truth.parquet", "--out", f"{d}/inject{rate}"] + (["--policy", arguments.policy] if arguments.policy else []))
             run([b("mimir-features"), "--pod-edges", f"{d}/inject{rate}/pod_edges.parquet", "--sensitive", sensitive,
                  "--flows", f"{d}/flows/flows.parquet", "--entities", f"{d}/sim/entities.jsonl", "--cluster", f"{d}/sim/cluster.yaml",
-                 "--reference", f"{d}/graph/pod_edges.parquet", "--out", f"{d}/features{rate}"])
+                 "--reference", f"{d}/reference/pod_edges.parquet", "--out", f"{d}/features{rate}"])
             fit += ["--features", f"{d}/features{rate}/features.parquet", "--labels", f"{d}/inject{rate}/labels.parquet"]
         run([b("mimir-fit")] + fit + ["--service-edges", f"{d}/graph/service_edges.parquet", "--estimator", arguments.estimator,
                                       "--out", f"{d}/fit"])

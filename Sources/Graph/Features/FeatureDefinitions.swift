@@ -8,8 +8,6 @@ enum FeatureDefinitions {
         "into_dns_ratio": "bytes from outside into the DNS pods over bytes into them from inside",
         "new_service_edges": "service-graph edges never seen in earlier windows of this length (nor in the reference graph)",
         "new_service_edge_bytes": "bytes on those new service-graph edges",
-        "unknown_service_edges": "edges between two services that the reference graph (the training capture before injection) never had, however often earlier windows had them (only with a reference)",
-        "unknown_service_edge_bytes": "bytes on those unknown service-graph edges",
         "ide_kashima_score": "Ide-Kashima: 1 - cos(principal eigenvector of the symmetrised service traffic matrix, typical pattern of the previous windows)",
     ]
 

@@ -31,7 +31,6 @@ public final class FeatureExtraction {
     private var starts: [MergedPairs.Window: Int64] = [:]
     private var partial: [MergedPairs.Window: Bool] = [:]
     private var referenceEdges = Set<String>()
-    private var hasReference = false
     private var flowFeatures: [MergedPairs.Window: [String: Double]] = [:]
     public private(set) var origin: String?
 
@@ -54,7 +53,6 @@ public final class FeatureExtraction {
     /// Service edges of a reference capture (the training capture's graph output before injection)
     /// count as already seen for the novelty features.
     public func addReference(podEdges path: String) throws {
-        hasReference = true
         try PodEdgeTable.forEachRow(try PodEdgeTable.open(path)) { _, _, _, _, edge in
             referenceEdges.insert(PodEdge.serviceName(edge.source, kind: edge.sourceKind, service: edge.sourceService) + ">"
                                   + PodEdge.serviceName(edge.destination, kind: edge.destinationKind, service: edge.destinationService))
@@ -116,16 +114,10 @@ public final class FeatureExtraction {
                 let services = graph.serviceGraph()
                 serviceGraphs.append(services)
                 // Novelty: service edges, and each service's peers, never seen in earlier windows.
-                // Unknown: edges between two services that the reference capture never had, whatever
-                // earlier windows of this one had (an attack repeated on a new pair stays unknown).
-                var newEdges = 0.0, newBytes = 0.0, unknownEdges = 0.0, unknownBytes = 0.0
+                var newEdges = 0.0, newBytes = 0.0
                 var newPeers: [String: Double] = Dictionary(uniqueKeysWithValues: services.names.filter { $0 != "outside" }.map { ($0, 0.0) })
                 for (u, v, w) in services.edges {
                     let key = "\(services.names[u])>\(services.names[v])"
-                    if u != v && !referenceEdges.contains(key) {
-                        unknownEdges += 1
-                        unknownBytes += w
-                    }
                     guard !seen.contains(key) else { continue }
                     newEdges += 1
                     newBytes += w
@@ -135,10 +127,6 @@ public final class FeatureExtraction {
                 }
                 values["new_service_edges"] = newEdges
                 values["new_service_edge_bytes"] = newBytes
-                if hasReference {
-                    values["unknown_service_edges"] = unknownEdges
-                    values["unknown_service_edge_bytes"] = unknownBytes
-                }
                 for (service, count) in newPeers { values["new_peers_" + service] = count }
                 values.merge(flowFeatures[window] ?? [:]) { first, _ in first }
                 rows.append(values)

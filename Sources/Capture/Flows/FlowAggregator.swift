@@ -25,6 +25,8 @@ final class FlowAggregator {
     /// Each address's text, made once: rows repeat the same few addresses.
     private let addressText = FlowHashTable<IPAddress, Int32>(emptyValue: -1, capacity: 1024)
     @exclusivity(unchecked) private var addressTexts = ByteArrayColumn()
+    /// Scratch for writing a window: each flow's source and destination text positions, in flow order.
+    @exclusivity(unchecked) private var flowTexts: [(source: Int, destination: Int)] = []
 
     /// A window's 5-tuple counters. Its address pairs are the flows summed by pair, so each packet
     /// updates only this table; the pair rows are derived when the window is written.
@@ -117,26 +119,31 @@ final class FlowAggregator {
         let start = clock.start(ofWindow: window.index, length: length)
         let partial = window.index == firstWindow[lengthSlot] || window.index == lastWindow
         windowPairs.removeAll()
+        // Every address of the window gets its text before any row is written, so the rows read one
+        // unchanging column (handing over the growing one per row cost a retain and a release).
+        flowTexts.removeAll(keepingCapacity: true)
         window.flows.forEach { key, counters in
+            flowTexts.append((text(key.pair.source), text(key.pair.destination)))
             windowPairs.update(key.pair) {
                 $0.packets += counters.packets
                 $0.bytes += counters.bytes
             }
         }
+        let texts = addressTexts
         try windowPairs.forEach { key, counters in
             pairs.beginRow(length: length, index: window.index, start: start, partial: partial)
-            let source = text(key.source), destination = text(key.destination)
-            pairs.string(0, from: addressTexts, at: source)
-            pairs.string(1, from: addressTexts, at: destination)
+            pairs.string(0, from: texts, at: text(key.source))
+            pairs.string(1, from: texts, at: text(key.destination))
             pairs.int64(0, counters.packets)
             pairs.int64(1, counters.bytes)
             try pairs.flushIfLarge()
         }
+        var flowRow = 0
         try window.flows.forEach { key, counters in
             flows.beginRow(length: length, index: window.index, start: start, partial: partial)
-            let source = text(key.pair.source), destination = text(key.pair.destination)
-            flows.string(0, from: addressTexts, at: source)
-            flows.string(1, from: addressTexts, at: destination)
+            flows.string(0, from: texts, at: flowTexts[flowRow].source)
+            flows.string(1, from: texts, at: flowTexts[flowRow].destination)
+            flowRow += 1
             flows.int32(0, Int32(key.sourcePort))
             flows.int32(1, Int32(key.destinationPort))
             flows.int32(2, Int32(key.ipProtocol))

@@ -62,6 +62,9 @@ public struct FlowExtraction: Sendable {
         var tunnels = [Tally](repeating: Tally(), count: Tunnel.allCases.count)
         var summary = PacketSummary()
         var aggregator: FlowAggregator?
+        // The same aggregator, unretained (`aggregator` keeps it): reading the optional for every
+        // packet cost a retain and a release each.
+        var counting: Unmanaged<FlowAggregator>?
         var pairsWriter: WindowedRowWriter?, flowsWriter: WindowedRowWriter?
         var previousTimestamp = Int64.min
         var linkTypes = LinkTypeTally()
@@ -76,6 +79,7 @@ public struct FlowExtraction: Sendable {
                 (pairsWriter, flowsWriter) = try openTables(in: directory, origin: origin)
                 aggregator = FlowAggregator(clock: WindowClock(origin: origin, lengths: windowLengths),
                                             pairs: pairsWriter!, flows: flowsWriter!)
+                counting = Unmanaged.passUnretained(aggregator!)
             }
             report.packets += 1
             report.bytes += Int64(packet.originalLength)
@@ -103,7 +107,7 @@ public struct FlowExtraction: Sendable {
             if summary.isLaterFragment { laterFragments.add(packet: packet.index) }
             if summary.isICMPError { icmpErrors.add(packet: packet.index) }
             if let tunnel = summary.tunnel { tunnels[tunnel.ordinal].add(packet: packet.index) }
-            try aggregator!.add(summary, timestamp: packet.timestamp, bytes: packet.originalLength)
+            try counting!._withUnsafeGuaranteedRef { try $0.add(summary, timestamp: packet.timestamp, bytes: packet.originalLength) }
         }
         for (linkType, count) in linkTypes.counts {
             counters.record("link_type.\(linkType)", count: count, packet: nil)

@@ -87,9 +87,9 @@ struct RunnerBehaviourTests {
     @Test func stageKilledMidWriteLeavesNothingThatCounts_rerunMatchesAnUninterruptedRun() throws {
         let fixture = try RunnerFixture(pipeline: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 5}", with: "params: {n: 5, sleep: 30}"))
         let runner = try fixture.start(["run", "chain.yaml"])
-        #expect(RunnerFixture.waitUntil { FileManager.default.fileExists(atPath: fixture.root + "/state/pid") && (try? String(contentsOfFile: fixture.root + "/state/calls", encoding: .utf8))?.contains(".tmp/c-") == true })
-        let pid = Int32((fixture.read("state/pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        #expect(RunnerFixture.waitUntil { (try? String(contentsOfFile: fixture.root + "/state/calls", encoding: .utf8))?.contains(".tmp/c-") == true })
         #expect(RunnerFixture.waitUntil { (try? FileManager.default.contentsOfDirectory(atPath: fixture.root + "/artifacts/chain/.tmp")).map { dirs in dirs.contains { FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/.tmp/\($0)/out.txt") } } ?? false })
+        let pid = try fixture.stagePid()  // c's: it writes its pid before out.txt
         kill(-pid, SIGKILL)  // the stage and its sleep
         runner.process.waitUntilExit()
         let output = String(decoding: runner.output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
@@ -109,8 +109,7 @@ struct RunnerBehaviourTests {
     @Test func runnerKilledMidStageLeavesNothingThatCounts() throws {
         let fixture = try RunnerFixture(pipeline: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 1}", with: "params: {n: 1, sleep: 30}"))
         let runner = try fixture.start(["run", "chain.yaml"])
-        #expect(RunnerFixture.waitUntil { fixture.read("state/pid") != nil })
-        let stage = Int32((fixture.read("state/pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        let stage = try fixture.stagePid()
         kill(runner.process.processIdentifier, SIGKILL)
         runner.process.waitUntilExit()
         kill(-stage, SIGKILL)  // the stage's own process group, which the dead runner can no longer stop
@@ -127,7 +126,7 @@ struct RunnerBehaviourTests {
     @Test func interruptStopsStagesAndRecordsThemInterrupted() throws {
         let fixture = try RunnerFixture(pipeline: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 1}", with: "params: {n: 1, sleep: 30}"))
         let runner = try fixture.start(["run", "chain.yaml"])
-        #expect(RunnerFixture.waitUntil { fixture.read("state/pid") != nil })
+        _ = try fixture.stagePid()
         usleep(200_000)
         kill(runner.process.processIdentifier, SIGINT)
         runner.process.waitUntilExit()
@@ -148,7 +147,7 @@ struct RunnerBehaviourTests {
     @Test func secondRunnerRefusesOrWaits() throws {
         let fixture = try RunnerFixture(pipeline: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 9}", with: "params: {n: 9, sleep: 2}"))
         let first = try fixture.start(["run", "chain.yaml"])
-        #expect(RunnerFixture.waitUntil { fixture.read("state/pid") != nil })
+        _ = try fixture.stagePid()
         let refused = try fixture.mimir(["run", "chain.yaml"])
         #expect(refused.status == 75 && refused.output.contains("another mimir (process \(first.process.processIdentifier))"), "\(refused.output)")
         let waited = try fixture.mimir(["run", "chain.yaml", "--wait"])

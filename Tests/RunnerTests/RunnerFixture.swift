@@ -40,6 +40,20 @@ final class RunnerFixture {
 
     func read(_ name: String) -> String? { try? String(contentsOfFile: root + "/" + name, encoding: .utf8) }
 
+    /// The process id the running stage wrote into state/pid, once the file holds a whole one. Never 0
+    /// or less: `kill(-0, ...)` would signal the test's own process group.
+    func stagePid() throws -> Int32 {
+        var pid: Int32 = 0
+        let written = Self.waitUntil {
+            pid = Int32((read("state/pid") ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+            return pid > 0
+        }
+        guard written else { throw FixtureError.noStagePid }
+        return pid
+    }
+
+    enum FixtureError: Error { case noStagePid }
+
     /// How many times the tool ran since the fixture was made.
     var calls: Int { (read("state/calls") ?? "").split(separator: "\n").count }
 

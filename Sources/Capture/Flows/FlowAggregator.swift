@@ -20,7 +20,7 @@ final class FlowAggregator {
     @exclusivity(unchecked) private(set) var latePackets = 0
     /// Per length, the counters of the last packet's window and its time range. Unretained: the
     /// window is held by `open` until it closes, which clears this entry; a retain and release per
-    /// packet cost a tenth of the stage's time (measured).
+    /// packet cost about 7% of the stage's time (perf).
     @exclusivity(unchecked) private var current: [(flows: Unmanaged<FlowHashTable<FiveTupleKey, FlowCounters>>, start: Int64, end: Int64)?]
     /// Each address's text, made once: rows repeat the same few addresses.
     private let addressText = FlowHashTable<IPAddress, Int32>(emptyValue: -1, capacity: 1024)

@@ -66,7 +66,7 @@ let package = Package(
         // Synthetic exfiltration: reachability, attack paths, schedules, edge edits, labels.
         .target(name: "Inject", dependencies: ["Graph", "Cluster", "Table", "Seeded"]),
         // The report: SVG figures, the HTML page, PDF through a headless Chromium.
-        .target(name: "Report", dependencies: ["Table"]),
+        .target(name: "Report", dependencies: ["Table", "Learn"]),
         // The runner: stage and pipeline declarations, run keys, the ledger, executors. It knows stages only
         // through stages/*.yaml and runs them as processes.
         .target(name: "Runner", dependencies: ["Table", "CXXHash", "CSQLite", "Yams"]),

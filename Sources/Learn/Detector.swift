@@ -93,10 +93,10 @@ public enum Detector {
     static let rawClip = 1e9, scaledClip = 100.0
     public static let ideFeature = "ide_kashima_score"
 
-    /// Where each of the model's features sits in a table's columns `names` (nil: the table lacks it).
-    public static func alignment(names: [String], model: DetectionModel.PerLength) -> [Int?] {
+    /// Where each of `features` sits in a table's columns `names` (nil: the table lacks it).
+    public static func alignment(of features: [String], in names: [String]) -> [Int?] {
         let position = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        return model.features.map { position[$0] }
+        return features.map { position[$0] }
     }
 
     /// A row's model inputs: its features taken by `alignment` (a missing feature is the training
@@ -111,7 +111,7 @@ public enum Detector {
     }
 
     public static func score(_ inputs: [Double], _ model: DetectionModel.PerLength) -> Double {
-        zip(inputs, model.coefficients).reduce(model.intercept) { $0 + $1.0 * $1.1 }
+        linearScore(inputs, coefficients: model.coefficients, intercept: model.intercept)
     }
 
     /// The fusion's inputs for one longest window: each shorter length's highest score within it,
@@ -146,7 +146,7 @@ public enum Detector {
                                                  medians: Array(repeating: 0, count: kept.count), coefficients: [], intercept: 0, alpha: 0,
                                                  threshold: 0, ideThreshold: 0)
             // The columns of every table, aligned once (the rates' tables may order them differently).
-            let alignments = tables.map { alignment(names: $0.featureNames, model: draft) }
+            let alignments = tables.map { alignment(of: draft.features, in: $0.featureNames) }
             let scaledBenign = benign.map { inputs($0.features, alignment: alignments[0], model: draft) }
             draft.medians = kept.indices.map { column in
                 RobustScaler.percentile(scaledBenign.map { $0[column] }.filter { !$0.isNaN }.sorted(), 50)
@@ -195,7 +195,7 @@ public enum Detector {
             let x = rows.map(\.inputs), labels = rows.map(\.label)
             if x.count >= 3 {
                 let fit = estimator.fit(rows: x, labels: labels, folds: 3)
-                let scores = x.map { row in zip(row, fit.coefficients).reduce(fit.intercept) { $0 + $1.0 * $1.1 } }
+                let scores = x.map { linearScore($0, coefficients: fit.coefficients, intercept: fit.intercept) }
                 fusion = DetectionModel.Fusion(lengths: lengths, coefficients: fit.coefficients, intercept: fit.intercept, alpha: fit.alpha,
                                                threshold: thresholdRule.threshold(scores: scores, labels: labels), estimator: estimator.recorded, c: fit.c)
             }

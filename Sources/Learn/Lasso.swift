@@ -9,8 +9,14 @@ public struct LassoFit: Codable, Sendable {
     public var intercept: Double
 
     public func predict(_ row: [Double]) -> Double {
-        zip(row, coefficients).reduce(intercept) { $0 + $1.0 * $1.1 }
+        linearScore(row, coefficients: coefficients, intercept: intercept)
     }
+}
+
+/// intercept + the sum of coefficient times input: the score of every linear model here (LASSO's
+/// prediction, the logistic model's log-odds, the fusion of window lengths).
+func linearScore(_ inputs: [Double], coefficients: [Double], intercept: Double) -> Double {
+    zip(inputs, coefficients).reduce(intercept) { $0 + $1.0 * $1.1 }
 }
 
 /// The centred sufficient statistics of a data set: what coordinate descent needs.

@@ -13,7 +13,7 @@ public struct LogisticL1Fit: Codable, Sendable {
 
     /// The decision function (log-odds of an attack).
     public func decision(_ row: [Double]) -> Double {
-        zip(row, coefficients).reduce(intercept) { $0 + $1.0 * $1.1 }
+        linearScore(row, coefficients: coefficients, intercept: intercept)
     }
 }
 

@@ -36,13 +36,8 @@ public struct Novelty: Codable, Sendable {
         threshold = .leastNonzeroMagnitude
     }
 
-    /// Where each watched feature sits in a table's columns (nil: the table lacks it).
-    public func alignment(names: [String]) -> [Int?] {
-        let position = Dictionary(names.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        return features.map { position[$0] }
-    }
-
     /// The largest rise above a benign ceiling, in spreads; -infinity when no watched feature has a value.
+    /// `alignment`: where each watched feature sits in the row (`Detector.alignment(of: features, in:)`).
     public func score(_ row: [Double], alignment: [Int?]) -> Double {
         var best = -Double.infinity
         for (index, source) in alignment.enumerated() {

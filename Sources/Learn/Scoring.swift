@@ -27,10 +27,10 @@ public struct Scoring {
         var byLength: [Int32: [Int64: Double]] = [:]
         let idePosition = windows.featureNames.firstIndex(of: Detector.ideFeature)
         let noveltyAlignment = Dictionary(model.perLength.compactMap { perLength in
-            perLength.novelty.map { (perLength.windowLength, $0.alignment(names: windows.featureNames)) }
+            perLength.novelty.map { (perLength.windowLength, Detector.alignment(of: $0.features, in: windows.featureNames)) }
         }, uniquingKeysWith: { first, _ in first })
         for perLength in model.perLength {
-            let alignment = Detector.alignment(names: windows.featureNames, model: perLength)
+            let alignment = Detector.alignment(of: perLength.features, in: windows.featureNames)
             for row in windows.rows where row.length == perLength.windowLength && (includePartial || !row.partial) {
                 let value = Detector.score(Detector.inputs(row.features, alignment: alignment, model: perLength), perLength)
                 byLength[row.length, default: [:]][row.index] = value
@@ -60,7 +60,7 @@ public struct Scoring {
             for row in windows.rows where row.length == longest && (includePartial || !row.partial) {
                 guard let inputs = Detector.fusionInputs(longest: longest, index: row.index, lengths: fusion.lengths, scores: byLength) else { continue }
                 scores.append(Score(model: "fused", method: "mimir", length: longest, index: row.index, start: row.start,
-                                    score: zip(inputs, fusion.coefficients).reduce(fusion.intercept) { $0 + $1.0 * $1.1 },
+                                    score: linearScore(inputs, coefficients: fusion.coefficients, intercept: fusion.intercept),
                                     threshold: fusion.threshold, label: row.label, kind: row.kind, pathID: row.pathID, isTest: row.isTest))
             }
         }

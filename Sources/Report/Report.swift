@@ -14,11 +14,9 @@ public enum Report {
         let provenance = try Provenance(stage: stage, version: version, schemaVersion: FigureTables.schemaVersion, params: params)
         try builder.tables.write(directory: directory, provenance: provenance)
         let path = directory + "/report.html"
-        do {
-            try Data(html.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw ReportError.failure("cannot write \(path): \(error.localizedDescription)")
-        }
+        let file = try AtomicOutputFile(path: path)
+        try file.write(Array(html.utf8))
+        try file.publish()
         return path
     }
 }

@@ -140,13 +140,11 @@ struct ReportBuilder {
         for rate in rates {
             let series = methods.map { method -> Series in
                 let points = data.roc.filter { $0.model == model.name && $0.rate == rate && $0.method == method && $0.kind == "all" }
-                let auc = evaluation(model.name, rate, method)?.rocAUC ?? .nan
-                return Series(name: "\(Palette.methodName(method)) \(formatted(auc, digits: 2))", color: Palette.method(method), points: points.map { ($0.fpr, $0.tpr) })
-            }
-            for method in methods {
-                for point in data.roc where point.model == model.name && point.rate == rate && point.method == method && point.kind == "all" {
+                for point in points {
                     tables.roc.append(.string(model.name), .double(rate), .string(method), .double(point.fpr), .double(point.tpr))
                 }
+                let auc = evaluation(model.name, rate, method)?.rocAUC ?? .nan
+                return Series(name: "\(Palette.methodName(method)) \(formatted(auc, digits: 2))", color: Palette.method(method), points: points.map { ($0.fpr, $0.tpr) })
             }
             charts.append(LineChart(title: "ROC, \(name), \(formatted(rate)) MB/min", xLabel: "false-positive rate", yLabel: "true-positive rate",
                                     series: series, xDomain: 0...1, diagonal: true, legendBottomRight: true, width: 300, height: 260).svg())

@@ -119,7 +119,7 @@ import TestSupport
         // New edges all 0: ceiling 0, spread max(0 - 0, 1) = 1.
         #expect(novelty.ceilings == [12, 6, 0])
         #expect(novelty.spreads == [1, 2, 1])
-        let alignment = novelty.alignment(names: ["fanout_web", "x", "distinct_dst_ports_web"])  // new_service_edges absent
+        let alignment = Detector.alignment(of: novelty.features, in: ["fanout_web", "x", "distinct_dst_ports_web"])  // new_service_edges absent
         #expect(alignment == [2, 0, nil])
         // Ports 15: (15 - 12) / 1 = 3; fan-out 10: (10 - 6) / 2 = 2; the score is the larger.
         #expect(novelty.score([10, 0, 15], alignment: alignment) == 3)

@@ -107,16 +107,9 @@ import TestSupport
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "needs the built mimir-report"))
     func pdfWithoutChromiumSaysWhatToInstall() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["--scores", "x.parquet", "--model", "m.json", "--pdf", "--out", NSTemporaryDirectory() + "mimir-no-pdf"]
-        process.environment = ["PATH": "/nonexistent"]
-        let pipe = Pipe()
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 2 && output.contains("--pdf needs a headless Chromium on the PATH (Debian: apt-get install chromium)"), "\(output)")
+        let (status, output) = try CrossCheck.run(Self.binary, ["--scores", "x.parquet", "--model", "m.json", "--pdf", "--out", NSTemporaryDirectory() + "mimir-no-pdf"],
+                                                  environment: ["PATH": "/nonexistent"])
+        #expect(status == 2 && output.contains("--pdf needs a headless Chromium on the PATH (Debian: apt-get install chromium)"), "\(output)")
     }
 
     @Test func svgTextIsEscaped() {

@@ -56,10 +56,13 @@ public enum CrossCheck {
         try run(python!, [packageRoot + "/Tests/interop/" + script] + arguments)
     }
 
-    /// Runs a program (in `directory`, if given) and returns its exit status and its combined output.
-    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil) throws -> (status: Int32, output: String) {
+    /// Runs a program (in `directory` and with only `environment`, if given) and returns its exit status
+    /// and its combined output.
+    public static func run(_ executable: String, _ arguments: [String], in directory: String? = nil,
+                           environment: [String: String]? = nil) throws -> (status: Int32, output: String) {
         let process = Process()
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        if let environment { process.environment = environment }
         process.executableURL = URL(fileURLWithPath: executable.hasPrefix("/") ? executable : "/usr/bin/env")
         process.arguments = executable.hasPrefix("/") ? arguments : [executable] + arguments
         let pipe = Pipe()

@@ -78,7 +78,7 @@ def make(d):
                                                    ("train_attacks", pa.int32()), ("test_attacks", pa.int32())]))
     write(paths, f"{d}/paths.parquet", "inject", json.dumps({"seed": 7, "sensitive": "db"}))
     features = [f"fanout_{EVIL}", "into_dns_ratio", "fanout_db"]
-    model = {"schema": 1, "stage": "fit", "version": "1", "thresholdRule": "best-f1", "rates": RATES, "allowList": [["front", "db"]],
+    model = {"schema": 1, "stage": "fit", "version": "1", "thresholdRule": "best-f1", "rates": RATES, "allowList": ["front>db"],
              "perLength": [{"windowLength": length, "alpha": 0.01, "intercept": 0.5, "threshold": 0.6, "ideThreshold": 0.1, "features": features,
                             "coefficients": [0.25, 0.0, -0.125], "medians": [0, 0, 0], "scaler": {"centers": [0, 0, 0], "scales": [1, 1, 1]}}
                            for length in (10, 60)],

@@ -12,16 +12,9 @@ struct BarChart {
     func svg() -> String {
         let top = yMax ?? max(1, series.flatMap(\.values).filter(\.isFinite).max() ?? 1)
         var frame = PlotFrame(width: width, height: height + 40, x: 0...Double(max(1, categories.count)), y: 0...top)
+        frame.drawFrame(title: title, yLabel: yLabel)
         // Category names go under the groups (cut when long; the bars' tooltips hold them whole).
         let (bottom, left, right) = (frame.y.pixelStart, frame.x.pixelStart, frame.x.pixelEnd)
-        for tick in frame.y.ticks() {
-            frame.canvas.line(left, frame.y(tick), right, frame.y(tick), stroke: "#e4e4e4")
-            frame.canvas.text(left - 4, frame.y(tick) + 3.5, formatted(tick), size: 9.5, anchor: .end, fill: "#555")
-        }
-        frame.canvas.line(left, bottom, right, bottom, stroke: "#888")
-        frame.canvas.line(left, bottom, left, frame.y.pixelEnd, stroke: "#888")
-        frame.canvas.text(13, (bottom + frame.y.pixelEnd) / 2, yLabel, size: 10.5, anchor: .middle, rotate: true)
-        frame.canvas.text(left, 15, title, size: 12, bold: true)
         let groupWidth = (right - left) / Double(max(1, categories.count))
         let barWidth = groupWidth * 0.8 / Double(max(1, series.count))
         for (index, category) in categories.enumerated() {

@@ -13,20 +13,27 @@ struct PlotFrame {
     }
 
     /// Axes, grid lines and tick labels, the axis names and the title.
-    mutating func drawAxes(title: String, xLabel: String, yLabel: String, xTickLabel: (Double) -> String = { formatted($0) }) {
+    mutating func drawAxes(title: String, xLabel: String, yLabel: String) {
+        drawFrame(title: title, yLabel: yLabel)
+        let bottom = y.pixelStart
+        for tick in x.ticks() {
+            canvas.line(x(tick), bottom, x(tick), bottom + 3, stroke: "#888")
+            canvas.text(x(tick), bottom + 13, formatted(tick), size: 9.5, anchor: .middle, fill: "#555")
+        }
+        canvas.text((x.pixelStart + x.pixelEnd) / 2, bottom + 28, xLabel, size: 10.5, anchor: .middle)
+    }
+
+    /// Both axis lines, the y axis's grid lines, ticks and name, and the title: what every chart has,
+    /// whatever its x axis shows (numbers, or a bar chart's categories).
+    mutating func drawFrame(title: String, yLabel: String) {
         let (left, right) = (x.pixelStart, x.pixelEnd)
         let (bottom, top) = (y.pixelStart, y.pixelEnd)
         for tick in y.ticks() {
             canvas.line(left, y(tick), right, y(tick), stroke: "#e4e4e4")
             canvas.text(left - 4, y(tick) + 3.5, formatted(tick), size: 9.5, anchor: .end, fill: "#555")
         }
-        for tick in x.ticks() {
-            canvas.line(x(tick), bottom, x(tick), bottom + 3, stroke: "#888")
-            canvas.text(x(tick), bottom + 13, xTickLabel(tick), size: 9.5, anchor: .middle, fill: "#555")
-        }
         canvas.line(left, bottom, right, bottom, stroke: "#888")
         canvas.line(left, bottom, left, top, stroke: "#888")
-        canvas.text((left + right) / 2, bottom + 28, xLabel, size: 10.5, anchor: .middle)
         canvas.text(13, (top + bottom) / 2, yLabel, size: 10.5, anchor: .middle, rotate: true)
         canvas.text(left, 15, title, size: 12, bold: true)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import Learn
 import Table
 
 /// The files a report is made from: mimir-score's tables (one set per rate), the model, and what
@@ -89,7 +90,6 @@ struct ModelSummary {
     var models: [Linear]
     /// "lasso" or "logistic".
     var estimator: String
-    var rates: [Double]
     var thresholdRule: String
     var version: String
     var allowListSize: Int
@@ -119,9 +119,9 @@ struct ReportData {
         for path in inputs.scores {
             let table = try TableFile(path, expect: "score")
             provenance.append(table.provenance)
-            fileRates.append(try table.doubles("rate_mb_per_min").first ?? 0)
             let (rate, modelName, method, length, index, start) = (try table.doubles("rate_mb_per_min"), try table.strings("model"), try table.strings("method"),
                                                                   try table.int32s("window_len_s"), try table.int64s("window_index"), try table.int64s("window_start"))
+            fileRates.append(rate.first ?? 0)
             let (score, threshold, alert, label, kind, pathID, isTest) = (try table.doubles("score"), try table.doubles("threshold"), try table.bools("alert"),
                                                                          try table.bools("label"), try table.strings("kind"), try table.int32s("path_id"),
                                                                          try table.bools("is_test"))
@@ -181,30 +181,23 @@ struct ReportData {
         }
     }
 
+    /// The model file as mimir-fit wrote it, read by the same code mimir-score reads it with.
     private static func readModel(_ path: String) throws -> ModelSummary {
-        guard let data = FileManager.default.contents(atPath: path),
-              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw ReportError.badInput("\(path): not a readable model.json")
+        let model: DetectionModel
+        do { model = try DetectionModel.read(path: path) } catch {
+            throw ReportError.badInput("\(path): not a model.json of schema \(DetectionModel.schemaVersion) (mimir-fit's): \(error)")
         }
-        guard (root["schema"] as? Int) == 1, let perLength = root["perLength"] as? [[String: Any]] else {
-            throw ReportError.badInput("\(path): not a model.json of schema 1 (mimir-fit's)")
+        var models = model.perLength.map { entry in
+            ModelSummary.Linear(name: String(entry.windowLength), alpha: entry.alpha, intercept: entry.intercept, threshold: entry.threshold,
+                                coefficients: zip(entry.features, entry.coefficients).filter { $0.1 != 0 }, featureCount: entry.features.count)
         }
-        var models: [ModelSummary.Linear] = perLength.map { entry in
-            let features = entry["features"] as? [String] ?? []
-            let coefficients = entry["coefficients"] as? [Double] ?? []
-            return ModelSummary.Linear(name: String(entry["windowLength"] as? Int ?? 0), alpha: entry["alpha"] as? Double ?? .nan,
-                                       intercept: entry["intercept"] as? Double ?? .nan, threshold: entry["threshold"] as? Double ?? .nan,
-                                       coefficients: zip(features, coefficients).filter { $0.1 != 0 }, featureCount: features.count)
+        if let fusion = model.fusion {
+            let inputs = fusion.lengths.map { "score of the \($0) s model" }
+            models.append(ModelSummary.Linear(name: "fused", alpha: fusion.alpha, intercept: fusion.intercept, threshold: fusion.threshold,
+                                              coefficients: zip(inputs, fusion.coefficients).filter { $0.1 != 0 }, featureCount: inputs.count))
         }
-        if let fusion = root["fusion"] as? [String: Any] {
-            let lengths = (fusion["lengths"] as? [Int] ?? []).map { "score of the \($0) s model" }
-            let coefficients = fusion["coefficients"] as? [Double] ?? []
-            models.append(ModelSummary.Linear(name: "fused", alpha: fusion["alpha"] as? Double ?? .nan, intercept: fusion["intercept"] as? Double ?? .nan,
-                                              threshold: fusion["threshold"] as? Double ?? .nan,
-                                              coefficients: zip(lengths, coefficients).filter { $0.1 != 0 }, featureCount: lengths.count))
-        }
-        return ModelSummary(models: models, estimator: perLength.first?["estimator"] as? String ?? "lasso", rates: root["rates"] as? [Double] ?? [], thresholdRule: root["thresholdRule"] as? String ?? "",
-                            version: root["version"] as? String ?? "", allowListSize: (root["allowList"] as? [Any])?.count ?? 0)
+        return ModelSummary(models: models, estimator: model.perLength.first?.estimator ?? "lasso", thresholdRule: model.thresholdRule,
+                            version: model.version, allowListSize: model.allowList.count)
     }
 }
 

@@ -39,7 +39,7 @@ let package = Package(
         .systemLibrary(name: "CPcap", pkgConfig: "libpcap", providers: [.apt(["libpcap-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
-        // What the Glibc module leaves out (mallopt, copy_file_range); part of libc, nothing to install.
+        // What the Glibc module leaves out (mallopt); part of libc, nothing to install.
         .systemLibrary(name: "CGlibcExtras"),
 
         // The runner's content digests (XXH3-128, Debian's libxxhash-dev) and its ledger (libsqlite3-dev).
@@ -111,5 +111,6 @@ let package = Package(
         .testTarget(name: "ReportTests", dependencies: ["Report", "Table", "TestSupport"]),
         .testTarget(name: "RunnerTests", dependencies: ["Runner", "Table", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["Sim", "Cluster", "Capture", "Table", "TestSupport"]),
+        .testTarget(name: "StageSupportTests", dependencies: ["StageSupport", "TestSupport"]),
     ]
 )

@@ -1,4 +1,3 @@
-import Foundation
 import Table
 #if canImport(Glibc)
 import Glibc
@@ -24,7 +23,7 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
         case let .io(path, operation, errno):
             return "\(path): \(operation) failed: \(String(cString: strerror(errno))) (errno \(errno))"
         case let .notACapture(path, firstBytes):
-            let hex = firstBytes.map { String(format: "%02x", $0) }.joined(separator: " ")
+            let hex = firstBytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: " ")
             return "\(path): not a pcap or pcapng capture (it starts with \(hex.isEmpty ? "nothing: the file is empty" : hex))"
         case let .corrupt(path, offset, detail):
             return "\(path): at byte offset \(offset): \(detail)"

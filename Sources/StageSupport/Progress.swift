@@ -1,4 +1,7 @@
-import Foundation
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Progress of long work on stderr: a line rewritten in place on a terminal, a plain line every ten
 /// seconds otherwise (logs). Never on stdout, which carries only what is asked for.
@@ -21,10 +24,10 @@ public final class Progress {
         lastReport = now
         let text = "\(label): \(message())"
         if interactive {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(text)".utf8))
+            writeToStandardError("\r\u{1B}[K\(text)")
             wroteInPlace = true
         } else {
-            FileHandle.standardError.write(Data("\(text)\n".utf8))
+            writeToStandardError("\(text)\n")
         }
     }
 
@@ -33,23 +36,47 @@ public final class Progress {
 
     /// Ends the progress display with the one-line summary the stage contract asks for.
     public func finish(_ summary: String) {
-        if wroteInPlace { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
-        FileHandle.standardError.write(Data("\(label): \(summary)\n".utf8))
+        if wroteInPlace { writeToStandardError("\r\u{1B}[K") }
+        writeToStandardError("\(label): \(summary)\n")
     }
 
     /// A warning line that stays visible.
     public func warn(_ message: String) {
-        if wroteInPlace { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)); wroteInPlace = false }
-        FileHandle.standardError.write(Data("\(label): warning: \(message)\n".utf8))
+        if wroteInPlace { writeToStandardError("\r\u{1B}[K"); wroteInPlace = false }
+        writeToStandardError("\(label): warning: \(message)\n")
+    }
+}
+
+/// Writes `text` to stderr in one `write(2)` where the kernel takes it whole, so lines from processes
+/// sharing a terminal or log do not interleave.
+func writeToStandardError(_ text: String) {
+    var text = text
+    text.withUTF8 { bytes in
+        var done = 0
+        while done < bytes.count {
+            let wrote = write(STDERR_FILENO, bytes.baseAddress! + done, bytes.count - done)
+            if wrote < 0 && errno == EINTR { continue }
+            guard wrote > 0 else { return }
+            done += wrote
+        }
     }
 }
 
 /// "1.2 M", "345.6 k" for counts in summaries.
 public func humanCount(_ value: Int) -> String {
     switch value {
-    case 1_000_000_000...: String(format: "%.2f G", Double(value) / 1e9)
-    case 1_000_000...: String(format: "%.2f M", Double(value) / 1e6)
-    case 10_000...: String(format: "%.1f k", Double(value) / 1e3)
+    case 1_000_000_000...: fixedPoint(Double(value) / 1e9, decimals: 2) + " G"
+    case 1_000_000...: fixedPoint(Double(value) / 1e6, decimals: 2) + " M"
+    case 10_000...: fixedPoint(Double(value) / 1e3, decimals: 1) + " k"
     default: "\(value)"
     }
+}
+
+/// `value` rounded to `decimals` places, as `%.Nf` prints a non-negative number (ties to even).
+public func fixedPoint(_ value: Double, decimals: Int) -> String {
+    var scale = 1
+    for _ in 0..<decimals { scale *= 10 }
+    let scaled = Int((value * Double(scale)).rounded(.toNearestOrEven))
+    let fraction = String(scaled % scale)
+    return "\(scaled / scale)." + String(repeating: "0", count: decimals - fraction.count) + fraction
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
-import Foundation
 import Table
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Runs a stage command: parses the arguments, runs it, and turns every error into a message on
 /// stderr (prefixed with the stage's name) and the exit code the stage contract fixes: 2 for a usage
@@ -14,7 +16,7 @@ public enum StageMain {
             try parsed.run()
             exit(0)
         } catch let error as ClassifiedError {
-            FileHandle.standardError.write(Data("\(name): error: \(error.description)\n".utf8))
+            writeToStandardError("\(name): error: \(error.description)\n")
             switch error.errorClass {
             case .usage: exit(2)
             case .badInput: exit(3)
@@ -25,17 +27,24 @@ public enum StageMain {
             if code == .success {
                 Command.exit(withError: error)  // --help, --version
             }
-            FileHandle.standardError.write(Data((Command.fullMessage(for: error) + "\n").utf8))
+            writeToStandardError(Command.fullMessage(for: error) + "\n")
             exit(code == .validationFailure ? 2 : 1)
         }
     }
 }
 
-/// Creates `path` (and its parents) if it does not exist.
+/// Creates `path` (and its parents) if it does not exist, as `mkdir -p` does.
 public func makeOutputDirectory(_ path: String) throws {
-    do {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    } catch {
-        throw ValidationError("cannot create the output directory \(path): \(error.localizedDescription)")
+    var prefix = path.hasPrefix("/") ? "/" : ""
+    for component in path.split(separator: "/") {
+        prefix += component
+        if mkdir(prefix, 0o777) != 0 && errno != EEXIST {
+            throw ValidationError("cannot create the output directory \(path): \(String(cString: strerror(errno))) (\(prefix))")
+        }
+        prefix += "/"
+    }
+    var info = stat()
+    guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR else {
+        throw ValidationError("cannot create the output directory \(path): a file of that name is in the way")
     }
 }

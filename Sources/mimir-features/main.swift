@@ -80,7 +80,7 @@ struct FeaturesCommand: ParsableCommand {
             "flows": .bool(!flows.isEmpty), "reference": .bool(reference != nil),
         ])
         let counts = try extraction.write(path: out + "/features.parquet", provenance: params, version: Self.version)
-        progress.finish("\(counts.windows) windows, \(counts.features) features in \(String(format: "%.2f", progress.elapsed)) s; table in \(out)")
+        progress.finish("\(counts.windows) windows, \(counts.features) features in \(fixedPoint(progress.elapsed, decimals: 2)) s; table in \(out)")
     }
 }
 

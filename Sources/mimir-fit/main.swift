@@ -62,7 +62,7 @@ struct FitCommand: ParsableCommand {
         ]))
         try TrainingScores.write(scores, path: out + "/train_scores.parquet", provenance: provenance)
         let summary = model.perLength.map { "\($0.windowLength) s: \($0.coefficients.filter { $0 != 0 }.count) of \($0.features.count) features" }
-        progress.finish("\(summary.joined(separator: ", "))\(model.fusion == nil ? "" : ", fused") in \(String(format: "%.2f", progress.elapsed)) s; model in \(out)")
+        progress.finish("\(summary.joined(separator: ", "))\(model.fusion == nil ? "" : ", fused") in \(fixedPoint(progress.elapsed, decimals: 2)) s; model in \(out)")
     }
 }
 

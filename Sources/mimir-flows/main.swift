@@ -62,13 +62,13 @@ struct FlowsCommand: ParsableCommand {
         let damaged = report.counters.filter { $0.key.hasPrefix("damaged.") }.reduce(Int64(0)) { $0 + $1.value.value }
         let rate = Double(report.packets) / max(progress.elapsed, 1e-9)
         progress.finish("\(humanCount(report.packets)) packets (\(humanCount(report.ipPackets)) IP, \(damaged) damaged) "
-                        + "in \(String(format: "%.2f", progress.elapsed)) s, \(humanCount(Int(rate))) packets/s; tables in \(out)")
+                        + "in \(fixedPoint(progress.elapsed, decimals: 2)) s, \(humanCount(Int(rate))) packets/s; tables in \(out)")
     }
 }
 
 func parseWindowLengths(_ text: String) throws -> [Int] {
-    let parts = text.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-    let lengths = parts.compactMap { Int($0) }
+    let parts = text.split(separator: ",").map { $0.split(whereSeparator: \.isWhitespace) }
+    let lengths = parts.compactMap { $0.count == 1 ? Int($0[0]) : nil }
     guard !parts.isEmpty, lengths.count == parts.count, lengths.allSatisfy({ $0 > 0 }) else {
         throw ValidationError("--windows takes whole seconds above 0, comma-separated, e.g. 10,60; got '\(text)'")
     }

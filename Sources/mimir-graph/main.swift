@@ -70,7 +70,7 @@ struct GraphCommand: ParsableCommand {
         ]), extra: [KeyValue(key: "mimir.origin", value: EpochSeconds.format(merged.origin))])
         let counts = try GraphBuilder(pairs: merged, book: book, layout: layout, options: options).write(directory: out, provenance: provenance)
         progress.finish("\(counts.windows) windows, \(counts.podEdges) pod edges, \(counts.serviceEdges) service edges "
-                        + "from \(events.count) entity events in \(String(format: "%.2f", progress.elapsed)) s; tables in \(out)")
+                        + "from \(events.count) entity events in \(fixedPoint(progress.elapsed, decimals: 2)) s; tables in \(out)")
     }
 
     @Option(help: "Directory for pod_edges.parquet, service_edges.parquet and nodes.parquet (created if missing).")

@@ -93,7 +93,7 @@ struct InjectCommand: ParsableCommand {
         ])
         let report = try injection.run(truth: events, directory: out, provenance: params, version: Self.version)
         progress.finish("\(report.paths.count) paths, \(report.attacks) attacks, \(report.injectedWindows) windows with "
-                        + "\(humanCount(Int(report.injectedBytes))) bytes injected in \(String(format: "%.2f", progress.elapsed)) s; tables in \(out)")
+                        + "\(humanCount(Int(report.injectedBytes))) bytes injected in \(fixedPoint(progress.elapsed, decimals: 2)) s; tables in \(out)")
     }
 }
 

@@ -77,7 +77,7 @@ struct ReportCommand: ParsableCommand {
         let html = try Report.write(inputs: inputs, options: ReportOptions(title: title, application: application, focusRate: focusRate),
                                     directory: out, version: Self.version, params: params)
         if let chromium { try PDFPrinter.print(html: html, to: out + "/report.pdf", chromium: chromium) }
-        progress.finish("report in \(html)\(pdf ? " and report.pdf" : "") in \(String(format: "%.2f", progress.elapsed)) s")
+        progress.finish("report in \(html)\(pdf ? " and report.pdf" : "") in \(fixedPoint(progress.elapsed, decimals: 2)) s")
     }
 }
 

@@ -55,7 +55,7 @@ struct ScoreCommand: ParsableCommand {
         try ScoreTables.write(scores: scores, evaluations: evaluations, rate: windows.rate, directory: out, provenance: provenance)
         let headline = evaluations?.filter { $0.kind == "all" && $0.method == "mimir" }
             .map { "\($0.model): AUC \(String(format: "%.3f", $0.rocAUC)), F1 \(String(format: "%.3f", $0.atThreshold.f1))" } ?? []
-        progress.finish("\(scores.count) scores\(headline.isEmpty ? "" : "; " + headline.joined(separator: "; ")) in \(String(format: "%.2f", progress.elapsed)) s; tables in \(out)")
+        progress.finish("\(scores.count) scores\(headline.isEmpty ? "" : "; " + headline.joined(separator: "; ")) in \(fixedPoint(progress.elapsed, decimals: 2)) s; tables in \(out)")
     }
 }
 

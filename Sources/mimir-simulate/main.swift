@@ -92,7 +92,7 @@ struct SimulateCommand: ParsableCommand {
         }
         let rate = Double(report.packets) / max(progress.elapsed, 1e-9)
         progress.finish("\(humanCount(report.packets)) packets (\(humanCount(report.captureBytes)) bytes), \(report.podsCreated) pods, \(report.truth.count) attacks "
-                        + "in \(String(format: "%.2f", progress.elapsed)) s, \(humanCount(Int(rate))) packets/s; files in \(out)")
+                        + "in \(fixedPoint(progress.elapsed, decimals: 2)) s, \(humanCount(Int(rate))) packets/s; files in \(out)")
     }
 }
 

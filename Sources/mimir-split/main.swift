@@ -79,7 +79,7 @@ struct SplitCommand: ParsableCommand {
         if let truncation = report.truncation { progress.warn("\(capture): \(truncation)") }
         let counters = report.counters.summary
         progress.finish("\(humanCount(report.packetsWritten)) of \(humanCount(report.packetsRead)) packets into \(report.shards) shards "
-                        + "in \(String(format: "%.2f", progress.elapsed)) s\(counters.isEmpty ? "" : " (\(counters))"); \(out)/shards.parquet")
+                        + "in \(fixedPoint(progress.elapsed, decimals: 2)) s\(counters.isEmpty ? "" : " (\(counters))"); \(out)/shards.parquet")
     }
 }
 

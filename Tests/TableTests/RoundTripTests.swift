@@ -187,38 +187,69 @@ import Testing
     }
 }
 
-/// `AtomicOutputFile.copy`: bytes of another file appended by the kernel, or through memory where the
-/// kernel cannot copy between the two files (tmpfs to another file system).
-@Suite struct KernelCopyTests {
-    @Test func copy_appendsTheRangeBetweenBufferedWrites() throws {
-        let directory = try TemporaryDirectory()
-        let shared = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm/mimir-copy-" + UUID().uuidString : nil
-        defer { if let shared { unlink(shared) } }
-        let source = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
-        for sourcePath in [directory.file("source")] + (shared.map { [$0] } ?? []) {
-            FileManager.default.createFile(atPath: sourcePath, contents: Data(source))
-            let descriptor = open(sourcePath, O_RDONLY)
-            defer { close(descriptor) }
-            let output = try AtomicOutputFile(path: directory.file("copy"))
-            try output.write([1, 2, 3])
-            try output.copy(from: descriptor, offset: 1000, count: 2_500_000)
-            try output.write([4])
-            try output.copy(from: descriptor, offset: 0, count: 0)
-            try output.copy(from: descriptor, offset: 2_999_990, count: 10)
-            try output.publish(durable: false)
-            #expect(lseek(descriptor, 0, SEEK_CUR) == 0, "the source's own position is left alone")
-            let expected = [1, 2, 3] + source[1000..<2_501_000] + [4] + source[2_999_990...]
-            #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("copy"))) == Data(expected), "\(sourcePath)")
-            #expect(output.bytesWritten == expected.count)
-        }
+/// `AtomicOutputFile.append`: byte ranges of a mapped file written into another, exactly, whether the
+/// source kept its size, grew or shrank after it was mapped.
+@Suite struct MappedAppendTests {
+    private static let source = (0..<3_000_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+
+    private func mapped(_ bytes: [UInt8], in directory: TemporaryDirectory) throws -> (MappedSourceFile, Int32) {
+        FileManager.default.createFile(atPath: directory.file("source"), contents: Data(bytes))
+        let descriptor = open(directory.file("source"), O_RDWR)
+        return (try MappedSourceFile(descriptor: descriptor, path: directory.file("source")), descriptor)
     }
 
-    @Test func copyPastTheSourcesEnd_isAnError() throws {
+    @Test func append_writesTheRangesBetweenBufferedWrites() throws {
         let directory = try TemporaryDirectory()
-        FileManager.default.createFile(atPath: directory.file("source"), contents: Data([1, 2, 3]))
-        let descriptor = open(directory.file("source"), O_RDONLY)
+        let (source, descriptor) = try mapped(Self.source, in: directory)
         defer { close(descriptor) }
         let output = try AtomicOutputFile(path: directory.file("copy"))
-        #expect(throws: TableError.self) { try output.copy(from: descriptor, offset: 2, count: 5) }
+        try output.write([1, 2, 3])
+        try output.append(1000..<2_501_000, of: source)
+        try output.write([4])
+        try output.append(0..<0, of: source)
+        try output.append(2_999_990..<3_000_000, of: source)
+        try output.append(5..<6, of: source)
+        try output.publish(durable: false)
+        #expect(lseek(descriptor, 0, SEEK_CUR) == 0, "the source's own position is left alone")
+        let expected = [1, 2, 3] + Self.source[1000..<2_501_000] + [4] + Self.source[2_999_990...] + [Self.source[5]]
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("copy"))) == Data(expected))
+        #expect(output.bytesWritten == expected.count)
+    }
+
+    @Test func rangesTheFileGainedAfterItWasMapped_areCopiedToo() throws {
+        let directory = try TemporaryDirectory()
+        let (source, descriptor) = try mapped(Array(Self.source[..<1_000_000]), in: directory)
+        defer { close(descriptor) }
+        _ = Self.source[1_000_000...].withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 1_000_000) }
+        let output = try AtomicOutputFile(path: directory.file("copy"))
+        try output.append(999_000..<1_500_000, of: source)
+        try output.append(2_000_000..<2_000_100, of: source)
+        try output.publish(durable: false)
+        let expected = Self.source[999_000..<1_500_000] + Self.source[2_000_000..<2_000_100]
+        #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("copy"))) == Data(expected))
+    }
+
+    @Test func aRangePastTheFilesEnd_isAnError() throws {
+        let directory = try TemporaryDirectory()
+        let (source, descriptor) = try mapped([1, 2, 3], in: directory)
+        defer { close(descriptor) }
+        let output = try AtomicOutputFile(path: directory.file("copy"))
+        #expect(throws: TableError.self) { try output.append(2..<7, of: source) }
+    }
+
+    /// Pages of a mapping past the file's end raise SIGBUS when a process touches them; `write` from
+    /// them fails instead, which is why only the kernel reads the mapping.
+    @Test func aSourceThatShrankWhileMapped_isAnErrorNotACrash() throws {
+        let directory = try TemporaryDirectory()
+        let (source, descriptor) = try mapped(Self.source, in: directory)
+        defer { close(descriptor) }
+        #expect(ftruncate(descriptor, 4096) == 0)
+        let output = try AtomicOutputFile(path: directory.file("copy"))
+        #expect {
+            try output.append(0..<2_000_000, of: source)
+        } throws: { error in
+            guard case let .corrupt(path, offset, _)? = error as? TableError else { return false }
+            return path == directory.file("source") && offset >= 4096
+        }
     }
 }

@@ -78,7 +78,7 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         }
         var groups: [UInt16] = []
         var tail: [UInt16] = []
-        let halves = text.components(separatedBy: "::")
+        let halves = text.split(separator: "::", omittingEmptySubsequences: false).map(String.init)
         guard halves.count <= 2 else { return nil }
         func parse(_ part: String, into target: inout [UInt16]) -> Bool {
             guard !part.isEmpty else { return true }

@@ -1,4 +1,3 @@
-import Foundation
 // pcapng (draft-ietf-opsawg-pcapng): blocks of [type, total length, body, total length]. A section
 // header block sets the byte order and forgets the previous section's interfaces; interface
 // description blocks give each interface its link type, snap length and timestamp resolution
@@ -44,7 +43,7 @@ extension CaptureReader {
                 case 0x4D3C_2B1A: swapped = true
                 default:
                     throw CaptureError.corrupt(path: path, offset: blockOffset + 8,
-                                               detail: String(format: "section header has byte-order magic 0x%08x, expected 0x1a2b3c4d", orderMagic))
+                                               detail: "section header has byte-order magic 0x\(String(orderMagic, radix: 16).leftPadded(to: 8)), expected 0x1a2b3c4d")
                 }
                 sawSection = true
                 interfaces = []

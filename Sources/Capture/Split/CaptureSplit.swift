@@ -69,7 +69,8 @@ public struct CaptureSplit: Sendable {
             break
         }
         let reader = try CaptureReader(path: capturePath)
-        let shards = ShardWriter(directory: directory, format: reader.format, storedInput: reader.storedFile)
+        let storedInput = try reader.storedFile.map { try MappedSourceFile(descriptor: $0, path: capturePath) }
+        let shards = ShardWriter(directory: directory, format: reader.format, storedInput: storedInput)
         var report = Report()
         var bytesRead: Int64 = 0
         var blockEnd: Int64 = 0

@@ -6,7 +6,8 @@ import Table
 /// file header, so the same byte order and timestamp precision; pcapng: the current section header and
 /// every interface description seen so far, so each shard stands alone), with every record copied
 /// unchanged. When the input is a file stored uncompressed, a shard's consecutive records are one range
-/// of it and are copied by the kernel (as `cp` does), never through this process. Each shard is
+/// of it, written into the shard straight from the input's mapping (`AtomicOutputFile.append`): the
+/// kernel copies them once, as `cp` does. Each shard is
 /// published (renamed into place) when the next one starts; shards are not fsynced one by one (the
 /// caller or the runner syncs the directory once).
 ///
@@ -36,14 +37,14 @@ final class ShardWriter {
     /// pcapng: the blocks a new shard starts with (section header, interface descriptions).
     private var preamble: [[UInt8]] = []
     /// The input file, when records' stream offsets are offsets in it.
-    private let storedInput: Int32?
+    private let storedInput: MappedSourceFile?
     /// Records of `storedInput` not yet handed over: one contiguous range.
     @exclusivity(unchecked) private var pendingRange: Range<Int>?
     /// Records of a decompressed input not yet handed over, copied out of the reader's buffer.
     private var pendingBytes: [UInt8] = []
     private static let handOverBytes = 1 << 20
 
-    init(directory: String, format: CaptureFormat, storedInput: Int32?) {
+    init(directory: String, format: CaptureFormat, storedInput: MappedSourceFile?) {
         self.directory = directory
         self.format = format
         self.storedInput = storedInput
@@ -54,7 +55,7 @@ final class ShardWriter {
 
     private func handOver() throws {
         if let range = pendingRange, let storedInput {
-            try files.copy(from: storedInput, range: range)
+            try files.append(range, of: storedInput)
         } else if !pendingBytes.isEmpty {
             try files.write(pendingBytes)
         }
@@ -153,8 +154,8 @@ private final class ShardFiles: @unchecked Sendable {
         }
     }
 
-    func copy(from source: Int32, range: Range<Int>) throws {
-        try submit(on: lane!) { try $0.current!.copy(from: source, offset: range.lowerBound, count: range.count) }
+    func append(_ range: Range<Int>, of source: MappedSourceFile) throws {
+        try submit(on: lane!) { try $0.current!.append(range, of: source) }
     }
 
     func write(_ bytes: [UInt8]) throws {

@@ -3,9 +3,6 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-#if canImport(CGlibcExtras)
-import CGlibcExtras
-#endif
 
 // The file system calls of the table library, each retried on EINTR and turned into a TableError.
 
@@ -123,40 +120,44 @@ public final class AtomicOutputFile {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
-    /// Appends `count` bytes of the open file `source` from `offset`, in the kernel (copy_file_range,
-    /// as `cp` does): no pass through this process's memory. Falls back to reading and writing where
-    /// the kernel cannot copy between the two files. `source`'s own file position is left alone.
-    public func copy(from source: Int32, offset: Int, count: Int) throws {
+    /// Appends the bytes `range` of `source`. Where the range lies in `source`'s mapping, `write(2)`
+    /// takes them straight from the file's cached pages: the kernel copies them once, into whole pages
+    /// of this file, and this process never reads them (so a source that shrinks meanwhile is an error,
+    /// not a SIGBUS). Beyond the mapping (the source grew after it was mapped) they are read and
+    /// written through the buffer.
+    public func append(_ range: Range<Int>, of source: MappedSourceFile) throws {
+        guard !range.isEmpty else { return }
         try flushBuffer()
-        var from = offset
-        let end = offset + count
-        while from < end {
-            var position = loff_t(from)
-            let copied = copy_file_range(source, &position, descriptor, nil, end - from, 0)
-            if copied > 0 {
-                from += copied
-            } else if copied == 0 {
-                throw TableError.io(path: temporaryPath, operation: "copy (the source ended at \(from)) into", errno: EIO)
-            } else if errno == EINTR {
-                continue
-            } else if [EXDEV, ENOSYS, EOPNOTSUPP, EINVAL].contains(errno) {
-                try copyThroughMemory(from: source, offset: from, count: end - from)
-                break
-            } else {
-                throw TableError.io(path: temporaryPath, operation: "copy into", errno: errno)
+        let mapped = range.clamped(to: 0..<source.mappedSize)
+        if !mapped.isEmpty, let base = source.base {
+            source.prefault(mapped)
+            var done = mapped.lowerBound
+            while done < mapped.upperBound {
+                let wrote = Glibc.write(descriptor, base + done, mapped.upperBound - done)
+                if wrote < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EFAULT {
+                        throw TableError.corrupt(path: source.path, offset: done, detail: "the file ends early (it shrank while it was copied)")
+                    }
+                    throw TableError.io(path: temporaryPath, operation: "write", errno: errno)
+                }
+                done += wrote
             }
+            source.release(mapped)
         }
-        bytesWritten += count
+        if range.upperBound > max(mapped.upperBound, range.lowerBound) {
+            try copyThroughMemory(from: source, range: max(mapped.upperBound, range.lowerBound)..<range.upperBound)
+        }
+        bytesWritten += range.count
     }
 
-    private func copyThroughMemory(from source: Int32, offset: Int, count: Int) throws {
-        var done = 0
-        while done < count {
-            let got = pread(source, buffer, min(Self.bufferSize, count - done), off_t(offset + done))
+    private func copyThroughMemory(from source: MappedSourceFile, range: Range<Int>) throws {
+        var done = range.lowerBound
+        while done < range.upperBound {
+            let got = pread(source.descriptor, buffer, min(Self.bufferSize, range.upperBound - done), off_t(done))
             if got < 0 && errno == EINTR { continue }
-            guard got > 0 else {
-                throw TableError.io(path: temporaryPath, operation: "copy (reading the source at \(offset + done)) into", errno: got < 0 ? errno : EIO)
-            }
+            if got < 0 { throw TableError.io(path: source.path, operation: "read", errno: errno) }
+            guard got > 0 else { throw TableError.corrupt(path: source.path, offset: done, detail: "the file ends early") }
             try writeFully(UnsafeRawBufferPointer(start: buffer, count: got))
             done += got
         }
@@ -207,5 +208,62 @@ public final class AtomicOutputFile {
             fsync(directoryDescriptor)
             close(directoryDescriptor)
         }
+    }
+}
+
+/// A file mapped read-only, whose byte ranges `AtomicOutputFile.append` writes into other files.
+/// Only the kernel reads the mapping (in `write(2)`); pages are mapped just before they are copied
+/// and dropped just after, so resident memory stays small whatever the file's size.
+public final class MappedSourceFile: @unchecked Sendable {
+    public let path: String
+    let descriptor: Int32
+    /// The start of the mapping; nil for an empty file or where the file cannot be mapped.
+    let base: UnsafeRawPointer?
+    /// The file's size when it was mapped; bytes beyond it are read with `pread`.
+    let mappedSize: Int
+    private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    /// Maps the open file `descriptor` (which stays the caller's to close).
+    public init(descriptor: Int32, path: String) throws {
+        self.path = path
+        self.descriptor = dup(descriptor)
+        guard self.descriptor >= 0 else { throw TableError.io(path: path, operation: "dup", errno: errno) }
+        var info = stat()
+        guard fstat(self.descriptor, &info) == 0 else {
+            let code = errno
+            close(self.descriptor)
+            throw TableError.io(path: path, operation: "stat", errno: code)
+        }
+        let size = Int(info.st_size)
+        let mapping = size > 0 ? mmap(nil, size, PROT_READ, MAP_SHARED, self.descriptor, 0) : MAP_FAILED
+        if let mapping, mapping != MAP_FAILED {
+            base = UnsafeRawPointer(mapping)
+            mappedSize = size
+        } else {
+            base = nil
+            mappedSize = 0
+        }
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), mappedSize) }
+        close(descriptor)
+    }
+
+    /// Maps `range`'s pages in one call, so `write` does not stop at every page to fault it in
+    /// (a best effort: kernels before 5.14 lack MADV_POPULATE_READ and fault page by page).
+    func prefault(_ range: Range<Int>) {
+        advise(range, MADV_POPULATE_READ)
+    }
+
+    /// Unmaps `range`'s pages (the file's cache keeps them).
+    func release(_ range: Range<Int>) {
+        advise(range, MADV_DONTNEED)
+    }
+
+    private func advise(_ range: Range<Int>, _ advice: Int32) {
+        guard let base else { return }
+        let start = range.lowerBound / Self.pageSize * Self.pageSize
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), range.upperBound - start, advice)
     }
 }

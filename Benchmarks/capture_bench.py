@@ -9,8 +9,10 @@ connections and DNS exchanges between pod addresses).
   second (target: at least 2 million on one core).
 - Peak memory (maximum resident set size, from GNU time) of every command.
 
-Times are wall-clock seconds, the best of three runs for every command but the slow original
-pipeline (run once), on a shared machine: read them as ratios, and run nothing else meanwhile."""
+Times are wall-clock seconds on a shared machine whose speed moves by a factor of four within
+minutes (cp of the capture: 0.22 to 1.2 s): the fast commands run in five rounds, one run of each
+per round, so all meet the same spells, and each one's best counts; the slow original pipeline runs
+once. Read them as ratios, and run nothing else meanwhile."""
 import argparse
 import glob
 import os
@@ -71,10 +73,15 @@ def make_capture(path, target_bytes, seed=3):
     os.rename(path + ".tmp", path)
 
 
-def best_of(runs, command, prepare):
-    """The fastest of `runs` runs of `command(prepare())` and the largest peak memory."""
-    results = [measure(command(prepare())) for _ in range(runs)]
-    return min(r[0] for r in results), max(r[1] for r in results)
+def interleaved_best(runs, commands):
+    """Runs every command once per round, `runs` rounds, so each one meets the same spells of a shared
+    machine; per command, the fastest run's seconds and the largest peak memory. `commands` maps a name
+    to (command for an output directory, a function giving the next fresh output directory)."""
+    results = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, (command, prepare) in commands.items():
+            results[name].append(measure(command(prepare())))
+    return {name: (min(r[0] for r in rs), max(r[1] for r in rs)) for name, rs in results.items()}
 
 
 def measure(command, **kwargs):
@@ -93,7 +100,7 @@ def main():
     parser.add_argument("--bin", required=True, help="directory of the release binaries")
     parser.add_argument("--megabytes", type=int, default=500)
     parser.add_argument("--dir", default="artifacts/bench")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each fast command; the best counts")
+    parser.add_argument("--runs", type=int, default=5, help="rounds of the fast commands; each one's best counts")
     arguments = parser.parse_args()
     os.makedirs(arguments.dir, exist_ok=True)
     capture = os.path.join(arguments.dir, f"capture-{arguments.megabytes}MB.pcap")
@@ -116,15 +123,18 @@ def main():
             return f"{path}-{runs}"
 
         subprocess.run(["cat", capture], stdout=subprocess.DEVNULL, check=True)  # warm the page cache
-        runs = arguments.runs
-        cp_s, cp_mb = best_of(runs, lambda out: ["cp", capture, os.path.join(out, "copy.pcap")], lambda: fresh("cp"))
-        split_s, split_mb = best_of(runs, lambda out: [os.path.join(arguments.bin, "mimir-split"), capture, "--interval", "10",
-                                                       "--out", out], lambda: fresh("split"))
         editcap_runs = []
-        editcap_s, editcap_mb = best_of(runs, lambda out: ["editcap", "-i", "10", capture, os.path.join(out, "shard.pcap")],
-                                        lambda: editcap_runs.append(fresh("editcap")) or editcap_runs[-1])
-        flows_s, flows_mb = best_of(runs, lambda out: [os.path.join(arguments.bin, "mimir-flows"), capture, "--windows", "10,60",
-                                                       "--out", out], lambda: fresh("flows"))
+        best = interleaved_best(arguments.runs, {
+            "cp": (lambda out: ["cp", capture, os.path.join(out, "copy.pcap")], lambda: fresh("cp")),
+            "split": (lambda out: [os.path.join(arguments.bin, "mimir-split"), capture, "--interval", "10", "--out", out],
+                      lambda: fresh("split")),
+            "editcap": (lambda out: ["editcap", "-i", "10", capture, os.path.join(out, "shard.pcap")],
+                        lambda: editcap_runs.append(fresh("editcap")) or editcap_runs[-1]),
+            "flows": (lambda out: [os.path.join(arguments.bin, "mimir-flows"), capture, "--windows", "10,60", "--out", out],
+                      lambda: fresh("flows")),
+        })
+        (cp_s, cp_mb), (split_s, split_mb), (editcap_s, editcap_mb), (flows_s, flows_mb) = (
+            best["cp"], best["split"], best["editcap"], best["flows"])
         editcap_dir = editcap_runs[-1]
         shards = sorted(glob.glob(os.path.join(editcap_dir, "shard_*")))
         tshark_s, tshark_mb = 0.0, 0.0

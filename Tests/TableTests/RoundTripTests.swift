@@ -229,6 +229,28 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: directory.file("copy"))) == Data(expected))
     }
 
+    /// Resident memory stays small: pages are unmapped once every range in use has passed them.
+    @Test func appendedRanges_leaveLittleOfTheSourceMapped() throws {
+        let directory = try TemporaryDirectory()
+        let size = 48 << 20
+        let (source, descriptor) = try mapped((0..<size).map { UInt8(truncatingIfNeeded: $0 >> 9) }, in: directory)
+        defer { close(descriptor) }
+        let output = try AtomicOutputFile(path: directory.file("copy"))
+        for start in stride(from: 0, to: size, by: 450_000) {
+            try output.append(start..<min(size, start + 450_000), of: source)
+        }
+        try output.publish(durable: false)
+        let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let pages = size / pageSize
+        let pagemap = open("/proc/self/pagemap", O_RDONLY)
+        defer { close(pagemap) }
+        var entries = [UInt64](repeating: 0, count: pages)
+        let read = entries.withUnsafeMutableBytes { pread(pagemap, $0.baseAddress, $0.count, off_t(Int(bitPattern: source.base) / pageSize * 8)) }
+        #expect(read == pages * 8)
+        let mappedBytes = entries.filter { $0 >> 63 == 1 }.count * pageSize
+        #expect(mappedBytes <= 4 << 20, "\(mappedBytes) bytes of the source still mapped")
+    }
+
     @Test func aRangePastTheFilesEnd_isAnError() throws {
         let directory = try TemporaryDirectory()
         let (source, descriptor) = try mapped([1, 2, 3], in: directory)

@@ -256,10 +256,11 @@ public final class MappedSourceFile: @unchecked Sendable {
     /// kernel to read: only system calls may read them, as a page past a shrunken file's end kills a
     /// process that touches it. Its pages are mapped in one call first, so `write` does not stop at
     /// every page to fault it in (a best effort: kernels before 5.14 lack MADV_POPULATE_READ). When
-    /// it returns, every page well below the ranges still in use is unmapped (the file's cache keeps
-    /// them), so resident memory stays small: a fault maps the whole page-cache folio around the page,
-    /// which can begin up to 2 MiB below the range, and releasing each range's own pages as it was
-    /// written left most of a split's input mapped (peak resident memory 112 MB on the bench capture).
+    /// it returns, every page more than 2 MiB below the ranges still in use is unmapped (the file's
+    /// cache keeps them), so resident memory stays small. Releasing each range's own pages as it was
+    /// written left most of a split's input mapped (peak resident memory 112 MB on the bench capture):
+    /// pages released once were mapped again, most likely because a fault maps the whole page-cache
+    /// folio around a page, and a large folio reaches up to 2 MiB below it.
     func withMappedBytes(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
         precondition(range.upperBound <= mappedSize, "the range lies inside the mapping")
         guard let base, !range.isEmpty else { return }
@@ -278,7 +279,7 @@ public final class MappedSourceFile: @unchecked Sendable {
         inUse.withLock { starts in
             starts.remove(at: starts.firstIndex(of: range.lowerBound)!)
             // From the mapping's start every time: pages released once can be mapped again by a
-            // later fault (releasing only what lay past the last release left 75-90 MB mapped).
+            // later fault (releasing only what lay past the last release left 75-91 MB mapped).
             let frontier = (starts.min() ?? range.upperBound) - Self.largestFolio
             if frontier > 0 { advise(0..<frontier, MADV_DONTNEED) }
         }

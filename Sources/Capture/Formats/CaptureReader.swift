@@ -26,7 +26,7 @@ public final class CaptureReader {
     let input: BufferedInput
 
     /// The open file when the capture is stored uncompressed, so a packet's `recordOffset` is also its
-    /// position in this file: a copier can then move records from file to file in the kernel.
+    /// position in this file: a copier can then write records from file to file without reading them.
     public let storedFile: Int32?
 
     public init(path: String) throws {

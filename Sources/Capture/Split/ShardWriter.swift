@@ -7,9 +7,8 @@ import Table
 /// every interface description seen so far, so each shard stands alone), with every record copied
 /// unchanged. When the input is a file stored uncompressed, a shard's consecutive records are one range
 /// of it, written into the shard straight from the input's mapping (`AtomicOutputFile.append`): the
-/// kernel copies them once, as `cp` does. Each shard is
-/// published (renamed into place) when the next one starts; shards are not fsynced one by one (the
-/// caller or the runner syncs the directory once).
+/// kernel copies them once, as `cp` does. Each shard is published (renamed into place) when the next
+/// one starts; shards are not fsynced one by one (the caller or the runner syncs the directory once).
 ///
 /// The files are created, filled and published on two more threads (`ShardFiles`): the reader parses
 /// the next records while the kernel copies the last ones.

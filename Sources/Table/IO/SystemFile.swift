@@ -131,25 +131,10 @@ public final class AtomicOutputFile {
         try flushBuffer()
         let mapped = range.clamped(to: 0..<source.mappedSize)
         if !mapped.isEmpty {
-            try source.withMappedBytes(mapped) { bytes in
-                var done = 0
-                while done < bytes.count {
-                    let wrote = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
-                    if wrote < 0 {
-                        if errno == EINTR { continue }
-                        if errno == EFAULT {
-                            throw TableError.corrupt(path: source.path, offset: mapped.lowerBound + done,
-                                                     detail: "the file ends early (it shrank while it was copied)")
-                        }
-                        throw TableError.io(path: temporaryPath, operation: "write", errno: errno)
-                    }
-                    done += wrote
-                }
-            }
+            try source.withMappedBytes(mapped) { try writeFully($0, mappedFrom: (source.path, mapped.lowerBound)) }
         }
-        if range.upperBound > max(mapped.upperBound, range.lowerBound) {
-            try copyThroughMemory(from: source, range: max(mapped.upperBound, range.lowerBound)..<range.upperBound)
-        }
+        let unmapped = max(mapped.upperBound, range.lowerBound)..<range.upperBound
+        if !unmapped.isEmpty { try copyThroughMemory(from: source, range: unmapped) }
         bytesWritten += range.count
     }
 
@@ -170,12 +155,18 @@ public final class AtomicOutputFile {
         buffered = 0
     }
 
-    private func writeFully(_ bytes: UnsafeRawBufferPointer) throws {
+    /// Writes all of `bytes`. When they are a mapped file's (`mappedFrom`: its path and the offset of
+    /// `bytes` in it), a page the file no longer has fails the write with EFAULT: the file shrank.
+    private func writeFully(_ bytes: UnsafeRawBufferPointer, mappedFrom source: (path: String, offset: Int)? = nil) throws {
         var done = 0
         while done < bytes.count {
             let wrote = Glibc.write(descriptor, bytes.baseAddress! + done, bytes.count - done)
             if wrote < 0 {
                 if errno == EINTR { continue }
+                if errno == EFAULT, let source {
+                    throw TableError.corrupt(path: source.path, offset: source.offset + done,
+                                             detail: "the file ends early (it shrank while it was copied)")
+                }
                 throw TableError.io(path: temporaryPath, operation: "write", errno: errno)
             }
             done += wrote

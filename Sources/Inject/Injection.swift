@@ -20,6 +20,15 @@ public struct InjectionOptions: Sendable {
     /// injected bytes.
     public var labelPlannedWindows: Bool
     public var dnsService: String
+    /// Variants that keep a detector from learning one injection model. `hopDelay`: each hop after the
+    /// first carries its bytes this many windows of the longest length after the data left the source
+    /// (a relay that stages before it forwards); `hopBytes`: each hop carries the amount times a factor
+    /// drawn from this range (compression, framing, retries); `knownPairsOnly`: paths only over service
+    /// pairs that already talk in the capture, so the exfiltration rides on connections the
+    /// application has. Drawn per attack in schedule order: the same at every rate.
+    public var hopDelay: ClosedRange<Int>?
+    public var hopBytes: ClosedRange<Double>?
+    public var knownPairsOnly: Bool
 
     /// The original's standard deviations of its default rates (mimir-method.md, section 5.4); a quarter
     /// of the rate for any other.
@@ -29,7 +38,8 @@ public struct InjectionOptions: Sendable {
 
     public init(rate: Double, rateStandardDeviation: Double? = nil, seed: UInt64, sensitiveService: String, policy: ReachabilityPolicy = .everyone,
                 schedule: ScheduleParameters = ScheduleParameters(), maxPathLength: Int = 15, labelPlannedWindows: Bool = false,
-                dnsService: String = "kube-dns") {
+                dnsService: String = "kube-dns", hopDelay: ClosedRange<Int>? = nil, hopBytes: ClosedRange<Double>? = nil,
+                knownPairsOnly: Bool = false) {
         self.rate = rate
         self.rateStandardDeviation = rateStandardDeviation ?? Self.defaultStandardDeviation(rate: rate)
         self.seed = seed
@@ -39,6 +49,9 @@ public struct InjectionOptions: Sendable {
         self.maxPathLength = maxPathLength
         self.labelPlannedWindows = labelPlannedWindows
         self.dnsService = dnsService
+        self.hopDelay = hopDelay
+        self.hopBytes = hopBytes
+        self.knownPairsOnly = knownPairsOnly
     }
 }
 
@@ -47,7 +60,7 @@ public struct InjectionOptions: Sendable {
 /// seed alone, per-window amounts drawn at the rate, and the edges a capture on `any` would show.
 public final class Injection {
     public static let stage = "inject"
-    public static let labelsSchemaVersion = 1
+    public static let labelsSchemaVersion = 2
 
     struct Node: Hashable {
         var name: String
@@ -74,6 +87,23 @@ public final class Injection {
         var destination: Node
     }
 
+    /// One row of labels.parquet.
+    struct WindowLabel {
+        var label = false
+        var kind = "none"
+        var path: Int32 = -1
+        /// The truth table's id of a real event; injected attacks are numbered on from the largest.
+        var event: Int32 = -1
+        var bytes: Int64 = 0
+        var packets: Int64 = 0
+    }
+
+    /// How one attack's hops differ from the plain injection (`InjectionOptions.hopDelay`, `hopBytes`).
+    struct HopVariant {
+        var delay: Int64 = 0
+        var factor = 1.0
+    }
+
     public init(podEdges path: String, options: InjectionOptions) throws {
         self.options = options
         let reader = try PodEdgeTable.open(path)
@@ -96,6 +126,27 @@ public final class Injection {
     /// The services of the application (those with pods), for the attack paths.
     var services: [String] { podsByService.keys.filter { !$0.isEmpty }.sorted() }
 
+    /// The policy restricted to the service pairs that talk somewhere in the capture outside the real
+    /// events (outside as `internet`): the paths of `knownPairsOnly`.
+    func knownPairsPolicy(excluding truth: [TruthEvent]) -> ReachabilityPolicy {
+        var observed: [String: Set<String>] = [:]
+        for (window, edges) in windows {
+            let start = starts[window]!, end = start + Int64(window.length) * 1_000_000_000
+            guard !truth.contains(where: { start < $0.end && $0.start < end }) else { continue }
+            for key in edges.keys where key.source.kind == .pod || key.source.kind == .vip {
+                let destination = key.destination.kind == .outside ? "internet" : key.destination.service
+                guard !destination.isEmpty, destination != key.source.service,
+                      [.pod, .vip, .outside].contains(key.destination.kind) else { continue }
+                observed[key.source.service, default: []].insert(destination)
+            }
+        }
+        var restricted = ReachabilityPolicy(allowed: observed.reduce(into: [:]) { allowed, entry in
+            allowed[entry.key] = entry.value.filter { options.policy.allows(entry.key, $0, dnsService: options.dnsService) }
+        })
+        restricted.addressHops = options.policy.addressHops
+        return restricted
+    }
+
     public struct Report: Sendable {
         public var paths: [[String]]
         public var attacks: Int
@@ -114,14 +165,16 @@ public final class Injection {
         let realEvents = truth.map { (start: Double($0.start - origin) / 1e9, end: Double($0.end - origin) / 1e9) }
 
         // Templates and schedule come from the seed alone: the same for every rate.
-        let budget = AttackSchedule.Budget(length: length, realEvents: realEvents, parameters: options.schedule)
-        var templates = AttackPathTemplates(services: services, policy: options.policy, dnsService: options.dnsService,
-                                            maxPaths: max(1, budget.maxPaths))
+        var parameters = options.schedule
+        parameters.trailingSeconds = (options.hopDelay?.upperBound ?? 0) * Int(longest)
+        let budget = AttackSchedule.Budget(length: length, realEvents: realEvents, parameters: parameters)
+        var templates = AttackPathTemplates(services: services, policy: options.knownPairsOnly ? knownPairsPolicy(excluding: truth) : options.policy,
+                                            dnsService: options.dnsService, maxPaths: max(1, budget.maxPaths))
         templates.maxPathLength = options.maxPathLength
         let paths = services.contains(options.sensitiveService) ? templates.paths(from: options.sensitiveService) : []
         var scheduleRandom = SeededRandom(seed: options.seed)
         let schedule = AttackSchedule(length: length, longest: Int(longest), realEvents: realEvents, pathCount: paths.count,
-                                      parameters: options.schedule, random: &scheduleRandom)
+                                      parameters: parameters, random: &scheduleRandom)
         // Concrete pods per attack, drawn in schedule order (so also the same for every rate); an attack
         // whose path names a service without pods is left out.
         let concrete: [[Node]?] = schedule.attacks.map { attack in
@@ -141,30 +194,49 @@ public final class Injection {
             }
             return nodes
         }
+        // The variants' draws come from their own generator, so the plain injection stays as it was.
+        var variantRandom = SeededRandom(seed: options.seed ^ 0x686F_7076_6172_6961)  // "hopvaria"
+        let variants: [[HopVariant]] = concrete.map { nodes in
+            (nodes.map(Self.hops) ?? []).indices.map { hop in
+                var variant = HopVariant()
+                if hop > 0, let delay = options.hopDelay { variant.delay = Int64(variantRandom.int(delay)) }
+                if let factor = options.hopBytes { variant.factor = factor.lowerBound + variantRandom.unit() * (factor.upperBound - factor.lowerBound) }
+                return variant
+            }
+        }
+        let firstInjectedEvent = (truth.map(\.eventID).max() ?? 0) + 1
 
         // Amounts: drawn per window at this rate.
         var amountRandom = SeededRandom(seed: options.seed ^ options.rate.bitPattern)
-        var labels: [Window: (label: Bool, kind: String, path: Int32, bytes: Int64, packets: Int64)] = [:]
+        var labels: [Window: WindowLabel] = [:]
         var injectedBytes: Int64 = 0
         for length in lengths {
             let perAttack = Int64(longest / length)
             for (attackIndex, attack) in schedule.attacks.enumerated() {
                 let first = attack.windows.lowerBound * perAttack, end = attack.windows.upperBound * perAttack
+                let planned = WindowLabel(label: true, kind: "exfil", path: Int32(attack.path), event: firstInjectedEvent + Int32(attackIndex))
                 for index in first..<end {
-                    let window = Window(length: length, index: index)
-                    guard windows[window] != nil else { continue }
+                    guard windows[Window(length: length, index: index)] != nil else { continue }
                     let perMinute = amountRandom.normal(mean: options.rate * 1e6, standardDeviation: options.rateStandardDeviation * 1e6)
                     let bytes = Int64(max(0, perMinute) * Double(length) / 60)
                     let packetSize = max(40, amountRandom.normal(mean: 500, standardDeviation: 100))
-                    var injected: Int64 = 0, packets: Int64 = 0
-                    if bytes >= 60, let nodes = concrete[attackIndex] {
-                        packets = max(1, Int64(Double(bytes) / packetSize))
-                        inject(nodes, bytes: bytes, packets: packets, into: window)
-                        injected = bytes
-                        injectedBytes += bytes
+                    if options.labelPlannedWindows { labels[Window(length: length, index: index)] = planned }
+                    guard bytes >= 60, let nodes = concrete[attackIndex] else { continue }
+                    injectedBytes += bytes
+                    for (hop, edges) in Self.hops(nodes).enumerated() {
+                        let variant = variants[attackIndex][hop]
+                        let window = Window(length: length, index: index + variant.delay * perAttack)
+                        guard windows[window] != nil else { continue }
+                        let hopBytes = Int64(Double(bytes) * variant.factor)
+                        let packets = max(1, Int64(Double(hopBytes) / packetSize))
+                        for (source, destination) in edges {
+                            add(EdgeKeyPair(source: source, destination: destination), packets: packets, bytes: hopBytes, window: window)
+                            add(EdgeKeyPair(source: destination, destination: source), packets: packets, bytes: 40 * packets, window: window)
+                        }
+                        var label = labels[window] ?? planned
+                        if hopBytes > label.bytes { (label.bytes, label.packets) = (hopBytes, packets) }
+                        labels[window] = label
                     }
-                    let label = injected > 0 || options.labelPlannedWindows
-                    labels[window] = (label, label ? "exfil" : "none", label ? Int32(attack.path) : -1, injected, injected > 0 ? packets : 0)
                 }
             }
         }
@@ -176,7 +248,7 @@ public final class Injection {
             for window in windows.keys {
                 let start = starts[window]!, end = start + Int64(window.length) * 1_000_000_000
                 if start < event.end && event.start < end && labels[window]?.label != true {
-                    labels[window] = (true, event.kind.rawValue, id, 0, 0)
+                    labels[window] = WindowLabel(label: true, kind: event.kind.rawValue, path: id, event: event.eventID)
                 }
             }
         }
@@ -186,32 +258,25 @@ public final class Injection {
                       injectedBytes: injectedBytes)
     }
 
-    /// The edges a capture on `any` would show for data moving along `nodes`: a hop into a service
-    /// address shows before and after DNAT (client -> address and client -> pod; or, answering through
-    /// the server's own address, pod -> client and address -> client); each edge also carries the
-    /// receiver's ACKs back (40 bytes per packet).
-    func inject(_ nodes: [Node], bytes: Int64, packets: Int64, into window: Window) {
-        var edges: [(Node, Node)] = []
+    /// The edges a capture on `any` would show for data moving along `nodes`, hop by hop (pod to pod,
+    /// or to outside): a hop into a service address shows before and after DNAT (client -> address and
+    /// client -> pod; or, answering through the server's own address, pod -> client and address ->
+    /// client). Each edge also carries the receiver's ACKs back (40 bytes per packet).
+    static func hops(_ nodes: [Node]) -> [[(Node, Node)]] {
+        var hops: [[(Node, Node)]] = []
         var index = 0
         while index + 1 < nodes.count {
             let (from, to) = (nodes[index], nodes[index + 1])
             if to.kind == .vip, index + 2 < nodes.count {
                 let after = nodes[index + 2]
-                if to.service == from.service {
-                    edges += [(from, after), (to, after)]
-                } else {
-                    edges += [(from, to), (from, after)]
-                }
+                hops.append(to.service == from.service ? [(from, after), (to, after)] : [(from, to), (from, after)])
                 index += 2
             } else {
-                edges.append((from, to))
+                hops.append([(from, to)])
                 index += 1
             }
         }
-        for (source, destination) in edges {
-            add(EdgeKeyPair(source: source, destination: destination), packets: packets, bytes: bytes, window: window)
-            add(EdgeKeyPair(source: destination, destination: source), packets: packets, bytes: 40 * packets, window: window)
-        }
+        return hops
     }
 
     private func add(_ key: EdgeKeyPair, packets: Int64, bytes: Int64, window: Window) {
@@ -219,7 +284,7 @@ public final class Injection {
         windows[window]![key] = (total.packets + packets, total.bytes + bytes)
     }
 
-    private func write(directory: String, labels: [Window: (label: Bool, kind: String, path: Int32, bytes: Int64, packets: Int64)],
+    private func write(directory: String, labels: [Window: WindowLabel],
                        schedule: AttackSchedule, pathRows: [(id: Int32, kind: String, path: String)], params: JSONValue,
                        version: String, longest: Int32) throws {
         var extra: [KeyValue] = []
@@ -227,31 +292,31 @@ public final class Injection {
         let edgeProvenance = try Provenance(stage: Self.stage, version: version, schemaVersion: GraphTables.schemaVersion, params: params, extra: extra)
         let tables = try EdgeTablesWriter(directory: directory, provenance: edgeProvenance)
         let split = Int64(schedule.endOfTraining) / Int64(longest)
-        var labelRows: [(Window, Bool, String, Int32, Int64, Int64, Bool)] = []
+        var labelRows: [(window: Window, label: WindowLabel, isTest: Bool)] = []
         for window in windows.keys.sorted() {
             let edges = windows[window]!.sorted { ($0.key.source.name, $0.key.destination.name) < ($1.key.source.name, $1.key.destination.name) }
             try tables.write(length: window.length, index: window.index, start: starts[window]!, partial: partial[window]!, edges: edges.map { key, total in
                 PodEdge(source: key.source.name, destination: key.destination.name, sourceKind: key.source.kind, destinationKind: key.destination.kind,
                         sourceService: key.source.service, destinationService: key.destination.service, packets: total.packets, bytes: total.bytes)
             })
-            let label = labels[window] ?? (false, "none", -1, 0, 0)
             // Rows before the end of training, counted in windows of this length, are training rows.
             let isTest = window.index >= split * Int64(longest / window.length)
-            labelRows.append((window, label.label, label.kind, label.path, label.bytes, label.packets, isTest))
+            labelRows.append((window, labels[window] ?? WindowLabel(), isTest))
         }
         try tables.close()
 
         let labelProvenance = try Provenance(stage: Self.stage, version: version, schemaVersion: Self.labelsSchemaVersion, params: params, extra: extra)
         let labelSchema = try Schema(FlowTables.windowFields.filter { $0.name != "partial" } + [
             Field("rate_mb_per_min", .double), Field("label", .bool), Field("kind", .string), Field("path_id", .int32),
-            Field("bytes", .int64), Field("packets", .int64), Field("is_test", .bool),
+            Field("bytes", .int64), Field("packets", .int64), Field("is_test", .bool), Field("event_id", .int32),
         ])
         let labelWriter = try TableWriter(path: directory + "/labels.parquet", schema: labelSchema, metadata: labelProvenance.keyValues)
         try labelWriter.write(TableBatch(schema: labelSchema, columns: [
-            ColumnArray(labelRows.map(\.0.length)), ColumnArray(labelRows.map(\.0.index)),
-            ColumnArray(.int64(labelRows.map { starts[$0.0]! / 1000 })), ColumnArray(labelRows.map { _ in options.rate }),
-            ColumnArray(labelRows.map(\.1)), ColumnArray(labelRows.map(\.2)), ColumnArray(labelRows.map(\.3)),
-            ColumnArray(labelRows.map(\.4)), ColumnArray(labelRows.map(\.5)), ColumnArray(labelRows.map(\.6)),
+            ColumnArray(labelRows.map(\.window.length)), ColumnArray(labelRows.map(\.window.index)),
+            ColumnArray(.int64(labelRows.map { starts[$0.window]! / 1000 })), ColumnArray(labelRows.map { _ in options.rate }),
+            ColumnArray(labelRows.map(\.label.label)), ColumnArray(labelRows.map(\.label.kind)), ColumnArray(labelRows.map(\.label.path)),
+            ColumnArray(labelRows.map(\.label.bytes)), ColumnArray(labelRows.map(\.label.packets)), ColumnArray(labelRows.map(\.isTest)),
+            ColumnArray(labelRows.map(\.label.event)),
         ]))
         try labelWriter.close()
 

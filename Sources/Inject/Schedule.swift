@@ -9,13 +9,20 @@ public struct ScheduleParameters: Sendable {
     public var testAttackFraction: Double
     /// The length of one synthetic attack, seconds (one window of the longest length in the original).
     public var attackSeconds: Int
+    /// Seconds kept free after each attack for its delayed hops (`InjectionOptions.hopDelay`).
+    public var trailingSeconds: Int
 
-    public init(trainFraction: Double = 0.5, trainAttackFraction: Double = 0.5, testAttackFraction: Double = 0.5, attackSeconds: Int = 60) {
+    public init(trainFraction: Double = 0.5, trainAttackFraction: Double = 0.5, testAttackFraction: Double = 0.5, attackSeconds: Int = 60,
+                trailingSeconds: Int = 0) {
         self.trainFraction = trainFraction
         self.trainAttackFraction = trainAttackFraction
         self.testAttackFraction = testAttackFraction
         self.attackSeconds = attackSeconds
+        self.trailingSeconds = trailingSeconds
     }
+
+    /// Seconds one attack occupies: its own and its delayed hops'.
+    var reservedSeconds: Int { attackSeconds + trailingSeconds }
 }
 
 /// The attack schedule: which windows of the longest length carry which path. Drawn from the seed
@@ -51,8 +58,8 @@ public struct AttackSchedule: Sendable {
             endOfTraining = min(length * parameters.trainFraction, firstEvent)
             let realSeconds = realEvents.reduce(0) { $0 + ($1.end - $1.start) }
             let testTime = max(0, (length - endOfTraining) * parameters.testAttackFraction - realSeconds)
-            trainAttacks = Int(endOfTraining * parameters.trainAttackFraction / Double(parameters.attackSeconds))
-            testAttacks = Int(testTime / Double(parameters.attackSeconds))
+            trainAttacks = Int(endOfTraining * parameters.trainAttackFraction / Double(parameters.reservedSeconds))
+            testAttacks = Int(testTime / Double(parameters.reservedSeconds))
         }
 
         public var maxPaths: Int { trainAttacks == 0 || testAttacks == 0 ? max(trainAttacks, testAttacks) : min(trainAttacks, testAttacks) }
@@ -68,6 +75,8 @@ public struct AttackSchedule: Sendable {
         trainInjections = pathCount == 0 ? 0 : trainCount / paths * paths
         testInjections = pathCount == 0 ? 0 : testCount / paths * paths
         let windowsPerAttack = Int64(max(1, parameters.attackSeconds / longest))
+        // Windows an attack keeps from others: its own and those of its delayed hops.
+        let span = windowsPerAttack + Int64(parameters.trailingSeconds / longest)
         let windowCount = Int64(length / Double(longest))
         var taken = Set<Int64>()
         for event in realEvents {
@@ -79,22 +88,22 @@ public struct AttackSchedule: Sendable {
         var index = 0
         for (phase, count, isTest) in [(0..<split, trainInjections, false), (split..<windowCount, testInjections, true)] {
             var free = Int64(phase.count) - Int64(phase.filter(taken.contains).count)
-            var extra = free - Int64(count) * windowsPerAttack - 1
+            var extra = free - Int64(count) * span - 1
             var cursor = phase.lowerBound
             for remaining in stride(from: count, to: 0, by: -1) {
                 // A random gap before the attack, spread so that the remaining attacks still fit.
                 let gap = extra > 0 ? Int64(random.int(0...Int(min(extra, (extra + Int64(remaining) - 1) / Int64(remaining))))) : 0
                 extra -= gap
                 cursor += gap
-                while cursor < phase.upperBound && (cursor..<(cursor + windowsPerAttack)).contains(where: taken.contains) {
+                while cursor < phase.upperBound && (cursor..<(cursor + span)).contains(where: taken.contains) {
                     cursor += 1
                     extra -= 1
                 }
-                guard cursor + windowsPerAttack <= phase.upperBound else { break }
+                guard cursor + span <= phase.upperBound else { break }
                 attacks.append(Attack(windows: cursor..<(cursor + windowsPerAttack), path: index % paths, isTest: isTest))
-                for window in cursor..<(cursor + windowsPerAttack) { taken.insert(window) }
-                cursor += windowsPerAttack
-                free -= windowsPerAttack
+                for window in cursor..<(cursor + span) { taken.insert(window) }
+                cursor += span
+                free -= span
                 index += 1
             }
         }

@@ -34,7 +34,7 @@ public struct LabelledWindows {
         rate = 0
         if let labelsPath {
             let labelReader = try TableReader(path: labelsPath)
-            _ = try Provenance(of: labelReader, stage: "inject", schemaVersions: 1...1)
+            _ = try Provenance(of: labelReader, stage: "inject", schemaVersions: 1...2)
             let table = try labelReader.readAll()
             let kinds = table["kind"]!.byteArrays, lengths = table["window_len_s"]!.int32s, indices = table["window_index"]!.int64s
             let flags = table["label"]!.bools, paths = table["path_id"]!.int32s, tests = table["is_test"]!.bools

@@ -7,7 +7,7 @@ import Table
 
 /// mimir-inject: synthetic exfiltration added to a capture's graph, and every window labelled.
 struct InjectCommand: ParsableCommand {
-    static let version = "1"
+    static let version = "2"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-inject",
@@ -57,13 +57,36 @@ struct InjectCommand: ParsableCommand {
     @Option(help: "Longest attack path, in nodes.")
     var maxPathLength = 15
 
+    @Option(help: "Delay each hop after the first by LOW,HIGH windows of the longest length (drawn per hop), as a relay that stages data before it forwards.")
+    var hopDelay: String?
+
+    @Option(help: "Scale each hop's bytes by a factor drawn per hop from LOW,HIGH (e.g. 0.8,1.3).")
+    var hopBytes: String?
+
+    @Flag(help: "Attack paths only over service pairs that already talk in the capture (exfiltration over the application's own connections).")
+    var knownPairsOnly = false
+
     @Option(help: "fixed (default): label windows that carry injected bytes. mimir: label every planned window, as the original.")
     var profile = "fixed"
 
     @Option(help: "Directory for the four tables (created if missing).")
     var out: String
 
+    /// `LOW,HIGH` as a range, or nil when absent.
+    private static func range<T: LosslessStringConvertible & Comparable>(_ text: String?, _ option: String) throws -> ClosedRange<T>? {
+        guard let text else { return nil }
+        let parts = text.split(separator: ",").compactMap { T(String($0).trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, parts[0] <= parts[1] else { throw ValidationError("\(option) must be LOW,HIGH with LOW <= HIGH, not '\(text)'") }
+        return parts[0]...parts[1]
+    }
+
     func validate() throws {
+        if let delay: ClosedRange<Int> = try Self.range(hopDelay, "--hop-delay"), delay.lowerBound < 0 {
+            throw ValidationError("--hop-delay cannot be negative")
+        }
+        if let factor: ClosedRange<Double> = try Self.range(hopBytes, "--hop-bytes"), !(factor.lowerBound > 0 && factor.upperBound.isFinite) {
+            throw ValidationError("--hop-bytes must be positive factors")
+        }
         guard rate >= 0, rate.isFinite else { throw ValidationError("--rate must be 0 or more MB per minute") }
         guard profile == "fixed" || profile == "mimir" else { throw ValidationError("--profile must be fixed or mimir") }
         for (name, value) in [("--train-fraction", trainFraction), ("--train-attack-fraction", trainAttackFraction), ("--test-attack-fraction", testAttackFraction)]
@@ -79,10 +102,12 @@ struct InjectCommand: ParsableCommand {
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read the policy \(path)") }
             return try ReachabilityPolicy.parse(text, path: path)
         } ?? .everyone
+        let delay: ClosedRange<Int>? = try Self.range(hopDelay, "--hop-delay")
         let options = InjectionOptions(rate: rate, rateStandardDeviation: rateSd, seed: seed, sensitiveService: sensitive, policy: reachability,
                                        schedule: ScheduleParameters(trainFraction: trainFraction, trainAttackFraction: trainAttackFraction,
                                                                     testAttackFraction: testAttackFraction),
-                                       maxPathLength: maxPathLength, labelPlannedWindows: profile == "mimir")
+                                       maxPathLength: maxPathLength, labelPlannedWindows: profile == "mimir",
+                                       hopDelay: delay, hopBytes: try Self.range(hopBytes, "--hop-bytes"), knownPairsOnly: knownPairsOnly)
         let events = try truth.map(TruthTable.read) ?? []
         let injection = try Injection(podEdges: podEdges, options: options)
         let params = JSONValue.object([
@@ -90,6 +115,8 @@ struct InjectCommand: ParsableCommand {
             "sensitive": .string(sensitive), "policy": .bool(policy != nil), "train_fraction": .double(trainFraction),
             "train_attack_fraction": .double(trainAttackFraction), "test_attack_fraction": .double(testAttackFraction),
             "max_path_length": .int(Int64(maxPathLength)), "profile": .string(profile),
+            "hop_delay": hopDelay.map(JSONValue.string) ?? .null, "hop_bytes": hopBytes.map(JSONValue.string) ?? .null,
+            "known_pairs_only": .bool(knownPairsOnly),
         ])
         let report = try injection.run(truth: events, directory: out, provenance: params, version: Self.version)
         progress.finish("\(report.paths.count) paths, \(report.attacks) attacks, \(report.injectedWindows) windows with "

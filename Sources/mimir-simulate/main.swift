@@ -31,7 +31,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "The cluster model (YAML): nodes, address ranges, network plugin, outside hosts.")
     var cluster: String
 
-    @Option(help: "Attacks to play in (YAML); none by default.")
+    @Option(help: "Attacks to play in (YAML: events one by one, and ranges to draw a seeded plan from); none by default.")
     var events: String?
 
     @Option(help: "Directory for the capture, entities.jsonl, truth.parquet and cluster.yaml (created if missing).")
@@ -78,7 +78,7 @@ struct SimulateCommand: ParsableCommand {
     func run() throws {
         let appModel = try AppModel.read(path: app)
         let clusterModel = try ClusterModel.read(path: cluster)
-        let plan = try events.map(AttackPlan.read) ?? AttackPlan(events: [])
+        let plan = (try events.map(AttackPlan.read) ?? AttackPlan(events: [])).expanded(duration: duration, seed: seed)
         try plan.validate(app: appModel, duration: duration, path: events ?? "")
         try makeOutputDirectory(out)
         let options = SimulationOptions(durationS: duration, start: Timestamp.parse(start)!, seed: seed, users: users,

@@ -3,10 +3,27 @@ import Foundation
 
 /// Attack events to play into a simulation (`--events FILE`), each with its ground truth.
 public struct AttackPlan: Decodable, Sendable {
+    /// Events written out one by one.
     public var events: [Event]
+    /// Ranges to draw many more from (`EventRanges`), seeded by the simulation's seed.
+    public var generate: EventRanges?
 
-    public init(events: [Event]) {
+    public init(events: [Event], generate: EventRanges? = nil) {
         self.events = events
+        self.generate = generate
+    }
+
+    enum CodingKeys: String, CodingKey { case events, generate }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        events = try container.decodeIfPresent([Event].self, forKey: .events) ?? []
+        generate = try container.decodeIfPresent(EventRanges.self, forKey: .generate)
+    }
+
+    /// The events to play: those written out, then those drawn from the ranges for this capture.
+    public func expanded(duration: Double, seed: UInt64) -> AttackPlan {
+        AttackPlan(events: events + (generate?.events(duration: duration, seed: seed) ?? []))
     }
 
     public struct Event: Decodable, Sendable {
@@ -42,7 +59,9 @@ public struct AttackPlan: Decodable, Sendable {
     }
 
     public static func read(path: String) throws -> AttackPlan {
-        try decodeModelFile(AttackPlan.self, path: path, what: "events file")
+        let plan = try decodeModelFile(AttackPlan.self, path: path, what: "events file")
+        try plan.generate?.validate(path: path)
+        return plan
     }
 
     /// Checks every event against the model and the capture's length.

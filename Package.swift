@@ -88,7 +88,7 @@ let package = Package(
                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-fit", dependencies: ["Learn", "Table", "StageSupport",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-score", dependencies: ["Learn", "Table", "StageSupport",
+        .executableTarget(name: "mimir-score", dependencies: ["Learn", "Cluster", "Table", "StageSupport",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-report", dependencies: ["Report", "Table", "StageSupport",
                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -11,13 +11,13 @@ public enum AllowList {
         return pairs.sorted()
     }
 
-    /// Per window (length, index): the pairs outside `allowed` that talked.
-    public static func violations(serviceEdges path: String, allowed: Set<String>) throws -> [String: Int] {
-        var counts: [String: Int] = [:]
+    /// Per window (`length/index`): the pairs outside `allowed` that talked.
+    public static func violations(serviceEdges path: String, allowed: Set<String>) throws -> [String: [String]] {
+        var pairs: [String: [String]] = [:]
         try forEachPair(path) { length, index, pair in
-            if !allowed.contains(pair) { counts["\(length)/\(index)", default: 0] += 1 }
+            if !allowed.contains(pair) { pairs["\(length)/\(index)", default: []].append(pair) }
         }
-        return counts
+        return pairs
     }
 
     private static func forEachPair(_ path: String, _ body: (Int32, Int64, String) -> Void) throws {

@@ -6,21 +6,33 @@ import Foundation
 /// kind; thresholds at the best F1 (or a false-positive rate) on training rows. Nothing is ever fitted
 /// on the data being evaluated.
 public enum Detector {
-    /// How training thresholds are chosen.
+    /// How thresholds are chosen.
     public enum ThresholdRule: Sendable, Equatable {
-        /// The best F1 on the training rows.
+        /// The default operating point: false alerts within a budget per day, calibrated on cross-fitted
+        /// benign training windows (`AlertBudget`).
+        case budget(AlertBudget)
+        /// In-sample: the best F1 on the training rows.
         case bestF1
-        /// The most alerts whose false-positive rate on the training rows is at most the given rate.
+        /// In-sample: the most alerts whose false-positive rate on the training rows is at most the rate.
         case falsePositiveRate(Double)
+
+        public static let `default` = ThresholdRule.budget(AlertBudget(falseAlertsPerDay: 2))
 
         public init?(_ text: String) {
             if text == "best-f1" { self = .bestF1; return }
+            if text.hasPrefix("budget:"), let perDay = Double(text.dropFirst(7)), perDay > 0, perDay.isFinite {
+                self = .budget(AlertBudget(falseAlertsPerDay: perDay))
+                return
+            }
             guard text.hasPrefix("fpr:"), let rate = Double(text.dropFirst(4)), (0...1).contains(rate) else { return nil }
             self = .falsePositiveRate(rate)
         }
 
-        func threshold(scores: [Double], labels: [Bool]) -> Double {
+        /// The threshold of an in-sample rule on training scores and labels; nil for a budget, which
+        /// is calibrated on benign windows instead.
+        func inSampleThreshold(scores: [Double], labels: [Bool]) -> Double? {
             switch self {
+            case .budget: nil
             case .bestF1: Metrics.bestF1Threshold(scores: scores, labels: labels)
             case let .falsePositiveRate(rate): Metrics.thresholdForFalsePositiveRate(scores: scores, labels: labels, rate: rate)
             }
@@ -28,6 +40,7 @@ public enum Detector {
 
         public var description: String {
             switch self {
+            case let .budget(budget): "budget:\(Detector.fixedText(budget.falseAlertsPerDay))"
             case .bestF1: "best-f1"
             case let .falsePositiveRate(rate): "fpr:\(rate)"
             }
@@ -128,12 +141,14 @@ public enum Detector {
     }
 
     /// Fits the model on the training rows of one table per rate (the first rate's benign rows, every
-    /// rate's attack rows).
+    /// rate's attack rows). A model that cannot detect anything is marked degenerate, named in the
+    /// warnings, and left out of the fusion and the operator's stream.
     public static func fit(tables: [LabelledWindows], allowList: [String], thresholdRule: ThresholdRule = .bestF1, estimator: Estimator = .lasso,
                            version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
         let lengths = Set(tables.flatMap { $0.rows.map(\.length) }).sorted()
         var perLength: [DetectionModel.PerLength] = []
         var trainingScores: [TrainingScore] = []
+        var warnings: [String] = []
         var scoresByLength: [Int: [Int32: [Int64: Double]]] = [:]  // table -> length -> index -> score
         for length in lengths {
             let names = tables[0].featureNames
@@ -159,18 +174,32 @@ public enum Detector {
             // rate or by class would give folds holding one class and a model that predicts the mean.
             training.sort { ($0.row.index, $0.table) < ($1.row.index, $1.table) }
             let x = training.map { inputs($0.row.features, alignment: alignments[$0.table], model: draft) }
-            let fit = estimator.fit(rows: x, labels: training.map(\.row.label), folds: 5)
+            let labels = training.map(\.row.label)
+            let fit = estimator.fit(rows: x, labels: labels, folds: 5)
             (draft.coefficients, draft.intercept, draft.alpha, draft.c) = fit
             draft.estimator = estimator.recorded
             let scores = x.map { score($0, draft) }
-            draft.threshold = thresholdRule.threshold(scores: scores, labels: training.map(\.row.label))
+            let outOfFold = estimator.outOfFoldScores(rows: x, labels: labels, folds: 5, alpha: fit.alpha, c: fit.c)
+            draft.degenerate = degeneracy(coefficients: draft.coefficients, scores: scores)
+            if let reason = draft.degenerate { warnings.append("the \(length) s model is degenerate (\(reason)): no alert comes from it") }
+            // Benign training windows, each scored by a model fitted without it: what a budget is calibrated on.
+            let calibration = zip(training, outOfFold).filter { $0.0.table == 0 && !$0.0.row.label }.map { (index: $0.0.row.index, score: $0.1) }
+            if let threshold = thresholdRule.inSampleThreshold(scores: scores, labels: labels) {
+                draft.threshold = threshold
+            } else if case let .budget(budget) = thresholdRule {
+                draft.calibration = budget.threshold(calibration: calibration, length: length)
+                draft.threshold = draft.degenerate == nil ? draft.calibration!.threshold : .infinity
+            }
             let idePosition = names.firstIndex(of: ideFeature)
             draft.ideThreshold = idePosition.map { column in
-                thresholdRule.threshold(scores: training.map { $0.row.features[column] }, labels: training.map(\.row.label))
+                let values = training.map { $0.row.features[column] }
+                if let threshold = thresholdRule.inSampleThreshold(scores: values, labels: labels) { return threshold }
+                guard case let .budget(budget) = thresholdRule else { return .infinity }
+                // Ide-Kashima is fitted on nothing: its benign training values are out of sample already.
+                return budget.threshold(calibration: benign.map { ($0.index, $0.features[column]) }, length: length).threshold
             } ?? .infinity
             draft.novelty = Novelty(names: names, benign: benign.map { ($0.index, $0.features) })
             perLength.append(draft)
-            let outOfFold = estimator.outOfFoldScores(rows: x, labels: training.map(\.row.label), folds: 5, alpha: fit.alpha, c: fit.c)
             var heldOut: [Int: [Int64: Double]] = [:]  // table -> window -> out-of-fold score
             for (position, entry) in training.enumerated() { heldOut[entry.table, default: [:]][entry.row.index] = outOfFold[position] }
             for (table, windows) in tables.enumerated() {
@@ -182,28 +211,68 @@ public enum Detector {
                 }
             }
         }
-        var fusion: DetectionModel.Fusion?
-        if lengths.count > 1, let longest = lengths.last {
-            var rows: [(index: Int64, table: Int, inputs: [Double], label: Bool)] = []
-            for (table, windows) in tables.enumerated() {
-                for row in windows.rows where row.length == longest && !row.partial && !row.isTest && (row.label || table == 0) {
-                    guard let inputs = fusionInputs(longest: longest, index: row.index, lengths: lengths, scores: scoresByLength[table] ?? [:]) else { continue }
-                    rows.append((row.index, table, inputs, row.label))
-                }
-            }
-            rows.sort { ($0.index, $0.table) < ($1.index, $1.table) }
-            let x = rows.map(\.inputs), labels = rows.map(\.label)
-            if x.count >= 3 {
-                let fit = estimator.fit(rows: x, labels: labels, folds: 3)
-                let scores = x.map { linearScore($0, coefficients: fit.coefficients, intercept: fit.intercept) }
-                fusion = DetectionModel.Fusion(lengths: lengths, coefficients: fit.coefficients, intercept: fit.intercept, alpha: fit.alpha,
-                                               threshold: thresholdRule.threshold(scores: scores, labels: labels), estimator: estimator.recorded, c: fit.c)
-            }
-        }
-        let model = DetectionModel(version: version, rates: tables.map(\.rate), thresholdRule: thresholdRule.description, perLength: perLength,
+        let usable = perLength.filter { $0.degenerate == nil }.map(\.windowLength)
+        let fusion = usable.count > 1 ? fitFusion(tables: tables, lengths: usable, scores: scoresByLength, thresholdRule: thresholdRule,
+                                                  estimator: estimator, warnings: &warnings) : nil
+        var model = DetectionModel(version: version, rates: tables.map(\.rate), thresholdRule: thresholdRule.description, perLength: perLength,
                                    fusion: fusion, allowList: allowList)
+        model.operatorStream = fusion != nil && fusion?.degenerate == nil ? "fused" : usable.last.map { "\($0)" }
+        if model.operatorStream == nil { warnings.append("every model is degenerate: the detector raises no alert") }
+        if case let .budget(budget) = thresholdRule, let stream = model.operatorStream, let calibration = model.calibration(of: stream),
+           calibration.windows < calibration.windowsNeeded {
+            warnings.append("the \(stream == "fused" ? stream : stream + " s") stream's threshold was calibrated on \(calibration.windows) benign windows; "
+                            + "\(fixedText(budget.falseAlertsPerDay)) false alerts a day needs about \(calibration.windowsNeeded) for an empirical threshold "
+                            + "(give a longer training capture)")
+        }
+        model.warnings = warnings.isEmpty ? nil : warnings
         return (model, trainingScores)
     }
+
+    /// The fusion (section 6.2) of the usable lengths, on out-of-fold per-length scores of the training rows.
+    private static func fitFusion(tables: [LabelledWindows], lengths: [Int32], scores scoresByLength: [Int: [Int32: [Int64: Double]]],
+                                  thresholdRule: ThresholdRule, estimator: Estimator, warnings: inout [String]) -> DetectionModel.Fusion? {
+        guard let longest = lengths.last else { return nil }
+        var rows: [(index: Int64, table: Int, inputs: [Double], label: Bool)] = []
+        for (table, windows) in tables.enumerated() {
+            for row in windows.rows where row.length == longest && !row.partial && !row.isTest && (row.label || table == 0) {
+                guard let inputs = fusionInputs(longest: longest, index: row.index, lengths: lengths, scores: scoresByLength[table] ?? [:]) else { continue }
+                rows.append((row.index, table, inputs, row.label))
+            }
+        }
+        rows.sort { ($0.index, $0.table) < ($1.index, $1.table) }
+        let x = rows.map(\.inputs), labels = rows.map(\.label)
+        guard x.count >= 3 else { return nil }
+        let fit = estimator.fit(rows: x, labels: labels, folds: 3)
+        let scores = x.map { linearScore($0, coefficients: fit.coefficients, intercept: fit.intercept) }
+        var fusion = DetectionModel.Fusion(lengths: lengths, coefficients: fit.coefficients, intercept: fit.intercept, alpha: fit.alpha,
+                                           threshold: 0, estimator: estimator.recorded, c: fit.c)
+        fusion.degenerate = degeneracy(coefficients: fit.coefficients, scores: scores)
+        if let reason = fusion.degenerate {
+            warnings.append("the fusion is degenerate (\(reason)): the operator's stream is the \(longest) s model")
+        } else {
+            for (length, weight) in zip(lengths, fit.coefficients) where weight == 0 {
+                warnings.append("the fusion gives the \(length) s model no weight")
+            }
+        }
+        if let threshold = thresholdRule.inSampleThreshold(scores: scores, labels: labels) {
+            fusion.threshold = threshold
+        } else if case let .budget(budget) = thresholdRule {
+            let outOfFold = estimator.outOfFoldScores(rows: x, labels: labels, folds: 3, alpha: fit.alpha, c: fit.c)
+            let calibration = zip(rows, outOfFold).filter { $0.0.table == 0 && !$0.0.label }.map { (index: $0.0.index, score: $0.1) }
+            fusion.calibration = budget.threshold(calibration: calibration, length: longest)
+            fusion.threshold = fusion.degenerate == nil ? fusion.calibration!.threshold : .infinity
+        }
+        return fusion
+    }
+
+    /// Why a fitted model cannot rank windows: no feature selected, or one score for every training row.
+    static func degeneracy(coefficients: [Double], scores: [Double]) -> String? {
+        if coefficients.allSatisfy({ $0 == 0 }) { return "cross-validation selected no feature" }
+        if let first = scores.first, scores.allSatisfy({ $0 == first }) { return "every training window has the same score" }
+        return nil
+    }
+
+    static func fixedText(_ value: Double) -> String { value == value.rounded() ? String(Int(value)) : String(value) }
 }
 
 /// One window's score on the training data (train_scores.parquet).

@@ -25,6 +25,25 @@ public struct DetectionModel: Codable, Sendable {
         public var c: Double?
         /// The unsupervised detector of unseen behaviour (method `novelty`).
         public var novelty: Novelty?
+        /// How an alert budget's threshold was calibrated (absent for in-sample rules).
+        public var calibration: Calibration?
+        /// Why this model cannot detect anything (no feature selected, constant training scores); the
+        /// fusion and the operator's stream do without it.
+        public var degenerate: String?
+    }
+
+    /// The benign windows a budget threshold was chosen on (cross-fitted: each scored by a model not
+    /// fitted on it) and what the threshold gives there.
+    public struct Calibration: Codable, Sendable, Equatable {
+        public var falseAlertsPerDay: Double
+        public var windows: Int
+        public var seconds: Double
+        /// Benign windows an empirical threshold needs at this budget (`AlertBudget.windowsNeeded`).
+        public var windowsNeeded: Int
+        public var threshold: Double
+        /// False incidents and alerting windows on the calibration windows at the threshold.
+        public var incidents: Int
+        public var alertedWindows: Int
     }
 
     public struct Fusion: Codable, Sendable {
@@ -37,6 +56,8 @@ public struct DetectionModel: Codable, Sendable {
         public var threshold: Double
         public var estimator: String?
         public var c: Double?
+        public var calibration: Calibration?
+        public var degenerate: String?
     }
 
     public var schema = DetectionModel.schemaVersion
@@ -49,6 +70,17 @@ public struct DetectionModel: Codable, Sendable {
     public var fusion: Fusion?
     /// Service pairs (`src>dst`) seen in benign training windows.
     public var allowList: [String]
+    /// The stream an operator is alerted from: `fused`, or a window length's model (`60`); absent when
+    /// every model is degenerate.
+    public var operatorStream: String?
+    /// What fit found wrong with the model (degenerate inputs, too few calibration windows), also
+    /// printed on stderr and shown by the report.
+    public var warnings: [String]?
+
+    /// The calibration of a stream (`fused` or a window length), when its threshold is a budget's.
+    public func calibration(of stream: String) -> Calibration? {
+        stream == "fused" ? fusion?.calibration : perLength.first { "\($0.windowLength)" == stream }?.calibration
+    }
 
     public func json() throws -> String {
         let encoder = JSONEncoder()

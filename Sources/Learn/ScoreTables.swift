@@ -1,6 +1,6 @@
 import Table
 
-/// mimir-score's tables (schema 1).
+/// mimir-score's tables (schema 2: scores.parquet has event_id).
 public enum ScoreTables {
     public static func write(scores: [Scoring.Score], evaluations: [Scoring.Evaluation]?, rate: Double, directory: String,
                              provenance: Provenance) throws {
@@ -8,12 +8,14 @@ public enum ScoreTables {
             Field("rate_mb_per_min", .double), Field("model", .string), Field("method", .string), Field("window_len_s", .int32, sortKey: true),
             Field("window_index", .int64, sortKey: true), Field("window_start", .timestamp), Field("score", .double), Field("threshold", .double),
             Field("alert", .bool), Field("label", .bool), Field("kind", .string), Field("path_id", .int32), Field("is_test", .bool),
+            Field("event_id", .int32),
         ])
         try write(directory + "/scores.parquet", scoreSchema, provenance, [
             ColumnArray(scores.map { _ in rate }), ColumnArray(scores.map(\.model)), ColumnArray(scores.map(\.method)),
             ColumnArray(scores.map(\.length)), ColumnArray(scores.map(\.index)), ColumnArray(.int64(scores.map(\.start))),
             ColumnArray(scores.map(\.score)), ColumnArray(scores.map(\.threshold)), ColumnArray(scores.map(\.alert)),
             ColumnArray(scores.map(\.label)), ColumnArray(scores.map(\.kind)), ColumnArray(scores.map(\.pathID)), ColumnArray(scores.map(\.isTest)),
+            ColumnArray(scores.map(\.event)),
         ])
         guard let evaluations else { return }
         let countFields = { (prefix: String) in

@@ -16,13 +16,16 @@ public struct Scoring {
         public var label: Bool
         public var kind: String
         public var pathID: Int32
+        /// The labelled event (labels.parquet's event_id), -1 for none.
+        public var event: Int32
         public var isTest: Bool
         public var alert: Bool { score >= threshold }
     }
 
     public static let methods = ["mimir", "ide_kashima", "allow_list", "novelty"]
 
-    public static func score(model: DetectionModel, windows: LabelledWindows, violations: [String: Int], includePartial: Bool) -> [Score] {
+    /// - Parameter violations: per window (`length/index`), the service pairs outside the allow-list.
+    public static func score(model: DetectionModel, windows: LabelledWindows, violations: [String: [String]], includePartial: Bool) -> [Score] {
         var scores: [Score] = []
         var byLength: [Int32: [Int64: Double]] = [:]
         let idePosition = windows.featureNames.firstIndex(of: Detector.ideFeature)
@@ -35,7 +38,7 @@ public struct Scoring {
                 let value = Detector.score(Detector.inputs(row.features, alignment: alignment, model: perLength), perLength)
                 byLength[row.length, default: [:]][row.index] = value
                 let base = Score(model: "\(row.length)", method: "mimir", length: row.length, index: row.index, start: row.start, score: value,
-                                 threshold: perLength.threshold, label: row.label, kind: row.kind, pathID: row.pathID, isTest: row.isTest)
+                                 threshold: perLength.threshold, label: row.label, kind: row.kind, pathID: row.pathID, event: row.event, isTest: row.isTest)
                 scores.append(base)
                 var ide = base
                 ide.method = "ide_kashima"
@@ -44,7 +47,7 @@ public struct Scoring {
                 scores.append(ide)
                 var allow = base
                 allow.method = "allow_list"
-                allow.score = Double(violations["\(row.length)/\(row.index)"] ?? 0)
+                allow.score = Double(violations["\(row.length)/\(row.index)"]?.count ?? 0)
                 allow.threshold = 1
                 scores.append(allow)
                 if let novelty = perLength.novelty {
@@ -61,7 +64,8 @@ public struct Scoring {
                 guard let inputs = Detector.fusionInputs(longest: longest, index: row.index, lengths: fusion.lengths, scores: byLength) else { continue }
                 scores.append(Score(model: "fused", method: "mimir", length: longest, index: row.index, start: row.start,
                                     score: linearScore(inputs, coefficients: fusion.coefficients, intercept: fusion.intercept),
-                                    threshold: fusion.threshold, label: row.label, kind: row.kind, pathID: row.pathID, isTest: row.isTest))
+                                    threshold: fusion.threshold, label: row.label, kind: row.kind, pathID: row.pathID, event: row.event,
+                                    isTest: row.isTest))
             }
         }
         return scores

@@ -12,12 +12,18 @@ public struct LabelledWindows {
         public var label: Bool
         public var kind: String
         public var pathID: Int32
+        /// labels.parquet's event_id (-1: none; labels of schema 1 have none).
+        public var event: Int32
         public var isTest: Bool
     }
 
     public var featureNames: [String]
     public var rows: [Row]
     public var rate: Double
+
+    init(featureNames: [String], rows: [Row], rate: Double) {
+        (self.featureNames, self.rows, self.rate) = (featureNames, rows, rate)
+    }
 
     /// Reads features.parquet and, when given, inject's labels.parquet (without: every row unlabelled,
     /// test). Rows are matched by window length and index.
@@ -30,7 +36,7 @@ public struct LabelledWindows {
         let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s
         let starts = batch["window_start"]!.int64s, partial = batch["partial"]!.bools
         let values = featureNames.map { batch[$0]!.doubles }
-        var labels: [String: (Bool, String, Int32, Bool)] = [:]
+        var labels: [String: (label: Bool, kind: String, path: Int32, test: Bool, event: Int32)] = [:]
         rate = 0
         if let labelsPath {
             let labelReader = try TableReader(path: labelsPath)
@@ -38,15 +44,16 @@ public struct LabelledWindows {
             let table = try labelReader.readAll()
             let kinds = table["kind"]!.byteArrays, lengths = table["window_len_s"]!.int32s, indices = table["window_index"]!.int64s
             let flags = table["label"]!.bools, paths = table["path_id"]!.int32s, tests = table["is_test"]!.bools
+            let events = table["event_id"]?.int32s
             for row in 0..<table.rowCount {
-                labels["\(lengths[row])/\(indices[row])"] = (flags[row], kinds.string(at: row), paths[row], tests[row])
+                labels["\(lengths[row])/\(indices[row])"] = (flags[row], kinds.string(at: row), paths[row], tests[row], events?[row] ?? -1)
             }
             rate = table.rowCount > 0 ? table["rate_mb_per_min"]!.doubles[0] : 0
         }
         rows = (0..<batch.rowCount).map { row in
-            let label = labels["\(lengths[row])/\(indices[row])"] ?? (false, "none", -1, true)
+            let label = labels["\(lengths[row])/\(indices[row])"] ?? (false, "none", -1, true, -1)
             return Row(length: lengths[row], index: indices[row], start: starts[row], partial: partial[row],
-                       features: values.map { $0[row] }, label: label.0, kind: label.1, pathID: label.2, isTest: label.3)
+                       features: values.map { $0[row] }, label: label.label, kind: label.kind, pathID: label.path, event: label.event, isTest: label.test)
         }
     }
 }

@@ -6,7 +6,7 @@ import Table
 
 /// mimir-fit: the detector, fitted on training windows only.
 struct FitCommand: ParsableCommand {
-    static let version = "3"
+    static let version = "4"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-fit",
@@ -16,8 +16,11 @@ struct FitCommand: ParsableCommand {
         the same order) and the service edges of the first rate's capture. Scaling is fitted on the \
         benign training windows; LASSO (5-fold cross-validation over 100 penalties, as scikit-learn's \
         LassoCV) on the first rate's benign training windows plus every rate's attacked ones; the window \
-        lengths are fused by a second LASSO; thresholds are the best F1 on training rows. Test rows are \
-        never used. Writes model.json and train_scores.parquet into --out DIR.
+        lengths are fused by a second LASSO. The default threshold keeps false alerts within a budget per day \
+        (budget:2), calibrated on benign training windows each scored by a model fitted without it; \
+        best-f1 and fpr:RATE are in-sample choices on the training rows. Test rows are never used. A model \
+        that cannot detect anything (no feature selected, constant scores) is reported on stderr and in \
+        model.json, and the detector does without it. Writes model.json and train_scores.parquet into --out DIR.
         """,
         version: version)
 
@@ -30,8 +33,8 @@ struct FitCommand: ParsableCommand {
     @Option(help: "Service edges of the training capture (the allow-list baseline learns from its benign training windows).")
     var serviceEdges: String
 
-    @Option(help: "How thresholds are chosen on the training rows: best-f1, or fpr:RATE (the most alerts keeping the false-positive rate at most RATE).")
-    var threshold = "best-f1"
+    @Option(help: "How thresholds are chosen: budget:N (at most N false alerts a day, calibrated on cross-fitted benign training windows), or in-sample on the training rows: best-f1, fpr:RATE (the most alerts keeping the false-positive rate at most RATE).")
+    var threshold = Detector.ThresholdRule.default.description
 
     @Option(help: "The model per window length and for the fusion: lasso (LassoCV on 0/1 labels, the original's), or logistic (L1-penalised logistic regression, C by 5-fold cross-validated log-loss; scores are log-odds).")
     var estimator = "lasso"
@@ -42,7 +45,7 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         guard Detector.Estimator(rawValue: estimator) != nil else { throw ValidationError("--estimator must be lasso or logistic") }
         guard !features.isEmpty, features.count == labels.count else { throw ValidationError("give one --labels for every --features") }
-        guard Detector.ThresholdRule(threshold) != nil else { throw ValidationError("--threshold must be best-f1 or fpr:RATE with RATE between 0 and 1") }
+        guard Detector.ThresholdRule(threshold) != nil else { throw ValidationError("--threshold must be budget:N (N false alerts a day, above 0), best-f1, or fpr:RATE with RATE between 0 and 1") }
     }
 
     func run() throws {
@@ -61,8 +64,9 @@ struct FitCommand: ParsableCommand {
             "rates": .array(tables.map { .double($0.rate) }), "threshold": .string(threshold), "estimator": .string(estimator),
         ]))
         try TrainingScores.write(scores, path: out + "/train_scores.parquet", provenance: provenance)
+        for warning in model.warnings ?? [] { progress.warn(warning) }
         let summary = model.perLength.map { "\($0.windowLength) s: \($0.coefficients.filter { $0 != 0 }.count) of \($0.features.count) features" }
-        progress.finish("\(summary.joined(separator: ", "))\(model.fusion == nil ? "" : ", fused") in \(fixedPoint(progress.elapsed, decimals: 2)) s; model in \(out)")
+        progress.finish("\(summary.joined(separator: ", "))\(model.fusion == nil ? "" : ", fused"); alerts from \(model.operatorStream ?? "nothing") in \(fixedPoint(progress.elapsed, decimals: 2)) s; model in \(out)")
     }
 }
 

@@ -141,4 +141,57 @@ import Seeded
         #expect((0..<labels.rowCount).filter { kinds[$0] == "scan" }.map { labels["window_index"]!.int64s[$0] } == [10, 11])
         #expect(labels["bytes"]!.int64s.allSatisfy { $0 == 0 })
     }
+
+    @Test func variants_delayLaterHops_scaleEachHop_andNumberTheAttacks() throws {
+        let directory = try TemporaryDirectory()
+        try Self.writeEdges(to: directory.file("edges.parquet"))
+        let options = InjectionOptions(rate: 1, seed: 5, sensitiveService: "a", policy: .everyone, hopDelay: 1...1, hopBytes: 0.8...1.3)
+        let report = try Injection(podEdges: directory.file("edges.parquet"), options: options)
+            .run(truth: [], directory: directory.path, provenance: .object([:]), version: "1")
+        let labels = try TableReader(path: directory.file("labels.parquet")).readAll()
+        let edges = try TableReader(path: directory.file("pod_edges.parquet")).readAll()
+        let pathText = try TableReader(path: directory.file("paths.parquet")).readAll()["path"]!.byteArrays.strings
+        func weight(_ window: Int64, _ src: String, _ dst: String) -> Int64 {
+            (0..<edges.rowCount).first { edges["window_index"]!.int64s[$0] == window && edges["src"]!.byteArrays.string(at: $0) == src
+                && edges["dst"]!.byteArrays.string(at: $0) == dst }.map { edges["bytes"]!.int64s[$0] } ?? 0
+        }
+        // Each attack keeps its window and the next free: 300 s of each half per 120 s = 2 attacks, so
+        // min(2, 4 templates) paths get one attack in each half.
+        #expect(report.attacks == 4)
+        let labelled = (0..<labels.rowCount).filter { labels["label"]!.bools[$0] }
+        let events = Dictionary(grouping: labelled) { labels["event_id"]!.int32s[$0] }
+        // Without truth the attacks are numbered from 1.
+        #expect(events.keys.sorted() == [1, 2, 3, 4])
+        for (_, rows) in events {
+            let windows = rows.map { labels["window_index"]!.int64s[$0] }.sorted()
+            let path = pathText[Int(labels["path_id"]!.int32s[rows[0]])]
+            switch path {
+            case "a_pod>internet":
+                // One hop: nothing to delay; its bytes scaled within 0.8-1.3 of the drawn amount (about 10^6).
+                #expect(windows.count == 1 && weight(windows[0], "a1", "outside") > 300_000 && weight(windows[0], "a1", "outside") < 2_100_000)
+            case "a_pod>a_vip>b_pod>internet", "a_pod>b_vip>b_pod>internet", "a_pod>b_pod>internet":
+                // The second hop, b1 -> outside, a window after the first (a1 -> b1 after DNAT, benign 1000 bytes).
+                #expect(windows == [windows[0], windows[0] + 1])
+                #expect(weight(windows[0], "a1", "b1") > 1000 && weight(windows[0], "b1", "outside") == 0)
+                #expect(weight(windows[1], "a1", "b1") == 1000 && weight(windows[1], "b1", "outside") > 0)
+            default:
+                Issue.record("unexpected path \(path)")
+            }
+        }
+    }
+
+    @Test func knownPairsOnly_keepsThePairsThatTalkOutsideRealEvents() throws {
+        let directory = try TemporaryDirectory()
+        try Self.writeEdges(to: directory.file("edges.parquet"))
+        let injection = try Injection(podEdges: directory.file("edges.parquet"),
+                                      options: InjectionOptions(rate: 1, seed: 5, sensitiveService: "a", knownPairsOnly: true))
+        #expect(injection.knownPairsPolicy(excluding: []).allowed == ["a": ["b"], "b": ["a"]])
+        // Nothing in this graph talks to outside: no path can leave the cluster over known pairs.
+        let report = try injection.run(truth: [], directory: directory.path, provenance: .object([:]), version: "1")
+        #expect(report.paths.isEmpty && report.attacks == 0)
+        // Every window inside a real event: no pair counts as known.
+        let everything = TruthEvent(eventID: 1, kind: .lateral, start: 1_795_860_000 * 1_000_000_000, end: (1_795_860_000 + 1200) * 1_000_000_000,
+                                    source: "a1", path: ["a1"], bytes: 1)
+        #expect(injection.knownPairsPolicy(excluding: [everything]).allowed == [:])
+    }
 }

@@ -59,7 +59,29 @@ import TestSupport
         try Self.run("mimir-score", ["--model", d("fit/model.json"), "--features", d("features1/features.parquet"),
                                      "--service-edges", d("graph/service_edges.parquet"), "--out", d("live")])
         let written = Set(try FileManager.default.contentsOfDirectory(atPath: d("live")).filter { !$0.hasPrefix(".") })
-        #expect(written == ["scores.parquet"])
+        #expect(written == ["scores.parquet", "alerts.jsonl"])
+        // Its incidents, counted again from scores.parquet by the rule (runs of consecutive alerting windows
+        // of the operator's stream, cut every ten minutes), and each line's fields.
+        let (_, incidentCheck) = try CrossCheck.run(CrossCheck.python!, ["-c", """
+            import json, pyarrow.parquet as pq
+            model = json.load(open('\(d("fit/model.json"))'))
+            stream = model['operatorStream']
+            rows = [r for r in pq.read_table('\(d("live/scores.parquet"))').to_pylist() if r['model'] == stream and r['method'] == 'mimir']
+            length = rows[0]['window_len_s']
+            alerting = sorted(r['window_index'] for r in rows if r['alert'])
+            incidents, first, last = 0, None, None
+            for index in alerting:
+                if last is not None and index == last + 1 and index - first < 600 // length:
+                    last = index
+                else:
+                    incidents, first, last = incidents + 1, index, index
+            lines = [json.loads(line) for line in open('\(d("live/alerts.jsonl"))')]
+            ok = all(l['stream'] == stream and l['score'] >= l['threshold'] and l['start'] < l['end'] and 1 <= l['windows'] <= 600 // length
+                     and set(l['reason']) == {'features', 'new_service_pairs'} for l in lines)
+            print(incidents, len(lines), ok)
+            """])
+        let parts = incidentCheck.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        #expect(parts.count == 3 && parts[0] == parts[1] && parts[2] == "True", "\(incidentCheck)")
     }
 }
 

@@ -1,0 +1,91 @@
+import Foundation
+
+/// The incidents of the operator's stream (model.json's `operatorStream`), each with what raised it:
+/// the features that pushed its windows' scores up most, and the service pairs outside the
+/// allow-list that talked during it. mimir-score writes them to alerts.jsonl, one per line.
+public struct Alert: Sendable {
+    /// Microseconds since the epoch: the first window's start and the last window's end.
+    public var start: Int64
+    public var end: Int64
+    public var stream: String
+    public var method: String
+    /// The highest score of its windows, and the threshold it crossed.
+    public var score: Double
+    public var threshold: Double
+    public var windows: Int
+    /// Feature names with their largest contribution (coefficient times the distance of the scaled
+    /// value from its benign median) in a window of the incident, highest first, positive only.
+    public var features: [(name: String, contribution: Double)]
+    /// Service pairs (`src>dst`) outside the allow-list seen during the incident.
+    public var newPairs: [String]
+
+}
+
+public enum Alerts {
+    static let featuresPerAlert = 3
+
+    /// The incidents of `model.operatorStream` among `scores` (none when the model has no stream).
+    /// - Parameter violations: per window (`length/index`), the service pairs outside the allow-list.
+    public static func incidents(model: DetectionModel, windows: LabelledWindows, scores: [Scoring.Score],
+                                 violations: [String: [String]]) -> [Alert] {
+        guard let stream = model.operatorStream else { return [] }
+        let rows = scores.filter { $0.model == stream && $0.method == "mimir" }
+        guard let length = rows.first?.length else { return [] }
+        let byIndex = Dictionary(rows.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        let explainers = model.perLength.filter { $0.degenerate == nil }.map { perLength in
+            (perLength, Detector.alignment(of: perLength.features, in: windows.featureNames),
+             Dictionary(windows.rows.filter { $0.length == perLength.windowLength }.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first }))
+        }
+        return Incidents.spans(alerting: rows.filter(\.alert).map(\.index), length: length).map { span in
+            let members = span.compactMap { byIndex[$0] }
+            let seconds = Int64(length)
+            // Each model's windows within the incident's time: the longest window's index times how many of
+            // this length it holds.
+            var contributions: [String: Double] = [:]
+            var pairs = Set<String>()
+            for (perLength, alignment, rowsByIndex) in explainers {
+                let ratio = Int64(length / perLength.windowLength)
+                guard ratio >= 1 else { continue }
+                for index in (span.lowerBound * ratio)..<((span.upperBound + 1) * ratio) {
+                    guard let row = rowsByIndex[index] else { continue }
+                    let inputs = Detector.inputs(row.features, alignment: alignment, model: perLength)
+                    for (column, name) in perLength.features.enumerated() where perLength.coefficients[column] != 0 {
+                        let contribution = perLength.coefficients[column] * (inputs[column] - perLength.medians[column])
+                        if contribution > 0 { contributions[name] = max(contributions[name] ?? 0, contribution) }
+                    }
+                    pairs.formUnion(violations["\(perLength.windowLength)/\(index)"] ?? [])
+                }
+            }
+            let top = contributions.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(featuresPerAlert)
+            let peak = members.max { $0.score < $1.score }!
+            return Alert(start: members.first!.start, end: members.last!.start + seconds * 1_000_000, stream: stream, method: "mimir",
+                         score: peak.score, threshold: peak.threshold, windows: members.count,
+                         features: top.map { ($0.key, $0.value) }, newPairs: pairs.sorted())
+        }
+    }
+
+    /// alerts.jsonl: one JSON object per incident, keys sorted, times formatted by `time`.
+    public static func jsonLines(_ alerts: [Alert], time: (Int64) -> String) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try alerts.map { alert in
+            let line = Line(start: time(alert.start), end: time(alert.end), stream: alert.stream, method: alert.method, score: alert.score,
+                            threshold: alert.threshold, windows: alert.windows,
+                            reason: .init(features: alert.features.map { .init(name: $0.name, contribution: $0.contribution) }, newServicePairs: alert.newPairs))
+            return String(decoding: try encoder.encode(line), as: UTF8.self) + "\n"
+        }.joined()
+    }
+
+    private struct Line: Encodable {
+        struct Reason: Encodable {
+            struct Feature: Encodable { var name: String; var contribution: Double }
+            var features: [Feature]
+            var newServicePairs: [String]
+            enum CodingKeys: String, CodingKey { case features, newServicePairs = "new_service_pairs" }
+        }
+        var start: String, end: String, stream: String, method: String
+        var score: Double, threshold: Double, windows: Int
+        var reason: Reason
+    }
+}

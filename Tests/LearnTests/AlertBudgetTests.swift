@@ -1,0 +1,76 @@
+import Testing
+@testable import Learn
+
+/// Incidents, the alert budget's threshold and the degenerate-model guard, against hand calculations.
+@Suite struct AlertBudgetTests {
+    @Test func incidents_mergeConsecutiveWindows_andCountEveryStartedTenMinutes() {
+        // 25 consecutive 60 s windows are 25 minutes: three incidents (10, 10 and 5 minutes); 40 and 42 are apart.
+        let spans = Incidents.spans(alerting: Array(10...34) + [42, 40], length: 60)
+        #expect(spans == [10...19, 20...29, 30...34, 40...40, 42...42])
+        // 10 s windows: 60 of them per incident.
+        #expect(Incidents.count(alerting: Array(0..<121), length: 10) == 3)
+        #expect(Incidents.count(alerting: [], length: 60) == 0)
+    }
+
+    @Test func budget_walksDownUntilIncidentsOrAlertedWindowsExceedIt() {
+        let budget = AlertBudget(falseAlertsPerDay: 2)
+        // 60 s windows: 2 a day is 2 of 1,440 windows; about 3 expected alerts need 2,160 windows.
+        #expect(budget.windowsNeeded(length: 60) == 2160 && budget.windowsNeeded(length: 10) == 12960)
+        // Three days of 60 s windows (4,320): at most 6 incidents and 6 alerting windows.
+        var scores = [Double](repeating: 0, count: 4320)
+        for (index, score) in [(100, 9.0), (101, 9), (500, 8), (900, 7), (1500, 6), (2000, 5), (2500, 4), (3000, 3)] { scores[index] = score }
+        let calibration = budget.threshold(calibration: scores.enumerated().map { (Int64($0.offset), $0.element) }, length: 60)
+        // 9: one incident of two windows; 8, 7, 6, 5 add one each (5 incidents, 6 windows); 4 would make 7 windows.
+        #expect(calibration.threshold == 5 && calibration.incidents == 5 && calibration.alertedWindows == 6)
+        #expect(calibration.windows == 4320 && calibration.seconds == 259_200 && calibration.windowsNeeded == 2160)
+    }
+
+    @Test func budget_withTooFewWindows_setsTheThresholdAboveEveryOne() {
+        // 36 windows of 60 s allow 0.05 false alerts: none may alert.
+        let calibration = AlertBudget(falseAlertsPerDay: 2).threshold(calibration: (0..<36).map { (Int64($0), Double($0)) }, length: 60)
+        #expect(calibration.threshold == Double(35).nextUp && calibration.incidents == 0 && calibration.alertedWindows == 0)
+        #expect(AlertBudget(falseAlertsPerDay: 2).threshold(calibration: [], length: 60).threshold == .infinity)
+    }
+
+    @Test func thresholdRule_parsesTheBudget_andRejectsNonsense() {
+        #expect(Detector.ThresholdRule("budget:2") == .budget(AlertBudget(falseAlertsPerDay: 2)))
+        #expect(Detector.ThresholdRule.default.description == "budget:2" && Detector.ThresholdRule("budget:0.5")?.description == "budget:0.5")
+        for bad in ["budget:0", "budget:-1", "budget:inf", "budget:", "budget:x", "fpr:2"] { #expect(Detector.ThresholdRule(bad) == nil, "\(bad)") }
+    }
+
+    /// One table: 10 s windows whose feature separates the attacks, 60 s windows whose only feature is constant.
+    static func windows() -> LabelledWindows {
+        var rows: [LabelledWindows.Row] = []
+        for index in Int64(0)..<600 {
+            let attacked = index % 4 == 0
+            let noise = Double((index * 7919) % 13) / 13
+            rows.append(.init(length: 10, index: index, start: index * 10_000_000, partial: false, features: [attacked ? 5 + noise : noise], label: attacked,
+                              kind: attacked ? "exfil" : "none", pathID: attacked ? 0 : -1, event: -1, isTest: false))
+        }
+        for index in Int64(0)..<100 {
+            rows.append(.init(length: 60, index: index, start: index * 60_000_000, partial: false, features: [1], label: index % 2 == 0,
+                              kind: "none", pathID: -1, event: -1, isTest: false))
+        }
+        return LabelledWindows(featureNames: ["bytes"], rows: rows, rate: 1)
+    }
+
+    @Test func fit_marksADegenerateModel_andTheDetectorDoesWithoutIt() {
+        let (model, _) = Detector.fit(tables: [Self.windows()], allowList: [], thresholdRule: .default, estimator: .logistic, version: "test")
+        let ten = model.perLength.first { $0.windowLength == 10 }!, sixty = model.perLength.first { $0.windowLength == 60 }!
+        #expect(ten.degenerate == nil && sixty.degenerate == "cross-validation selected no feature")
+        #expect(sixty.threshold == .infinity)
+        // One usable length: no fusion, and the operator's stream is the 10 s model.
+        #expect(model.fusion == nil && model.operatorStream == "10")
+        // Calibrated on the 450 benign 10 s windows (out of fold), far fewer than 12,960.
+        #expect(ten.calibration?.windows == 450 && ten.calibration?.windowsNeeded == 12960)
+        let warnings = model.warnings ?? []
+        #expect(warnings.contains { $0.hasPrefix("the 60 s model is degenerate") })
+        #expect(warnings.contains { $0.hasPrefix("the 10 s stream's threshold was calibrated on 450 benign windows") })
+    }
+
+    @Test func degeneracy_namesTheReason() {
+        #expect(Detector.degeneracy(coefficients: [0, 0], scores: [1, 2]) == "cross-validation selected no feature")
+        #expect(Detector.degeneracy(coefficients: [0, 1], scores: [3, 3, 3]) == "every training window has the same score")
+        #expect(Detector.degeneracy(coefficients: [0, 1], scores: [3, 4]) == nil)
+    }
+}

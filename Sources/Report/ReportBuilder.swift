@@ -81,8 +81,10 @@ struct ReportBuilder {
             ("Application", options.application),
             ("Capture", "\(formatted(seconds / 3600, digits: 2)) h from \(ISO8601DateFormatter().string(from: start)), windows of \(lengths.map { "\($0) s" }.joined(separator: " and "))"),
             ("Rates", rates.map { $0 == 0 ? "0 (real events only)" : "\(formatted($0)) MB/min" }.joined(separator: ", ")),
-            ("Model", "\(estimatorName) per window length, fused by a second one; thresholds: \(data.model.thresholdRule) on training rows; "
-                + models.joined(separator: "; ") + "; allow-list of \(data.model.allowListSize) service pairs"),
+            ("Model", "\(estimatorName) per window length, fused by a second one; " + models.joined(separator: "; ")
+                + "; allow-list of \(data.model.allowListSize) service pairs"),
+            ("Thresholds", thresholdText(data.model)),
+            ("Warnings", data.model.warnings.isEmpty ? "none" : data.model.warnings.joined(separator: "; ")),
             ("Seed", injection["seed"] ?? "–"),
             ("Sensitive service", injection["sensitive"] ?? "–"),
             ("Data", dataFiles()),
@@ -98,6 +100,17 @@ struct ReportBuilder {
 
     /// The input tables by name, stage and version (`scores.parquet ×5 (score v1)`); only what their
     /// content says, never where they were, so equal inputs give equal reports.
+    /// How the thresholds were chosen: a budget with what it was calibrated on, or an in-sample rule.
+    private func thresholdText(_ model: ModelSummary) -> String {
+        let stream = model.operatorStream.map { "alerts come from the \($0 == "fused" ? "fused" : $0 + " s") model" } ?? "no usable model: nothing alerts"
+        guard let calibration = model.calibration else { return "\(model.thresholdRule), chosen in-sample on the training rows; \(stream)" }
+        let shortfall = calibration.windows < calibration.windowsNeeded
+            ? " (an empirical threshold at this budget needs about \(calibration.windowsNeeded): the threshold is only as good as that)" : ""
+        return "at most \(formatted(calibration.falseAlertsPerDay)) false alerts a day, calibrated on \(calibration.windows) benign training windows "
+            + "(\(formatted(calibration.seconds / 3600, digits: 2)) h) scored out of fold\(shortfall): \(calibration.incidents) incidents and "
+            + "\(calibration.alertedWindows) alerting windows there; \(stream)"
+    }
+
     private func dataFiles() -> String {
         var counts: [String: Int] = [:]
         var order: [String] = []

@@ -91,6 +91,10 @@ struct ModelSummary {
     /// "lasso" or "logistic".
     var estimator: String
     var thresholdRule: String
+    /// The stream alerts come from, its budget calibration, and what fit warned about.
+    var operatorStream: String?
+    var calibration: DetectionModel.Calibration?
+    var warnings: [String]
     var version: String
     var allowListSize: Int
 }
@@ -197,7 +201,8 @@ struct ReportData {
                                               coefficients: zip(inputs, fusion.coefficients).filter { $0.1 != 0 }, featureCount: inputs.count))
         }
         return ModelSummary(models: models, estimator: model.perLength.first?.estimator ?? "lasso", thresholdRule: model.thresholdRule,
-                            version: model.version, allowListSize: model.allowList.count)
+                            operatorStream: model.operatorStream, calibration: model.operatorStream.flatMap(model.calibration(of:)),
+                            warnings: model.warnings ?? [], version: model.version, allowListSize: model.allowList.count)
     }
 }
 

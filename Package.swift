@@ -17,6 +17,7 @@ let package = Package(
         .executable(name: "mimir-flows", targets: ["mimir-flows"]),
         .executable(name: "mimir-simulate", targets: ["mimir-simulate"]),
         .executable(name: "mimir-record-entities", targets: ["mimir-record-entities"]),
+        .executable(name: "mimir-truth", targets: ["mimir-truth"]),
         .executable(name: "mimir-graph", targets: ["mimir-graph"]),
         .executable(name: "mimir-features", targets: ["mimir-features"]),
         .executable(name: "mimir-inject", targets: ["mimir-inject"]),
@@ -96,6 +97,8 @@ let package = Package(
                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport",
                                                                       .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-truth", dependencies: ["Cluster", "Table", "StageSupport",
+                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // `make bench`: our writer and reader on the benchmark table (Benchmarks/table_bench.py drives it).
         .executableTarget(name: "TableBench", dependencies: ["Table"], path: "Benchmarks/TableBench"),

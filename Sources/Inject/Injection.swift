@@ -121,6 +121,7 @@ public final class Injection {
             }
         }
         guard !windows.isEmpty else { throw TableError.invalidInput("\(path) has no edges to inject into") }
+        try SensitiveService.check(options.sensitiveService, among: podsByService.keys, path: path)
     }
 
     /// The services of the application (those with pods), for the attack paths.
@@ -171,7 +172,7 @@ public final class Injection {
         var templates = AttackPathTemplates(services: services, policy: options.knownPairsOnly ? knownPairsPolicy(excluding: truth) : options.policy,
                                             dnsService: options.dnsService, maxPaths: max(1, budget.maxPaths))
         templates.maxPathLength = options.maxPathLength
-        let paths = services.contains(options.sensitiveService) ? templates.paths(from: options.sensitiveService) : []
+        let paths = templates.paths(from: options.sensitiveService)
         var scheduleRandom = SeededRandom(seed: options.seed)
         let schedule = AttackSchedule(length: length, longest: Int(longest), realEvents: realEvents, pathCount: paths.count,
                                       parameters: parameters, random: &scheduleRandom)
@@ -287,7 +288,7 @@ public final class Injection {
     private func write(directory: String, labels: [Window: WindowLabel],
                        schedule: AttackSchedule, pathRows: [(id: Int32, kind: String, path: String)], params: JSONValue,
                        version: String, longest: Int32) throws {
-        var extra: [KeyValue] = []
+        var extra = [KeyValue(key: SensitiveService.rateKey, value: "\(options.rate)")]
         if let origin { extra.append(KeyValue(key: "mimir.origin", value: origin)) }
         let edgeProvenance = try Provenance(stage: Self.stage, version: version, schemaVersion: GraphTables.schemaVersion, params: params, extra: extra)
         let tables = try EdgeTablesWriter(directory: directory, provenance: edgeProvenance)

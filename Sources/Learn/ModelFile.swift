@@ -1,4 +1,5 @@
 import Foundation
+import Table
 
 /// model.json (ARCHITECTURE.md, "Labels, rates and ground truth"): per window length and fused, the
 /// features, scaler, coefficients, intercept, penalty and training thresholds; the allow-list and the
@@ -98,11 +99,43 @@ public struct DetectionModel: Codable, Sendable {
             throw ModelFileError(detail: "\(path) is not a Mimir model: \(error)")
         }
         guard model.schema == schemaVersion else { throw ModelFileError(detail: "\(path) has model schema \(model.schema); this build reads \(schemaVersion)") }
+        if let problem = model.inconsistency() { throw ModelFileError(detail: "\(path): \(problem)") }
         return model
+    }
+
+    /// What in the model does not fit together (a hand-edited or damaged file), or nil.
+    func inconsistency() -> String? {
+        for entry in perLength {
+            let count = entry.features.count
+            let lengths = [("coefficients", entry.coefficients.count), ("medians", entry.medians.count),
+                           ("scaler centers", entry.scaler.centers.count), ("scaler scales", entry.scaler.scales.count)]
+            for (name, length) in lengths where length != count {
+                return "the \(entry.windowLength) s model has \(count) features but \(length) \(name)"
+            }
+            if let novelty = entry.novelty, novelty.ceilings.count != novelty.features.count || novelty.spreads.count != novelty.features.count {
+                return "the \(entry.windowLength) s model's novelty has \(novelty.features.count) features but \(novelty.ceilings.count) ceilings and \(novelty.spreads.count) spreads"
+            }
+        }
+        guard Set(perLength.map(\.windowLength)).count == perLength.count else { return "a window length has two models" }
+        if let fusion {
+            let known = Set(perLength.map(\.windowLength))
+            if let missing = fusion.lengths.first(where: { !known.contains($0) }) { return "the fusion takes the \(missing) s model, which the file lacks" }
+            if fusion.coefficients.count != fusion.lengths.count {
+                return "the fusion has \(fusion.lengths.count) inputs but \(fusion.coefficients.count) coefficients"
+            }
+            if fusion.lengths.isEmpty || zip(fusion.lengths, fusion.lengths.dropFirst()).contains(where: { $0 >= $1 }) {
+                return "the fusion's lengths must be increasing"
+            }
+        }
+        if let stream = operatorStream, stream == "fused" ? fusion == nil : !perLength.contains(where: { "\($0.windowLength)" == stream }) {
+            return "the operator's stream '\(stream)' is not one of the models"
+        }
+        return nil
     }
 }
 
-public struct ModelFileError: Error, CustomStringConvertible {
+public struct ModelFileError: ClassifiedError {
     public let detail: String
     public var description: String { detail }
+    public var errorClass: ErrorClass { .badInput }
 }

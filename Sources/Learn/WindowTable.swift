@@ -30,6 +30,8 @@ public struct LabelledWindows {
     public init(features path: String, labels labelsPath: String?) throws {
         let reader = try TableReader(path: path)
         _ = try Provenance(of: reader, stage: "features", schemaVersions: 1...1)
+        // The injection rate the features were computed at (features version 2 on; absent before).
+        let featureRate = reader.metadata[key: "mimir.rate"].flatMap(Double.init)
         let batch = try reader.readAll()
         let windowColumns: Set = ["window_len_s", "window_index", "window_start", "partial"]
         featureNames = batch.schema.names.filter { !windowColumns.contains($0) }
@@ -49,6 +51,10 @@ public struct LabelledWindows {
                 labels["\(lengths[row])/\(indices[row])"] = (flags[row], kinds.string(at: row), paths[row], tests[row], events?[row] ?? -1)
             }
             rate = table.rowCount > 0 ? table["rate_mb_per_min"]!.doubles[0] : 0
+            if let featureRate, table.rowCount > 0, featureRate != rate {
+                throw TableError.mismatch(path: path, detail: "features of the capture injected at \(featureRate) MB/min, "
+                                          + "but its labels \(labelsPath) are of \(rate) MB/min (give each --features its own rate's --labels)")
+            }
         }
         rows = (0..<batch.rowCount).map { row in
             let label = labels["\(lengths[row])/\(indices[row])"] ?? (false, "none", -1, true, -1)

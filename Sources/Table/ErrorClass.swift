@@ -17,7 +17,7 @@ public protocol ClassifiedError: Error, CustomStringConvertible {
 extension TableError: ClassifiedError {
     public var errorClass: ErrorClass {
         switch self {
-        case .corrupt, .unsupported, .limitExceeded, .noSuchColumn: .badInput
+        case .corrupt, .unsupported, .limitExceeded, .noSuchColumn, .mismatch: .badInput
         case .invalidInput: .usage
         case .io: .failure
         }

@@ -13,6 +13,8 @@ public enum TableError: Error, Equatable, CustomStringConvertible {
     case noSuchColumn(path: String, name: String, available: [String])
     /// The caller handed the writer data that does not fit its schema, or bad options.
     case invalidInput(String)
+    /// A well-formed input that does not fit the others or the parameters (a name it lacks, another rate).
+    case mismatch(path: String, detail: String)
 
     public var description: String {
         switch self {
@@ -28,6 +30,8 @@ public enum TableError: Error, Equatable, CustomStringConvertible {
             return "\(path): no column named '\(name)' (columns: \(available.joined(separator: ", ")))"
         case let .invalidInput(detail):
             return detail
+        case let .mismatch(path, detail):
+            return "\(path): \(detail)"
         }
     }
 }

@@ -194,4 +194,13 @@ import Seeded
                                     source: "a1", path: ["a1"], bytes: 1)
         #expect(injection.knownPairsPolicy(excluding: [everything]).allowed == [:])
     }
+
+    @Test func aSensitiveServiceWithoutPods_isBadInput_listingTheServicesFound() throws {
+        let directory = try TemporaryDirectory()
+        try Self.writeEdges(to: directory.file("edges.parquet"))
+        #expect(throws: TableError.mismatch(path: directory.file("edges.parquet"),
+                                            detail: "--sensitive 'user-db' matches no service with pods in this graph; services found: a, b")) {
+            try Injection(podEdges: directory.file("edges.parquet"), options: InjectionOptions(rate: 1, seed: 5, sensitiveService: "user-db"))
+        }
+    }
 }

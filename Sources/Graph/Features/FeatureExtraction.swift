@@ -33,12 +33,18 @@ public final class FeatureExtraction {
     private var referenceEdges = Set<String>()
     private var flowFeatures: [MergedPairs.Window: [String: Double]] = [:]
     public private(set) var origin: String?
+    /// The injection rate of the pod-edge table (`SensitiveService.rateKey`), passed on to the features.
+    private var rate: String?
 
     public init(podEdges path: String, options: FeatureOptions) throws {
         self.options = options
         let reader = try PodEdgeTable.open(path)
         origin = reader.metadata[key: "mimir.origin"]
+        rate = reader.metadata[key: SensitiveService.rateKey]
+        var services = Set<String>()
         try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
+            if edge.sourceKind == .pod { services.insert(edge.sourceService) }
+            if edge.destinationKind == .pod { services.insert(edge.destinationService) }
             let window = MergedPairs.Window(length: length, index: index)
             starts[window] = start
             partial[window] = isPartial
@@ -48,6 +54,7 @@ public final class FeatureExtraction {
             graph.add(u, v, bytes: Double(edge.bytes))
             graphs[window] = graph
         }
+        if let sensitive = options.sensitiveService { try SensitiveService.check(sensitive, among: services, path: path) }
     }
 
     /// Service edges of a reference capture (the training capture's graph output before injection)
@@ -182,6 +189,7 @@ public final class FeatureExtraction {
         let definitions = JSONValue.object(Dictionary(uniqueKeysWithValues: names.map { ($0, JSONValue.string(FeatureDefinitions.describe($0))) }))
         var extra = [KeyValue(key: "mimir.features", value: try definitions.canonicalText())]
         if let origin { extra.append(KeyValue(key: "mimir.origin", value: origin)) }
+        if let rate { extra.append(KeyValue(key: SensitiveService.rateKey, value: rate)) }
         let provenance = try Provenance(stage: Self.stage, version: version, schemaVersion: Self.schemaVersion, params: params, extra: extra)
         let schema = try Schema(FlowTables.windowFields + names.map { Field($0, .double) })
         var columns = [

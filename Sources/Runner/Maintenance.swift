@@ -19,14 +19,16 @@ public enum Maintenance {
         for directory in manifestDirectories(under: artifacts) {
             guard let data = FileManager.default.contents(atPath: directory + "/" + Publisher.manifestName),
                   let manifest = try? JSONDecoder().decode(RunManifest.self, from: data) else { dropped += 1; continue }
+            let transientDropped = Publisher.droppedNote(in: directory)
             var intact = true
-            for (name, output) in manifest.outputs where try digests.digest(of: directory + "/" + name)?.digest != output.digest {
-                intact = false
+            for (name, output) in manifest.outputs where !transientDropped.contains(name) {
+                if try digests.digest(of: directory + "/" + name)?.digest != output.digest { intact = false }
             }
             guard intact else { dropped += 1; continue }
-            try ledger.adopt(RunRecord(id: 0, pipeline: manifest.pipeline, job: manifest.job, key: manifest.key, material: manifest.material,
-                                       status: .ok, exitCode: 0, started: Date(), seconds: nil, outDir: directory, logPath: "",
-                                       command: manifest.command, outputs: manifest.outputs.mapValues { OutputFile(digest: $0.digest, size: $0.size) }))
+            let run = try ledger.adopt(RunRecord(id: 0, pipeline: manifest.pipeline, job: manifest.job, key: manifest.key, material: manifest.material,
+                                                 status: .ok, exitCode: 0, started: Date(), seconds: nil, outDir: directory, logPath: "",
+                                                 command: manifest.command, outputs: manifest.outputs.mapValues { OutputFile(digest: $0.digest, size: $0.size) }))
+            if !transientDropped.isEmpty { try ledger.markDropped(run: run, names: Array(transientDropped)) }
             kept += 1
         }
         return (kept, dropped, movedTo)

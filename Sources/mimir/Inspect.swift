@@ -19,7 +19,9 @@ struct Status: ParsableCommand {
             let rows = try plan.reports.map { report -> [String] in
                 let last = try plan.workspace.ledger.latestSuccessful(pipeline: plan.pipeline.name, job: report.job.description)
                 let when = last.map { ISO8601DateFormatter().string(from: $0.started) } ?? "-"
-                return [report.job.description, report.outcome.word, when, report.outcome.detail]
+                let dropped = report.dropped.isEmpty ? "" : "dropped \(report.dropped.joined(separator: ", ")) (transient)"
+                let state = report.dropped.isEmpty ? report.outcome.word : report.outcome.word + ", dropped"
+                return [report.job.description, state, when, [report.outcome.detail, dropped].filter { !$0.isEmpty }.joined(separator: "; ")]
             }
             print(table(rows, header: ["job", "state", "last success", "why"]))
         }

@@ -30,6 +30,14 @@ struct DeclarationTests {
         #expect(unknown.hasPrefix("chain.yaml:21: 'sauce' is neither a pipeline input (source) nor STEP.OUTPUT"), "\(unknown)")
     }
 
+    @Test func transientMustNameOutputsOfTheStage() throws {
+        let text = try error(in: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 1}", with: "params: {n: 1}\n    transient: [result]"))
+        #expect(text.hasPrefix("chain.yaml:11: step 'a': transient names 'result', which is not an output of stage 'tool' (outputs: out)"), "\(text)")
+        let bad = try error(in: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 1}", with: "params: {n: 1}\n    transient: maybe"))
+        #expect(bad.contains("transient of 'a' must be true or false"), "\(bad)")
+        #expect(try error(in: RunnerFixture.chain.replacingOccurrences(of: "params: {n: 1}", with: "params: {n: 1}\n    transient: [out]")) == "no error")
+    }
+
     @Test func cycleIsRefused() throws {
         let text = try error(in: RunnerFixture.chain.replacingOccurrences(of: "inputs: {in: source}\n    params: {n: 1}", with: "inputs: {in: c.out}\n    params: {n: 1}"))
         #expect(text.contains("chain.yaml:7: the steps a, b, c read from each other in a cycle"), "\(text)")

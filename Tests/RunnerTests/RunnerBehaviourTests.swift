@@ -195,4 +195,37 @@ struct RunnerBehaviourTests {
         #expect(gc.status == 0 && gc.output.contains("runs forgotten"), "\(gc.output)")
         #expect(FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/b/3/out.txt"))
     }
+
+    @Test func transientOutputsAreDroppedAfterTheirReaders_keepThemFresh_andAreMadeAgainWhenNeeded() throws {
+        let transient = RunnerFixture.chain.replacingOccurrences(of: "params: {n: 1}", with: "params: {n: 1}\n    transient: true")
+        let fixture = try RunnerFixture(pipeline: transient)
+        let first = try fixture.mimir(["run", "chain.yaml"])
+        #expect(first.status == 0 && first.output.contains("a: dropped out.txt (transient; every reader has run)"), "\(first.output)")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/a/out.txt"))
+        let status = try fixture.mimir(["status", "chain.yaml"]).output
+        #expect(status.contains("fresh, dropped") && status.contains("dropped out.txt (transient)"), "\(status)")
+        // Its readers stay fresh: their keys hold its digest, not its file.
+        let again = try fixture.mimir(["run", "chain.yaml"])
+        #expect(RunnerFixture.counts(again.output)?.ran == 0 && RunnerFixture.counts(again.output)?.fresh == 5, "\(again.output)")
+        // A job that does not read it reruns alone.
+        try fixture.write("chain.yaml", transient.replacingOccurrences(of: "params: {n: 5}", with: "params: {n: 6}"))
+        #expect(RunnerFixture.counts(try fixture.mimir(["run", "chain.yaml"]).output)?.ran == 1)
+        // A new reader (sweep value 3) needs it: it is made again first, then dropped again.
+        try fixture.write("chain.yaml", transient.replacingOccurrences(of: "n: [1, 2]", with: "n: [1, 3]"))
+        let dry = try fixture.mimir(["status", "chain.yaml"]).output
+        #expect(dry.contains("first makes again the dropped outputs of a"), "\(dry)")
+        let remade = try fixture.mimir(["run", "chain.yaml"])
+        #expect(remade.status == 0 && remade.output.contains("a: running (made again: a job that reads its dropped outputs must run)"), "\(remade.output)")
+        #expect(RunnerFixture.counts(remade.output)?.ran == 3, "\(remade.output)")  // a, b@3, c
+        #expect(fixture.read("artifacts/chain/c/out.txt") == "source\nn=1\nn=1\nsource\nn=1\nn=3\nn=5\n")
+        #expect(!FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/a/out.txt"))
+        // gc keeps the dropped run; a ledger rebuilt from the manifests knows what was dropped.
+        #expect(try fixture.mimir(["gc", "--keep", "1"]).status == 0)
+        let ledger = fixture.root + "/artifacts/ledger.sqlite"
+        for suffix in ["-wal", "-shm"] { unlink(ledger + suffix) }
+        try Data(repeating: 0x5A, count: 8192).write(to: URL(fileURLWithPath: ledger))
+        #expect(try fixture.mimir(["recover"]).status == 0)
+        let afterRecovery = try fixture.mimir(["run", "chain.yaml"])
+        #expect(RunnerFixture.counts(afterRecovery.output)?.ran == 0, "\(afterRecovery.output)")
+    }
 }

@@ -30,6 +30,8 @@ public struct Step: Sendable {
     public var sweep: String?
     /// The step whose shard table fans this step out (one run per shard), if any.
     public var shardsFrom: String?
+    /// Files of this step's runs deleted once every job reading them succeeded (`transient:`).
+    public var transient: TransientOutputs?
     public var line: Int?
     /// Input name -> the line that sets it (for errors).
     var inputLines: [String: Int] = [:]
@@ -37,6 +39,24 @@ public struct Step: Sendable {
     /// The steps of this pipeline this one reads from.
     public var upstream: Set<String> {
         Set(inputs.values.flatMap { $0 }.compactMap { if case let .output(step, _) = $0 { step } else { nil } } + (shardsFrom.map { [$0] } ?? []))
+    }
+}
+
+/// Which files of a step's runs are transient: deleted once every job that reads them has succeeded,
+/// their digests kept in the ledger so the readers stay fresh, and made again only when a reader must
+/// rerun. For large intermediate files (a capture, its shards) that nothing needs once read.
+public enum TransientOutputs: Sendable, Equatable {
+    /// Every file of the run but a cutting stage's shard table (which the fan-out needs).
+    case all
+    /// These output files.
+    case files(Set<String>)
+
+    /// Whether the file `name` of a run of `stage` is transient.
+    func contains(_ name: String, of stage: StageDeclaration) -> Bool {
+        switch self {
+        case .all: name != stage.shardTable.flatMap(stage.output)
+        case let .files(files): files.contains(name)
+        }
     }
 }
 
@@ -89,7 +109,7 @@ public struct PipelineDeclaration: Sendable {
 
     private static func step(_ name: String, keyNode: Node, value: Node, source: YAMLSource, stages: [String: StageDeclaration],
                              files: [String: String], sweeps: [String: [String]]) throws -> Step {
-        let fields = try source.fields(value, "step '\(name)'", allowed: ["stage", "params", "inputs", "over", "shards"])
+        let fields = try source.fields(value, "step '\(name)'", allowed: ["stage", "params", "inputs", "over", "shards", "transient"])
         let stageName = try fields["stage"].map { try source.string($0, "stage") } ?? name
         guard let stage = stages[stageName] else {
             throw source.error(fields["stage"] ?? keyNode, "step '\(name)': unknown stage '\(stageName)' (declared: \(stages.keys.sorted().joined(separator: ", ")))")
@@ -150,8 +170,18 @@ public struct PipelineDeclaration: Sendable {
         for input in stage.inputs where input.required && inputs[input.name] == nil && input.name != stage.perShard?.input {
             throw source.error(keyNode, "step '\(name)': missing input '\(input.name)' of stage '\(stage.name)' (\(input.help))")
         }
-        return Step(name: name, stage: stage, parameters: parameters, inputs: inputs, sweep: sweep, shardsFrom: shardsFrom, line: keyNode.mark?.line,
-                    inputLines: inputLines)
+        let transient = try fields["transient"].map { node -> TransientOutputs in
+            if node.scalar != nil { return try source.bool(node, "transient of '\(name)'") ? .all : .files([]) }
+            return .files(Set(try source.strings(node, "transient of '\(name)'").map { output in
+                guard let file = stage.output(output) else {
+                    throw source.error(node, "step '\(name)': transient names '\(output)', which is not an output of stage '\(stage.name)' "
+                                       + "(outputs: \(stage.outputs.map(\.name).joined(separator: ", ")))")
+                }
+                return file
+            }))
+        }
+        return Step(name: name, stage: stage, parameters: parameters, inputs: inputs, sweep: sweep, shardsFrom: shardsFrom,
+                    transient: transient == .files([]) ? nil : transient, line: keyNode.mark?.line, inputLines: inputLines)
     }
 
     private static func reference(_ text: String, node: Node, source: YAMLSource, files: [String: String]) throws -> Reference {

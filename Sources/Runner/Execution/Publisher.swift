@@ -7,6 +7,19 @@ import Table
 /// the run count; the manifest lets `mimir recover` rebuild a lost ledger.
 enum Publisher {
     static let manifestName = ".mimir-run.json"
+    /// Beside the manifest: the transient outputs deleted after their readers ran (a JSON list).
+    static let droppedName = ".mimir-dropped.json"
+
+    static func noteDropped(_ names: Set<String>, in directory: String) throws {
+        let data = try JSONEncoder.sorted.encode(names.sorted())
+        try data.write(to: URL(fileURLWithPath: directory + "/" + droppedName), options: .atomic)
+    }
+
+    static func droppedNote(in directory: String) -> Set<String> {
+        guard let data = FileManager.default.contents(atPath: directory + "/" + droppedName),
+              let names = try? JSONDecoder().decode([String].self, from: data) else { return [] }
+        return Set(names)
+    }
 
     /// A fresh temporary directory for a job's run (same filesystem as the final directory).
     static func temporaryDirectory(artifacts: String, pipeline: String, job: JobID) throws -> String {

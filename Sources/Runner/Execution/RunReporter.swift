@@ -20,6 +20,10 @@ public final class RunReporter {
         line("\(job): ran in \(Self.duration(seconds))")
     }
 
+    func dropped(_ job: JobID, files: [String]) {
+        line("\(job): dropped \(files.joined(separator: ", ")) (transient; every reader has run)")
+    }
+
     func started(_ job: JobID, reason: String) {
         if !interactive { line("\(job): running (\(reason))") }
     }

@@ -14,6 +14,8 @@ public final class Scheduler {
     private var outcomes: [JobID: JobOutcome] = [:]
     private var order: [JobID] = []
     private var running: [Int64: RunningJob] = [:]
+    /// Done jobs whose dropped transient outputs a stale job reads: they run again first.
+    private var remake = Set<JobID>()
     private let stop = StopFlag()
 
     private struct RunningJob {
@@ -68,6 +70,7 @@ public final class Scheduler {
                     }
                 }
             }
+            if !options.dryRun && !stop.isSet { try dropTransientOutputs() }
             if running.isEmpty { break }
             if let result = executor.next(timeout: 0.25) { try finish(result) }
             reportProgress()
@@ -85,7 +88,7 @@ public final class Scheduler {
                 _ = settle(job, anyFailed && !options.dryRun ? .blocked(by: blockers) : .waits(on: blockers))
             }
         }
-        return order.map { JobReport(job: $0, outcome: outcomes[$0]!) }
+        return order.map { JobReport(job: $0, outcome: outcomes[$0]!, dropped: resolver.completed[$0]?.dropped.sorted() ?? []) }
     }
 
     /// The plan of one job, after `run` (a dry run) has found its upstream outputs (for `command`).
@@ -110,21 +113,37 @@ public final class Scheduler {
                 continue
             }
         }
-        guard selected else {
+        guard selected || remake.contains(job) else {
             guard let record = try workspace.ledger.latestSuccessful(pipeline: pipeline.name, job: job.description), try resolver.intact(record) else {
                 throw RunnerError.usage("\(job) has no intact recorded run to start from; run it first (without --only/--from/--shard)")
             }
-            resolver.completed[job] = CompletedJob(outDir: record.outDir, outputs: record.outputs)
+            resolver.completed[job] = CompletedJob(record)
             return settle(job, .recorded)
         }
         let plan = try resolver.plan(for: job)
-        let forced = options.force.contains(job.step)
+        let forced = options.force.contains(job.step) || remake.contains(job)
         if !forced, let record = try workspace.ledger.latestSuccessful(pipeline: pipeline.name, job: job.description, key: plan.key),
            try resolver.intact(record) {
-            resolver.completed[job] = CompletedJob(outDir: record.outDir, outputs: record.outputs)
+            resolver.completed[job] = CompletedJob(record)
             return settle(job, .fresh)
         }
-        let reason = forced ? "forced" : try resolver.staleness(of: job, plan: plan)
+        var reason = remake.contains(job) ? "made again: a job that reads its dropped outputs must run"
+            : forced ? "forced" : try resolver.staleness(of: job, plan: plan)
+        let producers = resolver.producersOfDroppedInputs(plan)
+        if !producers.isEmpty {
+            if options.dryRun {
+                reason += "; first makes again the dropped outputs of \(producers.map(\.description).joined(separator: ", "))"
+            } else {
+                // Undecide the producers: they run again (their inputs, if dropped too, are made first), then this job.
+                for producer in producers {
+                    outcomes[producer] = nil
+                    order.removeAll { $0 == producer }
+                    resolver.completed[producer] = nil
+                    remake.insert(producer)
+                }
+                return true
+            }
+        }
         if options.dryRun { return settle(job, .wouldRun(reason: reason)) }
         guard running.count < executor.capacity else { return false }
         try launch(job, plan: plan, reason: reason)
@@ -209,9 +228,36 @@ public final class Scheduler {
         for (name, output) in outputs { try workspace.digests.remember(path: entry.outDir + "/" + name, digest: output.digest) }
         // The commit point: from here on the run counts.
         try workspace.ledger.finish(id: result.id, status: .ok, exitCode: 0, seconds: result.seconds, outputs: outputs)
-        resolver.completed[entry.job] = CompletedJob(outDir: entry.outDir, outputs: outputs)
+        resolver.completed[entry.job] = CompletedJob(outDir: entry.outDir, outputs: outputs, run: result.id)
+        remake.remove(entry.job)
         reporter.ran(entry.job, seconds: result.seconds)
         _ = settle(entry.job, .ran(seconds: result.seconds))
+    }
+
+    /// Deletes the transient outputs whose readers in this pipeline have all succeeded (or were
+    /// fresh), and records that in the ledger; the readers stay fresh, since their keys hold the
+    /// digests, not the files.
+    private func dropTransientOutputs() throws {
+        for (job, done) in resolver.completed.sorted(by: { $0.key.description < $1.key.description }) {
+            guard let transient = resolver.step(job.step).transient, outcomes[job]?.isDone == true else { continue }
+            var dropped: [String] = []
+            for name in done.outputs.keys.sorted() where !done.dropped.contains(name) && transient.contains(name, of: resolver.step(job.step).stage) {
+                guard let readers = try resolver.readers(of: name, from: job),
+                      readers.allSatisfy({ outcomes[$0]?.isDone == true }) else { continue }
+                dropped.append(name)
+            }
+            guard !dropped.isEmpty else { continue }
+            // The note beside the manifest first (recover reads it), then the files, then the ledger: a kill
+            // between the last two leaves a run whose files are gone, which then simply reruns.
+            try Publisher.noteDropped(done.dropped.union(dropped), in: done.outDir)
+            for name in dropped {
+                let path = done.outDir + "/" + name
+                if unlink(path) != 0 && errno != ENOENT { throw RunnerError.io("cannot delete the transient output \(path): \(String(cString: strerror(errno)))") }
+            }
+            try workspace.ledger.markDropped(run: done.run, names: dropped)
+            resolver.completed[job]?.dropped.formUnion(dropped)
+            reporter.dropped(job, files: dropped)
+        }
     }
 
     private func exitCode(_ result: TaskResult) -> Int32? {

@@ -34,6 +34,8 @@ public struct RunRecord: Sendable {
     public var command: [String]
     /// File name in `outDir` -> digest (only for runs that succeeded).
     public var outputs: [String: OutputFile]
+    /// Transient outputs deleted after their readers succeeded (their digests stay in `outputs`).
+    public var dropped: Set<String> = []
 }
 
 /// The SQLite ledger under artifacts/: every run with its key, key material, exit code, timings, log
@@ -76,6 +78,8 @@ public final class Ledger {
             CREATE TABLE IF NOT EXISTS outputs(
                 run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, name TEXT NOT NULL,
                 digest TEXT NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(run_id, name));
+            CREATE TABLE IF NOT EXISTS dropped(
+                run_id INTEGER NOT NULL REFERENCES runs(id) ON DELETE CASCADE, name TEXT NOT NULL, PRIMARY KEY(run_id, name));
             CREATE TABLE IF NOT EXISTS stat_cache(
                 path TEXT PRIMARY KEY, device INTEGER NOT NULL, inode INTEGER NOT NULL, size INTEGER NOT NULL,
                 mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, digest TEXT NOT NULL);
@@ -120,8 +124,9 @@ public final class Ledger {
         }
     }
 
-    /// Inserts a finished successful run in one step (recovery from manifests).
-    func adopt(_ record: RunRecord) throws {
+    /// Inserts a finished successful run in one step (recovery from manifests); returns its id.
+    @discardableResult
+    func adopt(_ record: RunRecord) throws -> Int64 {
         try database.transaction {
             try database.query("""
                 INSERT INTO runs(pipeline, job, key, material, status, exit_code, started, seconds, out_dir, log_path, command)
@@ -129,7 +134,16 @@ public final class Ledger {
                 """, [.text(record.pipeline), .text(record.job), .text(record.key), .text(try Self.encode(record.material)),
                       .real(record.started.timeIntervalSince1970), .real(record.seconds ?? 0), .text(record.outDir),
                       .text(record.logPath), .text(try Self.encode(record.command))])
-            try insert(record.outputs, of: database.lastInsertID)
+            let id = database.lastInsertID
+            try insert(record.outputs, of: id)
+            return id
+        }
+    }
+
+    /// Records that a run's transient outputs `names` were deleted (after every reader succeeded).
+    public func markDropped(run: Int64, names: [String]) throws {
+        try database.transaction {
+            for name in names.sorted() { try database.query("INSERT OR IGNORE INTO dropped VALUES (?, ?)", [.int(run), .text(name)]) }
         }
     }
 
@@ -196,13 +210,15 @@ public final class Ledger {
         try database.query(sql, values).map { row in
             let id = row[0].int ?? 0
             let outputs = try database.query("SELECT name, digest, size FROM outputs WHERE run_id = ?", [.int(id)])
+            let dropped = try database.query("SELECT name FROM dropped WHERE run_id = ?", [.int(id)]).compactMap { $0[0].text }
             return RunRecord(
                 id: id, pipeline: row[1].text ?? "", job: row[2].text ?? "", key: row[3].text ?? "",
                 material: try Self.decode(row[4].text ?? "{}"), status: RunStatus(rawValue: row[5].text ?? "") ?? .failed,
                 exitCode: row[6].int.map { Int32(truncatingIfNeeded: $0) },
                 started: Date(timeIntervalSince1970: row[7].real ?? 0), seconds: row[8].real, outDir: row[9].text ?? "",
                 logPath: row[10].text ?? "", command: try Self.decode(row[11].text ?? "[]"),
-                outputs: Dictionary(uniqueKeysWithValues: outputs.map { ($0[0].text ?? "", OutputFile(digest: $0[1].text ?? "", size: $0[2].int ?? 0)) }))
+                outputs: Dictionary(uniqueKeysWithValues: outputs.map { ($0[0].text ?? "", OutputFile(digest: $0[1].text ?? "", size: $0[2].int ?? 0)) }),
+                dropped: Set(dropped))
         }
     }
 

@@ -47,4 +47,15 @@ public struct CompletedJob: Sendable {
     public var outDir: String
     /// File name -> digest and size.
     public var outputs: [String: OutputFile]
+    /// The ledger's run, and its transient outputs already deleted.
+    public var run: Int64
+    public var dropped: Set<String> = []
+
+    init(outDir: String, outputs: [String: OutputFile], run: Int64, dropped: Set<String> = []) {
+        (self.outDir, self.outputs, self.run, self.dropped) = (outDir, outputs, run, dropped)
+    }
+
+    init(_ record: RunRecord) {
+        self.init(outDir: record.outDir, outputs: record.outputs, run: record.id, dropped: record.dropped)
+    }
 }

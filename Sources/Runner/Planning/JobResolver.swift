@@ -125,12 +125,39 @@ final class JobResolver {
         }
     }
 
-    /// Whether a recorded run's outputs are all still on disk with their recorded digests.
+    /// Whether a recorded run's outputs are all still on disk with their recorded digests (those it
+    /// dropped as transient excepted).
     func intact(_ record: RunRecord) throws -> Bool {
-        for (name, output) in record.outputs where try workspace.digests.digest(of: record.outDir + "/" + name)?.digest != output.digest {
-            return false
+        for (name, output) in record.outputs where !record.dropped.contains(name) {
+            if try workspace.digests.digest(of: record.outDir + "/" + name)?.digest != output.digest { return false }
         }
         return true
+    }
+
+    /// The completed jobs whose dropped outputs `plan` reads: they must be made again first.
+    func producersOfDroppedInputs(_ plan: JobPlan) -> [JobID] {
+        let paths = Set(plan.inputs.flatMap { $0.files.map(\.path) })
+        return completed.filter { _, done in done.dropped.contains { paths.contains(done.outDir + "/" + $0) } }.map(\.key)
+            .sorted { $0.description < $1.description }
+    }
+
+    /// The jobs of this pipeline that read the file `name` of `producer`'s run; nil while some are not known.
+    func readers(of name: String, from producer: JobID) throws -> [JobID]? {
+        let source = step(producer.step)
+        let declared = source.stage.outputs.first { $0.file == name }
+        var readers: [JobID] = []
+        for consumer in pipeline.steps where consumer.upstream.contains(producer.step) {
+            let reads = declared.map { output in
+                consumer.inputs.values.joined().contains { if case let .output(step, used) = $0 { step == producer.step && used == output.name } else { false } }
+            } ?? (consumer.shardsFrom == producer.step)  // an undeclared file of a cutting stage is a shard
+            guard reads else { continue }
+            guard let jobs = try jobs(of: consumer) else { return nil }
+            for job in jobs {
+                guard let dependencies = try dependencies(of: job) else { return nil }
+                if dependencies.contains(producer) { readers.append(job) }
+            }
+        }
+        return readers
     }
 
     /// Why a job must run: what changed since its last successful run.

@@ -53,4 +53,6 @@ extension JobOutcome {
 public struct JobReport: Sendable {
     public var job: JobID
     public var outcome: JobOutcome
+    /// Its transient outputs deleted after their readers succeeded.
+    public var dropped: [String] = []
 }

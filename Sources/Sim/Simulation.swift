@@ -17,6 +17,8 @@ public struct SimulationOptions: Sendable {
     public var linkType: LinkType
     public var nanosecondTimestamps: Bool
     public var snapLength: Int
+    /// The request mix as given (`--mix`), recorded in the truth table's provenance.
+    public var mix: String?
 
     public init(durationS: Double, start: Int64, seed: UInt64, users: Int?, curve: LoadCurve, format: CaptureFileFormat,
                 linkType: LinkType, nanosecondTimestamps: Bool, snapLength: Int) {
@@ -190,7 +192,7 @@ public final class Simulation {
             "users": .int(Int64(peakUsers)),
             "curve": .string(options.curve.rawValue),
             "events": .int(Int64(plan.events.count)),
-        ]))
+        ].merging(options.mix.map { ["mix": JSONValue.string($0)] } ?? [:]) { first, _ in first }))
     }
 }
 

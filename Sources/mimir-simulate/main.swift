@@ -52,6 +52,9 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Daily load curve compressed into the capture: \(LoadCurve.allCases.map(\.rawValue).joined(separator: ", ")).")
     var curve: String = LoadCurve.normal.rawValue
 
+    @Option(help: "The users' request mix: TASK=SHARE,... (e.g. browse=0.2,buy=0.3,register=0.5); tasks not named keep the model's weight.")
+    var mix: String?
+
     @Option(help: "Capture format: pcap or pcapng.")
     var format: String = CaptureFileFormat.pcap.rawValue
 
@@ -64,7 +67,18 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Bytes kept of each packet (tcpdump -s); the original experiments used 1024.")
     var snaplen = 262_144
 
+    static func parseMix(_ text: String) throws -> [(task: String, share: Double)] {
+        try text.split(separator: ",").map { part in
+            let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.count == 2, !pieces[0].isEmpty, let share = Double(pieces[1]) else {
+                throw ValidationError("--mix takes TASK=SHARE,... (e.g. browse=0.2,buy=0.3,register=0.5), not '\(text)'")
+            }
+            return (pieces[0], share)
+        }
+    }
+
     func validate() throws {
+        if let mix { _ = try Self.parseMix(mix) }
         guard duration > 0, duration <= 30 * 86_400 else { throw ValidationError("--duration must be above 0 and at most 30 days") }
         guard Timestamp.parse(start) != nil else { throw ValidationError("--start '\(start)' is not an RFC 3339 time such as 2026-11-28T10:00:00Z") }
         guard LoadCurve(rawValue: curve) != nil else { throw ValidationError("--curve must be one of \(LoadCurve.allCases.map(\.rawValue).joined(separator: ", "))") }
@@ -76,15 +90,16 @@ struct SimulateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let appModel = try AppModel.read(path: app)
+        let appModel = try mix.map { try AppModel.read(path: app).withTaskMix(try Self.parseMix($0)) } ?? AppModel.read(path: app)
         let clusterModel = try ClusterModel.read(path: cluster)
         let plan = (try events.map(AttackPlan.read) ?? AttackPlan(events: [])).expanded(duration: duration, seed: seed)
         try plan.validate(app: appModel, duration: duration, path: events ?? "")
         try makeOutputDirectory(out)
-        let options = SimulationOptions(durationS: duration, start: Timestamp.parse(start)!, seed: seed, users: users,
+        var options = SimulationOptions(durationS: duration, start: Timestamp.parse(start)!, seed: seed, users: users,
                                         curve: LoadCurve(rawValue: curve)!, format: CaptureFileFormat(rawValue: format)!,
                                         linkType: Simulation.linkTypes[link]!, nanosecondTimestamps: timestamps == "ns",
                                         snapLength: snaplen)
+        options.mix = mix
         let progress = Progress("mimir-simulate")
         let simulation = try Simulation(app: appModel, cluster: clusterModel, plan: plan, options: options, directory: out)
         let report = try simulation.run { seconds, packets in

@@ -143,6 +143,22 @@ public struct AppModel: Decodable, Sendable {
         }
     }
 
+    /// The model with its users' request mix changed (the original's `prob_distro`): each named task
+    /// takes the given share (0 leaves it out); tasks not named keep their weight. The shares need not
+    /// add up to 1, only to more than 0.
+    public func withTaskMix(_ mix: [(task: String, share: Double)]) throws -> AppModel {
+        var model = self
+        for (name, share) in mix {
+            guard let index = model.tasks.firstIndex(where: { $0.name == name }) else {
+                throw ModelError("--mix: \(self.name) has no task '\(name)' (tasks: \(tasks.map(\.name).joined(separator: ", ")))")
+            }
+            guard share >= 0, share.isFinite else { throw ModelError("--mix: the share of '\(name)' must be 0 or more") }
+            model.tasks[index].weight = share
+        }
+        guard model.tasks.contains(where: { $0.weight > 0 }) else { throw ModelError("--mix leaves no task with a share above 0") }
+        return model
+    }
+
     /// A user task: requests to exposed services, one after the other, chosen with `weight`.
     public struct Task: Decodable, Sendable {
         public var name: String

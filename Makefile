@@ -10,7 +10,7 @@ VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
 # C libraries of the system-library targets (zstd, pcap, zlib, xxhash, sqlite3); tshark (with editcap) and zstd for the capture oracle tests; xxhsum for the digest check; chromium renders the report (test) and prints its PDF.
 APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config tshark zstd xxhash chromium
 
-.PHONY: all build test bench demo clean distclean deps venv
+.PHONY: all build test bench quality demo clean distclean deps venv
 
 all: build
 
@@ -30,6 +30,12 @@ bench: build venv
 	$(VENV_PYTHON) Benchmarks/simulate_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 	$(VENV_PYTHON) Benchmarks/graph_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 	$(VENV_PYTHON) Benchmarks/hash_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
+
+## quality: the detection-quality benchmark (Benchmarks/quality.yaml) on the held-out seeds; SEEDS=development
+## while working on the detector. Its table goes to artifacts/quality/SEEDS/ and docs/model.md.
+SEEDS ?= held-out
+quality: build venv
+	$(VENV_PYTHON) Benchmarks/quality.py --bin "$$($(SWIFT) build -c release --show-bin-path)" --seeds $(SEEDS) --jobs $(JOBS)
 
 ## demo: the main job on built-in demo data: train on a simulated two-hour WordPress capture, evaluate
 ## the model on another capture with real attacks (pipelines/demo-train.yaml, pipelines/demo-eval.yaml)

@@ -67,9 +67,10 @@ public enum Detector {
         }
 
         /// Each row's score from a model with the chosen penalty fitted on the other folds (the folds of
-        /// the cross-validation). The fusion is fitted on these, not on in-sample scores: a length whose
-        /// model overfits its training rows would otherwise look perfect to it.
-        func outOfFoldScores(rows: [[Double]], labels: [Bool], folds: Int, alpha: Double, c: Double?) -> [Double] {
+        /// the cross-validation). The fusion and the budget's calibration use these, not in-sample scores:
+        /// a length whose model overfits its training rows would otherwise look perfect to them. The folds
+        /// run in parallel, each warm-started from `start` (the fit on every row, near each fold's optimum).
+        func outOfFoldScores(rows: [[Double]], labels: [Bool], folds: Int, alpha: Double, c: Double?, start: [Double]? = nil) -> [Double] {
             let fold: [Int]
             switch self {
             case .lasso:
@@ -78,25 +79,25 @@ public enum Detector {
             case .logistic:
                 fold = LogisticL1CV.stratifiedFolds(labels: labels, folds: folds)
             }
-            var scores = [Double](repeating: .nan, count: rows.count)
             let p = rows.first?.count ?? 0
-            for k in 0..<folds {
+            let initial = start ?? [Double](repeating: 0, count: p)
+            let scores = DisjointSlots(count: rows.count, value: .nan)
+            DispatchQueue.concurrentPerform(iterations: folds) { k in
                 let train = rows.indices.filter { fold[$0] != k }
-                guard !train.isEmpty else { continue }
+                guard !train.isEmpty else { return }
                 let predict: ([Double]) -> Double
                 switch self {
                 case .lasso:
-                    let fit = CenteredProblem(rows: train.map { rows[$0] }, y: train.map { labels[$0] ? 1 : 0 })
-                        .fit(alpha: alpha, start: [Double](repeating: 0, count: p))
+                    let fit = CenteredProblem(rows: train.map { rows[$0] }, y: train.map { labels[$0] ? 1 : 0 }).fit(alpha: alpha, start: initial)
                     predict = fit.predict
                 case .logistic:
                     let solution = LogisticL1Problem(rows: train.map { rows[$0] }, labels: train.map { labels[$0] })
-                        .solve(c: c ?? 1, start: ([Double](repeating: 0, count: p), 0), tolerance: 1e-5)
+                        .solve(c: c ?? 1, start: (initial, 0), tolerance: 1e-5, maxIterations: 100)
                     predict = LogisticL1Fit(c: c ?? 1, coefficients: solution.w, intercept: solution.b).decision
                 }
-                for row in rows.indices where fold[row] == k { scores[row] = predict(rows[row]) }
+                for row in rows.indices where fold[row] == k { scores.values[row] = predict(rows[row]) }
             }
-            return scores
+            return Array(scores.values)
         }
 
         /// nil for the default, so a LASSO model file reads as it always did.
@@ -179,7 +180,7 @@ public enum Detector {
             (draft.coefficients, draft.intercept, draft.alpha, draft.c) = fit
             draft.estimator = estimator.recorded
             let scores = x.map { score($0, draft) }
-            let outOfFold = estimator.outOfFoldScores(rows: x, labels: labels, folds: 5, alpha: fit.alpha, c: fit.c)
+            let outOfFold = estimator.outOfFoldScores(rows: x, labels: labels, folds: 5, alpha: fit.alpha, c: fit.c, start: fit.coefficients)
             draft.degenerate = degeneracy(coefficients: draft.coefficients, scores: scores)
             if let reason = draft.degenerate { warnings.append("the \(length) s model is degenerate (\(reason)): no alert comes from it") }
             // Benign training windows, each scored by a model fitted without it: what a budget is calibrated on.
@@ -257,7 +258,7 @@ public enum Detector {
         if let threshold = thresholdRule.inSampleThreshold(scores: scores, labels: labels) {
             fusion.threshold = threshold
         } else if case let .budget(budget) = thresholdRule {
-            let outOfFold = estimator.outOfFoldScores(rows: x, labels: labels, folds: 3, alpha: fit.alpha, c: fit.c)
+            let outOfFold = estimator.outOfFoldScores(rows: x, labels: labels, folds: 3, alpha: fit.alpha, c: fit.c, start: fit.coefficients)
             let calibration = zip(rows, outOfFold).filter { $0.0.table == 0 && !$0.0.label }.map { (index: $0.0.index, score: $0.1) }
             fusion.calibration = budget.threshold(calibration: calibration, length: longest)
             fusion.threshold = fusion.degenerate == nil ? fusion.calibration!.threshold : .infinity

@@ -63,11 +63,13 @@ struct LogisticL1Problem {
     }
 
     /// The optimum for `c`, from `start` (a warm start along a path of growing c): proximal Newton steps
-    /// until the optimality conditions hold to `tolerance`.
-    func solve(c: Double, start: (w: [Double], b: Double), tolerance: Double = 1e-7) -> (w: [Double], b: Double) {
+    /// until the optimality conditions hold to `tolerance`, or `maxIterations` steps (scikit-learn's
+    /// max_iter: on nearly separable rows a large c has its optimum far out, and the cross-validation
+    /// only needs its held-out loss).
+    func solve(c: Double, start: (w: [Double], b: Double), tolerance: Double = 1e-7, maxIterations: Int = 500) -> (w: [Double], b: Double) {
         var (w, b) = start
         var current = objective(w, b, c: c)
-        for _ in 0..<500 {
+        for _ in 0..<maxIterations {
             if violation(w, b, c: c) < tolerance { break }
             // The quadratic model at (w, b): residuals and weights of the log-loss.
             let probability = linear(w, b).map { 1 / (1 + exp(-$0)) }
@@ -158,7 +160,7 @@ public struct LogisticL1CV: Sendable {
             let problem = LogisticL1Problem(rows: train.map { rows[$0] }, labels: train.map { labels[$0] })
             var start = ([Double](repeating: 0, count: p), 0.0)
             for (index, c) in cs.enumerated() {
-                start = problem.solve(c: c, start: start, tolerance: 1e-5)
+                start = problem.solve(c: c, start: start, tolerance: 1e-5, maxIterations: 100)
                 let fit = LogisticL1Fit(c: c, coefficients: start.0, intercept: start.1)
                 foldLosses.values[fold * cs.count + index] = test.reduce(0.0) { total, i in
                     let probability = min(max(1 / (1 + exp(-fit.decision(rows[i]))), 1e-15), 1 - 1e-15)
@@ -198,12 +200,12 @@ public struct LogisticL1CV: Sendable {
 }
 
 /// Result slots written concurrently, each by exactly one task (fold k writes only its own slots).
-private final class DisjointSlots: @unchecked Sendable {
+final class DisjointSlots: @unchecked Sendable {
     let values: UnsafeMutableBufferPointer<Double>
 
-    init(count: Int) {
+    init(count: Int, value: Double = 0) {
         values = .allocate(capacity: count)
-        values.initialize(repeating: 0)
+        values.initialize(repeating: value)
     }
 
     deinit { values.deallocate() }

@@ -12,7 +12,7 @@ struct FigureTables {
     var coefficients = Rows(["model", "feature", "coefficient", "meaning"])
     var timeline = Rows(["rate_mb_per_min", "window_len_s", "window_index", "window_start", "score", "threshold", "alert", "kind"])
     var graph = Rows(["src", "dst", "bytes", "on_attack_path"])
-    var alerts = Rows(["rate_mb_per_min", "window_len_s", "window_index", "window_start", "score", "kind", "changed_edges"])
+    var alerts = Rows(["rate_mb_per_min", "window_len_s", "first_window", "last_window", "start", "peak_score", "kind", "changed_edges"])
 
     /// A table being filled row by row; each column's type is taken from its first value.
     struct Rows {

@@ -1,4 +1,5 @@
 import Foundation
+import Learn
 import Table
 
 /// How the report presents its data.
@@ -45,9 +46,10 @@ struct ReportBuilder {
         fusedLength = String(data.scores.first { $0.model == "fused" }?.windowLength ?? data.scores.map(\.windowLength).max() ?? 0)
     }
 
-    /// The model each method is compared by: ours fused, the baselines at the fused model's window length.
+    /// The model each method is compared by: ours by the stream that alerts the operator (normally the
+    /// fused model), the baselines at the fused model's window length.
     func headlineModel(_ method: String) -> String {
-        method == "mimir" ? "fused" : fusedLength
+        method == "mimir" ? data.model.operatorStream ?? "fused" : fusedLength
     }
 
     var focusRate: Double {
@@ -57,6 +59,7 @@ struct ReportBuilder {
     mutating func build() -> String {
         header()
         if data.labelled {
+            atTheBudget()
             glance()
             for model in data.model.models { perModel(model) }
             acrossRates()
@@ -338,32 +341,76 @@ struct ReportBuilder {
         return hops
     }
 
+    /// The operator stream's incidents at one rate: each span of windows with its rows.
+    private func incidents(rate: Double) -> [(span: ClosedRange<Int64>, windows: [ScoreRow])] {
+        let stream = data.scores.filter { $0.model == headlineModel("mimir") && $0.method == "mimir" && $0.rate == rate && ($0.isTest || !data.labelled) }
+        guard let length = stream.first?.windowLength else { return [] }
+        let byIndex = Dictionary(stream.map { ($0.windowIndex, $0) }, uniquingKeysWith: { first, _ in first })
+        return Incidents.spans(alerting: stream.filter(\.alert).map(\.windowIndex), length: Int32(length)).map { span in
+            (span, span.compactMap { byIndex[$0] })
+        }
+    }
+
+    /// What the operator gets at the budget: false incidents per day of benign test time, and which
+    /// labelled events (real ones by kind, injected attacks) an incident overlapped.
+    private mutating func atTheBudget() {
+        document.heading("At the budget")
+        var rows: [[String]] = []
+        var headline: [String] = []
+        // Real events are labelled at every rate, injected attacks only above 0.
+        let realEvents = Set(data.scores.filter { $0.rate == 0 && $0.label }.map(\.event))
+        for rate in rates {
+            let stream = data.scores.filter { $0.model == headlineModel("mimir") && $0.method == "mimir" && $0.rate == rate && $0.isTest }
+            guard let length = stream.first?.windowLength else { continue }
+            let found = incidents(rate: rate)
+            let falseCount = found.filter { !$0.windows.contains(where: \.label) }.count
+            let benignDays = Double(stream.filter { !$0.label }.count * length) / 86_400
+            let hit = Set(found.flatMap { $0.windows.filter(\.label).map(\.event) })
+            var kinds: [String: (found: Int, all: Int)] = [:]
+            for (event, rows) in Dictionary(grouping: stream.filter { $0.label && $0.event >= 0 }, by: \.event) {
+                let kind = rows[0].kind == "exfil" && rate > 0 && !realEvents.contains(event) ? "injected exfil" : rows[0].kind
+                kinds[kind, default: (0, 0)].all += 1
+                if hit.contains(event) { kinds[kind, default: (0, 0)].found += 1 }
+            }
+            let events = kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.found) of \($0.value.all)" }.joined(separator: ", ")
+            let perDay = benignDays > 0 ? formatted(Double(falseCount) / benignDays, digits: 3) : "–"
+            rows.append([formatted(rate), "\(found.count)", "\(falseCount) in \(formatted(benignDays * 24, digits: 3)) h", perDay, events.isEmpty ? "–" : events])
+            headline.append("at \(formatted(rate)) MB/min \(perDay) false alerts a day; found \(events.isEmpty ? "no labelled event" : events)")
+        }
+        let budget = data.model.calibration.map { "\(formatted($0.falseAlertsPerDay)) false alerts a day" } ?? data.model.thresholdRule
+        document.paragraph("At this budget (\(budget)): " + headline.joined(separator: "; ") + ".")
+        document.table(["rate (MB/min)", "incidents", "false incidents (benign time)", "false per day", "events found (an incident overlaps them)"], rows,
+                       caption: "Test period, the \(headlineModel("mimir")) stream; an incident is a run of alerting windows, at most ten minutes long")
+    }
+
     private mutating func alerts() {
         let rate = rates.contains(focusRate) ? focusRate : rates.first ?? 0
-        document.heading("Windows that alerted (fused model, \(formatted(rate)) MB/min)")
-        let alerted = data.scores.filter { $0.model == "fused" && $0.method == "mimir" && $0.rate == rate && $0.alert && ($0.isTest || !data.labelled) }
-            .sorted { $0.start < $1.start }
+        document.heading("Incidents (\(headlineModel("mimir")) stream, \(formatted(rate)) MB/min)")
+        let found = incidents(rate: rate)
         let edges = data.edges[rate] ?? []
         var byWindow: [Int64: [String: Int64]] = [:]
-        let length = alerted.first?.windowLength ?? 0
+        let length = found.first?.windows.first?.windowLength ?? 0
         for edge in edges where edge.windowLength == length {
             byWindow[edge.windowIndex, default: [:]]["\(edge.source) → \(edge.target)", default: 0] += edge.bytes
         }
-        let rows = alerted.prefix(100).map { window -> [String] in
-            let now = byWindow[window.windowIndex] ?? [:], before = byWindow[window.windowIndex - 1] ?? [:]
+        let rows = found.prefix(100).map { incident -> [String] in
+            let peak = incident.windows.max { $0.score < $1.score }!
+            let now = byWindow[peak.windowIndex] ?? [:], before = byWindow[peak.windowIndex - 1] ?? [:]
             let changes = Set(now.keys).union(before.keys).map { ($0, (now[$0] ?? 0) - (before[$0] ?? 0)) }
                 .sorted { (abs($0.1), $1.0) > (abs($1.1), $0.0) }.prefix(3)
             let changed = changes.map { "\($0.0) \($0.1 >= 0 ? "+" : "")\(formatted(Double($0.1) / 1e6, digits: 2)) MB" }.joined(separator: "; ")
-            tables.alerts.append(.double(rate), .int(Int64(window.windowLength)), .int(window.windowIndex), .time(window.start), .double(window.score),
-                                 .string(window.label ? window.kind : "none"), .string(changed))
-            let time = formatted(Double(window.start - origin) / 60e6, digits: 1)
-            return [time, "\(window.windowIndex)", formatted(window.score), window.label ? target(window) : (data.labelled ? "benign (false alert)" : "–"), changed]
+            let labelled = incident.windows.filter(\.label)
+            let truth = labelled.isEmpty ? (data.labelled ? "benign (false alert)" : "–") : Set(labelled.map(target)).sorted().joined(separator: ", ")
+            tables.alerts.append(.double(rate), .int(Int64(peak.windowLength)), .int(incident.span.lowerBound), .int(incident.span.upperBound),
+                                 .time(incident.windows.first!.start), .double(peak.score), .string(labelled.first?.kind ?? "none"), .string(changed))
+            let time = formatted(Double(incident.windows.first!.start - origin) / 60e6, digits: 1)
+            return [time, "\(incident.windows.count)", formatted(peak.score), truth, changed]
         }
         if rows.isEmpty {
-            document.paragraph("No window alerted.", note: true)
+            document.paragraph("No incident.", note: true)
         } else {
-            document.table(["minute", "window", "score", "truth", "edges that changed most since the previous window"], Array(rows),
-                           caption: alerted.count > 100 ? "The first 100 of \(alerted.count) alerts" : "\(alerted.count) alerts")
+            document.table(["minute", "windows", "peak score", "truth", "edges that changed most at the peak window"], Array(rows),
+                           caption: found.count > 100 ? "The first 100 of \(found.count) incidents" : "\(found.count) incidents")
         }
     }
 }

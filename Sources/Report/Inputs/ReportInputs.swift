@@ -40,6 +40,8 @@ struct ScoreRow {
     var label: Bool
     var kind: String
     var pathID: Int32
+    /// The labelled event (score schema 2 on; -1 for none or an older table).
+    var event: Int32
     var isTest: Bool
 }
 
@@ -129,10 +131,11 @@ struct ReportData {
             let (score, threshold, alert, label, kind, pathID, isTest) = (try table.doubles("score"), try table.doubles("threshold"), try table.bools("alert"),
                                                                          try table.bools("label"), try table.strings("kind"), try table.int32s("path_id"),
                                                                          try table.bools("is_test"))
+            let events = table.has("event_id") ? try table.int32s("event_id") : Array(repeating: -1, count: table.rows)
             for row in 0..<table.rows {
                 scores.append(ScoreRow(rate: rate[row], model: modelName[row], method: method[row], windowLength: Int(length[row]),
                                        windowIndex: index[row], start: start[row], score: score[row], threshold: threshold[row], alert: alert[row],
-                                       label: label[row], kind: kind[row], pathID: pathID[row], isTest: isTest[row]))
+                                       label: label[row], kind: kind[row], pathID: pathID[row], event: events[row], isTest: isTest[row]))
             }
         }
         for path in inputs.evaluations {
@@ -228,6 +231,8 @@ struct TableFile {
     static func open(_ path: String) throws -> TableReader {
         do { return try TableReader(path: path) } catch { throw ReportError.badInput("\(error)") }
     }
+
+    func has(_ name: String) -> Bool { batch[name] != nil }
 
     private func values(_ name: String) throws -> ColumnValues {
         guard let column = batch[name] else { throw ReportError.badInput("\(path): no column '\(name)'") }

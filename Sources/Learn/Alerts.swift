@@ -18,7 +18,6 @@ public struct Alert: Sendable {
     public var features: [(name: String, contribution: Double)]
     /// Service pairs (`src>dst`) outside the allow-list seen during the incident.
     public var newPairs: [String]
-
 }
 
 public enum Alerts {

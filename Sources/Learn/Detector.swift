@@ -200,6 +200,9 @@ public enum Detector {
                 return budget.threshold(calibration: benign.map { ($0.index, $0.features[column]) }, length: length).threshold
             } ?? .infinity
             draft.novelty = Novelty(names: names, benign: benign.map { ($0.index, $0.features) })
+            if case let .budget(budget) = thresholdRule {
+                draft.novelty?.calibrate(names: names, benign: benign.map { ($0.index, $0.features) }, budget: budget, length: length)
+            }
             perLength.append(draft)
             var heldOut: [Int: [Int64: Double]] = [:]  // table -> window -> out-of-fold score
             for (position, entry) in training.enumerated() { heldOut[entry.table, default: [:]][entry.row.index] = outOfFold[position] }

@@ -15,8 +15,11 @@ public struct Novelty: Codable, Sendable {
     public var ceilings: [Double]
     /// Ceiling minus median (at least 1): the unit of the score.
     public var spreads: [Double]
-    /// Alert above zero: the smallest positive score.
+    /// Alert above zero: the smallest positive score; under an alert budget, higher where benign
+    /// windows outside the ones the ceilings came from rise above them too often.
     public var threshold: Double
+    /// How a budget's threshold was calibrated (absent for the in-sample rules).
+    public var calibration: DetectionModel.Calibration?
 
     /// Learns the ceilings from benign training rows (their raw features, in the table's column order).
     init?(names: [String], benign: [(index: Int64, features: [Double])]) {
@@ -34,6 +37,24 @@ public struct Novelty: Codable, Sendable {
         guard !features.isEmpty else { return nil }
         (self.features, self.ceilings, self.spreads) = (features, ceilings, spreads)
         threshold = .leastNonzeroMagnitude
+    }
+
+    /// The threshold for an alert budget: each block of benign training windows (five, in time order)
+    /// scored against ceilings learnt from the other blocks, the budget's threshold on those scores;
+    /// never below the smallest positive score (a window within every benign ceiling never alerts).
+    mutating func calibrate(names: [String], benign: [(index: Int64, features: [Double])], budget: AlertBudget, length: Int32) {
+        let rows = benign.sorted { $0.index < $1.index }
+        let blocks = 5
+        var scores: [(index: Int64, score: Double)] = []
+        for block in 0..<blocks {
+            let range = (rows.count * block / blocks)..<(rows.count * (block + 1) / blocks)
+            guard !range.isEmpty, let others = Novelty(names: names, benign: Array(rows[..<range.lowerBound] + rows[range.upperBound...])) else { continue }
+            let alignment = others.features.map { names.firstIndex(of: $0) }
+            scores += rows[range].filter { $0.index >= Self.warmUp }.map { ($0.index, others.score($0.features, alignment: alignment)) }
+        }
+        var result = budget.threshold(calibration: scores, length: length)
+        result.threshold = max(result.threshold, .leastNonzeroMagnitude)
+        (calibration, threshold) = (result, result.threshold)
     }
 
     /// The largest rise above a benign ceiling, in spreads; -infinity when no watched feature has a value.

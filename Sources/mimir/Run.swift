@@ -51,7 +51,6 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let started = Date()
             let workspace = try locations.workspace()
             let lock = dryRun ? nil : try RunLock(artifacts: workspace.artifacts, wait: wait)
             defer { withExtendedLifetime(lock) {} }
@@ -61,6 +60,7 @@ struct Run: ParsableCommand {
             let reporter = RunReporter()
             let executor = LocalExecutor(capacity: jobs)
             for name in pipelines {
+                let (pipelineStarted, hashedBefore) = (Date(), workspace.digests.bytesHashed)
                 let pipeline = try workspace.pipeline(name)
                 let scheduler = try Scheduler(workspace: workspace, pipeline: pipeline, options: options, executor: executor, reporter: reporter)
                 let reports = try withSignalsStopping(scheduler) { try scheduler.run() }
@@ -72,7 +72,7 @@ struct Run: ParsableCommand {
                 let fresh = reports.filter { $0.outcome == .fresh || $0.outcome == .recorded }.count
                 let failed = reports.filter { if case .failed = $0.outcome { true } else { false } }.map(\.job.description)
                 reporter.line(String(format: "%@: %d ran, %d fresh, %.2f s, %@ hashed", pipeline.name, ran, fresh,
-                                     Date().timeIntervalSince(started), byteCount(workspace.digests.bytesHashed)))
+                                     Date().timeIntervalSince(pipelineStarted), byteCount(workspace.digests.bytesHashed - hashedBefore)))
                 if !failed.isEmpty { throw RunnerError.stagesFailed(failed) }
             }
         }

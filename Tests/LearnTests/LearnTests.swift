@@ -129,4 +129,19 @@ import TestSupport
         #expect(novelty.score([.nan, 0, .nan], alignment: alignment) == -.infinity)
         #expect(Novelty(names: ["web_to_db_reciprocity"], benign: benign) == nil)
     }
+
+    @Test func budgetThreshold_scoresEachBlockAgainstTheOthersCeilings() throws {
+        // Windows 10-59, fan-out 5 but 9 in window 30. Block 30-39 against the others' ceiling 5 (spread 1):
+        // window 30 scores 4, the rest 0. The other blocks against ceiling 9 (median 5, spread 4): -1.
+        let benign = (10..<60).map { (index: Int64($0), features: [$0 == 30 ? 9.0 : 5]) }
+        var novelty = try #require(Novelty(names: ["fanout_web"], benign: benign))
+        #expect(novelty.ceilings == [9] && novelty.spreads == [4])
+        novelty.calibrate(names: ["fanout_web"], benign: benign, budget: AlertBudget(falseAlertsPerDay: 2), length: 60)
+        // 50 minutes allow no false alert at 2 a day: just above the highest held-out score.
+        #expect(novelty.threshold == Double(4).nextUp)
+        #expect(novelty.calibration?.windows == 50 && novelty.calibration?.incidents == 0)
+        // A budget that allows one alert in 50 minutes keeps the threshold above zero all the same.
+        novelty.calibrate(names: ["fanout_web"], benign: benign, budget: AlertBudget(falseAlertsPerDay: 1440 * 3), length: 60)
+        #expect(novelty.threshold == .leastNonzeroMagnitude)
+    }
 }

@@ -312,6 +312,57 @@ def markdown(rows, benign, budget):
     return "\n".join(lines) + "\n"
 
 
+def goals(rows, benign, config):
+    """The issue's goals, each with its measured figure: met or not (docs/model.md shows them)."""
+    budget = config["budget_per_day"]
+    lines = ["", "Goals (the mimir method, held against the figures above):", ""]
+
+    def verdict(ok, text):
+        lines.append(f"- {'met' if ok else 'NOT met'}: {text}")
+
+    for b in benign:
+        if b["method"] != "mimir":
+            continue
+        share = budget * 60 / 86_400
+        verdict(b["false_per_day"] <= budget and b["per_day_high"] <= 3 * budget,
+                f"{b['application']} {b['condition']}: {b['false_per_day']:.2f} false incidents a day [{b['per_day_low']:.2f}, {b['per_day_high']:.2f}] "
+                f"(budget {budget}, upper end at most {3 * budget})")
+        verdict(b["alerted_share"] <= share, f"{b['application']} {b['condition']}: alerted share {b['alerted_share']:.5f} (at most {share:.5f})")
+    cell = {(r["application"], r["condition"], r["rate_mb_per_min"], r["kind"], r["method"]): r for r in rows}
+    for (application, condition, rate, kind, method), r in sorted(cell.items()):
+        if method != "mimir" or condition != "1.0x":
+            continue
+        if rate == 0:
+            verdict(r["recall"] >= 0.9, f"{application}: {kind} events found {r['found']} of {r['events']} ({r['recall']:.2f}; goal 0.9)")
+        if rate == 0.1 and kind in ("known pairs", "adds pairs"):
+            verdict(r["recall"] >= 0.9, f"{application}: injected 0.1 MB/min over {kind}: {r['found']} of {r['events']} ({r['recall']:.2f}; goal 0.9)")
+        if kind in ("known pairs", "adds pairs") and rate in (0.1, 0.01):
+            floor = 0.97 if rate == 0.1 else 0.9
+            verdict(r["roc_auc"] >= floor, f"{application}: ROC AUC at {rate:g} MB/min over {kind}: {r['roc_auc']:.3f} (goal {floor})")
+        if rate >= 0.05 or rate == 0:
+            for baseline in ("allow_list", "ide_kashima"):
+                other = cell.get((application, condition, rate, kind, baseline))
+                if other:
+                    verdict(r["recall"] >= other["recall"], f"{application} {rate:g} {kind}: recall {r['recall']:.2f} against {baseline} {other['recall']:.2f}")
+    sweep = config["load_sweep"]
+    pooled = defaultdict(lambda: [0, 0])
+    for r in rows:
+        if r["method"] == "mimir" and r["application"] == sweep["application"] and r["kind"] in ("known pairs", "adds pairs") and r["condition"] != "1.0x":
+            pooled[(r["condition"], r["rate_mb_per_min"])][0] += r["found"]
+            pooled[(r["condition"], r["rate_mb_per_min"])][1] += r["events"]
+    for rate in sweep["rates"]:
+        reference = pooled.get(("load-1.0", float(rate)))
+        if not reference or not reference[1]:
+            continue
+        for condition in sweep["conditions"]:
+            found, total = pooled.get((condition, float(rate)), (0, 0))
+            if condition == "load-1.0" or not total:
+                continue
+            difference = found / total - reference[0] / reference[1]
+            verdict(abs(difference) <= 0.05, f"load sweep {condition} at {rate:g} MB/min: recall {found / total:.2f} against {reference[0] / reference[1]:.2f} at 1.0x")
+    return "\n".join(lines) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", required=True, help="directory of mimir and the stage executables")
@@ -344,7 +395,7 @@ def main():
     rows, benign = collector.table()
     pq.write_table(pa.Table.from_pylist(rows), os.path.join(out, "quality.parquet"))
     pq.write_table(pa.Table.from_pylist(benign), os.path.join(out, "false_alerts.parquet"))
-    text = markdown(rows, benign, config["budget_per_day"])
+    text = markdown(rows, benign, config["budget_per_day"]) + goals(rows, benign, config)
     with open(os.path.join(out, "quality.md"), "w") as table_file:
         table_file.write(text)
     print(text)

@@ -13,8 +13,9 @@ recall per event at the method's own threshold (an event is found when one of th
 overlaps a window it labels), with a Clopper-Pearson 95% interval; false incidents per day on the
 benign captures with an exact Poisson (Garwood) 95% interval, and the alerted share of benign windows
 with a Clopper-Pearson interval; and the counts each figure rests on. An incident is a run of
-consecutive alerting windows of one stream, at most ten minutes long (docs/model.md). The mimir
-method's stream is the model's operator stream; the baselines and novelty use the longest windows.
+consecutive alerting windows of one stream, at most ten minutes long (docs/model.md). `operator` is
+what an operator is alerted from (the exfiltration side or novelty); `mimir` is the exfiltration side
+alone (the model's operator stream); the baselines and novelty use the longest windows.
 """
 import argparse
 import json
@@ -31,7 +32,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 CLUSTER = "pipelines/clusters/minikube.yaml"
-METHODS = ["mimir", "ide_kashima", "allow_list", "novelty"]
+METHODS = ["operator", "mimir", "ide_kashima", "allow_list", "novelty"]
 INCIDENT_SECONDS = 600
 
 
@@ -227,7 +228,7 @@ class Collector:
     def add(self, application, meta, rate, model, rows, paths):
         condition = meta["condition"]
         for method in METHODS:
-            stream = model.get("operatorStream") if method == "mimir" else str(max(p["windowLength"] for p in model["perLength"]))
+            stream = {"operator": "operator", "mimir": model.get("operatorStream")}.get(method, str(max(p["windowLength"] for p in model["perLength"])))
             if stream is None:
                 continue
             chosen = [r for r in rows if r["method"] == method and r["model"] == stream and r["is_test"]]
@@ -315,13 +316,13 @@ def markdown(rows, benign, budget):
 def goals(rows, benign, config):
     """The issue's goals, each with its measured figure: met or not (docs/model.md shows them)."""
     budget = config["budget_per_day"]
-    lines = ["", "Goals (the mimir method, held against the figures above):", ""]
+    lines = ["", "Goals (the operator's stream, held against the figures above):", ""]
 
     def verdict(ok, text):
         lines.append(f"- {'met' if ok else 'NOT met'}: {text}")
 
     for b in benign:
-        if b["method"] != "mimir":
+        if b["method"] != "operator":
             continue
         share = budget * 60 / 86_400
         verdict(b["false_per_day"] <= budget and b["per_day_high"] <= 3 * budget,
@@ -330,7 +331,7 @@ def goals(rows, benign, config):
         verdict(b["alerted_share"] <= share, f"{b['application']} {b['condition']}: alerted share {b['alerted_share']:.5f} (at most {share:.5f})")
     cell = {(r["application"], r["condition"], r["rate_mb_per_min"], r["kind"], r["method"]): r for r in rows}
     for (application, condition, rate, kind, method), r in sorted(cell.items()):
-        if method != "mimir" or condition != "1.0x":
+        if method != "operator" or condition != "1.0x":
             continue
         if rate == 0:
             verdict(r["recall"] >= 0.9, f"{application}: {kind} events found {r['found']} of {r['events']} ({r['recall']:.2f}; goal 0.9)")
@@ -347,7 +348,7 @@ def goals(rows, benign, config):
     sweep = config["load_sweep"]
     pooled = defaultdict(lambda: [0, 0])
     for r in rows:
-        if r["method"] == "mimir" and r["application"] == sweep["application"] and r["kind"] in ("known pairs", "adds pairs") and r["condition"] != "1.0x":
+        if r["method"] == "operator" and r["application"] == sweep["application"] and r["kind"] in ("known pairs", "adds pairs") and r["condition"] != "1.0x":
             pooled[(r["condition"], r["rate_mb_per_min"])][0] += r["found"]
             pooled[(r["condition"], r["rate_mb_per_min"])][1] += r["events"]
     for rate in sweep["rates"]:

@@ -1,8 +1,9 @@
 import Foundation
 
-/// The incidents of the operator's stream (model.json's `operatorStream`), each with what raised it:
-/// the features that pushed its windows' scores up most, and the service pairs outside the
-/// allow-list that talked during it. mimir-score writes them to alerts.jsonl, one per line.
+/// The incidents of the operator's stream (`Scoring.operatorScores`: the exfiltration side or
+/// novelty), each with what raised it: the features that pushed the exfiltration side's scores up
+/// most, the behaviour features that rose above every benign ceiling, and the service pairs outside
+/// the allow-list that talked during it. mimir-score writes them to alerts.jsonl, one per line.
 public struct Alert: Sendable {
     /// Microseconds since the epoch: the first window's start and the last window's end.
     public var start: Int64
@@ -16,6 +17,9 @@ public struct Alert: Sendable {
     /// Feature names with their largest contribution (coefficient times the distance of the scaled
     /// value from its benign median) in a window of the incident, highest first, positive only.
     public var features: [(name: String, contribution: Double)]
+    /// Behaviour features above their benign ceiling in a window of the incident, with their largest
+    /// rise in spreads (novelty's score), highest first.
+    public var novelBehaviour: [(name: String, rise: Double)]
     /// Service pairs (`src>dst`) outside the allow-list seen during the incident.
     public var newPairs: [String]
 }
@@ -23,12 +27,12 @@ public struct Alert: Sendable {
 public enum Alerts {
     static let featuresPerAlert = 3
 
-    /// The incidents of `model.operatorStream` among `scores` (none when the model has no stream).
+    /// The incidents of the operator's stream among `scores` (none when the model has no stream).
     /// - Parameter violations: per window (`length/index`), the service pairs outside the allow-list.
     public static func incidents(model: DetectionModel, windows: LabelledWindows, scores: [Scoring.Score],
                                  violations: [String: [String]]) -> [Alert] {
         guard let stream = model.operatorStream else { return [] }
-        let rows = scores.filter { $0.model == stream && $0.method == "mimir" }
+        let rows = scores.filter { $0.model == "operator" }
         guard let length = rows.first?.length else { return [] }
         let byIndex = Dictionary(rows.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
         let explainers = model.perLength.filter { $0.degenerate == nil }.map { perLength in
@@ -55,11 +59,24 @@ public enum Alerts {
                     pairs.formUnion(violations["\(perLength.windowLength)/\(index)"] ?? [])
                 }
             }
-            let top = contributions.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(featuresPerAlert)
+            var rises: [String: Double] = [:]
+            if let novelty = model.perLength.first(where: { $0.windowLength == length })?.novelty {
+                let alignment = Detector.alignment(of: novelty.features, in: windows.featureNames)
+                for row in windows.rows where row.length == length && span.contains(row.index) {
+                    for (column, source) in alignment.enumerated() {
+                        guard let source, row.features[source].isFinite, row.features[source] > novelty.ceilings[column] else { continue }
+                        let rise = (row.features[source] - novelty.ceilings[column]) / novelty.spreads[column]
+                        rises[novelty.features[column]] = max(rises[novelty.features[column]] ?? 0, rise)
+                    }
+                }
+            }
+            func strongest<T>(_ values: [String: T]) -> [(String, T)] where T: Comparable {
+                Array(values.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(featuresPerAlert))
+            }
             let peak = members.max { $0.score < $1.score }!
-            return Alert(start: members.first!.start, end: members.last!.start + seconds * 1_000_000, stream: stream, method: "mimir",
-                         score: peak.score, threshold: peak.threshold, windows: members.count,
-                         features: top.map { ($0.key, $0.value) }, newPairs: pairs.sorted())
+            return Alert(start: members.first!.start, end: members.last!.start + seconds * 1_000_000, stream: stream, method: "operator",
+                         score: peak.score, threshold: peak.threshold, windows: members.count, features: strongest(contributions),
+                         novelBehaviour: strongest(rises), newPairs: pairs.sorted())
         }
     }
 
@@ -71,7 +88,8 @@ public enum Alerts {
         return try alerts.map { alert in
             let line = Line(start: time(alert.start), end: time(alert.end), stream: alert.stream, method: alert.method, score: alert.score,
                             threshold: alert.threshold, windows: alert.windows,
-                            reason: .init(features: alert.features.map { .init(name: $0.name, contribution: $0.contribution) }, newServicePairs: alert.newPairs))
+                            reason: .init(features: alert.features.map { .init(name: $0.name, contribution: $0.contribution) },
+                                          novelBehaviour: alert.novelBehaviour.map { .init(name: $0.name, rise: $0.rise) }, newServicePairs: alert.newPairs))
             return String(decoding: try encoder.encode(line), as: UTF8.self) + "\n"
         }.joined()
     }
@@ -79,9 +97,11 @@ public enum Alerts {
     private struct Line: Encodable {
         struct Reason: Encodable {
             struct Feature: Encodable { var name: String; var contribution: Double }
+            struct Behaviour: Encodable { var name: String; var rise: Double }
             var features: [Feature]
+            var novelBehaviour: [Behaviour]
             var newServicePairs: [String]
-            enum CodingKeys: String, CodingKey { case features, newServicePairs = "new_service_pairs" }
+            enum CodingKeys: String, CodingKey { case features, novelBehaviour = "novel_behaviour", newServicePairs = "new_service_pairs" }
         }
         var start: String, end: String, stream: String, method: String
         var score: Double, threshold: Double, windows: Int

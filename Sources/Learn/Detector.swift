@@ -38,6 +38,13 @@ public enum Detector {
             }
         }
 
+        /// The rule for each of two streams whose union alerts the operator: half of a budget each, so
+        /// the union stays within it; an in-sample rule as it is.
+        var shared: ThresholdRule {
+            if case let .budget(budget) = self { return .budget(AlertBudget(falseAlertsPerDay: budget.falseAlertsPerDay / 2)) }
+            return self
+        }
+
         public var description: String {
             switch self {
             case let .budget(budget): "budget:\(Detector.fixedText(budget.falseAlertsPerDay))"
@@ -147,6 +154,10 @@ public enum Detector {
     public static func fit(tables: [LabelledWindows], allowList: [String], thresholdRule: ThresholdRule = .bestF1, estimator: Estimator = .lasso,
                            version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
         let lengths = Set(tables.flatMap { $0.rows.map(\.length) }).sorted()
+        // With behaviour features the operator's stream is the union of the exfiltration side and
+        // novelty: each gets half of a budget.
+        let combined = tables[0].featureNames.contains { name in Novelty.families.contains { name.hasPrefix($0) } }
+        let partRule = combined ? thresholdRule.shared : thresholdRule
         var perLength: [DetectionModel.PerLength] = []
         var trainingScores: [TrainingScore] = []
         var warnings: [String] = []
@@ -185,9 +196,9 @@ public enum Detector {
             if let reason = draft.degenerate { warnings.append("the \(length) s model is degenerate (\(reason)): no alert comes from it") }
             // Benign training windows, each scored by a model fitted without it: what a budget is calibrated on.
             let calibration = zip(training, outOfFold).filter { $0.0.table == 0 && !$0.0.row.label }.map { (index: $0.0.row.index, score: $0.1) }
-            if let threshold = thresholdRule.inSampleThreshold(scores: scores, labels: labels) {
+            if let threshold = partRule.inSampleThreshold(scores: scores, labels: labels) {
                 draft.threshold = threshold
-            } else if case let .budget(budget) = thresholdRule {
+            } else if case let .budget(budget) = partRule {
                 draft.calibration = budget.threshold(calibration: calibration, length: length)
                 draft.threshold = draft.degenerate == nil ? draft.calibration!.threshold : .infinity
             }
@@ -200,7 +211,7 @@ public enum Detector {
                 return budget.threshold(calibration: benign.map { ($0.index, $0.features[column]) }, length: length).threshold
             } ?? .infinity
             draft.novelty = Novelty(names: names, benign: benign.map { ($0.index, $0.features) })
-            if case let .budget(budget) = thresholdRule {
+            if case let .budget(budget) = partRule {
                 draft.novelty?.calibrate(names: names, benign: benign.map { ($0.index, $0.features) }, budget: budget, length: length)
             }
             perLength.append(draft)
@@ -216,16 +227,15 @@ public enum Detector {
             }
         }
         let usable = perLength.filter { $0.degenerate == nil }.map(\.windowLength)
-        let fusion = usable.count > 1 ? fitFusion(tables: tables, lengths: usable, scores: scoresByLength, thresholdRule: thresholdRule,
+        let fusion = usable.count > 1 ? fitFusion(tables: tables, lengths: usable, scores: scoresByLength, thresholdRule: partRule,
                                                   estimator: estimator, warnings: &warnings) : nil
         var model = DetectionModel(version: version, rates: tables.map(\.rate), thresholdRule: thresholdRule.description, perLength: perLength,
                                    fusion: fusion, allowList: allowList)
         model.operatorStream = fusion != nil && fusion?.degenerate == nil ? "fused" : usable.last.map { "\($0)" }
         if model.operatorStream == nil { warnings.append("every model is degenerate: the detector raises no alert") }
-        if case let .budget(budget) = thresholdRule, let stream = model.operatorStream, let calibration = model.calibration(of: stream),
-           calibration.windows < calibration.windowsNeeded {
+        if let stream = model.operatorStream, let calibration = model.calibration(of: stream), calibration.windows < calibration.windowsNeeded {
             warnings.append("the \(stream == "fused" ? stream : stream + " s") stream's threshold was calibrated on \(calibration.windows) benign windows; "
-                            + "\(fixedText(budget.falseAlertsPerDay)) false alerts a day needs about \(calibration.windowsNeeded) for an empirical threshold "
+                            + "\(fixedText(calibration.falseAlertsPerDay)) false alerts a day needs about \(calibration.windowsNeeded) for an empirical threshold "
                             + "(give a longer training capture)")
         }
         model.warnings = warnings.isEmpty ? nil : warnings

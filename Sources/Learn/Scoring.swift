@@ -22,7 +22,7 @@ public struct Scoring {
         public var alert: Bool { score >= threshold }
     }
 
-    public static let methods = ["mimir", "ide_kashima", "allow_list", "novelty"]
+    public static let methods = ["operator", "mimir", "ide_kashima", "allow_list", "novelty"]
 
     /// - Parameter violations: per window (`length/index`), the service pairs outside the allow-list.
     public static func score(model: DetectionModel, windows: LabelledWindows, violations: [String: [String]], includePartial: Bool) -> [Score] {
@@ -68,7 +68,26 @@ public struct Scoring {
                                     isTest: row.isTest))
             }
         }
-        return scores
+        return scores + operatorScores(model: model, scores: scores)
+    }
+
+    /// The one stream an operator is alerted from (model `operator`): a window alerts when the
+    /// exfiltration side (the model's `operatorStream`) or novelty at the same window length alerts.
+    /// Its score is the larger rise of the two above their own thresholds, so its threshold is 0.
+    static func operatorScores(model: DetectionModel, scores: [Score]) -> [Score] {
+        guard let stream = model.operatorStream else { return [] }
+        let exfiltration = scores.filter { $0.model == stream && $0.method == "mimir" }
+        guard let length = exfiltration.first?.length else { return [] }
+        let novelty = Dictionary(scores.filter { $0.model == "\(length)" && $0.method == "novelty" }.map { ($0.index, $0) },
+                                 uniquingKeysWith: { first, _ in first })
+        return exfiltration.map { row in
+            var combined = row
+            (combined.model, combined.method, combined.threshold) = ("operator", "operator", 0)
+            func rise(_ score: Score) -> Double { (score.score - score.threshold).isNaN ? -.infinity : score.score - score.threshold }
+            combined.score = rise(row)
+            if let unseen = novelty[row.index] { combined.score = max(combined.score, rise(unseen)) }
+            return combined
+        }
     }
 
     public struct Evaluation: Sendable {

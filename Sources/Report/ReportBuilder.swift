@@ -24,7 +24,7 @@ struct ReportBuilder {
     var document: HTMLDocument
     var tables = FigureTables()
 
-    static let knownMethods = ["mimir", "ide_kashima", "allow_list", "novelty"]
+    static let knownMethods = ["operator", "mimir", "ide_kashima", "allow_list", "novelty"]
     /// The methods the scores hold, in a fixed order.
     let methods: [String]
     /// The rates, highest first.
@@ -49,7 +49,18 @@ struct ReportBuilder {
     /// The model each method is compared by: ours by the stream that alerts the operator (normally the
     /// fused model), the baselines at the fused model's window length.
     func headlineModel(_ method: String) -> String {
-        method == "mimir" ? data.model.operatorStream ?? "fused" : fusedLength
+        switch method {
+        case "operator": "operator"
+        case "mimir": data.model.operatorStream ?? "fused"
+        default: fusedLength
+        }
+    }
+
+    /// The rows an operator is alerted from at one rate: the operator stream (score version 4 on), else
+    /// the exfiltration side's.
+    private func operatorRows(rate: Double) -> [ScoreRow] {
+        let method = methods.contains("operator") ? "operator" : "mimir"
+        return data.scores.filter { $0.model == headlineModel(method) && $0.method == method && $0.rate == rate }
     }
 
     var focusRate: Double {
@@ -343,7 +354,7 @@ struct ReportBuilder {
 
     /// The operator stream's incidents at one rate: each span of windows with its rows.
     private func incidents(rate: Double) -> [(span: ClosedRange<Int64>, windows: [ScoreRow])] {
-        let stream = data.scores.filter { $0.model == headlineModel("mimir") && $0.method == "mimir" && $0.rate == rate && ($0.isTest || !data.labelled) }
+        let stream = operatorRows(rate: rate).filter { $0.isTest || !data.labelled }
         guard let length = stream.first?.windowLength else { return [] }
         let byIndex = Dictionary(stream.map { ($0.windowIndex, $0) }, uniquingKeysWith: { first, _ in first })
         return Incidents.spans(alerting: stream.filter(\.alert).map(\.windowIndex), length: Int32(length)).map { span in
@@ -360,7 +371,7 @@ struct ReportBuilder {
         // Real events are labelled at every rate, injected attacks only above 0.
         let realEvents = Set(data.scores.filter { $0.rate == 0 && $0.label }.map(\.event))
         for rate in rates {
-            let stream = data.scores.filter { $0.model == headlineModel("mimir") && $0.method == "mimir" && $0.rate == rate && $0.isTest }
+            let stream = operatorRows(rate: rate).filter(\.isTest)
             guard let length = stream.first?.windowLength else { continue }
             let found = incidents(rate: rate)
             let falseCount = found.filter { !$0.windows.contains(where: \.label) }.count
@@ -380,12 +391,12 @@ struct ReportBuilder {
         let budget = data.model.calibration.map { "\(formatted($0.falseAlertsPerDay)) false alerts a day" } ?? data.model.thresholdRule
         document.paragraph("At this budget (\(budget)): " + headline.joined(separator: "; ") + ".")
         document.table(["rate (MB/min)", "incidents", "false incidents (benign time)", "false per day", "events found (an incident overlaps them)"], rows,
-                       caption: "Test period, the \(headlineModel("mimir")) stream; an incident is a run of alerting windows, at most ten minutes long")
+                       caption: "Test period, the operator's stream (the \(headlineModel("mimir")) model or novelty); an incident is a run of alerting windows, at most ten minutes long")
     }
 
     private mutating func alerts() {
         let rate = rates.contains(focusRate) ? focusRate : rates.first ?? 0
-        document.heading("Incidents (\(headlineModel("mimir")) stream, \(formatted(rate)) MB/min)")
+        document.heading("Incidents (operator's stream, \(formatted(rate)) MB/min)")
         let found = incidents(rate: rate)
         let edges = data.edges[rate] ?? []
         var byWindow: [Int64: [String: Int64]] = [:]

@@ -73,4 +73,26 @@ import Testing
         #expect(Detector.degeneracy(coefficients: [0, 1], scores: [3, 3, 3]) == "every training window has the same score")
         #expect(Detector.degeneracy(coefficients: [0, 1], scores: [3, 4]) == nil)
     }
+
+    @Test func operatorStream_alertsWhenTheExfiltrationSideOrNoveltyDoes() {
+        func row(_ model: String, _ method: String, _ index: Int64, _ score: Double, _ threshold: Double) -> Scoring.Score {
+            Scoring.Score(model: model, method: method, length: 60, index: index, start: index * 60_000_000, score: score, threshold: threshold,
+                          label: false, kind: "none", pathID: -1, event: -1, isTest: true)
+        }
+        let scores = [row("fused", "mimir", 0, 0.5, 1), row("fused", "mimir", 1, 2, 1), row("fused", "mimir", 2, .nan, 1),
+                      row("60", "novelty", 0, 0.5, 0.1), row("60", "novelty", 1, -1, 0.1), row("60", "novelty", 2, 3, 0.1),
+                      row("60", "mimir", 0, 9, 1)]
+        var model = Self.model()
+        model.operatorStream = "fused"
+        let combined = Scoring.operatorScores(model: model, scores: scores)
+        // Rises above each one's threshold: max(-0.5, 0.4), max(1, -1.1), max(NaN as -inf, 2.9); threshold 0.
+        #expect(combined.map(\.index) == [0, 1, 2] && combined.allSatisfy { $0.model == "operator" && $0.threshold == 0 })
+        #expect(zip(combined.map(\.score), [0.4, 1, 2.9]).allSatisfy { abs($0 - $1) < 1e-12 } && combined.allSatisfy(\.alert))
+        model.operatorStream = nil
+        #expect(Scoring.operatorScores(model: model, scores: scores).isEmpty)
+    }
+
+    static func model() -> DetectionModel {
+        DetectionModel(version: "test", rates: [1], thresholdRule: "budget:2", perLength: [], fusion: nil, allowList: [])
+    }
 }

@@ -66,7 +66,7 @@ import TestSupport
             import json, pyarrow.parquet as pq
             model = json.load(open('\(d("fit/model.json"))'))
             stream = model['operatorStream']
-            rows = [r for r in pq.read_table('\(d("live/scores.parquet"))').to_pylist() if r['model'] == stream and r['method'] == 'mimir']
+            rows = [r for r in pq.read_table('\(d("live/scores.parquet"))').to_pylist() if r['model'] == 'operator']
             length = rows[0]['window_len_s']
             alerting = sorted(r['window_index'] for r in rows if r['alert'])
             incidents, first, last = 0, None, None
@@ -77,7 +77,7 @@ import TestSupport
                     incidents, first, last = incidents + 1, index, index
             lines = [json.loads(line) for line in open('\(d("live/alerts.jsonl"))')]
             ok = all(l['stream'] == stream and l['score'] >= l['threshold'] and l['start'] < l['end'] and 1 <= l['windows'] <= 600 // length
-                     and set(l['reason']) == {'features', 'new_service_pairs'} for l in lines)
+                     and set(l['reason']) == {'features', 'novel_behaviour', 'new_service_pairs'} for l in lines)
             print(incidents, len(lines), ok)
             """])
         let parts = incidentCheck.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }

@@ -37,7 +37,7 @@ import TestSupport
             import pyarrow.parquet as pq
             q = pq.read_table('\(directory.path)/quality/development/quality.parquet').to_pylist()
             b = pq.read_table('\(directory.path)/quality/development/false_alerts.parquet').to_pylist()
-            assert sorted(r['method'] for r in b) == ['allow_list', 'ide_kashima', 'mimir', 'novelty'], b
+            assert sorted(r['method'] for r in b) == ['allow_list', 'ide_kashima', 'mimir', 'novelty', 'operator'], b
             assert all(r['per_day_low'] <= r['false_per_day'] <= r['per_day_high'] for r in b), b
             assert all(r['benign_windows'] >= 6 * 8 for r in b), b
             kinds = {r['kind'] for r in q}

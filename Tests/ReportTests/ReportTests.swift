@@ -70,7 +70,7 @@ import TestSupport
                                    "--model", directory.file("model.json"), "--out", directory.file("live")])
         #expect(run.status == 0, "\(run.output)")
         let html = try String(contentsOfFile: directory.file("live/report.html"), encoding: .utf8)
-        #expect(html.contains("Timeline of scores") && html.contains("Incidents (fused stream") && html.contains("Service communication graph"))
+        #expect(html.contains("Timeline of scores") && html.contains("Incidents (operator") && html.contains("Service communication graph"))
         #expect(!html.contains("ROC") && !html.contains("At a glance"))
         #expect(html.contains("No labels"))
     }

@@ -57,6 +57,7 @@ struct PlotFrame {
 enum Palette {
     static func method(_ method: String) -> String {
         switch method {
+        case "operator": "#0b2e59"
         case "mimir": "#1f5fa8"
         case "ide_kashima": "#e07b00"
         case "allow_list": "#2e8b3a"
@@ -78,6 +79,7 @@ enum Palette {
     /// Readable names for methods.
     static func methodName(_ method: String) -> String {
         switch method {
+        case "operator": "operator (ours: Mimir or novelty)"
         case "mimir": "Mimir (ours)"
         case "ide_kashima": "Ide-Kashima"
         case "allow_list": "allow-list"

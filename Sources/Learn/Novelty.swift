@@ -15,8 +15,11 @@ public struct Novelty: Codable, Sendable {
     public var ceilings: [Double]
     /// Ceiling minus median (at least 1): the unit of the score.
     public var spreads: [Double]
-    /// Alert above zero: the smallest positive score; under an alert budget, higher where benign
-    /// windows outside the ones the ceilings came from rise above them too often.
+    /// A value must rise above its benign ceiling by at least one spread (as far again as the ceiling
+    /// lies above the median): a training maximum is the largest of a sample, and more benign time
+    /// beats it by a little (one more port at the busiest minute). Under an alert budget, higher where
+    /// benign windows outside the ones the ceilings came from rise further too often.
+    public static let minimumRise = 1.0
     public var threshold: Double
     /// How a budget's threshold was calibrated (absent for the in-sample rules).
     public var calibration: DetectionModel.Calibration?
@@ -36,12 +39,12 @@ public struct Novelty: Codable, Sendable {
         }
         guard !features.isEmpty else { return nil }
         (self.features, self.ceilings, self.spreads) = (features, ceilings, spreads)
-        threshold = .leastNonzeroMagnitude
+        threshold = Self.minimumRise
     }
 
     /// The threshold for an alert budget: each block of benign training windows (five, in time order)
     /// scored against ceilings learnt from the other blocks, the budget's threshold on those scores;
-    /// never below the smallest positive score (a window within every benign ceiling never alerts).
+    /// never below `minimumRise`.
     mutating func calibrate(names: [String], benign: [(index: Int64, features: [Double])], budget: AlertBudget, length: Int32) {
         let rows = benign.sorted { $0.index < $1.index }
         let blocks = 5
@@ -53,7 +56,7 @@ public struct Novelty: Codable, Sendable {
             scores += rows[range].filter { $0.index >= Self.warmUp }.map { ($0.index, others.score($0.features, alignment: alignment)) }
         }
         var result = budget.threshold(calibration: scores, length: length)
-        result.threshold = max(result.threshold, .leastNonzeroMagnitude)
+        result.threshold = max(result.threshold, Self.minimumRise)
         (calibration, threshold) = (result, result.threshold)
     }
 

@@ -6,7 +6,7 @@ import Table
 
 /// mimir-fit: the detector, fitted on training windows only.
 struct FitCommand: ParsableCommand {
-    static let version = "5"
+    static let version = "6"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-fit",

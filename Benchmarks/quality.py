@@ -133,7 +133,8 @@ class Plan:
             users = int(round(c["users"] * setting.get("users_factor", 1.0)))
             for i in range(captures):
                 # One seed per capture position, the same under every condition: the comparison is paired.
-                self.evaluation(f"{self.prefix}-sweep-{condition}-{i + 1}", app, variants, train, self.seed(9, 0, i), c["capture_hours"],
+                # A pipeline's name names a directory: no dots (load-0.4 becomes load-0_4).
+                self.evaluation(f"{self.prefix}-sweep-{condition.replace('.', '_')}-{i + 1}", app, variants, train, self.seed(9, 0, i), c["capture_hours"],
                                 [0] + sweep["rates"], condition=condition, injection=c["injection"], users=users,
                                 curve=setting.get("curve"), mix=setting.get("mix"), application=name)
 

@@ -120,7 +120,7 @@ struct ReportBuilder {
         guard let calibration = model.calibration else { return "\(model.thresholdRule), chosen in-sample on the training rows; \(stream)" }
         let shortfall = calibration.windows < calibration.windowsNeeded
             ? " (an empirical threshold at this budget needs about \(calibration.windowsNeeded): the threshold is only as good as that)" : ""
-        return "at most \(formatted(calibration.falseAlertsPerDay)) false alerts a day, calibrated on \(calibration.windows) benign training windows "
+        return "\(model.thresholdRule): the exfiltration side at most \(formatted(calibration.falseAlertsPerDay)) false alerts a day (novelty may have the rest), calibrated on \(calibration.windows) benign training windows "
             + "(\(formatted(calibration.seconds / 3600, digits: 2)) h) scored out of fold\(shortfall): \(calibration.incidents) incidents and "
             + "\(calibration.alertedWindows) alerting windows there; \(stream)"
     }
@@ -388,7 +388,8 @@ struct ReportBuilder {
             rows.append([formatted(rate), "\(found.count)", "\(falseCount) in \(formatted(benignDays * 24, digits: 3)) h", perDay, events.isEmpty ? "–" : events])
             headline.append("at \(formatted(rate)) MB/min \(perDay) false alerts a day; found \(events.isEmpty ? "no labelled event" : events)")
         }
-        let budget = data.model.calibration.map { "\(formatted($0.falseAlertsPerDay)) false alerts a day" } ?? data.model.thresholdRule
+        let rule = data.model.thresholdRule
+        let budget = rule.hasPrefix("budget:") ? "\(rule.dropFirst(7)) false alerts a day" : "\(rule), an in-sample threshold"
         document.paragraph("At this budget (\(budget)): " + headline.joined(separator: "; ") + ".")
         document.table(["rate (MB/min)", "incidents", "false incidents (benign time)", "false per day", "events found (an incident overlaps them)"], rows,
                        caption: "Test period, the operator's stream (the \(headlineModel("mimir")) model or novelty); an incident is a run of alerting windows, at most ten minutes long")

@@ -38,6 +38,8 @@ public enum Detector {
             }
         }
 
+        public var isBudget: Bool { if case .budget = self { true } else { false } }
+
         /// The rule for each of two streams whose union alerts the operator: half of a budget each, so
         /// the union stays within it; an in-sample rule as it is.
         var shared: ThresholdRule {
@@ -151,8 +153,10 @@ public enum Detector {
     /// Fits the model on the training rows of one table per rate (the first rate's benign rows, every
     /// rate's attack rows). A model that cannot detect anything is marked degenerate, named in the
     /// warnings, and left out of the fusion and the operator's stream.
+    /// - Parameter calibration: benign captures to calibrate a budget on instead of the training
+    ///   capture's cross-fitted windows (`DetectionModel.calibrate(on:budget:shared:)`).
     public static func fit(tables: [LabelledWindows], allowList: [String], thresholdRule: ThresholdRule = .bestF1, estimator: Estimator = .lasso,
-                           version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
+                           calibration captures: [LabelledWindows] = [], version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
         let lengths = Set(tables.flatMap { $0.rows.map(\.length) }).sorted()
         // With behaviour features the operator's stream is the union of the exfiltration side and
         // novelty: each gets half of a budget.
@@ -233,10 +237,13 @@ public enum Detector {
                                    fusion: fusion, allowList: allowList)
         model.operatorStream = fusion != nil && fusion?.degenerate == nil ? "fused" : usable.last.map { "\($0)" }
         if model.operatorStream == nil { warnings.append("every model is degenerate: the detector raises no alert") }
+        if case let .budget(budget) = thresholdRule, !captures.isEmpty {
+            model.calibrate(on: captures, budget: budget, shared: combined)
+        }
         if let stream = model.operatorStream, let calibration = model.calibration(of: stream), calibration.windows < calibration.windowsNeeded {
             warnings.append("the \(stream == "fused" ? stream : stream + " s") stream's threshold was calibrated on \(calibration.windows) benign windows; "
                             + "\(fixedText(calibration.falseAlertsPerDay)) false alerts a day needs about \(calibration.windowsNeeded) for an empirical threshold "
-                            + "(give a longer training capture)")
+                            + "(give a longer training capture, or benign calibration captures)")
         }
         model.warnings = warnings.isEmpty ? nil : warnings
         return (model, trainingScores)

@@ -45,6 +45,11 @@ public struct DetectionModel: Codable, Sendable {
         /// False incidents and alerting windows on the calibration windows at the threshold.
         public var incidents: Int
         public var alertedWindows: Int
+        /// What the windows were: absent for the training capture's benign windows scored out of fold,
+        /// `calibration captures` for benign captures given to fit (`--calibration`).
+        public var source: String?
+
+        public static let captures = "calibration captures"
     }
 
     public struct Fusion: Codable, Sendable {

@@ -6,7 +6,7 @@ import Table
 
 /// mimir-fit: the detector, fitted on training windows only.
 struct FitCommand: ParsableCommand {
-    static let version = "6"
+    static let version = "7"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-fit",
@@ -30,6 +30,9 @@ struct FitCommand: ParsableCommand {
     @Option(help: "inject's labels for the features table in the same position.")
     var labels: [String]
 
+    @Option(help: "A benign capture's features table to calibrate the budget on instead of the training windows (repeat for several captures).")
+    var calibration: [String] = []
+
     @Option(help: "Service edges of the training capture (the allow-list baseline learns from its benign training windows).")
     var serviceEdges: String
 
@@ -45,6 +48,9 @@ struct FitCommand: ParsableCommand {
     func validate() throws {
         guard Detector.Estimator(rawValue: estimator) != nil else { throw ValidationError("--estimator must be lasso or logistic") }
         guard !features.isEmpty, features.count == labels.count else { throw ValidationError("give one --labels for every --features") }
+        if !calibration.isEmpty, Detector.ThresholdRule(threshold)?.isBudget != true {
+            throw ValidationError("--calibration sets a budget's thresholds: give --threshold budget:N")
+        }
         guard Detector.ThresholdRule(threshold) != nil else { throw ValidationError("--threshold must be budget:N (N false alerts a day, above 0), best-f1, or fpr:RATE with RATE between 0 and 1") }
     }
 
@@ -55,13 +61,15 @@ struct FitCommand: ParsableCommand {
         let shortest = tables[0].rows.map(\.length).min() ?? 0
         let benign = Set(tables[0].rows.filter { $0.length == shortest && !$0.isTest && !$0.label }.map(\.index))
         let allowList = try AllowList.learn(serviceEdges: serviceEdges) { length, index in length == shortest && benign.contains(index) }
+        let captures = try calibration.map { try LabelledWindows(features: $0, labels: nil) }
         let (model, scores) = Detector.fit(tables: tables, allowList: allowList, thresholdRule: Detector.ThresholdRule(threshold)!,
-                                           estimator: Detector.Estimator(rawValue: estimator)!, version: Self.version)
+                                           estimator: Detector.Estimator(rawValue: estimator)!, calibration: captures, version: Self.version)
         let file = try AtomicOutputFile(path: out + "/model.json")
         try file.write(Array(try model.json().utf8))
         try file.publish()
         let provenance = try Provenance(stage: "fit", version: Self.version, schemaVersion: 1, params: .object([
             "rates": .array(tables.map { .double($0.rate) }), "threshold": .string(threshold), "estimator": .string(estimator),
+            "calibration_captures": .int(Int64(calibration.count)),
         ]))
         try TrainingScores.write(scores, path: out + "/train_scores.parquet", provenance: provenance)
         for warning in model.warnings ?? [] { progress.warn(warning) }

@@ -68,6 +68,24 @@ import Testing
         #expect(warnings.contains { $0.hasPrefix("the 10 s stream's threshold was calibrated on 450 benign windows") })
     }
 
+    @Test func calibrationCaptures_setTheBudgetOnTheirWindows() {
+        // A benign capture whose 10 s windows carry values up to 3: above every training benign value (below 1).
+        let rows = (Int64(0)..<2000).map { index in
+            LabelledWindows.Row(length: 10, index: index, start: index * 10_000_000, partial: false, features: [Double(index % 31) / 10],
+                                label: false, kind: "none", pathID: -1, event: -1, isTest: true)
+        }
+        let capture = LabelledWindows(featureNames: ["bytes"], rows: rows, rate: 0)
+        let (model, _) = Detector.fit(tables: [Self.windows()], allowList: [], thresholdRule: .default, estimator: .logistic,
+                                      calibration: [capture], version: "test")
+        let ten = model.perLength.first { $0.windowLength == 10 }!
+        // 2,000 windows of 10 s at 2 a day allow 0.46 alerts: the threshold is just above the capture's highest score.
+        let highest = rows.map { Detector.score(Detector.inputs($0.features, alignment: [0], model: ten), ten) }.max()!
+        #expect(ten.calibration?.source == DetectionModel.Calibration.captures && ten.calibration?.windows == 2000)
+        #expect(ten.threshold == highest.nextUp && ten.calibration?.incidents == 0)
+        // The capture has no 60 s windows: that model keeps its (degenerate) state and no calibration from it.
+        #expect(model.perLength.first { $0.windowLength == 60 }!.calibration?.source == nil)
+    }
+
     @Test func degeneracy_namesTheReason() {
         #expect(Detector.degeneracy(coefficients: [0, 0], scores: [1, 2]) == "cross-validation selected no feature")
         #expect(Detector.degeneracy(coefficients: [0, 1], scores: [3, 3, 3]) == "every training window has the same score")

@@ -120,8 +120,11 @@ struct ReportBuilder {
         guard let calibration = model.calibration else { return "\(model.thresholdRule), chosen in-sample on the training rows; \(stream)" }
         let shortfall = calibration.windows < calibration.windowsNeeded
             ? " (an empirical threshold at this budget needs about \(calibration.windowsNeeded): the threshold is only as good as that)" : ""
-        return "\(model.thresholdRule): the exfiltration side at most \(formatted(calibration.falseAlertsPerDay)) false alerts a day (novelty may have the rest), calibrated on \(calibration.windows) benign training windows "
-            + "(\(formatted(calibration.seconds / 3600, digits: 2)) h) scored out of fold\(shortfall): \(calibration.incidents) incidents and "
+        let budget = Double(model.thresholdRule.dropFirst("budget:".count)) ?? calibration.falseAlertsPerDay
+        let share = calibration.falseAlertsPerDay < budget ? " (novelty has the rest)" : ""
+        let windows = calibration.source.map { "windows of \($0)" } ?? "benign training windows scored out of fold"
+        return "\(model.thresholdRule): the exfiltration side at most \(formatted(calibration.falseAlertsPerDay)) false alerts a day\(share), calibrated on \(calibration.windows) \(windows) "
+            + "(\(formatted(calibration.seconds / 3600, digits: 2)) h)\(shortfall): \(calibration.incidents) incidents and "
             + "\(calibration.alertedWindows) alerting windows there; \(stream)"
     }
 

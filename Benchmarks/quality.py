@@ -68,7 +68,7 @@ class Plan:
         return [(name, policy, "" if i == 0 else "_" + name.split("-")[-1]) for i, (name, policy) in
                 enumerate((app.get("policies") or {app["_name"]: None}).items())]
 
-    def capture_steps(self, app, seed, hours, events=None, users=None, curve=None, mix=None):
+    def capture_steps(self, seed, hours, events=False, users=None, curve=None, mix=None):
         c = self.config
         params = {"duration": self.seconds(hours), "users": users or c["users"], "seed": seed, "snaplen": c["snaplen"]}
         if curve:
@@ -85,6 +85,13 @@ class Plan:
             "graph": {"inputs": {"pairs": "flows.pairs", "entities": "simulate.entities", "cluster": "simulate.cluster"}},
         }
 
+    @staticmethod
+    def features_step(app, suffix, reference):
+        """Features of one injection variant's graph, the flows naming behaviour, `reference` the known edges."""
+        return {"stage": "features", "over": "rate", "params": {"sensitive": app["sensitive"]}, "inputs": {
+            "pod_edges": f"inject{suffix}.pod_edges", "reference": reference, "flows": "flows.flows",
+            "entities": "simulate.entities", "cluster": "simulate.cluster"}}
+
     def inputs(self, app, policies, events=False):
         files = {"app": app["app"], "cluster": CLUSTER}
         if events:
@@ -99,16 +106,14 @@ class Plan:
         app = dict(app, _name=name)
         variants = self.variants(app)
         train = f"{self.prefix}-{name}-train"
-        steps = self.capture_steps(app, self.seed(index, 0, 1), c["training_hours"])
+        steps = self.capture_steps(self.seed(index, 0, 1), c["training_hours"])
         for variant, policy, suffix in variants:
             inject = {"over": "rate", "inputs": {"pod_edges": "graph.pod_edges", "truth": "simulate.truth"},
                       "params": {"sensitive": app["sensitive"], "seed": self.base, "train_fraction": 1}}
             if policy:
                 inject["inputs"]["policy"] = "policy" + suffix
             steps["inject" + suffix] = dict(inject, stage="inject")
-            steps["features" + suffix] = {"stage": "features", "over": "rate", "params": {"sensitive": app["sensitive"]}, "inputs": {
-                "pod_edges": f"inject{suffix}.pod_edges", "reference": "graph.pod_edges", "flows": "flows.flows",
-                "entities": "simulate.entities", "cluster": "simulate.cluster"}}
+            steps["features" + suffix] = self.features_step(app, suffix, reference="graph.pod_edges")
             steps["fit" + suffix] = {"stage": "fit", "inputs": {"features": f"features{suffix}.features", "labels": f"inject{suffix}.labels",
                                                                  "service_edges": "graph.service_edges"},
                                       "params": {"estimator": c["estimator"], "threshold": f"budget:{c['budget_per_day']}"}}
@@ -141,7 +146,7 @@ class Plan:
     def evaluation(self, pipeline, app, variants, train, seed, hours, rates, condition, injection=None, events=False,
                    users=None, curve=None, mix=None, application=None):
         c = self.config
-        steps = self.capture_steps(app, seed, hours, events=events, users=users, curve=curve, mix=mix)
+        steps = self.capture_steps(seed, hours, events=events, users=users, curve=curve, mix=mix)
         for variant, policy, suffix in variants:
             params = {"sensitive": app["sensitive"], "seed": self.base, "train_fraction": 0}
             if injection:
@@ -152,9 +157,7 @@ class Plan:
             if policy:
                 inject["inputs"]["policy"] = "policy" + suffix
             steps["inject" + suffix] = inject
-            steps["features" + suffix] = {"stage": "features", "over": "rate", "params": {"sensitive": app["sensitive"]}, "inputs": {
-                "pod_edges": f"inject{suffix}.pod_edges", "reference": f"{train}:graph.pod_edges", "flows": "flows.flows",
-                "entities": "simulate.entities", "cluster": "simulate.cluster"}}
+            steps["features" + suffix] = self.features_step(app, suffix, reference=f"{train}:graph.pod_edges")
             steps["score" + suffix] = {"stage": "score", "over": "rate", "inputs": {
                 "model": f"{train}:fit{suffix}.model", "features": f"features{suffix}.features",
                 "service_edges": f"inject{suffix}.service_edges", "labels": f"inject{suffix}.labels"}}

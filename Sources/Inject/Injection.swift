@@ -197,8 +197,9 @@ public final class Injection {
         }
         // The variants' draws come from their own generator, so the plain injection stays as it was.
         var variantRandom = SeededRandom(seed: options.seed ^ 0x686F_7076_6172_6961)  // "hopvaria"
-        let variants: [[HopVariant]] = concrete.map { nodes in
-            (nodes.map(Self.hops) ?? []).indices.map { hop in
+        let hopsByAttack = concrete.map { $0.map(Self.hops) }
+        let variants: [[HopVariant]] = hopsByAttack.map { hops in
+            (hops ?? []).indices.map { hop in
                 var variant = HopVariant()
                 if hop > 0, let delay = options.hopDelay { variant.delay = Int64(variantRandom.int(delay)) }
                 if let factor = options.hopBytes { variant.factor = factor.lowerBound + variantRandom.unit() * (factor.upperBound - factor.lowerBound) }
@@ -222,9 +223,9 @@ public final class Injection {
                     let bytes = Int64(max(0, perMinute) * Double(length) / 60)
                     let packetSize = max(40, amountRandom.normal(mean: 500, standardDeviation: 100))
                     if options.labelPlannedWindows { labels[Window(length: length, index: index)] = planned }
-                    guard bytes >= 60, let nodes = concrete[attackIndex] else { continue }
+                    guard bytes >= 60, let hops = hopsByAttack[attackIndex] else { continue }
                     injectedBytes += bytes
-                    for (hop, edges) in Self.hops(nodes).enumerated() {
+                    for (hop, edges) in hops.enumerated() {
                         let variant = variants[attackIndex][hop]
                         let window = Window(length: length, index: index + variant.delay * perAttack)
                         guard windows[window] != nil else { continue }

@@ -1,9 +1,10 @@
 import Foundation
+import Table
 
 /// The incidents of the operator's stream (`Scoring.operatorScores`: the exfiltration side or
-/// novelty), each with what raised it: the features that pushed the exfiltration side's scores up
-/// most, the behaviour features that rose above every benign ceiling, and the service pairs outside
-/// the allow-list that talked during it. mimir-score writes them to alerts.jsonl, one per line.
+/// novelty), each with what raised it: the features that pushed the supervised model's scores up
+/// most, the service pairs whose bytes the load does not explain, the behaviour features that rose
+/// above every benign ceiling, and the service pairs outside the allow-list that talked during it. mimir-score writes them to alerts.jsonl, one per line.
 public struct Alert: Sendable {
     /// Microseconds since the epoch: the first window's start and the last window's end.
     public var start: Int64
@@ -20,6 +21,9 @@ public struct Alert: Sendable {
     /// Behaviour features above their benign ceiling in a window of the incident, with their largest
     /// rise in spreads (novelty's score), highest first.
     public var novelBehaviour: [(name: String, rise: Double)]
+    /// Service pairs whose bytes rose above what the load explains (`LoadResiduals`) in a window of the
+    /// incident, with their largest rise in spreads, highest first, rises of at least the threshold only.
+    public var unexplainedBytes: [(pair: String, rise: Double)]
     /// Service pairs (`src>dst`) outside the allow-list seen during the incident.
     public var newPairs: [String]
 }
@@ -31,9 +35,10 @@ public enum Alerts {
     /// - Parameter violations: per window (`length/index`), the service pairs outside the allow-list.
     public static func incidents(model: DetectionModel, windows: LabelledWindows, scores: [Scoring.Score],
                                  violations: [String: [String]]) -> [Alert] {
-        guard let stream = model.operatorStream else { return [] }
         let rows = scores.filter { $0.model == "operator" }
         guard let length = rows.first?.length else { return [] }
+        let stream = model.alertMethods.contains("mimir") ? model.operatorStream ?? "\(length)" : "\(length)"
+        let perLength = model.perLength.first { $0.windowLength == length }
         let byIndex = Dictionary(rows.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
         let explainers = model.perLength.filter { $0.degenerate == nil }.map { perLength in
             (perLength, Detector.alignment(of: perLength.features, in: windows.featureNames),
@@ -59,8 +64,17 @@ public enum Alerts {
                     pairs.formUnion(violations["\(perLength.windowLength)/\(index)"] ?? [])
                 }
             }
-            var rises: [String: Double] = [:]
-            if let novelty = model.perLength.first(where: { $0.windowLength == length })?.novelty {
+            var rises: [String: Double] = [:], unexplained: [String: Double] = [:]
+            if model.alertMethods.contains("load"), let load = perLength?.load {
+                let alignment = load.alignment(in: windows.featureNames)
+                for row in windows.rows where row.length == length && span.contains(row.index) {
+                    for (pair, rise) in zip(load.pairs, load.rises(row.features, alignment: alignment)) where rise >= load.threshold {
+                        let name = FeatureColumns.servicePair(pair.feature)
+                        unexplained[name] = max(unexplained[name] ?? rise, rise)
+                    }
+                }
+            }
+            if let novelty = perLength?.novelty {
                 let alignment = Detector.alignment(of: novelty.features, in: windows.featureNames)
                 for row in windows.rows where row.length == length && span.contains(row.index) {
                     for (column, source) in alignment.enumerated() {
@@ -76,7 +90,7 @@ public enum Alerts {
             let peak = members.max { $0.score < $1.score }!
             return Alert(start: members.first!.start, end: members.last!.start + seconds * 1_000_000, stream: stream, method: "operator",
                          score: peak.score, threshold: peak.threshold, windows: members.count, features: strongest(contributions),
-                         novelBehaviour: strongest(rises), newPairs: pairs.sorted())
+                         novelBehaviour: strongest(rises), unexplainedBytes: strongest(unexplained), newPairs: pairs.sorted())
         }
     }
 
@@ -89,7 +103,8 @@ public enum Alerts {
             let line = Line(start: time(alert.start), end: time(alert.end), stream: alert.stream, method: alert.method, score: alert.score,
                             threshold: alert.threshold, windows: alert.windows,
                             reason: .init(features: alert.features.map { .init(name: $0.name, contribution: $0.contribution) },
-                                          novelBehaviour: alert.novelBehaviour.map { .init(name: $0.name, rise: $0.rise) }, newServicePairs: alert.newPairs))
+                                          novelBehaviour: alert.novelBehaviour.map { .init(name: $0.name, rise: $0.rise) },
+                                          unexplainedBytes: alert.unexplainedBytes.map { .init(pair: $0.pair, rise: $0.rise) }, newServicePairs: alert.newPairs))
             return String(decoding: try encoder.encode(line), as: UTF8.self) + "\n"
         }.joined()
     }
@@ -98,10 +113,14 @@ public enum Alerts {
         struct Reason: Encodable {
             struct Feature: Encodable { var name: String; var contribution: Double }
             struct Behaviour: Encodable { var name: String; var rise: Double }
+            struct Bytes: Encodable { var pair: String; var rise: Double }
             var features: [Feature]
             var novelBehaviour: [Behaviour]
+            var unexplainedBytes: [Bytes]
             var newServicePairs: [String]
-            enum CodingKeys: String, CodingKey { case features, novelBehaviour = "novel_behaviour", newServicePairs = "new_service_pairs" }
+            enum CodingKeys: String, CodingKey {
+                case features, novelBehaviour = "novel_behaviour", unexplainedBytes = "unexplained_bytes", newServicePairs = "new_service_pairs"
+            }
         }
         var start: String, end: String, stream: String, method: String
         var score: Double, threshold: Double, windows: Int

@@ -4,10 +4,10 @@
 /// it has never seen, which the training capture's own windows cannot.
 extension DetectionModel {
     /// Scores every window of `captures` with the fitted model and sets each stream's threshold (each
-    /// window length, the fusion, novelty, Ide-Kashima) by `budget` on them. `shared`: the exfiltration
-    /// side and novelty each get half of the budget (they alert the operator together).
-    mutating func calibrate(on captures: [LabelledWindows], budget: AlertBudget, shared: Bool) {
-        let part = shared ? AlertBudget(falseAlertsPerDay: budget.falseAlertsPerDay / 2) : budget
+    /// window length, the fusion, novelty, the load residuals, Ide-Kashima) by `budget` on them. The
+    /// operator's `parts` methods each get an equal share of the budget (they alert together).
+    mutating func calibrate(on captures: [LabelledWindows], budget: AlertBudget, parts: Int) {
+        let part = budget.share(among: parts)
         var streams: [String: (length: Int32, scores: [(index: Int64, score: Double)])] = [:]  // "model/method"
         for (capture, windows) in captures.enumerated() {
             // Indices of different captures kept apart, so that runs of alerting windows never join across them.
@@ -31,6 +31,10 @@ extension DetectionModel {
             if perLength[index].novelty != nil, var result = calibration(name + "/novelty", part) {
                 result.threshold = max(result.threshold, Novelty.minimumRise)
                 (perLength[index].novelty!.calibration, perLength[index].novelty!.threshold) = (result, result.threshold)
+            }
+            if perLength[index].load != nil, var result = calibration(name + "/load", part) {
+                result.threshold = max(result.threshold, LoadResiduals.minimumRise)
+                (perLength[index].load!.calibration, perLength[index].load!.threshold) = (result, result.threshold)
             }
         }
         if fusion?.degenerate == nil, let result = calibration("fused/mimir", part) {

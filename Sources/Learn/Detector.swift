@@ -1,4 +1,5 @@
 import Foundation
+import Table
 
 /// The method's per-window detector (mimir-method.md, sections S11 and 6): robust scaling fitted on
 /// benign training windows only, clipping, missing values as the benign median, LASSO (or, as an
@@ -40,10 +41,10 @@ public enum Detector {
 
         public var isBudget: Bool { if case .budget = self { true } else { false } }
 
-        /// The rule for each of two streams whose union alerts the operator: half of a budget each, so
-        /// the union stays within it; an in-sample rule as it is.
-        var shared: ThresholdRule {
-            if case let .budget(budget) = self { return .budget(AlertBudget(falseAlertsPerDay: budget.falseAlertsPerDay / 2)) }
+        /// The rule for each of `parts` streams whose union alerts the operator: an equal share of a
+        /// budget each, so the union stays within it; an in-sample rule as it is.
+        func shared(among parts: Int) -> ThresholdRule {
+            if case let .budget(budget) = self { return .budget(budget.share(among: parts)) }
             return self
         }
 
@@ -53,6 +54,24 @@ public enum Detector {
             case .bestF1: "best-f1"
             case let .falsePositiveRate(rate): "fpr:\(rate)"
             }
+        }
+    }
+
+    /// What the operator's exfiltration side is: the load residuals, the supervised model, or both.
+    /// Novelty joins it whenever the features describe behaviour.
+    public enum ExfiltrationSide: String, Sendable, CaseIterable {
+        case load, model, both
+
+        public static let `default` = ExfiltrationSide.both
+
+        /// The methods (`Scoring.methods`) whose union alerts the operator, for a table with these columns;
+        /// the supervised model stands in when the table has no bytes per service pair (features of version 2).
+        func operatorMethods(featureNames: [String]) -> [String] {
+            let hasBytes = featureNames.contains(where: FeatureColumns.isBytes)
+            let hasBehaviour = featureNames.contains { name in Novelty.families.contains { name.hasPrefix($0) } }
+            var methods = self == .load && hasBytes ? [] : ["mimir"]
+            if self != .model && hasBytes { methods.append("load") }
+            return methods + (hasBehaviour ? ["novelty"] : [])
         }
     }
 
@@ -156,12 +175,12 @@ public enum Detector {
     /// - Parameter calibration: benign captures to calibrate a budget on instead of the training
     ///   capture's cross-fitted windows (`DetectionModel.calibrate(on:budget:shared:)`).
     public static func fit(tables: [LabelledWindows], allowList: [String], thresholdRule: ThresholdRule = .bestF1, estimator: Estimator = .lasso,
-                           calibration captures: [LabelledWindows] = [], version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
+                           exfiltration: ExfiltrationSide = .default, calibration captures: [LabelledWindows] = [],
+                           version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
         let lengths = Set(tables.flatMap { $0.rows.map(\.length) }).sorted()
-        // With behaviour features the operator's stream is the union of the exfiltration side and
-        // novelty: each gets half of a budget.
-        let combined = tables[0].featureNames.contains { name in Novelty.families.contains { name.hasPrefix($0) } }
-        let partRule = combined ? thresholdRule.shared : thresholdRule
+        // The operator is alerted by the union of its methods: each gets an equal share of a budget.
+        let operatorMethods = exfiltration.operatorMethods(featureNames: tables[0].featureNames)
+        let partRule = thresholdRule.shared(among: operatorMethods.count)
         var perLength: [DetectionModel.PerLength] = []
         var trainingScores: [TrainingScore] = []
         var warnings: [String] = []
@@ -169,8 +188,11 @@ public enum Detector {
         for length in lengths {
             let names = tables[0].featureNames
             let benign = tables[0].rows.filter { $0.length == length && !$0.partial && !$0.isTest && !$0.label }
-            // Features: every column with a value in some benign training row, the baseline excluded.
-            let kept = names.indices.filter { column in names[column] != ideFeature && benign.contains { !$0.features[column].isNaN } }
+            // Features: every column with a value in some benign training row, the baseline and the load
+            // model's inputs excluded.
+            let kept = names.indices.filter { column in
+                names[column] != ideFeature && !FeatureColumns.isLoadModelInput(names[column]) && benign.contains { !$0.features[column].isNaN }
+            }
             let clippedBenign = kept.map { column in benign.map { min(max($0.features[column], -rawClip), rawClip) } }
             let scaler = RobustScaler(fitting: clippedBenign, rows: Array(benign.indices))
             var draft = DetectionModel.PerLength(windowLength: length, features: kept.map { names[$0] }, scaler: scaler,
@@ -214,9 +236,12 @@ public enum Detector {
                 // Ide-Kashima is fitted on nothing: its benign training values are out of sample already.
                 return budget.threshold(calibration: benign.map { ($0.index, $0.features[column]) }, length: length).threshold
             } ?? .infinity
-            draft.novelty = Novelty(names: names, benign: benign.map { ($0.index, $0.features) })
+            let benignRows = benign.map { (index: $0.index, features: $0.features) }
+            draft.novelty = Novelty(names: names, benign: benignRows)
+            draft.load = LoadResiduals(names: names, benign: benignRows)
             if case let .budget(budget) = partRule {
-                draft.novelty?.calibrate(names: names, benign: benign.map { ($0.index, $0.features) }, budget: budget, length: length)
+                draft.novelty?.calibrate(names: names, benign: benignRows, budget: budget, length: length)
+                draft.load?.calibrate(names: names, benign: benignRows, budget: budget, length: length)
             }
             perLength.append(draft)
             var heldOut: [Int: [Int64: Double]] = [:]  // table -> window -> out-of-fold score
@@ -236,9 +261,13 @@ public enum Detector {
         var model = DetectionModel(version: version, rates: tables.map(\.rate), thresholdRule: thresholdRule.description, perLength: perLength,
                                    fusion: fusion, allowList: allowList)
         model.operatorStream = fusion != nil && fusion?.degenerate == nil ? "fused" : usable.last.map { "\($0)" }
-        if model.operatorStream == nil { warnings.append("every model is degenerate: the detector raises no alert") }
+        model.operatorMethods = operatorMethods
+        if exfiltration != .model && !operatorMethods.contains("load") {
+            warnings.append("the features have no bytes per service pair (features before version 3): the exfiltration side is the supervised model")
+        }
+        if model.operatorLength == nil { warnings.append("every model is degenerate: the detector raises no alert") }
         if case let .budget(budget) = thresholdRule, !captures.isEmpty {
-            model.calibrate(on: captures, budget: budget, shared: combined)
+            model.calibrate(on: captures, budget: budget, parts: operatorMethods.count)
         }
         if let stream = model.operatorStream, let calibration = model.calibration(of: stream), calibration.windows < calibration.windowsNeeded {
             warnings.append("the \(stream == "fused" ? stream : stream + " s") stream's threshold was calibrated on \(calibration.windows) benign windows; "

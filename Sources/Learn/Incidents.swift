@@ -33,6 +33,9 @@ public struct AlertBudget: Sendable, Equatable {
         self.falseAlertsPerDay = falseAlertsPerDay
     }
 
+    /// An equal share of this budget for each of `parts` streams that alert together.
+    public func share(among parts: Int) -> AlertBudget { AlertBudget(falseAlertsPerDay: falseAlertsPerDay / Double(max(parts, 1))) }
+
     /// The share of windows of `length` seconds allowed to alert.
     public func windowRate(length: Int32) -> Double { falseAlertsPerDay * Double(length) / 86_400 }
 

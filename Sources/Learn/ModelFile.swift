@@ -26,6 +26,8 @@ public struct DetectionModel: Codable, Sendable {
         public var c: Double?
         /// The unsupervised detector of unseen behaviour (method `novelty`).
         public var novelty: Novelty?
+        /// The bytes of each service pair against the load (method `load`).
+        public var load: LoadResiduals?
         /// How an alert budget's threshold was calibrated (absent for in-sample rules).
         public var calibration: Calibration?
         /// Why this model cannot detect anything (no feature selected, constant training scores); the
@@ -79,6 +81,21 @@ public struct DetectionModel: Codable, Sendable {
     /// The stream an operator is alerted from: `fused`, or a window length's model (`60`); absent when
     /// every model is degenerate.
     public var operatorStream: String?
+    /// The methods whose union alerts the operator (`Scoring.operatorScores`); absent in models of
+    /// fit before version 8, which alerted from the supervised model and novelty.
+    public var operatorMethods: [String]?
+    public static let knownOperatorMethods: Set = ["mimir", "load", "novelty"]
+
+    public var alertMethods: [String] { operatorMethods ?? ["mimir", "novelty"] }
+
+    /// The window length the operator is alerted at: the supervised stream's when it is one of the
+    /// methods, else the longest with load residuals; nil when nothing can alert.
+    public var operatorLength: Int32? {
+        if alertMethods.contains("mimir"), let stream = operatorStream { return stream == "fused" ? fusion?.lengths.last : Int32(stream) }
+        guard alertMethods.contains("load") else { return nil }
+        return perLength.filter { $0.load != nil }.map(\.windowLength).max()
+    }
+
     /// What fit found wrong with the model (degenerate inputs, too few calibration windows), also
     /// printed on stderr and shown by the report.
     public var warnings: [String]?
@@ -117,6 +134,9 @@ public struct DetectionModel: Codable, Sendable {
             for (name, length) in lengths where length != count {
                 return "the \(entry.windowLength) s model has \(count) features but \(length) \(name)"
             }
+            if let load = entry.load, let pair = load.pairs.first(where: { !($0.spread > 0) || !$0.spread.isFinite || !$0.slope.isFinite || !$0.intercept.isFinite }) {
+                return "the \(entry.windowLength) s model's load residuals give \(pair.feature) no finite line and spread"
+            }
             if let novelty = entry.novelty, novelty.ceilings.count != novelty.features.count || novelty.spreads.count != novelty.features.count {
                 return "the \(entry.windowLength) s model's novelty has \(novelty.features.count) features but \(novelty.ceilings.count) ceilings and \(novelty.spreads.count) spreads"
             }
@@ -131,6 +151,9 @@ public struct DetectionModel: Codable, Sendable {
             if fusion.lengths.isEmpty || zip(fusion.lengths, fusion.lengths.dropFirst()).contains(where: { $0 >= $1 }) {
                 return "the fusion's lengths must be increasing"
             }
+        }
+        if let unknown = alertMethods.first(where: { !Self.knownOperatorMethods.contains($0) }) {
+            return "the operator's method '\(unknown)' is not one of \(Self.knownOperatorMethods.sorted().joined(separator: ", "))"
         }
         if let stream = operatorStream, stream == "fused" ? fusion == nil : !perLength.contains(where: { "\($0.windowLength)" == stream }) {
             return "the operator's stream '\(stream)' is not one of the models"

@@ -42,19 +42,16 @@ public struct Novelty: Codable, Sendable {
         threshold = Self.minimumRise
     }
 
-    /// The threshold for an alert budget: each block of benign training windows (five, in time order)
-    /// scored against ceilings learnt from the other blocks, the budget's threshold on those scores;
-    /// never below `minimumRise`.
+    /// The threshold for an alert budget, on benign training windows (after the warm-up) scored
+    /// against ceilings learnt from other blocks of time (`CrossFitting.blockScores`); never below
+    /// `minimumRise`.
     mutating func calibrate(names: [String], benign: [(index: Int64, features: [Double])], budget: AlertBudget, length: Int32) {
-        let rows = benign.sorted { $0.index < $1.index }
-        let blocks = 5
-        var scores: [(index: Int64, score: Double)] = []
-        for block in 0..<blocks {
-            let range = (rows.count * block / blocks)..<(rows.count * (block + 1) / blocks)
-            guard !range.isEmpty, let others = Novelty(names: names, benign: Array(rows[..<range.lowerBound] + rows[range.upperBound...])) else { continue }
-            let alignment = others.features.map { names.firstIndex(of: $0) }
-            scores += rows[range].filter { $0.index >= Self.warmUp }.map { ($0.index, others.score($0.features, alignment: alignment)) }
-        }
+        let scores = CrossFitting.blockScores(benign) { others in
+            Novelty(names: names, benign: others).map { model in
+                let alignment = Detector.alignment(of: model.features, in: names)
+                return { model.score($0, alignment: alignment) }
+            }
+        }.filter { $0.index >= Self.warmUp }
         var result = budget.threshold(calibration: scores, length: length)
         result.threshold = max(result.threshold, Self.minimumRise)
         (calibration, threshold) = (result, result.threshold)

@@ -22,18 +22,17 @@ public struct Scoring {
         public var alert: Bool { score >= threshold }
     }
 
-    public static let methods = ["operator", "mimir", "ide_kashima", "allow_list", "novelty"]
+    public static let methods = ["operator", "mimir", "load", "ide_kashima", "allow_list", "novelty"]
 
     /// - Parameter violations: per window (`length/index`), the service pairs outside the allow-list.
     public static func score(model: DetectionModel, windows: LabelledWindows, violations: [String: [String]], includePartial: Bool) -> [Score] {
         var scores: [Score] = []
         var byLength: [Int32: [Int64: Double]] = [:]
         let idePosition = windows.featureNames.firstIndex(of: Detector.ideFeature)
-        let noveltyAlignment = Dictionary(model.perLength.compactMap { perLength in
-            perLength.novelty.map { (perLength.windowLength, Detector.alignment(of: $0.features, in: windows.featureNames)) }
-        }, uniquingKeysWith: { first, _ in first })
         for perLength in model.perLength {
             let alignment = Detector.alignment(of: perLength.features, in: windows.featureNames)
+            let noveltyAlignment = perLength.novelty.map { Detector.alignment(of: $0.features, in: windows.featureNames) }
+            let loadAlignment = perLength.load?.alignment(in: windows.featureNames)
             for row in windows.rows where row.length == perLength.windowLength && (includePartial || !row.partial) {
                 let value = Detector.score(Detector.inputs(row.features, alignment: alignment, model: perLength), perLength)
                 byLength[row.length, default: [:]][row.index] = value
@@ -50,12 +49,19 @@ public struct Scoring {
                 allow.score = Double(violations["\(row.length)/\(row.index)"]?.count ?? 0)
                 allow.threshold = 1
                 scores.append(allow)
-                if let novelty = perLength.novelty {
+                if let novelty = perLength.novelty, let noveltyAlignment {
                     var unseen = base
                     unseen.method = "novelty"
-                    unseen.score = novelty.score(row.features, alignment: noveltyAlignment[perLength.windowLength] ?? [])
+                    unseen.score = novelty.score(row.features, alignment: noveltyAlignment)
                     unseen.threshold = novelty.threshold
                     scores.append(unseen)
+                }
+                if let load = perLength.load, let loadAlignment {
+                    var unexplained = base
+                    unexplained.method = "load"
+                    unexplained.score = load.score(row.features, alignment: loadAlignment)
+                    unexplained.threshold = load.threshold
+                    scores.append(unexplained)
                 }
             }
         }
@@ -71,23 +77,30 @@ public struct Scoring {
         return scores + operatorScores(model: model, scores: scores)
     }
 
-    /// The one stream an operator is alerted from (model `operator`): a window alerts when the
-    /// exfiltration side (the model's `operatorStream`) or novelty at the same window length alerts.
-    /// Its score is the larger rise of the two above their own thresholds, so its threshold is 0.
+    /// The one stream an operator is alerted from (model `operator`): a window alerts when one of the
+    /// model's operator methods alerts at the operator's window length (the supervised model's own
+    /// stream, the load residuals, novelty). Its score is the largest rise of those above their own
+    /// thresholds, so its threshold is 0.
     static func operatorScores(model: DetectionModel, scores: [Score]) -> [Score] {
-        guard let stream = model.operatorStream else { return [] }
-        let exfiltration = scores.filter { $0.model == stream && $0.method == "mimir" }
-        guard let length = exfiltration.first?.length else { return [] }
-        let novelty = Dictionary(scores.filter { $0.model == "\(length)" && $0.method == "novelty" }.map { ($0.index, $0) },
-                                 uniquingKeysWith: { first, _ in first })
-        return exfiltration.map { row in
-            var combined = row
-            (combined.model, combined.method, combined.threshold) = ("operator", "operator", 0)
-            func rise(_ score: Score) -> Double { (score.score - score.threshold).isNaN ? -.infinity : score.score - score.threshold }
-            combined.score = rise(row)
-            if let unseen = novelty[row.index] { combined.score = max(combined.score, rise(unseen)) }
-            return combined
+        guard let length = model.operatorLength else { return [] }
+        let streams = Set(model.alertMethods.map { method in
+            method == "mimir" ? "\(model.operatorStream ?? "")/mimir" : "\(length)/\(method)"
+        })
+        var combined: [Int64: Score] = [:]
+        var order: [Int64] = []
+        func rise(_ score: Score) -> Double { (score.score - score.threshold).isNaN ? -.infinity : score.score - score.threshold }
+        for score in scores where score.length == length && streams.contains("\(score.model)/\(score.method)") {
+            if var known = combined[score.index] {
+                known.score = max(known.score, rise(score))
+                combined[score.index] = known
+            } else {
+                var first = score
+                (first.model, first.method, first.threshold, first.score) = ("operator", "operator", 0, rise(score))
+                combined[score.index] = first
+                order.append(score.index)
+            }
         }
+        return order.map { combined[$0]! }
     }
 
     public struct Evaluation: Sendable {

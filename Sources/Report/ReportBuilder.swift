@@ -24,7 +24,7 @@ struct ReportBuilder {
     var document: HTMLDocument
     var tables = FigureTables()
 
-    static let knownMethods = ["operator", "mimir", "ide_kashima", "allow_list", "novelty"]
+    static let knownMethods = ["operator", "mimir", "load", "ide_kashima", "allow_list", "novelty"]
     /// The methods the scores hold, in a fixed order.
     let methods: [String]
     /// The rates, highest first.

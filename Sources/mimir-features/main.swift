@@ -7,7 +7,7 @@ import Table
 
 /// mimir-features: one row of graph features per window.
 struct FeaturesCommand: ParsableCommand {
-    static let version = "2"
+    static let version = "3"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-features",

@@ -6,7 +6,7 @@ import Table
 
 /// mimir-fit: the detector, fitted on training windows only.
 struct FitCommand: ParsableCommand {
-    static let version = "7"
+    static let version = "8"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-fit",
@@ -42,11 +42,15 @@ struct FitCommand: ParsableCommand {
     @Option(help: "The model per window length and for the fusion: lasso (LassoCV on 0/1 labels, the original's), or logistic (L1-penalised logistic regression, C by 5-fold cross-validated log-loss; scores are log-odds).")
     var estimator = "lasso"
 
+    @Option(help: "The operator's exfiltration side: load (each service pair's bytes against the load), model (the supervised model), or both. Novelty joins it when the features describe behaviour.")
+    var exfiltration = Detector.ExfiltrationSide.default.rawValue
+
     @Option(help: "Directory for model.json and train_scores.parquet (created if missing).")
     var out: String
 
     func validate() throws {
         guard Detector.Estimator(rawValue: estimator) != nil else { throw ValidationError("--estimator must be lasso or logistic") }
+        guard Detector.ExfiltrationSide(rawValue: exfiltration) != nil else { throw ValidationError("--exfiltration must be load, model or both") }
         guard !features.isEmpty, features.count == labels.count else { throw ValidationError("give one --labels for every --features") }
         if !calibration.isEmpty, Detector.ThresholdRule(threshold)?.isBudget != true {
             throw ValidationError("--calibration sets a budget's thresholds: give --threshold budget:N")
@@ -63,18 +67,19 @@ struct FitCommand: ParsableCommand {
         let allowList = try AllowList.learn(serviceEdges: serviceEdges) { length, index in length == shortest && benign.contains(index) }
         let captures = try calibration.map { try LabelledWindows(features: $0, labels: nil) }
         let (model, scores) = Detector.fit(tables: tables, allowList: allowList, thresholdRule: Detector.ThresholdRule(threshold)!,
-                                           estimator: Detector.Estimator(rawValue: estimator)!, calibration: captures, version: Self.version)
+                                           estimator: Detector.Estimator(rawValue: estimator)!,
+                                           exfiltration: Detector.ExfiltrationSide(rawValue: exfiltration)!, calibration: captures, version: Self.version)
         let file = try AtomicOutputFile(path: out + "/model.json")
         try file.write(Array(try model.json().utf8))
         try file.publish()
         let provenance = try Provenance(stage: "fit", version: Self.version, schemaVersion: 1, params: .object([
-            "rates": .array(tables.map { .double($0.rate) }), "threshold": .string(threshold), "estimator": .string(estimator),
+            "rates": .array(tables.map { .double($0.rate) }), "threshold": .string(threshold), "estimator": .string(estimator), "exfiltration": .string(exfiltration),
             "calibration_captures": .int(Int64(calibration.count)),
         ]))
         try TrainingScores.write(scores, path: out + "/train_scores.parquet", provenance: provenance)
         for warning in model.warnings ?? [] { progress.warn(warning) }
         let summary = model.perLength.map { "\($0.windowLength) s: \($0.coefficients.filter { $0 != 0 }.count) of \($0.features.count) features" }
-        progress.finish("\(summary.joined(separator: ", "))\(model.fusion == nil ? "" : ", fused"); alerts from \(model.operatorStream ?? "nothing") in \(fixedPoint(progress.elapsed, decimals: 2)) s; model in \(out)")
+        progress.finish("\(summary.joined(separator: ", "))\(model.fusion == nil ? "" : ", fused"); alerts from \(model.operatorLength == nil ? "nothing" : model.alertMethods.joined(separator: " or ")) in \(fixedPoint(progress.elapsed, decimals: 2)) s; model in \(out)")
     }
 }
 

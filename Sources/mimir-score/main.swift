@@ -6,7 +6,7 @@ import Table
 
 /// mimir-score: a fitted model applied to a capture's features; with labels, the evaluation.
 struct ScoreCommand: ParsableCommand {
-    static let version = "4"
+    static let version = "5"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-score",

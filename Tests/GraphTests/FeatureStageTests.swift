@@ -47,6 +47,22 @@ import TestSupport
         // The DNS tunnel (window 2) sends DNS traffic outside; the scan (window 3) fails connections.
         #expect(value("dns_outside_inside_ratio", 2) > 0.5 && value("dns_outside_inside_ratio", 4) < 0.1)
         #expect(value("failed_connections_wwwppp-wordpress", 3) > 100 && value("failed_connections_wwwppp-wordpress", 4) == 0)
+        // The load: distinct flows from outside (beyond the cluster's ranges, or its bridge's gateway) into the cluster.
+        func outside(_ address: String) -> Bool {
+            let octets = address.split(separator: ".").compactMap { Int($0) }
+            let services = octets.count == 4 && octets[0] == 10 && (96...111).contains(octets[1])
+            return address == "172.17.0.1" || !(address.hasPrefix("172.17.0.") || address == "192.168.99.100" || services)
+        }
+        var expected: [Int: Set<String>] = [:]
+        for flow in try GraphStageTests.rows(directory.file("flows/flows.parquet")) where flow["window_len_s"] as! Int == 10 {
+            let (source, destination) = (flow["src"] as! String, flow["dst"] as! String)
+            guard outside(source) && !outside(destination) else { continue }
+            expected[flow["window_index"] as! Int, default: []].insert("\(source) \(flow["src_port"]!) \(destination) \(flow["dst_port"]!) \(flow["protocol"]!)")
+        }
+        #expect(expected.values.contains { $0.count > 1 })
+        for (window, row) in rows.enumerated() {
+            #expect(value("load_connections_from_outside", window) == Double(expected[row["window_index"] as! Int]?.count ?? 0), "window \(window)")
+        }
         // Every column is defined in the metadata.
         let (_, metadata) = try CrossCheck.run(CrossCheck.python!, ["-c", "import pyarrow.parquet as pq, json; m = pq.read_schema('\(directory.file("features/features.parquet"))').metadata; d = json.loads(m[b'mimir.features']); print(len(d), sum(1 for v in d.values() if not v))"])
         #expect(metadata.trimmingCharacters(in: .whitespacesAndNewlines).hasSuffix(" 0"), "\(metadata)")

@@ -1,3 +1,4 @@
+import Table
 import Testing
 @testable import Learn
 
@@ -101,13 +102,36 @@ import Testing
                       row("60", "novelty", 0, 0.5, 0.1), row("60", "novelty", 1, -1, 0.1), row("60", "novelty", 2, 3, 0.1),
                       row("60", "mimir", 0, 9, 1)]
         var model = Self.model()
+        model.fusion = .init(lengths: [10, 60], coefficients: [1, 1], intercept: 0, alpha: 0, threshold: 1)
         model.operatorStream = "fused"
         let combined = Scoring.operatorScores(model: model, scores: scores)
         // Rises above each one's threshold: max(-0.5, 0.4), max(1, -1.1), max(NaN as -inf, 2.9); threshold 0.
         #expect(combined.map(\.index) == [0, 1, 2] && combined.allSatisfy { $0.model == "operator" && $0.threshold == 0 })
         #expect(zip(combined.map(\.score), [0.4, 1, 2.9]).allSatisfy { abs($0 - $1) < 1e-12 } && combined.allSatisfy(\.alert))
+        // The load residuals join when the model names them: window 0 rises 5 - 3 = 2 above its threshold.
+        let load = [row("60", "load", 0, 5, 3), row("60", "load", 1, 0, 3)]
+        model.operatorMethods = ["mimir", "load", "novelty"]
+        #expect(zip(Scoring.operatorScores(model: model, scores: scores + load).map(\.score), [2, 1, 2.9]).allSatisfy { abs($0 - $1) < 1e-12 })
+        // Without the supervised model, its scores are ignored even where they alert.
+        model.operatorMethods = ["load", "novelty"]
+        model.perLength = [Self.perLength(60, load: true)]
+        #expect(zip(Scoring.operatorScores(model: model, scores: scores + load).map(\.score), [2, -1.1, 2.9]).allSatisfy { abs($0 - $1) < 1e-12 })
+        model.operatorMethods = nil
         model.operatorStream = nil
         #expect(Scoring.operatorScores(model: model, scores: scores).isEmpty)
+    }
+
+    static func perLength(_ length: Int32, load: Bool) -> DetectionModel.PerLength {
+        var entry = DetectionModel.PerLength(windowLength: length, features: [], scaler: RobustScaler(centers: [], scales: []), medians: [],
+                                             coefficients: [], intercept: 0, alpha: 0, threshold: 0, ideThreshold: 0)
+        if load {
+            let rows: [(index: Int64, features: [Double])] = (Int64(0)..<20).map { index in
+                let load = Double(10 + index % 3)
+                return (index, [load, 1000 * load])
+            }
+            entry.load = LoadResiduals(names: [FeatureColumns.load, FeatureColumns.bytes("a", "b")], benign: rows)
+        }
+        return entry
     }
 
     static func model() -> DetectionModel {

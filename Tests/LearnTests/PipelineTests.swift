@@ -77,7 +77,7 @@ import TestSupport
                     incidents, first, last = incidents + 1, index, index
             lines = [json.loads(line) for line in open('\(d("live/alerts.jsonl"))')]
             ok = all(l['stream'] == stream and l['score'] >= l['threshold'] and l['start'] < l['end'] and 1 <= l['windows'] <= 600 // length
-                     and set(l['reason']) == {'features', 'novel_behaviour', 'new_service_pairs'} for l in lines)
+                     and set(l['reason']) == {'features', 'novel_behaviour', 'unexplained_bytes', 'new_service_pairs'} for l in lines)
             print(incidents, len(lines), ok)
             """])
         let parts = incidentCheck.split(separator: " ").map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }

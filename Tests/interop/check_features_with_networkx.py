@@ -79,6 +79,8 @@ def expected_features(rows, sensitive):
     total = sum(d["weight"] for _, _, d in C.edges(data=True))
     for u, v, d in C.edges(data=True):
         d["inverse_weight"] = total / d["weight"]
+    for u, v, d in C.edges(data=True):
+        expected[f"bytes_{u}_to_{v}"] = d["weight"]
     for node, value in nx.harmonic_centrality(C, distance="inverse_weight").items():
         expected[f"class_harmonic_centrality_{node}"] = value
 
@@ -130,13 +132,20 @@ def check(pod_edges, features, sensitive):
     grouped = windows_of(pod_edges)
     for window in sorted(grouped):
         row = ours[window]
-        for name, expected in expected_features(grouped[window], sensitive).items():
+        values = expected_features(grouped[window], sensitive)
+        for name, expected in values.items():
             compared += 1
             got = row.get(name)
             if got is None:
                 problems.append(f"window {window}: no column {name}")
             elif not ((math.isnan(expected) and math.isnan(got)) or math.isclose(got, expected, rel_tol=1e-7, abs_tol=1e-9)):
                 problems.append(f"window {window}: {name} = {got}, expected {expected}")
+        # A service pair without traffic in this window has 0 bytes, not a missing value.
+        for name in row:
+            if name.startswith("bytes_") and name not in values:
+                compared += 1
+                if row[name] != 0:
+                    problems.append(f"window {window}: {name} = {row[name]}, expected 0")
     for p in problems[:40]:
         print(p)
     print(f"{len(grouped)} windows, {compared} values checked, {len(problems)} mismatches")

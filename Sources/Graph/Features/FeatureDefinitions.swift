@@ -1,3 +1,5 @@
+import Table
+
 /// The definition of every feature column, written into features.parquet's metadata (`mimir.features`)
 /// and in docs/features.md.
 enum FeatureDefinitions {
@@ -8,6 +10,7 @@ enum FeatureDefinitions {
         "into_dns_ratio": "bytes from outside into the DNS pods over bytes into them from inside",
         "new_service_edges": "service-graph edges never seen in earlier windows of this length (nor in the reference graph)",
         "new_service_edge_bytes": "bytes on those new service-graph edges",
+        FeatureColumns.load: "flows from outside the cluster into it in the window (with --flows): the application's load, which exfiltration leaving the cluster does not raise",
         "ide_kashima_score": "Ide-Kashima: 1 - cos(principal eigenvector of the symmetrised service traffic matrix, typical pattern of the previous windows)",
     ]
 
@@ -16,6 +19,7 @@ enum FeatureDefinitions {
         ("", "_edge_coef_of_var", "coefficient of variation of the pod edge weights between the two services"),
         ("class_harmonic_centrality_", "", "harmonic centrality of the service in the service graph (distance 1 / normalised bytes)"),
         ("pods_cfbc_sub_coef_of_var_", "", "coefficient of variation, over the service's pods, of current-flow betweenness from the sensitive service's pods to outside"),
+        (FeatureColumns.bytesPrefix, "", "bytes from the first service (or outside) to the second in the window, a service's pods and address merged (0: none)"),
         ("new_peers_", "", "services this service exchanged traffic with for the first time"),
         ("distinct_dst_ports_", "", "distinct destination ports of the flows the service's pods started"),
         ("fanout_", "", "distinct destination addresses of the flows the service's pods started"),

@@ -72,19 +72,25 @@ public final class FeatureExtraction {
         var ports: [MergedPairs.Window: [String: Set<Int32>]] = [:]
         var peers: [MergedPairs.Window: [String: Set<String>]] = [:]
         var failed: [MergedPairs.Window: [String: Int]] = [:]
+        // Flows from outside, each once (a late packet or a shard boundary repeats a flow's row).
+        var fromOutside: [MergedPairs.Window: Set<String>] = [:]
         for path in paths {
             let reader = try TableReader(path: path)
             _ = try Provenance(of: reader, stage: FlowTables.stage, schemaVersions: 1...FlowTables.schemaVersion)
             for group in 0..<reader.rowGroupCount {
-                let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "src", "dst", "dst_port", "protocol", "tcp_flags"])
+                let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "src", "dst", "src_port", "dst_port", "protocol", "tcp_flags"])
                 let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s
                 let sources = batch["src"]!.byteArrays, destinations = batch["dst"]!.byteArrays
-                let dstPorts = batch["dst_port"]!.int32s, protocols = batch["protocol"]!.int32s, flags = batch["tcp_flags"]!.int32s
+                let srcPorts = batch["src_port"]!.int32s, dstPorts = batch["dst_port"]!.int32s, protocols = batch["protocol"]!.int32s, flags = batch["tcp_flags"]!.int32s
                 for row in 0..<batch.rowCount {
                     let window = MergedPairs.Window(length: lengths[row], index: indices[row])
                     guard graphs[window] != nil else { continue }
                     let start = origin + window.index * Int64(window.length) * 1_000_000_000
-                    let source = try namer.node(for: sources.string(at: row), windowStart: start, windowEnd: start + Int64(window.length) * 1_000_000_000)
+                    let end = start + Int64(window.length) * 1_000_000_000
+                    let source = try namer.node(for: sources.string(at: row), windowStart: start, windowEnd: end)
+                    if source.kind == .outside, try namer.node(for: destinations.string(at: row), windowStart: start, windowEnd: end).kind != .outside {
+                        fromOutside[window, default: []].insert("\(sources.string(at: row)) \(srcPorts[row]) \(destinations.string(at: row)) \(dstPorts[row]) \(protocols[row])")
+                    }
                     guard source.kind == .pod else { continue }
                     let service = source.serviceName
                     ports[window, default: [:]][service, default: []].insert(dstPorts[row])
@@ -97,7 +103,7 @@ public final class FeatureExtraction {
             }
         }
         for window in graphs.keys {
-            var row: [String: Double] = [:]
+            var row: [String: Double] = [FeatureColumns.load: Double(fromOutside[window]?.count ?? 0)]
             for service in Set(graphs[window]!.services) where service != "outside" {
                 row["distinct_dst_ports_" + service] = Double(ports[window]?[service]?.count ?? 0)
                 row["fanout_" + service] = Double(peers[window]?[service]?.count ?? 0)
@@ -162,6 +168,7 @@ public final class FeatureExtraction {
             }
         }
         let serviceGraph = graph.serviceGraph()
+        for (u, v, w) in serviceGraph.edges { values[FeatureColumns.bytes(serviceGraph.names[u], serviceGraph.names[v])] = w }
         for (index, value) in GraphFeatures.harmonicCentrality(serviceGraph).enumerated() {
             values["class_harmonic_centrality_" + serviceGraph.names[index]] = value
         }
@@ -182,7 +189,7 @@ public final class FeatureExtraction {
     }
 
     /// Writes features.parquet: the window columns, then every feature (sorted by name; NaN where a
-    /// window lacks it), with each column's definition in the metadata.
+    /// window lacks it, 0 for a service pair's bytes), with each column's definition in the metadata.
     public func write(path: String, provenance params: JSONValue, version: String) throws -> (windows: Int, features: Int) {
         let rows = rows()
         let names = Set(rows.flatMap { $0.values.keys }).sorted()
@@ -196,7 +203,7 @@ public final class FeatureExtraction {
             ColumnArray(rows.map(\.window.length)), ColumnArray(rows.map(\.window.index)),
             ColumnArray(.int64(rows.map { starts[$0.window]! / 1000 })), ColumnArray(rows.map { partial[$0.window]! }),
         ]
-        for name in names { columns.append(ColumnArray(rows.map { $0.values[name] ?? .nan })) }
+        for name in names { columns.append(ColumnArray(rows.map { $0.values[name] ?? (FeatureColumns.isBytes(name) ? 0 : .nan) })) }
         let writer = try TableWriter(path: path, schema: schema, metadata: provenance.keyValues)
         try writer.write(TableBatch(schema: schema, columns: columns))
         try writer.close()

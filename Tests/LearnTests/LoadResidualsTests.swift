@@ -1,0 +1,77 @@
+import Foundation
+import Table
+import Testing
+import TestSupport
+@testable import Learn
+
+/// The load residuals: each line against numpy and scikit-learn, and what they are for: bytes that
+/// follow the load stay quiet at any load, bytes the load does not explain rise.
+@Suite struct LoadResidualsTests {
+    /// Benign windows of a pair whose bytes grow with the load (1,000 bytes per flow from outside)
+    /// times a noise of up to ±10%; loads 6-14 flows.
+    static func benign(seed: UInt64, windows: Int = 300) -> [(index: Int64, features: [Double])] {
+        var random = SplitMix64(state: seed)
+        func uniform() -> Double { Double(random.next() >> 11) * 0x1.0p-53 }
+        return (0..<windows).map { index in
+            let load = Double(6 + random.next() % 9)
+            return (Int64(index), [load, 1000 * load * (0.9 + 0.2 * uniform()), 50_000 * (0.9 + 0.2 * uniform())])
+        }
+    }
+
+    static let names = [FeatureColumns.load, FeatureColumns.bytes("front", "outside"), FeatureColumns.bytes("outside", "front")]
+
+    @Test(.enabled(if: CrossCheck.python != nil, "needs scikit-learn in the test environment"), arguments: [UInt64(1), 2])
+    func line_agreesWithNumpyAndScikitLearn(seed: UInt64) throws {
+        var rows = Self.benign(seed: seed)
+        // Two bursts the refit leaves out.
+        rows[7].features[1] *= 20
+        rows[90].features[1] *= 0.01
+        let directory = try TemporaryDirectory()
+        let input: [String: Any] = ["load": rows.map { $0.features[0] }, "bytes": rows.map { $0.features[1] }, "prior": LoadResiduals.proportionalPrior]
+        try JSONSerialization.data(withJSONObject: input).write(to: URL(fileURLWithPath: directory.file("data.json")))
+        let (status, output) = try CrossCheck.runScript("sklearn_load_reference.py", [directory.file("data.json")])
+        #expect(status == 0, "\(output.prefix(500))")
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Double])
+        #expect(reference["kept"]! < 300)
+        let model = try #require(LoadResiduals(names: Self.names, benign: rows))
+        // The pair from outside is the load's own side: not modelled.
+        #expect(model.pairs.map(\.feature) == [FeatureColumns.bytes("front", "outside")])
+        let pair = model.pairs[0]
+        #expect(abs(pair.slope - reference["slope"]!) < 1e-9 && abs(pair.intercept - reference["intercept"]!) < 1e-9, "\(pair) \(reference)")
+        #expect(abs(pair.spread - reference["spread"]!) < 1e-9)
+        // Bytes in proportion to the load: a slope near (1 + load) / load, 1.1 at 10 flows (log(1 + load) is the axis).
+        #expect(abs(pair.slope - 1.1) < 0.05)
+    }
+
+    @Test func bytesThatFollowTheLoad_stayQuiet_andBytesItDoesNotExplain_rise() throws {
+        let model = try #require(LoadResiduals(names: Self.names, benign: Self.benign(seed: 3)))
+        let alignment = model.alignment(in: Self.names)
+        // 0.4x and 1.6x the training load (4 and 16 flows), bytes following it: below the minimum rise.
+        for load in [4.0, 10, 16] {
+            #expect(model.score([load, 1000 * load, 0], alignment: alignment) < LoadResiduals.minimumRise, "load \(load)")
+        }
+        // 100 kB more than the load explains, at the low and at the high load: far above it.
+        for load in [4.0, 16] {
+            #expect(model.score([load, 1000 * load + 100_000, 0], alignment: alignment) > 3 * LoadResiduals.minimumRise, "load \(load)")
+        }
+        // A table without the load column: each line taken at the median training load.
+        let flat = model.alignment(in: [FeatureColumns.bytes("front", "outside")])
+        #expect(flat.load == nil && model.score([10_000], alignment: flat) < LoadResiduals.minimumRise)
+        // A table without the pair: nothing to score.
+        #expect(model.score([10], alignment: model.alignment(in: [FeatureColumns.load])) == -.infinity)
+    }
+
+    @Test func pairsNeverSeenInBenignTraining_areLeftToNovelty() {
+        let rows = Self.benign(seed: 4).map { row in (index: row.index, features: [row.features[0], 0, row.features[2]]) }
+        #expect(LoadResiduals(names: Self.names, benign: rows) == nil)
+        // Too few windows to learn a line from.
+        #expect(LoadResiduals(names: Self.names, benign: Array(Self.benign(seed: 5).prefix(9))) == nil)
+    }
+
+    @Test func budget_isCalibratedOnBlocksOfTimeTheLinesWereNotLearntFrom() throws {
+        var model = try #require(LoadResiduals(names: Self.names, benign: Self.benign(seed: 6, windows: 3000)))
+        model.calibrate(names: Self.names, benign: Self.benign(seed: 6, windows: 3000), budget: AlertBudget(falseAlertsPerDay: 2), length: 60)
+        // 3,000 benign 60 s windows, each scored by lines learnt from the other four fifths.
+        #expect(model.calibration?.windows == 3000 && model.threshold >= LoadResiduals.minimumRise)
+    }
+}

@@ -62,7 +62,7 @@ public enum Detector {
     public enum ExfiltrationSide: String, Sendable, CaseIterable {
         case load, model, both
 
-        public static let `default` = ExfiltrationSide.both
+        public static let `default` = ExfiltrationSide.load
 
         /// The methods (`Scoring.methods`) whose union alerts the operator, for a table with these columns;
         /// the supervised model stands in when the table has no bytes per service pair (features of version 2).

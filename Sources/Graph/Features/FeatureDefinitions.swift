@@ -21,8 +21,8 @@ enum FeatureDefinitions {
         ("pods_cfbc_sub_coef_of_var_", "", "coefficient of variation, over the service's pods, of current-flow betweenness from the sensitive service's pods to outside"),
         (FeatureColumns.bytesPrefix, "", "bytes from the first service (or outside) to the second in the window, a service's pods and address merged (0: none)"),
         ("new_peers_", "", "services this service exchanged traffic with for the first time"),
-        ("distinct_dst_ports_", "", "distinct destination ports of the flows the service's pods started"),
-        ("fanout_", "", "distinct destination addresses of the flows the service's pods started"),
+        ("distinct_dst_ports_", "", "distinct destination ports of the flows the service's pods started (to a port below the ephemeral range, 32768: replies to clients left out)"),
+        ("fanout_", "", "distinct destination addresses of the flows the service's pods started (to a port below the ephemeral range, 32768)"),
         ("failed_connections_", "", "TCP flows from the service's pods with a SYN and no ACK (unanswered, refused, half-open)"),
     ]
 

@@ -25,6 +25,9 @@ public struct FeatureOptions: Sendable {
 public final class FeatureExtraction {
     public static let stage = "features"
     public static let schemaVersion = 1
+    /// The first port of Linux's ephemeral range (32768-60999; IANA's and Windows' start higher):
+    /// clients' source ports, so the destination of replies.
+    static let ephemeralPorts: Int32 = 32768
 
     let options: FeatureOptions
     private var graphs: [MergedPairs.Window: WindowGraph] = [:]
@@ -93,8 +96,12 @@ public final class FeatureExtraction {
                     }
                     guard source.kind == .pod else { continue }
                     let service = source.serviceName
-                    ports[window, default: [:]][service, default: []].insert(dstPorts[row])
-                    peers[window, default: [:]][service, default: []].insert(destinations.string(at: row))
+                    // Flows the pods started go to a service's port; a reply goes to its client's ephemeral
+                    // port, and counting replies would make ports and fan-out grow with the clients (the load).
+                    if dstPorts[row] < Self.ephemeralPorts {
+                        ports[window, default: [:]][service, default: []].insert(dstPorts[row])
+                        peers[window, default: [:]][service, default: []].insert(destinations.string(at: row))
+                    }
                     // A TCP flow that sent SYN but never ACK: unanswered, refused, or a half-open probe.
                     if protocols[row] == 6 && flags[row] & 0x02 != 0 && flags[row] & 0x10 == 0 {
                         failed[window, default: [:]][service, default: 0] += 1

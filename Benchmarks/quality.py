@@ -14,8 +14,10 @@ overlaps a window it labels), with a Clopper-Pearson 95% interval; false inciden
 benign captures with an exact Poisson (Garwood) 95% interval, and the alerted share of benign windows
 with a Clopper-Pearson interval; and the counts each figure rests on. An incident is a run of
 consecutive alerting windows of one stream, at most ten minutes long (docs/model.md). `operator` is
-what an operator is alerted from (the exfiltration side or novelty); `mimir` is the exfiltration side
-alone (the model's operator stream); the baselines and novelty use the longest windows.
+what an operator is alerted from (its methods' union: by default the load residuals or novelty); `mimir`
+is the supervised model alone (the model's operatorStream); the load residuals, novelty and the
+baselines use the longest windows. load_sweep.svg draws the operator's recall of injected
+exfiltration and its false incidents a day against the sweep's load ratio.
 """
 import argparse
 import json
@@ -32,7 +34,7 @@ from sklearn.metrics import average_precision_score, roc_auc_score
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 CLUSTER = "pipelines/clusters/minikube.yaml"
-METHODS = ["operator", "mimir", "ide_kashima", "allow_list", "novelty"]
+METHODS = ["operator", "mimir", "load", "ide_kashima", "allow_list", "novelty"]
 INCIDENT_SECONDS = 600
 
 
@@ -368,6 +370,55 @@ def goals(rows, benign, config):
     return "\n".join(lines) + "\n"
 
 
+def sweep_figure(rows, benign, config):
+    """An SVG of the load sweep: the operator's recall of injected exfiltration per rate, and its false
+    incidents a day, against the load ratio (the original's "F1 against test/train load")."""
+    sweep = config["load_sweep"]
+    ratios = {c: s["users_factor"] for c, s in sweep["conditions"].items() if "users_factor" in s}
+    recall = defaultdict(lambda: [0, 0])
+    for r in rows:
+        if r["method"] == "operator" and r["condition"] in ratios and r["kind"] in ("known pairs", "adds pairs"):
+            cell = recall[(r["rate_mb_per_min"], r["condition"])]
+            cell[0] += r["found"]
+            cell[1] += r["events"]
+    false = {b["condition"]: b["false_per_day"] for b in benign if b["method"] == "operator" and b["condition"] in ratios}
+    width, height, margin = 320, 220, 40
+
+    def panel(x0, title, series, top, label, guide=None):
+        out = [f'<g transform="translate({x0},0)"><text x="{width / 2}" y="16" text-anchor="middle">{title}</text>',
+               f'<line x1="{margin}" y1="{height - margin}" x2="{width - 10}" y2="{height - margin}" stroke="black"/>',
+               f'<line x1="{margin}" y1="30" x2="{margin}" y2="{height - margin}" stroke="black"/>',
+               f'<text x="{margin - 4}" y="34" text-anchor="end">{top:.3g}</text><text x="{margin - 4}" y="{height - margin}" text-anchor="end">0</text>',
+               f'<text x="{width / 2}" y="{height - 8}" text-anchor="middle">load ratio (test / training)</text>']
+        low, high = min(ratios.values()), max(ratios.values())
+
+        def at(ratio, value):
+            return (margin + (ratio - low) / (high - low) * (width - 10 - margin), height - margin - min(value, top) / top * (height - margin - 30))
+        if guide is not None:
+            (x1, y), (x2, _) = at(low, guide), at(high, guide)
+            out.append(f'<line x1="{x1:.1f}" y1="{y:.1f}" x2="{x2:.1f}" y2="{y:.1f}" stroke="grey" stroke-dasharray="4 3"/>')
+        for ratio in sorted(set(ratios.values())):
+            x, _ = at(ratio, 0)
+            out.append(f'<text x="{x:.1f}" y="{height - margin + 14}" text-anchor="middle">{ratio:g}</text>')
+        for i, (name, points) in enumerate(series):
+            colour = ["#1f77b4", "#d62728", "#2ca02c"][i % 3]
+            xy = [at(ratio, value) for ratio, value in sorted(points)]
+            out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in xy)}"/>')
+            out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in xy]
+            out.append(f'<text x="{width - 12}" y="{44 + 14 * i}" text-anchor="end" fill="{colour}">{name}</text>')
+        out.append(f'<text x="12" y="{height / 2}" transform="rotate(-90 12 {height / 2})" text-anchor="middle">{label}</text></g>')
+        return out
+
+    recall_series = [(f"{rate:g} MB/min", [(ratios[c], f / n) for (r, c), (f, n) in recall.items() if r == float(rate) and n])
+                     for rate in sweep["rates"]]
+    top = max([2.0 * config["budget_per_day"]] + [v for v in false.values()])
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{2 * width}" height="{height}" font-family="sans-serif" font-size="11">']
+    parts += panel(0, "Injected exfiltration found", recall_series, 1.0, "recall per attack")
+    parts += panel(width, f"False incidents a day (budget {config['budget_per_day']})",
+                   [("operator", [(ratios[c], v) for c, v in false.items()])], top, "per day", guide=config["budget_per_day"])
+    return "\n".join(parts + ["</svg>"]) + "\n"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--bin", required=True, help="directory of mimir and the stage executables")
@@ -403,6 +454,9 @@ def main():
     text = markdown(rows, benign, config["budget_per_day"]) + goals(rows, benign, config)
     with open(os.path.join(out, "quality.md"), "w") as table_file:
         table_file.write(text)
+    if any(b["condition"] != "1.0x" for b in benign):
+        with open(os.path.join(out, "load_sweep.svg"), "w") as figure_file:
+            figure_file.write(sweep_figure(rows, benign, config))
     print(text)
     print(f"quality: tables in {out}")
 

@@ -20,6 +20,23 @@ public enum AllowList {
         return pairs
     }
 
+    /// Whether the operator may be alerted by new service pairs: the benign training windows (their
+    /// `bytes_` columns) in five blocks of time, each window scored by how many pairs it has that the
+    /// other four blocks lack (`CrossFitting.blockScores`), and the budget's threshold on those counts.
+    /// An application whose benign pairs keep appearing over time gives a threshold above 1: the
+    /// allow-list would exceed the budget.
+    static func calibrate(names: [String], benign: [(index: Int64, features: [Double])], budget: AlertBudget, length: Int32) -> DetectionModel.Calibration {
+        let pairs = names.indices.filter { column in
+            let ends = FeatureColumns.servicePair(names[column]).split(separator: ">")
+            return FeatureColumns.isBytes(names[column]) && ends.count == 2 && ends[0] != ends[1]
+        }
+        let scores = CrossFitting.blockScores(benign) { others in
+            let seen = Set(pairs.filter { column in others.contains { $0.features[column] > 0 } })
+            return { row in Double(pairs.filter { !seen.contains($0) && row[$0] > 0 }.count) }
+        }
+        return budget.threshold(calibration: scores, length: length)
+    }
+
     private static func forEachPair(_ path: String, _ body: (Int32, Int64, String) -> Void) throws {
         let reader = try TableReader(path: path)
         guard reader.schema.names.starts(with: ["window_len_s", "window_index", "window_start", "partial", "src", "dst"]) else {

@@ -179,11 +179,25 @@ public enum Detector {
                            version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
         let lengths = Set(tables.flatMap { $0.rows.map(\.length) }).sorted()
         // The operator is alerted by the union of its methods: each gets an equal share of a budget.
-        let operatorMethods = exfiltration.operatorMethods(featureNames: tables[0].featureNames)
+        var operatorMethods = exfiltration.operatorMethods(featureNames: tables[0].featureNames)
+        var warnings: [String] = []
+        // New service pairs join the load residuals when, under a budget, cross-fitted benign training
+        // windows show that the application's pairs do not keep appearing.
+        var allowListCalibration: DetectionModel.Calibration?
+        if operatorMethods.contains("load"), case let .budget(budget) = thresholdRule, let longest = lengths.last {
+            let benign = tables[0].rows.filter { $0.length == longest && !$0.partial && !$0.isTest && !$0.label }.map { (index: $0.index, features: $0.features) }
+            let calibration = AllowList.calibrate(names: tables[0].featureNames, benign: benign, budget: budget.share(among: operatorMethods.count + 1), length: longest)
+            if calibration.threshold <= 1 {
+                operatorMethods.insert("allow_list", at: operatorMethods.firstIndex(of: "load")! + 1)
+                allowListCalibration = calibration
+            } else {
+                warnings.append("new service pairs do not alert: benign training windows showed pairs the rest of the capture lacked "
+                                + "more often than \(fixedText(calibration.falseAlertsPerDay)) times a day")
+            }
+        }
         let partRule = thresholdRule.shared(among: operatorMethods.count)
         var perLength: [DetectionModel.PerLength] = []
         var trainingScores: [TrainingScore] = []
-        var warnings: [String] = []
         var scoresByLength: [Int: [Int32: [Int64: Double]]] = [:]  // table -> length -> index -> score
         for length in lengths {
             let names = tables[0].featureNames
@@ -262,6 +276,8 @@ public enum Detector {
                                    fusion: fusion, allowList: allowList)
         model.operatorStream = fusion != nil && fusion?.degenerate == nil ? "fused" : usable.last.map { "\($0)" }
         model.operatorMethods = operatorMethods
+        model.allowListCalibration = allowListCalibration
+        model.injection = tables[0].injection
         if exfiltration != .model && !operatorMethods.contains("load") {
             warnings.append("the features have no bytes per service pair (features before version 3): the exfiltration side is the supervised model")
         }

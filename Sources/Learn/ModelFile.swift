@@ -78,13 +78,28 @@ public struct DetectionModel: Codable, Sendable {
     public var fusion: Fusion?
     /// Service pairs (`src>dst`) seen in benign training windows.
     public var allowList: [String]
+    /// When new service pairs (the allow-list) alert the operator: their cross-fitted benign training
+    /// windows at the operator's length (`AllowList.calibrate`); the threshold stays 1 pair.
+    public var allowListCalibration: Calibration?
     /// The stream an operator is alerted from: `fused`, or a window length's model (`60`); absent when
     /// every model is degenerate.
     public var operatorStream: String?
+    /// What the training labels were injected with, so that what scores and reports on the model
+    /// need not be told again.
+    public struct Injection: Codable, Sendable, Equatable {
+        /// The service whose data the injected exfiltration took.
+        public var sensitive: String?
+        /// Whether a reachability policy bounded the attack paths.
+        public var policy: Bool?
+    }
+
+    /// The first rate's injection (absent in models of fit before version 8).
+    public var injection: Injection?
+
     /// The methods whose union alerts the operator (`Scoring.operatorScores`); absent in models of
     /// fit before version 8, which alerted from the supervised model and novelty.
     public var operatorMethods: [String]?
-    public static let knownOperatorMethods: Set = ["mimir", "load", "novelty"]
+    public static let knownOperatorMethods: Set = ["mimir", "load", "allow_list", "novelty"]
 
     public var alertMethods: [String] { operatorMethods ?? ["mimir", "novelty"] }
 

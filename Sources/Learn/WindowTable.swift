@@ -1,3 +1,4 @@
+import Foundation
 import Table
 
 /// A feature table joined with its labels: one row per window, features by name.
@@ -20,6 +21,9 @@ public struct LabelledWindows {
     public var featureNames: [String]
     public var rows: [Row]
     public var rate: Double
+    /// What the labels were injected with: the sensitive service and whether a reachability policy
+    /// bounded the attack paths (inject's parameters); nil without labels.
+    public var injection: DetectionModel.Injection?
 
     init(featureNames: [String], rows: [Row], rate: Double) {
         (self.featureNames, self.rows, self.rate) = (featureNames, rows, rate)
@@ -42,7 +46,9 @@ public struct LabelledWindows {
         rate = 0
         if let labelsPath {
             let labelReader = try TableReader(path: labelsPath)
-            _ = try Provenance(of: labelReader, stage: "inject", schemaVersions: 1...2)
+            let provenance = try Provenance(of: labelReader, stage: "inject", schemaVersions: 1...2)
+            let params = (try? JSONSerialization.jsonObject(with: Data(provenance.params.utf8))) as? [String: Any]
+            injection = DetectionModel.Injection(sensitive: params?["sensitive"] as? String, policy: params?["policy"] as? Bool)
             let table = try labelReader.readAll()
             let kinds = table["kind"]!.byteArrays, lengths = table["window_len_s"]!.int32s, indices = table["window_index"]!.int64s
             let flags = table["label"]!.bools, paths = table["path_id"]!.int32s, tests = table["is_test"]!.bools

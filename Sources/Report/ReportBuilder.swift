@@ -100,7 +100,7 @@ struct ReportBuilder {
             ("Thresholds", thresholdText(data.model)),
             ("Warnings", data.model.warnings.isEmpty ? "none" : data.model.warnings.joined(separator: "; ")),
             ("Seed", injection["seed"] ?? "–"),
-            ("Sensitive service", injection["sensitive"] ?? "–"),
+            ("Sensitive service", data.model.sensitive ?? injection["sensitive"] ?? "–"),
             ("Data", dataFiles()),
             ("Tool", "mimir-report v\(version); stages: " + Set(data.provenance.map { "\($0.stage) v\($0.version)" }).sorted().joined(separator: ", ")),
         ])
@@ -116,16 +116,29 @@ struct ReportBuilder {
     /// content says, never where they were, so equal inputs give equal reports.
     /// How the thresholds were chosen: a budget with what it was calibrated on, or an in-sample rule.
     private func thresholdText(_ model: ModelSummary) -> String {
-        let stream = model.operatorStream.map { "alerts come from the \($0 == "fused" ? "fused" : $0 + " s") model" } ?? "no usable model: nothing alerts"
+        let stream = model.operatorLength == nil ? "no usable model: nothing alerts" : "alerts come from " + operatorText(model)
         guard let calibration = model.calibration else { return "\(model.thresholdRule), chosen in-sample on the training rows; \(stream)" }
         let shortfall = calibration.windows < calibration.windowsNeeded
             ? " (an empirical threshold at this budget needs about \(calibration.windowsNeeded): the threshold is only as good as that)" : ""
         let budget = Double(model.thresholdRule.dropFirst("budget:".count)) ?? calibration.falseAlertsPerDay
-        let share = calibration.falseAlertsPerDay < budget ? " (novelty has the rest)" : ""
+        let share = calibration.falseAlertsPerDay < budget ? " (an equal share for each of the operator's \(model.operatorMethods.count) methods)" : ""
         let windows = calibration.source.map { "windows of \($0)" } ?? "benign training windows scored out of fold"
         return "\(model.thresholdRule): the exfiltration side at most \(formatted(calibration.falseAlertsPerDay)) false alerts a day\(share), calibrated on \(calibration.windows) \(windows) "
             + "(\(formatted(calibration.seconds / 3600, digits: 2)) h)\(shortfall): \(calibration.incidents) incidents and "
             + "\(calibration.alertedWindows) alerting windows there; \(stream)"
+    }
+
+    /// The operator's methods in words: `the load residuals (60 s) or novelty`.
+    private func operatorText(_ model: ModelSummary) -> String {
+        let length = model.operatorLength.map { "\($0) s" } ?? "–"
+        return model.operatorMethods.map { method in
+            switch method {
+            case "mimir": "the \(model.operatorStream.map { $0 == "fused" ? "fused" : $0 + " s" } ?? length) model"
+            case "load": "the load residuals (\(length))"
+            case "allow_list": "new service pairs"
+            default: method
+            }
+        }.joined(separator: " or ")
     }
 
     private func dataFiles() -> String {
@@ -395,7 +408,7 @@ struct ReportBuilder {
         let budget = rule.hasPrefix("budget:") ? "\(rule.dropFirst(7)) false alerts a day" : "\(rule), an in-sample threshold"
         document.paragraph("At this budget (\(budget)): " + headline.joined(separator: "; ") + ".")
         document.table(["rate (MB/min)", "incidents", "false incidents (benign time)", "false per day", "events found (an incident overlaps them)"], rows,
-                       caption: "Test period, the operator's stream (the \(headlineModel("mimir")) model or novelty); an incident is a run of alerting windows, at most ten minutes long")
+                       caption: "Test period, the operator's stream (\(operatorText(data.model))); an incident is a run of alerting windows, at most ten minutes long")
     }
 
     private mutating func alerts() {

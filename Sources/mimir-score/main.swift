@@ -46,8 +46,9 @@ struct ScoreCommand: ParsableCommand {
         let progress = Progress("mimir-score")
         let fitted = try DetectionModel.read(path: model)
         let windows = try LabelledWindows(features: features, labels: labels)
-        let known = Set(fitted.perLength.flatMap(\.features))
-        let extra = windows.featureNames.filter { !known.contains($0) && $0 != Detector.ideFeature }
+        // A pair's bytes the load residuals lack is a pair benign training never saw: novelty's, not an extra column.
+        let known = Set(fitted.perLength.flatMap { $0.features + ($0.novelty?.features ?? []) })
+        let extra = windows.featureNames.filter { !known.contains($0) && $0 != Detector.ideFeature && !FeatureColumns.isLoadModelInput($0) }
         if !extra.isEmpty { progress.warn("\(extra.count) features the model does not know are ignored (\(extra.prefix(3).joined(separator: ", "))...)") }
         let violations = try AllowList.violations(serviceEdges: serviceEdges, allowed: Set(fitted.allowList))
         let scores = Scoring.score(model: fitted, windows: windows, violations: violations, includePartial: includePartial)

@@ -75,3 +75,26 @@ import TestSupport
         #expect(model.calibration?.windows == 3000 && model.threshold >= LoadResiduals.minimumRise)
     }
 }
+
+/// The gate that lets new service pairs (the allow-list) alert the operator, by hand.
+@Suite struct AllowListGateTests {
+    static let names = [FeatureColumns.load, FeatureColumns.bytes("a", "b"), FeatureColumns.bytes("b", "a"), FeatureColumns.bytes("c", "d"),
+                        FeatureColumns.bytes("a", "a")]
+
+    static func rows(newPairAt windows: Range<Int64>) -> [(index: Int64, features: [Double])] {
+        (Int64(0)..<3000).map { index in (index, [10, 1000, 800, windows.contains(index) ? 50 : 0, index % 2 == 0 ? 70 : 0]) }
+    }
+
+    @Test func stablePairs_passTheGate_andAPairThatAppearsLater_doesNot() {
+        // 3,000 windows of 60 s (2.08 days) at 2/3 a day allow 1.39 incidents and 1.39 alerting windows.
+        let budget = AlertBudget(falseAlertsPerDay: 2).share(among: 3)
+        let stable = AllowList.calibrate(names: Self.names, benign: Self.rows(newPairAt: 0..<0), budget: budget, length: 60)
+        // No window has a pair the other blocks lack (a>a, within one service, is no pair): every count is 0.
+        #expect(stable.threshold <= 1 && stable.incidents == 0 && stable.windows == 3000)
+        // c>d talks in windows 100-104 only: scored against the other four blocks, one incident of 5 windows, too many.
+        let late = AllowList.calibrate(names: Self.names, benign: Self.rows(newPairAt: 100..<105), budget: budget, length: 60)
+        #expect(late.threshold == Double(1).nextUp && late.incidents == 0)
+        // One window of it is within both limits.
+        #expect(AllowList.calibrate(names: Self.names, benign: Self.rows(newPairAt: 100..<101), budget: budget, length: 60).threshold == 1)
+    }
+}

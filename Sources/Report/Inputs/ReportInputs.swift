@@ -93,9 +93,14 @@ struct ModelSummary {
     /// "lasso" or "logistic".
     var estimator: String
     var thresholdRule: String
-    /// The stream alerts come from, its budget calibration, and what fit warned about.
+    /// The supervised model's stream, the methods whose union alerts the operator (model.json's),
+    /// the exfiltration side's budget calibration, and what fit warned about.
     var operatorStream: String?
+    var operatorMethods: [String]
+    var operatorLength: Int32?
     var calibration: DetectionModel.Calibration?
+    /// The service the training injection took data from (model.json's, fit version 8 on).
+    var sensitive: String?
     var warnings: [String]
     var version: String
     var allowListSize: Int
@@ -204,8 +209,17 @@ struct ReportData {
                                               coefficients: zip(inputs, fusion.coefficients).filter { $0.1 != 0 }, featureCount: inputs.count))
         }
         return ModelSummary(models: models, estimator: model.perLength.first?.estimator ?? "lasso", thresholdRule: model.thresholdRule,
-                            operatorStream: model.operatorStream, calibration: model.operatorStream.flatMap(model.calibration(of:)),
+                            operatorStream: model.operatorStream, operatorMethods: model.alertMethods, operatorLength: model.operatorLength,
+                            calibration: Self.exfiltrationCalibration(model), sensitive: model.injection?.sensitive,
                             warnings: model.warnings ?? [], version: model.version, allowListSize: model.allowList.count)
+    }
+
+    /// The calibration of the operator's exfiltration side: the load residuals' when they alert, else the supervised stream's.
+    private static func exfiltrationCalibration(_ model: DetectionModel) -> DetectionModel.Calibration? {
+        if model.alertMethods.contains("load"), let length = model.operatorLength {
+            return model.perLength.first { $0.windowLength == length }?.load?.calibration
+        }
+        return model.operatorStream.flatMap(model.calibration(of:))
     }
 }
 

@@ -1,7 +1,7 @@
 """The detection-quality benchmark (`make quality`): Benchmarks/quality.yaml's captures as pipelines,
 run by `mimir run`, and one table of what an operator gets from each method at the alert budget.
 
-  quality.py --bin .build/release [--seeds held-out|development] [--only APP] [--scale F] [--jobs N]
+  quality.py --bin .build/release [--seeds held-out|development] [--only APP] [--scale F] [--jobs N] [--force STEP]
 
 For each seed set it writes the pipelines into artifacts/quality/<set>/pipelines/, runs them (the
 runner skips what is fresh, and drops each capture and its shards once read), then reads every
@@ -426,6 +426,7 @@ def main():
     parser.add_argument("--only", action="append", help="only this application (repeatable)")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink every capture by this factor (tests)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count())
+    parser.add_argument("--force", action="append", default=[], help="run this step although fresh (repeatable; after changing a stage's code)")
     parser.add_argument("--config", default=os.path.join(ROOT, "Benchmarks", "quality.yaml"))
     parser.add_argument("--artifacts", default=os.path.join(ROOT, "artifacts"))
     arguments = parser.parse_args()
@@ -443,7 +444,7 @@ def main():
             yaml.safe_dump(pipeline, pipeline_file, sort_keys=False)
         files.append(path)
     run = subprocess.run([os.path.join(arguments.bin, "mimir"), "run", "-j", str(arguments.jobs), "--artifacts", arguments.artifacts,
-                          "--bin", arguments.bin] + files, cwd=ROOT)
+                          "--bin", arguments.bin] + [f"--force={step}" for step in arguments.force] + files, cwd=ROOT)
     if run.returncode != 0:
         sys.exit(f"quality: mimir run failed (exit {run.returncode})")
     collector = Collector(arguments.artifacts, plan)

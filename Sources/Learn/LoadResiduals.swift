@@ -4,21 +4,27 @@ import Table
 /// The exfiltration side that the application's load does not move (method `load`). Benign traffic
 /// on a service pair grows with the load; data taken out of the cluster does not follow it. Per
 /// service pair (any but those from outside, which are the load itself) it learns from the benign
-/// training windows log(1 + bytes) as a line in log(1 + load), the load being the flows from outside
-/// into the cluster (which traffic leaving it does not raise), and the spread of what the line leaves
-/// unexplained. A window's score is the largest rise of a pair's bytes above its line, in spreads.
+/// training windows the pair's bytes as a fixed part plus a part per unit of load, the load being
+/// the flows from outside into the cluster (which traffic leaving it does not raise), and the spread
+/// of what that leaves unexplained, on a log scale. A window's score is the largest rise of a pair's
+/// bytes above what its load explains, in spreads.
 public struct LoadResiduals: Codable, Sendable {
     public struct Pair: Codable, Sendable, Equatable {
         /// The bytes column (`FeatureColumns.bytes`).
         public var feature: String
-        public var intercept: Double
-        public var slope: Double
+        /// Expected bytes = `base` + `perLoad` x load, both at least 0: a queue's heartbeats are a fixed
+        /// part, its orders grow with the users.
+        public var base: Double
+        public var perLoad: Double
+        /// The median of log(1 + bytes) - log(1 + expected bytes) on the benign training windows.
+        public var offset: Double
         public var spread: Double
     }
 
-    /// The load column; nil when the training table had none (features without flows): each line is flat.
+    /// The load column; nil when the training table had none (features without flows): each pair's
+    /// expectation is then a constant.
     public var load: String?
-    /// log(1 + load) of the median benign training window: what a window without a load value gets.
+    /// The median benign training window's load: what a window without a load value gets.
     public var medianLoad: Double
     public var pairs: [Pair]
     public var threshold: Double
@@ -26,22 +32,18 @@ public struct LoadResiduals: Codable, Sendable {
     public var calibration: DetectionModel.Calibration?
 
     /// A rise of fewer spreads never alerts: the spread comes from the benign upper tail (about its
-    /// 99th percentile lies 2.3 spreads above the line), so that is where benign windows end.
+    /// 99th percentile lies 2.3 spreads above the expectation), so that is where benign windows end.
     public static let minimumRise = 3.0
     /// The smallest spread, in log units (a pair whose bytes never vary would otherwise alert on any change).
     static let minimumSpread = 0.05
-    /// How strongly a line's slope is drawn towards 1 (bytes in proportion to the load), in windows'
-    /// worth of log-load variance per window: a training capture at one steady load cannot show the
-    /// slope, and a pair then grows with the load as the application's traffic does.
-    static let proportionalPrior = 0.01
     static let fewestWindows = 10
 
-    /// Learns each pair's line from benign training rows (raw features in the table's column order);
-    /// nil without pairs or with fewer than `fewestWindows` rows.
+    /// Learns each pair's expectation from benign training rows (raw features in the table's column
+    /// order); nil without pairs or with fewer than `fewestWindows` rows.
     init?(names: [String], benign: [(index: Int64, features: [Double])]) {
         guard benign.count >= Self.fewestWindows else { return nil }
         let loadColumn = names.firstIndex(of: FeatureColumns.load)
-        let loads = benign.map { row in loadColumn.map { Self.logLoad(row.features[$0]) } ?? 0 }
+        let loads = benign.map { row in loadColumn.map { Self.validLoad(row.features[$0]) } ?? 0 }
         let median = RobustScaler.percentile(loads.filter(\.isFinite).sorted(), 50)
         let medianLoad = median.isNaN ? 0 : median
         let x = loads.map { $0.isFinite ? $0 : medianLoad }
@@ -49,42 +51,57 @@ public struct LoadResiduals: Codable, Sendable {
         load = loadColumn.map { names[$0] }
         var pairs: [Pair] = []
         for column in names.indices where FeatureColumns.isBytes(names[column]) && !names[column].hasPrefix(FeatureColumns.bytes("outside", "")) {
-            let y = benign.map { Self.logBytes($0.features[column]) }
+            let y = benign.map { Self.validBytes($0.features[column]) }
             guard y.contains(where: { $0 > 0 }) else { continue }  // never seen in benign training: novelty's
-            pairs.append(Self.line(feature: names[column], x: x, y: y))
+            pairs.append(Self.expectation(feature: names[column], load: x, bytes: y))
         }
         guard !pairs.isEmpty else { return nil }
         self.pairs = pairs
         threshold = Self.minimumRise
     }
 
-    static func logLoad(_ value: Double) -> Double { value.isFinite && value >= 0 ? log1p(value) : .nan }
-    static func logBytes(_ value: Double) -> Double { value.isFinite && value > 0 ? log1p(value) : 0 }
+    static func validLoad(_ value: Double) -> Double { value.isFinite && value >= 0 ? value : .nan }
+    static func validBytes(_ value: Double) -> Double { value.isFinite && value > 0 ? value : 0 }
 
-    /// Least squares shrunk towards slope 1, refitted once without the windows more than three
-    /// spreads off the first line (bursts); the intercept then moved to the residuals' median, and
-    /// the spread taken from the larger of their median absolute deviation and their upper tail.
-    static func line(feature: String, x: [Double], y: [Double]) -> Pair {
-        func fit(_ rows: [Int]) -> (intercept: Double, slope: Double) {
-            let n = Double(rows.count)
-            let meanX = rows.reduce(0) { $0 + x[$1] } / n, meanY = rows.reduce(0) { $0 + y[$1] } / n
-            var sxx = 0.0, sxy = 0.0
-            for row in rows { (sxx, sxy) = (sxx + (x[row] - meanX) * (x[row] - meanX), sxy + (x[row] - meanX) * (y[row] - meanY)) }
-            let prior = proportionalPrior * n
-            let slope = (sxy + prior) / (sxx + prior)
-            return (meanY - slope * meanX, slope)
+    /// Least squares of bytes on load with both coefficients at least 0, refitted once without the
+    /// windows whose log residual lies more than three robust spreads from the median (bursts); then
+    /// the log residuals' median (`offset`) and spread, the larger of their median absolute deviation
+    /// and their upper tail.
+    static func expectation(feature: String, load x: [Double], bytes y: [Double]) -> Pair {
+        func residuals(_ fit: (base: Double, perLoad: Double)) -> [Double] {
+            x.indices.map { log1p(y[$0]) - log1p(fit.base + fit.perLoad * x[$0]) }
         }
-        func residuals(_ line: (intercept: Double, slope: Double)) -> [Double] { x.indices.map { y[$0] - line.intercept - line.slope * x[$0] } }
-        var line = fit(Array(x.indices))
-        let first = residuals(line).sorted()
-        let cut = 3 * scale(first)
-        let centre = RobustScaler.percentile(first, 50)
-        let kept = x.indices.filter { abs(y[$0] - line.intercept - line.slope * x[$0] - centre) <= cut }
-        if kept.count >= fewestWindows { line = fit(kept) }
-        let final = residuals(line).sorted()
+        var fit = nonNegativeLine(x: x, y: y, rows: Array(x.indices))
+        let first = residuals(fit)
+        let centre = RobustScaler.percentile(first.sorted(), 50), cut = 3 * scale(first.sorted())
+        let kept = x.indices.filter { abs(first[$0] - centre) <= cut }
+        if kept.count >= fewestWindows { fit = nonNegativeLine(x: x, y: y, rows: kept) }
+        let final = residuals(fit).sorted()
         let middle = RobustScaler.percentile(final, 50)
-        return Pair(feature: feature, intercept: line.intercept + middle, slope: line.slope,
+        return Pair(feature: feature, base: fit.base, perLoad: fit.perLoad, offset: middle,
                     spread: max(scale(final), (RobustScaler.percentile(final, 99) - middle) / 2.326, minimumSpread))
+    }
+
+    /// y = base + perLoad x, least squares with both at least 0 (as scipy's nnls on the columns 1 and
+    /// x): the unconstrained line when both are, else the better of the two one-coefficient fits.
+    static func nonNegativeLine(x: [Double], y: [Double], rows: [Int]) -> (base: Double, perLoad: Double) {
+        let n = Double(rows.count)
+        let meanX = rows.reduce(0) { $0 + x[$1] } / n, meanY = rows.reduce(0) { $0 + y[$1] } / n
+        var sxx = 0.0, sxy = 0.0, xx = 0.0, xy = 0.0
+        for row in rows {
+            sxx += (x[row] - meanX) * (x[row] - meanX)
+            sxy += (x[row] - meanX) * (y[row] - meanY)
+            (xx, xy) = (xx + x[row] * x[row], xy + x[row] * y[row])
+        }
+        if sxx > 0 {
+            let slope = sxy / sxx, intercept = meanY - slope * meanX
+            if slope >= 0 && intercept >= 0 { return (intercept, slope) }
+        }
+        func squares(_ base: Double, _ perLoad: Double) -> Double { rows.reduce(0) { $0 + pow(y[$1] - base - perLoad * x[$1], 2) } }
+        let constant = (base: meanY, perLoad: 0.0)
+        guard xx > 0 else { return constant }
+        let proportional = (base: 0.0, perLoad: max(xy / xx, 0))
+        return squares(proportional.base, proportional.perLoad) < squares(constant.base, constant.perLoad) ? proportional : constant
     }
 
     /// A normal distribution's standard deviation from the median absolute deviation of sorted values.
@@ -98,12 +115,12 @@ public struct LoadResiduals: Codable, Sendable {
         (load.flatMap { names.firstIndex(of: $0) }, Detector.alignment(of: pairs.map(\.feature), in: names))
     }
 
-    /// Each pair's rise above its line, in spreads (NaN where the table lacks the pair).
+    /// Each pair's rise above what the load explains, in spreads (NaN where the table lacks the pair).
     public func rises(_ row: [Double], alignment: (load: Int?, pairs: [Int?])) -> [Double] {
-        let x = alignment.load.map { Self.logLoad(row[$0]) }.flatMap { $0.isFinite ? $0 : nil } ?? medianLoad
+        let x = alignment.load.map { Self.validLoad(row[$0]) }.flatMap { $0.isFinite ? $0 : nil } ?? medianLoad
         return zip(pairs, alignment.pairs).map { pair, source in
             guard let source else { return .nan }
-            return (Self.logBytes(row[source]) - pair.intercept - pair.slope * x) / pair.spread
+            return (log1p(Self.validBytes(row[source])) - log1p(pair.base + pair.perLoad * x) - pair.offset) / pair.spread
         }
     }
 

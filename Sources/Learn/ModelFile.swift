@@ -149,8 +149,8 @@ public struct DetectionModel: Codable, Sendable {
             for (name, length) in lengths where length != count {
                 return "the \(entry.windowLength) s model has \(count) features but \(length) \(name)"
             }
-            if let load = entry.load, let pair = load.pairs.first(where: { !($0.spread > 0) || !$0.spread.isFinite || !$0.slope.isFinite || !$0.intercept.isFinite }) {
-                return "the \(entry.windowLength) s model's load residuals give \(pair.feature) no finite line and spread"
+            if let load = entry.load, let pair = load.pairs.first(where: { !($0.spread > 0) || !$0.spread.isFinite || !($0.base >= 0) || !($0.perLoad >= 0) || !$0.offset.isFinite || !$0.base.isFinite || !$0.perLoad.isFinite }) {
+                return "the \(entry.windowLength) s model's load residuals give \(pair.feature) no finite expectation (base and per-load bytes at least 0) and spread"
             }
             if let novelty = entry.novelty, novelty.ceilings.count != novelty.features.count || novelty.spreads.count != novelty.features.count {
                 return "the \(entry.windowLength) s model's novelty has \(novelty.features.count) features but \(novelty.ceilings.count) ceilings and \(novelty.spreads.count) spreads"

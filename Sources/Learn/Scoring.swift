@@ -38,30 +38,19 @@ public struct Scoring {
                 byLength[row.length, default: [:]][row.index] = value
                 let base = Score(model: "\(row.length)", method: "mimir", length: row.length, index: row.index, start: row.start, score: value,
                                  threshold: perLength.threshold, label: row.label, kind: row.kind, pathID: row.pathID, event: row.event, isTest: row.isTest)
+                func method(_ name: String, _ score: Double, _ threshold: Double) {
+                    var other = base
+                    (other.method, other.score, other.threshold) = (name, score, threshold)
+                    scores.append(other)
+                }
                 scores.append(base)
-                var ide = base
-                ide.method = "ide_kashima"
-                ide.score = idePosition.map { row.features[$0] } ?? .nan
-                ide.threshold = perLength.ideThreshold
-                scores.append(ide)
-                var allow = base
-                allow.method = "allow_list"
-                allow.score = Double(violations["\(row.length)/\(row.index)"]?.count ?? 0)
-                allow.threshold = 1
-                scores.append(allow)
+                method("ide_kashima", idePosition.map { row.features[$0] } ?? .nan, perLength.ideThreshold)
+                method("allow_list", Double(violations["\(row.length)/\(row.index)"]?.count ?? 0), 1)
                 if let novelty = perLength.novelty, let noveltyAlignment {
-                    var unseen = base
-                    unseen.method = "novelty"
-                    unseen.score = novelty.score(row.features, alignment: noveltyAlignment)
-                    unseen.threshold = novelty.threshold
-                    scores.append(unseen)
+                    method("novelty", novelty.score(row.features, alignment: noveltyAlignment), novelty.threshold)
                 }
                 if let load = perLength.load, let loadAlignment {
-                    var unexplained = base
-                    unexplained.method = "load"
-                    unexplained.score = load.score(row.features, alignment: loadAlignment)
-                    unexplained.threshold = load.threshold
-                    scores.append(unexplained)
+                    method("load", load.score(row.features, alignment: loadAlignment), load.threshold)
                 }
             }
         }

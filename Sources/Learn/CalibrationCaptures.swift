@@ -32,8 +32,8 @@ extension DetectionModel {
                 result.threshold = max(result.threshold, Novelty.minimumRise)
                 (perLength[index].novelty!.calibration, perLength[index].novelty!.threshold) = (result, result.threshold)
             }
-            if perLength[index].load != nil, var result = calibration(name + "/load", part) {
-                result.threshold = max(result.threshold, LoadResiduals.minimumRise)
+            if let load = perLength[index].load, var result = calibration(name + "/load", part) {
+                result.threshold = max(result.threshold, load.floor(budget: part, length: perLength[index].windowLength))
                 (perLength[index].load!.calibration, perLength[index].load!.threshold) = (result, result.threshold)
             }
         }

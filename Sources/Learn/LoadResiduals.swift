@@ -130,7 +130,7 @@ public struct LoadResiduals: Codable, Sendable {
     }
 
     /// The threshold for an alert budget, on benign training windows scored out of sample
-    /// (`CrossFitting.blockScores`); never below `minimumRise`.
+    /// (`CrossFitting.blockScores`); never below the budget's `floor`.
     mutating func calibrate(names: [String], benign: [(index: Int64, features: [Double])], budget: AlertBudget, length: Int32) {
         let scores = CrossFitting.blockScores(benign) { others in
             LoadResiduals(names: names, benign: others).map { model in
@@ -139,8 +139,26 @@ public struct LoadResiduals: Codable, Sendable {
             }
         }
         var result = budget.threshold(calibration: scores, length: length)
-        result.threshold = max(result.threshold, Self.minimumRise)
+        result.threshold = max(result.threshold, floor(budget: budget, length: length))
         (calibration, threshold) = (result, result.threshold)
+    }
+
+    /// The lowest threshold a budget may have: `minimumRise`, or where a normal tail leaves each pair
+    /// its share of the budget's window rate, if higher. An empirical threshold needs thousands of
+    /// benign windows (`AlertBudget.windowsNeeded`); with fewer, the highest calibration score is no
+    /// guide to what a day of new windows brings, and the budget itself says how far out the tail must be.
+    func floor(budget: AlertBudget, length: Int32) -> Double {
+        max(Self.minimumRise, Self.normalQuantileAbove(budget.windowRate(length: length) / Double(max(pairs.count, 1))))
+    }
+
+    /// z with P(Z > z) = p for a standard normal Z (p in (0, 0.5]), by bisection on erfc.
+    static func normalQuantileAbove(_ p: Double) -> Double {
+        var (low, high) = (0.0, 40.0)
+        for _ in 0..<100 {
+            let middle = (low + high) / 2
+            if 0.5 * erfc(middle / 2.0.squareRoot()) > p { low = middle } else { high = middle }
+        }
+        return (low + high) / 2
     }
 }
 

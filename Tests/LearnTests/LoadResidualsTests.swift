@@ -86,8 +86,19 @@ import TestSupport
     @Test func budget_isCalibratedOnBlocksOfTimeTheLinesWereNotLearntFrom() throws {
         var model = try #require(LoadResiduals(names: Self.names, benign: Self.benign(seed: 6, windows: 3000)))
         model.calibrate(names: Self.names, benign: Self.benign(seed: 6, windows: 3000), budget: AlertBudget(falseAlertsPerDay: 2), length: 60)
-        // 3,000 benign 60 s windows, each scored by lines learnt from the other four fifths.
-        #expect(model.calibration?.windows == 3000 && model.threshold >= LoadResiduals.minimumRise)
+        // 3,000 benign 60 s windows, each scored by expectations learnt from the other four fifths; the threshold
+        // at least the normal tail's for 2 a day (1.39e-3 per window) shared by the one pair: 2.99, raised to 3.
+        #expect(model.calibration?.windows == 3000 && model.threshold >= 3)
+        #expect(abs(model.floor(budget: AlertBudget(falseAlertsPerDay: 2), length: 60) - 3) < 1e-12)
+        // At a third of that for 60 s windows: 4.63e-4 per window, z = 3.31212 (scipy.stats.norm.isf).
+        #expect(abs(model.floor(budget: AlertBudget(falseAlertsPerDay: 2 / 3), length: 60) - 3.31212) < 1e-5)
+    }
+
+    @Test func normalQuantile_matchesTheTextbookValues() {
+        // norm.isf: 0.025 -> 1.959964, 1e-4 -> 3.719016, 1e-6 -> 4.753424.
+        for (p, z) in [(0.025, 1.959964), (1e-4, 3.719016), (1e-6, 4.753424)] {
+            #expect(abs(LoadResiduals.normalQuantileAbove(p) - z) < 1e-6, "\(p)")
+        }
     }
 }
 

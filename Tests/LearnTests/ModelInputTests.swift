@@ -78,6 +78,14 @@ import TestSupport
         model = Self.model()
         model.fusion = nil
         cases.append((model, "the operator's stream 'fused' is not one of the models"))
+        model = Self.model()
+        model.operatorMethods = ["load", "magic"]
+        cases.append((model, "the operator's method 'magic' is not one of allow_list, load, mimir, novelty"))
+        model = Self.model()
+        let rows: [(index: Int64, features: [Double])] = (Int64(0)..<20).map { ($0, [Double(10 + $0 % 3), Double(1000 * (10 + $0 % 3))]) }
+        model.perLength[1].load = LoadResiduals(names: [FeatureColumns.load, FeatureColumns.bytes("a", "b")], benign: rows)
+        model.perLength[1].load?.pairs[0].base = -1
+        cases.append((model, "the 60 s model's load residuals give bytes_a_to_b no finite expectation (base and per-load bytes at least 0) and spread"))
         try Self.model().json().write(toFile: path, atomically: true, encoding: .utf8)
         #expect(try DetectionModel.read(path: path).operatorStream == "fused")
         for (broken, problem) in cases {

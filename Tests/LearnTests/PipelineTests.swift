@@ -65,9 +65,10 @@ import TestSupport
         let (_, incidentCheck) = try CrossCheck.run(CrossCheck.python!, ["-c", """
             import json, pyarrow.parquet as pq
             model = json.load(open('\(d("fit/model.json"))'))
-            stream = model['operatorStream']
             rows = [r for r in pq.read_table('\(d("live/scores.parquet"))').to_pylist() if r['model'] == 'operator']
             length = rows[0]['window_len_s']
+            # The stream names the supervised model when it alerts the operator, else the window length.
+            stream = model['operatorStream'] if 'mimir' in model['operatorMethods'] else str(length)
             alerting = sorted(r['window_index'] for r in rows if r['alert'])
             incidents, first, last = 0, None, None
             for index in alerting:

@@ -40,7 +40,8 @@ public enum Alerts {
         let stream = model.alertMethods.contains("mimir") ? model.operatorStream ?? "\(length)" : "\(length)"
         let perLength = model.perLength.first { $0.windowLength == length }
         let byIndex = Dictionary(rows.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
-        let explainers = model.perLength.filter { $0.degenerate == nil }.map { perLength in
+        // The supervised model's features explain an incident only when that model alerts the operator.
+        let explainers = model.perLength.filter { $0.degenerate == nil && model.alertMethods.contains("mimir") }.map { perLength in
             (perLength, Detector.alignment(of: perLength.features, in: windows.featureNames),
              Dictionary(windows.rows.filter { $0.length == perLength.windowLength }.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first }))
         }

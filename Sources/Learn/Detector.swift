@@ -285,8 +285,8 @@ public enum Detector {
         if case let .budget(budget) = thresholdRule, !captures.isEmpty {
             model.calibrate(on: captures, budget: budget, parts: operatorMethods.count)
         }
-        if let stream = model.operatorStream, let calibration = model.calibration(of: stream), calibration.windows < calibration.windowsNeeded {
-            warnings.append("the \(stream == "fused" ? stream : stream + " s") stream's threshold was calibrated on \(calibration.windows) benign windows; "
+        if let (stream, calibration) = model.exfiltrationCalibration, calibration.windows < calibration.windowsNeeded {
+            warnings.append("the \(stream)'s threshold was calibrated on \(calibration.windows) benign windows; "
                             + "\(fixedText(calibration.falseAlertsPerDay)) false alerts a day needs about \(calibration.windowsNeeded) for an empirical threshold "
                             + "(give a longer training capture, or benign calibration captures)")
         }

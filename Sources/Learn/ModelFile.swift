@@ -115,6 +115,17 @@ public struct DetectionModel: Codable, Sendable {
     /// printed on stderr and shown by the report.
     public var warnings: [String]?
 
+    /// The operator's exfiltration side, named (`load residuals (60 s)`, `fused stream`, `60 s stream`),
+    /// with its budget calibration: the load residuals' when they alert, else the supervised stream's.
+    public var exfiltrationCalibration: (name: String, calibration: Calibration)? {
+        if alertMethods.contains("load"), let length = operatorLength,
+           let calibration = perLength.first(where: { $0.windowLength == length })?.load?.calibration {
+            return ("load residuals (\(length) s)", calibration)
+        }
+        guard alertMethods.contains("mimir"), let stream = operatorStream, let calibration = calibration(of: stream) else { return nil }
+        return ("\(stream == "fused" ? stream : stream + " s") stream", calibration)
+    }
+
     /// The calibration of a stream (`fused` or a window length), when its threshold is a budget's.
     public func calibration(of stream: String) -> Calibration? {
         stream == "fused" ? fusion?.calibration : perLength.first { "\($0.windowLength)" == stream }?.calibration

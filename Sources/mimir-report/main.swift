@@ -5,7 +5,7 @@ import StageSupport
 import Table
 
 struct ReportCommand: ParsableCommand {
-    static let version = "7"
+    static let version = "8"
     static let configuration = CommandConfiguration(
         commandName: "mimir-report",
         abstract: "Write the report people read: one self-contained HTML page, and a PDF with --pdf.",

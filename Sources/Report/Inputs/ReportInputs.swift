@@ -210,16 +210,8 @@ struct ReportData {
         }
         return ModelSummary(models: models, estimator: model.perLength.first?.estimator ?? "lasso", thresholdRule: model.thresholdRule,
                             operatorStream: model.operatorStream, operatorMethods: model.alertMethods, operatorLength: model.operatorLength,
-                            calibration: Self.exfiltrationCalibration(model), sensitive: model.injection?.sensitive,
+                            calibration: model.exfiltrationCalibration?.calibration, sensitive: model.injection?.sensitive,
                             warnings: model.warnings ?? [], version: model.version, allowListSize: model.allowList.count)
-    }
-
-    /// The calibration of the operator's exfiltration side: the load residuals' when they alert, else the supervised stream's.
-    private static func exfiltrationCalibration(_ model: DetectionModel) -> DetectionModel.Calibration? {
-        if model.alertMethods.contains("load"), let length = model.operatorLength {
-            return model.perLength.first { $0.windowLength == length }?.load?.calibration
-        }
-        return model.operatorStream.flatMap(model.calibration(of:))
     }
 }
 

@@ -141,8 +141,10 @@ class Plan:
             for i in range(captures):
                 # One seed per capture position, the same under every condition: the comparison is paired.
                 # A pipeline's name names a directory: no dots (load-0.4 becomes load-0_4).
+                # The second capture of each condition only over service pairs the application already uses, as
+                # at 1.0x: what the load moves is the bytes on known pairs.
                 self.evaluation(f"{self.prefix}-sweep-{condition.replace('.', '_')}-{i + 1}", app, variants, train, self.seed(9, 0, i), c["capture_hours"],
-                                [0] + sweep["rates"], condition=condition, injection=c["injection"], users=users,
+                                [0] + sweep["rates"], condition=condition, injection=dict(c["injection"], known_pairs_only=(i % 2 == 1)), users=users,
                                 curve=setting.get("curve"), mix=setting.get("mix"), application=name)
 
     def evaluation(self, pipeline, app, variants, train, seed, hours, rates, condition, injection=None, events=False,
@@ -405,7 +407,7 @@ def sweep_figure(rows, benign, config):
             xy = [at(ratio, value) for ratio, value in sorted(points)]
             out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(f"{x:.1f},{y:.1f}" for x, y in xy)}"/>')
             out += [f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/>' for x, y in xy]
-            out.append(f'<text x="{width - 12}" y="{44 + 14 * i}" text-anchor="end" fill="{colour}">{name}</text>')
+            out.append(f'<text x="{width - 12}" y="{height - margin - 12 - 14 * i}" text-anchor="end" fill="{colour}">{name}</text>')
         out.append(f'<text x="12" y="{height / 2}" transform="rotate(-90 12 {height / 2})" text-anchor="middle">{label}</text></g>')
         return out
 

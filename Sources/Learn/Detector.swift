@@ -286,7 +286,7 @@ public enum Detector {
             model.calibrate(on: captures, budget: budget, parts: operatorMethods.count)
         }
         if let (stream, calibration) = model.exfiltrationCalibration, calibration.windows < calibration.windowsNeeded {
-            warnings.append("the \(stream)'s threshold was calibrated on \(calibration.windows) benign windows; "
+            warnings.append("the threshold of the \(stream) was calibrated on \(calibration.windows) benign windows; "
                             + "\(fixedText(calibration.falseAlertsPerDay)) false alerts a day needs about \(calibration.windowsNeeded) for an empirical threshold "
                             + "(give a longer training capture, or benign calibration captures)")
         }

@@ -66,7 +66,7 @@ import Testing
         #expect(ten.calibration?.windows == 450 && ten.calibration?.windowsNeeded == 12960)
         let warnings = model.warnings ?? []
         #expect(warnings.contains { $0.hasPrefix("the 60 s model is degenerate") })
-        #expect(warnings.contains { $0.hasPrefix("the 10 s stream's threshold was calibrated on 450 benign windows") })
+        #expect(warnings.contains { $0.hasPrefix("the threshold of the 10 s stream was calibrated on 450 benign windows") })
     }
 
     @Test func calibrationCaptures_setTheBudgetOnTheirWindows() {

@@ -57,8 +57,9 @@ public enum Detector {
         }
     }
 
-    /// What the operator's exfiltration side is: the load residuals, the supervised model, or both.
-    /// Novelty joins it whenever the features describe behaviour.
+    /// What the operator's exfiltration side is: the load residuals (with new service pairs when the
+    /// training windows allow them), the supervised model, or both. Novelty joins it whenever the
+    /// features describe behaviour.
     public enum ExfiltrationSide: String, Sendable, CaseIterable {
         case load, model, both
 
@@ -173,7 +174,7 @@ public enum Detector {
     /// rate's attack rows). A model that cannot detect anything is marked degenerate, named in the
     /// warnings, and left out of the fusion and the operator's stream.
     /// - Parameter calibration: benign captures to calibrate a budget on instead of the training
-    ///   capture's cross-fitted windows (`DetectionModel.calibrate(on:budget:shared:)`).
+    ///   capture's cross-fitted windows (`DetectionModel.calibrate(on:budget:parts:)`).
     public static func fit(tables: [LabelledWindows], allowList: [String], thresholdRule: ThresholdRule = .bestF1, estimator: Estimator = .lasso,
                            exfiltration: ExfiltrationSide = .default, calibration captures: [LabelledWindows] = [],
                            version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
@@ -181,20 +182,7 @@ public enum Detector {
         // The operator is alerted by the union of its methods: each gets an equal share of a budget.
         var operatorMethods = exfiltration.operatorMethods(featureNames: tables[0].featureNames)
         var warnings: [String] = []
-        // New service pairs join the load residuals when, under a budget, cross-fitted benign training
-        // windows show that the application's pairs do not keep appearing.
-        var allowListCalibration: DetectionModel.Calibration?
-        if operatorMethods.contains("load"), case let .budget(budget) = thresholdRule, let longest = lengths.last {
-            let benign = tables[0].rows.filter { $0.length == longest && !$0.partial && !$0.isTest && !$0.label }.map { (index: $0.index, features: $0.features) }
-            let calibration = AllowList.calibrate(names: tables[0].featureNames, benign: benign, budget: budget.share(among: operatorMethods.count + 1), length: longest)
-            if calibration.threshold <= 1 {
-                operatorMethods.insert("allow_list", at: operatorMethods.firstIndex(of: "load")! + 1)
-                allowListCalibration = calibration
-            } else {
-                warnings.append("new service pairs do not alert: benign training windows showed pairs the rest of the capture lacked "
-                                + "more often than \(fixedText(calibration.falseAlertsPerDay)) times a day")
-            }
-        }
+        let allowListCalibration = admitNewPairs(into: &operatorMethods, table: tables[0], rule: thresholdRule, length: lengths.last, warnings: &warnings)
         let partRule = thresholdRule.shared(among: operatorMethods.count)
         var perLength: [DetectionModel.PerLength] = []
         var trainingScores: [TrainingScore] = []
@@ -292,6 +280,23 @@ public enum Detector {
         }
         model.warnings = warnings.isEmpty ? nil : warnings
         return (model, trainingScores)
+    }
+
+    /// New service pairs (the allow-list) join the load residuals when, under a budget, cross-fitted
+    /// benign training windows of `length` show that the application's pairs do not keep appearing
+    /// (`AllowList.calibrate`); the gate's calibration when they join, else nil and a warning.
+    private static func admitNewPairs(into methods: inout [String], table: LabelledWindows, rule: ThresholdRule, length: Int32?,
+                                      warnings: inout [String]) -> DetectionModel.Calibration? {
+        guard let load = methods.firstIndex(of: "load"), case let .budget(budget) = rule, let length else { return nil }
+        let benign = table.rows.filter { $0.length == length && !$0.partial && !$0.isTest && !$0.label }.map { (index: $0.index, features: $0.features) }
+        let calibration = AllowList.calibrate(names: table.featureNames, benign: benign, budget: budget.share(among: methods.count + 1), length: length)
+        guard calibration.threshold <= 1 else {
+            warnings.append("new service pairs do not alert: benign training windows showed pairs the rest of the capture lacked "
+                            + "more often than \(fixedText(calibration.falseAlertsPerDay)) times a day")
+            return nil
+        }
+        methods.insert("allow_list", at: load + 1)
+        return calibration
     }
 
     /// The fusion (section 6.2) of the usable lengths, on out-of-fold per-length scores of the training rows.

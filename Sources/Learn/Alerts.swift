@@ -1,10 +1,11 @@
 import Foundation
 import Table
 
-/// The incidents of the operator's stream (`Scoring.operatorScores`: the exfiltration side or
-/// novelty), each with what raised it: the features that pushed the supervised model's scores up
-/// most, the service pairs whose bytes the load does not explain, the behaviour features that rose
-/// above every benign ceiling, and the service pairs outside the allow-list that talked during it. mimir-score writes them to alerts.jsonl, one per line.
+/// The incidents of the operator's stream (`Scoring.operatorScores`), each with what raised it: the
+/// features that pushed the supervised model's scores up most, the service pairs whose bytes the
+/// load does not explain, the behaviour features that rose above every benign ceiling, and the
+/// service pairs outside the allow-list that talked during it. mimir-score writes them to
+/// alerts.jsonl, one per line.
 public struct Alert: Sendable {
     /// Microseconds since the epoch: the first window's start and the last window's end.
     public var start: Int64
@@ -40,6 +41,10 @@ public enum Alerts {
         let stream = model.alertMethods.contains("mimir") ? model.operatorStream ?? "\(length)" : "\(length)"
         let perLength = model.perLength.first { $0.windowLength == length }
         let byIndex = Dictionary(rows.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        let windowsByIndex = Dictionary(windows.rows.filter { $0.length == length }.map { ($0.index, $0) }, uniquingKeysWith: { first, _ in first })
+        let load = model.alertMethods.contains("load") ? perLength?.load : nil
+        let loadAlignment = load?.alignment(in: windows.featureNames)
+        let noveltyAlignment = perLength?.novelty.map { Detector.alignment(of: $0.features, in: windows.featureNames) }
         // The supervised model's features explain an incident only when that model alerts the operator.
         let explainers = model.perLength.filter { $0.degenerate == nil && model.alertMethods.contains("mimir") }.map { perLength in
             (perLength, Detector.alignment(of: perLength.features, in: windows.featureNames),
@@ -66,19 +71,16 @@ public enum Alerts {
                 }
             }
             var rises: [String: Double] = [:], unexplained: [String: Double] = [:]
-            if model.alertMethods.contains("load"), let load = perLength?.load {
-                let alignment = load.alignment(in: windows.featureNames)
-                for row in windows.rows where row.length == length && span.contains(row.index) {
-                    for (pair, rise) in zip(load.pairs, load.rises(row.features, alignment: alignment)) where rise >= load.threshold {
+            for row in span.compactMap({ windowsByIndex[$0] }) {
+                pairs.formUnion(violations["\(length)/\(row.index)"] ?? [])
+                if let load, let loadAlignment {
+                    for (pair, rise) in zip(load.pairs, load.rises(row.features, alignment: loadAlignment)) where rise >= load.threshold {
                         let name = FeatureColumns.servicePair(pair.feature)
                         unexplained[name] = max(unexplained[name] ?? rise, rise)
                     }
                 }
-            }
-            if let novelty = perLength?.novelty {
-                let alignment = Detector.alignment(of: novelty.features, in: windows.featureNames)
-                for row in windows.rows where row.length == length && span.contains(row.index) {
-                    for (column, source) in alignment.enumerated() {
+                if let novelty = perLength?.novelty, let noveltyAlignment {
+                    for (column, source) in noveltyAlignment.enumerated() {
                         guard let source, row.features[source].isFinite, row.features[source] > novelty.ceilings[column] else { continue }
                         let rise = (row.features[source] - novelty.ceilings[column]) / novelty.spreads[column]
                         rises[novelty.features[column]] = max(rises[novelty.features[column]] ?? 0, rise)

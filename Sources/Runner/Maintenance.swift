@@ -2,36 +2,52 @@ import Foundation
 
 /// Keeping an artifacts directory healthy: recovering a damaged ledger, collecting garbage.
 public enum Maintenance {
+    /// What `recover` did.
+    public struct Recovery: Sendable {
+        public var kept = 0
+        /// Manifests whose outputs no longer match (those runs rerun).
+        public var dropped = 0
+        /// Where the old ledger file went, if there was one.
+        public var movedTo: String?
+    }
+
     /// Moves a damaged ledger aside and rebuilds one from the run manifests beside the artifacts,
-    /// keeping each run whose outputs still hash to what its manifest says. Returns (kept, dropped).
-    public static func recover(artifacts: String) throws -> (kept: Int, dropped: Int, movedTo: String?) {
-        let path = artifacts + "/" + Ledger.fileName
-        var movedTo: String?
+    /// keeping each run whose outputs still hash to what its manifest says. Only under the lock.
+    public static func recover(artifacts: String) throws -> Recovery {
+        let path = Ledger.path(artifacts: artifacts)
+        var recovery = Recovery()
         if FileManager.default.fileExists(atPath: path) {
             let aside = path + ".damaged-\(Int(Date().timeIntervalSince1970))"
             guard rename(path, aside) == 0 else { throw RunnerError.io("cannot move \(path) aside: \(String(cString: strerror(errno)))") }
-            for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
-            movedTo = aside
+            recovery.movedTo = aside
         }
-        let ledger = try Ledger(path: path)
+        // A journal left beside a lost file would be replayed into the new one.
+        for suffix in ["-wal", "-shm"] { unlink(path + suffix) }
+        let ledger = try Ledger(artifacts: artifacts)
         let digests = DigestCache(ledger: ledger)
-        var kept = 0, dropped = 0
         for directory in manifestDirectories(under: artifacts) {
-            guard let data = FileManager.default.contents(atPath: directory + "/" + Publisher.manifestName),
-                  let manifest = try? JSONDecoder().decode(RunManifest.self, from: data) else { dropped += 1; continue }
+            guard let manifest = RunManifest(directory: directory) else { recovery.dropped += 1; continue }
             let transientDropped = Publisher.droppedNote(in: directory)
             var intact = true
             for (name, output) in manifest.outputs where !transientDropped.contains(name) {
                 if try digests.digest(of: directory + "/" + name)?.digest != output.digest { intact = false }
             }
-            guard intact else { dropped += 1; continue }
+            guard intact else { recovery.dropped += 1; continue }
             let run = try ledger.adopt(RunRecord(id: 0, pipeline: manifest.pipeline, job: manifest.job, key: manifest.key, material: manifest.material,
                                                  status: .ok, exitCode: 0, started: Date(), seconds: nil, outDir: directory, logPath: "",
                                                  command: manifest.command, outputs: manifest.outputs.mapValues { OutputFile(digest: $0.digest, size: $0.size) }))
             if !transientDropped.isEmpty { try ledger.markDropped(run: run, names: Array(transientDropped)) }
-            kept += 1
+            recovery.kept += 1
         }
-        return (kept, dropped, movedTo)
+        return recovery
+    }
+
+    /// Rebuilds a ledger that is missing or empty while run manifests say runs were made: SQLite
+    /// would otherwise start a new one and every job would silently run again. Only under the lock.
+    static func recoverIfLost(artifacts: String) throws -> Recovery? {
+        guard Ledger.isAbsent(artifacts: artifacts), !manifestDirectories(under: artifacts).isEmpty else { return nil }
+        unlink(Ledger.path(artifacts: artifacts))  // an empty file holds nothing worth keeping aside
+        return try recover(artifacts: artifacts)
     }
 
     /// What `gc` removed or would remove.
@@ -46,7 +62,9 @@ public enum Maintenance {
     public static func collectGarbage(workspace: Workspace, keep: Int, dryRun: Bool) throws -> Collection {
         var collection = Collection()
         let owned = try workspace.ledger.outputDirectories()
-        var doomed = manifestDirectories(under: workspace.artifacts).filter { !owned.contains($0) }
+        var doomed = try manifestDirectories(under: workspace.artifacts).filter { directory in
+            try !owned.contains(directory) && !isNewestSuccessfulRun(in: directory, ledger: workspace.ledger)
+        }
         let pipelines = (try? FileManager.default.contentsOfDirectory(atPath: workspace.artifacts)) ?? []
         doomed += pipelines.map { "\(workspace.artifacts)/\($0)/.tmp" }.filter { FileManager.default.fileExists(atPath: $0) }
         collection.directories = doomed.sorted()
@@ -61,6 +79,13 @@ public enum Maintenance {
         for directory in doomed { try? FileManager.default.removeItem(atPath: directory) }
         _ = try workspace.ledger.pruneStatCache()
         return collection
+    }
+
+    /// Whether a directory's manifest names the newest successful run of its job: a second guard,
+    /// independent of how paths are spelled, that gc never deletes what a run counts on.
+    private static func isNewestSuccessfulRun(in directory: String, ledger: Ledger) throws -> Bool {
+        guard let manifest = RunManifest(directory: directory) else { return false }
+        return try ledger.latestSuccessful(pipeline: manifest.pipeline, job: manifest.job)?.key == manifest.key
     }
 
     /// Every directory under `root` holding a run manifest.

@@ -3,19 +3,48 @@ import Foundation
 /// The runner's world: the stage declarations, the artifacts directory, its ledger and stat cache,
 /// and where the stage executables are.
 public final class Workspace {
+    /// How a command uses the artifacts: reading them, or changing them as the only runner.
+    public enum Access {
+        case read
+        /// Takes the lock, waiting for another runner with `wait`, else refusing.
+        case exclusive(wait: Bool)
+    }
+
     public let artifacts: String
     public let stages: [String: StageDeclaration]
     public let ledger: Ledger
     public let digests: DigestCache
     /// Where stage executables are looked for first (then the PATH).
     public let binDirectory: String?
+    /// Held for `.exclusive` access until the workspace goes.
+    public let lock: RunLock?
+    /// Set when the ledger was missing or empty and was rebuilt from the run manifests on opening.
+    public private(set) var recovery: Maintenance.Recovery?
+    /// Stages a killed runner had left running, stopped on taking the lock.
+    public private(set) var stoppedStages: [RunLock.RecordedStage] = []
 
-    public init(artifacts: String, stagesDirectory: String, binDirectory: String?) throws {
+    public init(artifacts: String, stagesDirectory: String, binDirectory: String?, access: Access) throws {
+        // `art/` and `art` name one folder; messages and recorded paths read better without the slash.
+        var artifacts = artifacts
+        while artifacts.count > 1 && artifacts.hasSuffix("/") { artifacts.removeLast() }
         self.artifacts = artifacts
         self.binDirectory = binDirectory
         stages = try StageDeclaration.loadAll(directory: stagesDirectory)
         try Publisher.makeDirectory(artifacts)
-        ledger = try Ledger(path: artifacts + "/" + Ledger.fileName)
+        switch access {
+        case .read:
+            lock = nil
+            // Reading commands rebuild a lost ledger too, unless a runner holds the artifacts (it will).
+            if Ledger.isAbsent(artifacts: artifacts), let briefly = try? RunLock(artifacts: artifacts, wait: false) {
+                recovery = try withExtendedLifetime(briefly) { try Maintenance.recoverIfLost(artifacts: artifacts) }
+            }
+        case let .exclusive(wait):
+            let lock = try RunLock(artifacts: artifacts, wait: wait)
+            self.lock = lock
+            stoppedStages = lock.claim()
+            recovery = try Maintenance.recoverIfLost(artifacts: artifacts)
+        }
+        ledger = try Ledger(artifacts: artifacts)
         digests = DigestCache(ledger: ledger)
     }
 
@@ -29,6 +58,16 @@ public final class Workspace {
     /// `artifacts/<pipeline>/<step>[/<sweep value>][/<shard>]`.
     public func outDir(pipeline: String, job: JobID) -> String {
         "\(artifacts)/\(pipeline)/\(job.directory)"
+    }
+
+    /// A path as runs record it: relative to the artifacts folder (lexically), so that equal runs in
+    /// two project folders, or under two spellings of `--artifacts`, record equal commands.
+    public func recordedPath(_ path: String) -> String {
+        func components(_ path: String) -> [String] { Array(URL(fileURLWithPath: path).standardizedFileURL.pathComponents.dropFirst()) }
+        let (base, target) = (components(artifacts), components(path))
+        let common = zip(base, target).prefix { $0 == $1 }.count
+        let parts = Array(repeating: "..", count: base.count - common) + target[common...]
+        return parts.isEmpty ? "." : parts.joined(separator: "/")
     }
 
     public func logDirectory(pipeline: String) -> String {

@@ -16,9 +16,13 @@ struct Status: ParsableCommand {
     func run() throws {
         try guarded {
             let plan = try DryRun(locations, pipeline: pipeline, strict: strict)
+            let running = try runningJobs(plan)
             let rows = try plan.reports.map { report -> [String] in
                 let last = try plan.workspace.ledger.latestSuccessful(pipeline: plan.pipeline.name, job: report.job.description)
                 let when = last.map { ISO8601DateFormatter().string(from: $0.started) } ?? "-"
+                if let (pid, started) = running[report.job.description] {
+                    return [report.job.description, "running", when, "process \(pid), started \(ISO8601DateFormatter().string(from: started))"]
+                }
                 let dropped = report.dropped.isEmpty ? "" : "dropped \(report.dropped.joined(separator: ", ")) (transient)"
                 let state = report.dropped.isEmpty ? report.outcome.word : report.outcome.word + ", dropped"
                 return [report.job.description, state, when, [report.outcome.detail, dropped].filter { !$0.isEmpty }.joined(separator: "; ")]
@@ -26,6 +30,16 @@ struct Status: ParsableCommand {
             print(table(rows, header: ["job", "state", "last success", "why"]))
         }
     }
+}
+
+/// The pipeline's jobs that a live runner is running now (from the lock file): job -> process, start.
+private func runningJobs(_ plan: DryRun) throws -> [String: (pid: pid_t, started: Date)] {
+    var running: [String: (pid: pid_t, started: Date)] = [:]
+    for stage in RunLock.liveStages(artifacts: plan.workspace.artifacts) {
+        guard let record = try plan.workspace.ledger.run(id: stage.run), record.pipeline == plan.pipeline.name else { continue }
+        running[record.job] = (stage.pid, record.started)
+    }
+    return running
 }
 
 struct Explain: ParsableCommand {
@@ -116,7 +130,7 @@ struct Log: ParsableCommand {
                 }
                 print("run \(record.id) of \(record.pipeline) \(record.job): \(record.status.rawValue)"
                       + (record.exitCode.map { ", exit \($0)" } ?? "") + ", log \(record.logPath)")
-                print("command: " + record.command.map(shellQuoted).joined(separator: " "))
+                print("command (paths relative to \(workspace.artifacts)): " + record.command.map(shellQuoted).joined(separator: " "))
                 if let text = try? String(contentsOfFile: record.logPath, encoding: .utf8) { print(text, terminator: "") }
                 return
             }

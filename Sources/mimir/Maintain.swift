@@ -17,9 +17,7 @@ struct GC: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let workspace = try locations.workspace()
-            let lock = try RunLock(artifacts: workspace.artifacts, wait: false)
-            defer { withExtendedLifetime(lock) {} }
+            let workspace = try locations.workspace(.exclusive(wait: false))
             let collection = try Maintenance.collectGarbage(workspace: workspace, keep: keep, dryRun: dryRun)
             for directory in collection.directories { print((dryRun ? "would delete " : "deleted ") + directory) }
             FileHandle.standardError.write(Data(String(format: "mimir gc: %d runs forgotten, %d directories, %.1f MB%@\n", collection.runsForgotten,
@@ -40,6 +38,9 @@ struct Recover: ParsableCommand {
             try FileManager.default.createDirectory(atPath: locations.artifacts, withIntermediateDirectories: true)
             let lock = try RunLock(artifacts: locations.artifacts, wait: false)
             defer { withExtendedLifetime(lock) {} }
+            // A killed runner's stages must not write while the ledger is rebuilt.
+            let stopped = lock.claim()
+            if !stopped.isEmpty { print("stopped the stages a killed runner had left running: processes \(stopped.map { String($0.pid) }.joined(separator: ", "))") }
             let result = try Maintenance.recover(artifacts: locations.artifacts)
             if let moved = result.movedTo { print("moved the old ledger to \(moved)") }
             print("recovered \(result.kept) runs; \(result.dropped) manifests did not match their outputs and will rerun")

@@ -51,14 +51,12 @@ struct Run: ParsableCommand {
 
     func run() throws {
         try guarded {
-            let workspace = try locations.workspace()
-            let lock = dryRun ? nil : try RunLock(artifacts: workspace.artifacts, wait: wait)
-            defer { withExtendedLifetime(lock) {} }
+            let workspace = try locations.workspace(dryRun ? .read : .exclusive(wait: wait))
             var options = RunOptions()
             (options.jobs, options.only, options.from, options.until) = (jobs, only, from, until)
             (options.force, options.shard, options.dryRun, options.strict) = (force, shard, dryRun, strict)
             let reporter = RunReporter()
-            let executor = LocalExecutor(capacity: jobs)
+            let executor = LocalExecutor(capacity: jobs, recorder: workspace.lock)
             for name in pipelines {
                 let (pipelineStarted, hashedBefore) = (Date(), workspace.digests.bytesHashed)
                 let pipeline = try workspace.pipeline(name)

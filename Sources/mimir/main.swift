@@ -28,9 +28,23 @@ struct Locations: ParsableArguments {
     @Option(help: "Where the stage executables are (default: beside mimir, then the PATH).")
     var bin: String?
 
-    func workspace() throws -> Workspace {
+    /// The workspace; a ledger rebuilt on opening is announced on stderr.
+    func workspace(_ access: Workspace.Access = .read) throws -> Workspace {
         let own = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().path
-        return try Workspace(artifacts: artifacts, stagesDirectory: stages, binDirectory: bin ?? own)
+        let workspace = try Workspace(artifacts: artifacts, stagesDirectory: stages, binDirectory: bin ?? own, access: access)
+        if !workspace.stoppedStages.isEmpty {
+            let stages = workspace.stoppedStages.map { stage in
+                let run = try? workspace.ledger.run(id: stage.run)
+                return (run.map { "\($0.pipeline) \($0.job)" } ?? "run \(stage.run)") + " (process \(stage.pid))"
+            }
+            FileHandle.standardError.write(Data("mimir: stopped what a killed runner had left running: \(stages.joined(separator: ", "))\n".utf8))
+        }
+        if let recovery = workspace.recovery {
+            var message = "mimir: \(Ledger.path(artifacts: artifacts)) was missing or empty; rebuilt it from the run manifests: \(recovery.kept) runs recovered"
+            if recovery.dropped > 0 { message += ", \(recovery.dropped) whose outputs changed will run again" }
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+        }
+        return workspace
     }
 }
 

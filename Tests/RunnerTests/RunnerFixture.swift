@@ -23,6 +23,7 @@ final class RunnerFixture {
             version: "1"
             inputs:
               in: {list: true, required: false, help: "Files to concatenate."}
+              more: {positional: true, list: true, required: false, help: "More files, after them."}
             outputs:
               out: out.txt
             params:
@@ -53,6 +54,9 @@ final class RunnerFixture {
     }
 
     enum FixtureError: Error { case noStagePid }
+
+    /// Every process id the tool ran as.
+    var toolPids: [Int32] { (read("state/pids") ?? "").split(separator: "\n").compactMap { Int32($0) } }
 
     /// How many times the tool ran since the fixture was made.
     var calls: Int { (read("state/calls") ?? "").split(separator: "\n").count }
@@ -140,19 +144,23 @@ final class RunnerFixture {
           case "$1" in
             --out) out="$2"; shift 2 ;;
             --in) inputs="$inputs $2"; shift 2 ;;
+            --in=*) inputs="$inputs ${1#--in=}"; shift ;;
             --n) n="$2"; shift 2 ;;
+            --n=*) n="${1#--n=}"; shift ;;
             --sleep) pause="$2"; shift 2 ;;
             --skip-output) skip=1; shift ;;
+            --) shift; for f in "$@"; do inputs="$inputs $f"; done; break ;;
             *) echo "unknown argument $1" >&2; exit 2 ;;
           esac
         done
         echo "$out" >> "$TOOL_STATE/calls"
         echo $$ > "$TOOL_STATE/pid"
+        echo $$ >> "$TOOL_STATE/pids"
         mkdir -p "$out"
         [ -n "$skip" ] && exit 0
         printf 'half ' > "$out/out.txt"
         if [ "$pause" != "0" ]; then sleep "$pause"; fi
-        { for f in $inputs; do cat "$f"; done; echo "n=$n"; } > "$out/out.txt"
+        { for f in $inputs; do cat < "$f"; done; echo "n=$n"; } > "$out/out.txt"
         echo "tool: wrote $out/out.txt" >&2
         """
 }

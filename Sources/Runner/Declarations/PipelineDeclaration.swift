@@ -77,8 +77,8 @@ public struct PipelineDeclaration: Sendable {
         let fields = try source.fields(source.root, "a pipeline", allowed: ["pipeline", "help", "inputs", "sweeps", "steps"])
         self.file = file
         name = try source.string(try source.required(fields, "pipeline", in: "a pipeline", at: source.root), "pipeline")
-        guard !name.isEmpty, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
-            throw source.error(fields["pipeline"], "a pipeline's name may hold letters, digits, '-' and '_' only (it names a directory)")
+        guard SafeName.isName(name) else {
+            throw source.error(fields["pipeline"], "pipeline '\(name)': \(SafeName.nameRule)")
         }
         help = try fields["help"].map { try source.string($0, "help") } ?? ""
         let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
@@ -92,8 +92,8 @@ public struct PipelineDeclaration: Sendable {
         for (sweepName, keyNode, value) in try source.mapping(fields["sweeps"], "sweeps") {
             let values = try source.strings(value, "sweep '\(sweepName)'")
             guard !values.isEmpty, Set(values).count == values.count else { throw source.error(keyNode, "sweep '\(sweepName)' needs distinct values") }
-            for text in values where text.isEmpty || text.contains("/") || text.hasPrefix(".") {
-                throw source.error(value, "sweep value '\(text)' cannot name a directory")
+            for text in values where !SafeName.isSweepValue(text) {
+                throw source.error(value, "sweep '\(sweepName)': value '\(text)': \(SafeName.sweepValueRule)")
             }
             sweeps[sweepName] = values
         }
@@ -114,8 +114,8 @@ public struct PipelineDeclaration: Sendable {
         guard let stage = stages[stageName] else {
             throw source.error(fields["stage"] ?? keyNode, "step '\(name)': unknown stage '\(stageName)' (declared: \(stages.keys.sorted().joined(separator: ", ")))")
         }
-        guard !name.contains("@"), !name.contains("#"), !name.contains("."), !name.contains("/") else {
-            throw source.error(keyNode, "step '\(name)': a step's name may not hold '@', '#', '.' or '/'")
+        guard SafeName.isName(name) else {
+            throw source.error(keyNode, "step '\(name)': \(SafeName.nameRule)")
         }
         let sweep = try fields["over"].map { node -> String in
             let sweep = try source.string(node, "over")

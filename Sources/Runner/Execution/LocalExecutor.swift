@@ -2,15 +2,18 @@ import Foundation
 
 /// Runs tasks as child processes on this machine, up to `capacity` at once. Each child gets its own
 /// process group (so Ctrl-C reaches the runner, which stops them in order) and writes stdout and
-/// stderr to its log file.
+/// stderr to its log file. The recorder (the run lock) learns each child's process id, so that a
+/// runner that dies leaves a record of the stages it left running.
 public final class LocalExecutor: Executor, @unchecked Sendable {  // state behind `condition`
     public let capacity: Int
+    private let recorder: StageRecorder?
     private let condition = NSCondition()
     private var finished: [TaskResult] = []
     private var running: [Int64: pid_t] = [:]
 
-    public init(capacity: Int) {
+    public init(capacity: Int, recorder: StageRecorder? = nil) {
         self.capacity = max(1, capacity)
+        self.recorder = recorder
         Self.closeOnExec()
     }
 
@@ -33,12 +36,14 @@ public final class LocalExecutor: Executor, @unchecked Sendable {  // state behi
             report(TaskResult(id: task.id, ending: .notStarted("\(error)"), seconds: 0))
             return
         }
+        recorder?.started(pid: pid, run: task.id)
         condition.lock()
         running[task.id] = pid
         condition.unlock()
         Thread.detachNewThread { [self] in
             var status: Int32 = 0
             while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            recorder?.ended(pid: pid)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
             let signal = status & 0x7f

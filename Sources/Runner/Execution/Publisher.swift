@@ -82,13 +82,25 @@ struct RunManifest: Codable {
     var job: String
     var key: String
     var material: [String: String]
-    /// The command with the final output directory (what `mimir command` prints).
+    /// The command with the final output directory, as declared: the stage's executable as its
+    /// declaration names it, paths relative to the artifacts folder.
     var command: [String]
     var outputs: [String: Output]
 
     struct Output: Codable {
         var digest: String
         var size: Int64
+    }
+
+    init(pipeline: String, job: String, key: String, material: [String: String], command: [String], outputs: [String: Output]) {
+        (self.pipeline, self.job, self.key, self.material, self.command, self.outputs) = (pipeline, job, key, material, command, outputs)
+    }
+
+    /// The manifest of a published run's directory; nil when there is none or it is unreadable.
+    init?(directory: String) {
+        guard let data = FileManager.default.contents(atPath: directory + "/" + Publisher.manifestName),
+              let manifest = try? JSONDecoder().decode(Self.self, from: data) else { return nil }
+        self = manifest
     }
 }
 

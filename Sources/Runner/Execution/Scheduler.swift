@@ -52,6 +52,29 @@ public final class Scheduler {
 
     /// Runs (or with `dryRun`, only decides) every relevant job; returns what became of each.
     public func run() throws -> [JobReport] {
+        do {
+            return try runJobs()
+        } catch {
+            stopRunningJobs()
+            throw error
+        }
+    }
+
+    /// After an error the run cannot go on from (the ledger or the disk failed): stops the running
+    /// stages and records them interrupted, so that no stage outlives its runner and no record says
+    /// `running`. Best effort: with the disk still full the next runner finishes the job.
+    private func stopRunningJobs() {
+        guard !running.isEmpty else { return }
+        executor.cancelAll()
+        let deadline = Date(timeIntervalSinceNow: 30)
+        while !running.isEmpty && Date() < deadline {
+            guard let result = executor.next(timeout: 0.25), let entry = running.removeValue(forKey: result.id) else { continue }
+            try? FileManager.default.removeItem(atPath: entry.temporary)
+            try? workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: exitCode(result), seconds: result.seconds)
+        }
+    }
+
+    private func runJobs() throws -> [JobReport] {
         if !options.dryRun {
             try workspace.ledger.abandonUnfinished()
             Publisher.removeLeftovers(artifacts: workspace.artifacts, pipeline: pipeline.name)
@@ -188,7 +211,7 @@ public final class Scheduler {
         let executable = try workspace.executable(for: plan.stage)
         let temporary = try Publisher.temporaryDirectory(artifacts: workspace.artifacts, pipeline: pipeline.name, job: job)
         let outDir = workspace.outDir(pipeline: pipeline.name, job: job)
-        let command = plan.command(executable: executable, outDir: outDir)
+        let command = plan.command(executable: plan.stage.executable, outDir: outDir, path: workspace.recordedPath)
         let logDirectory = workspace.logDirectory(pipeline: pipeline.name)
         try Publisher.makeDirectory(logDirectory)
         let (id, logPath) = try workspace.ledger.begin(pipeline: pipeline.name, job: job.description, key: plan.key, material: plan.material,
@@ -221,13 +244,21 @@ public final class Scheduler {
             }
             return
         }
-        let outputs = try Publisher.hashOutputs(in: entry.temporary)
-        let manifest = RunManifest(pipeline: pipeline.name, job: entry.job.description, key: entry.plan.key, material: entry.plan.material,
-                                   command: entry.command, outputs: outputs.mapValues { .init(digest: $0.digest, size: $0.size) })
-        try Publisher.publish(entry.temporary, to: entry.outDir, manifest: manifest)
-        for (name, output) in outputs { try workspace.digests.remember(path: entry.outDir + "/" + name, digest: output.digest) }
-        // The commit point: from here on the run counts.
-        try workspace.ledger.finish(id: result.id, status: .ok, exitCode: 0, seconds: result.seconds, outputs: outputs)
+        let outputs: [String: OutputFile]
+        do {
+            outputs = try Publisher.hashOutputs(in: entry.temporary)
+            let manifest = RunManifest(pipeline: pipeline.name, job: entry.job.description, key: entry.plan.key, material: entry.plan.material,
+                                       command: entry.command, outputs: outputs.mapValues { .init(digest: $0.digest, size: $0.size) })
+            try Publisher.publish(entry.temporary, to: entry.outDir, manifest: manifest)
+            for (name, output) in outputs { try workspace.digests.remember(path: entry.outDir + "/" + name, digest: output.digest) }
+            // The commit point: from here on the run counts.
+            try workspace.ledger.finish(id: result.id, status: .ok, exitCode: 0, seconds: result.seconds, outputs: outputs)
+        } catch {
+            // The disk or the ledger failed: the run does not count, and its record must not say `running`.
+            try? FileManager.default.removeItem(atPath: entry.temporary)
+            try? workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: 0, seconds: result.seconds)
+            throw error
+        }
         resolver.completed[entry.job] = CompletedJob(outDir: entry.outDir, outputs: outputs, run: result.id)
         remake.remove(entry.job)
         reporter.ran(entry.job, seconds: result.seconds)

@@ -41,15 +41,21 @@ public struct RunRecord: Sendable {
 /// The SQLite ledger under artifacts/: every run with its key, key material, exit code, timings, log
 /// and output digests, and the stat cache. A successful run's record, written after its outputs were
 /// moved into place, is the only thing that makes the run count.
+///
+/// Output directories and logs are stored relative to the artifacts folder, so however `--artifacts`
+/// is spelled (`art`, `art/`, `./art`, `../x/art`) a run finds, and `gc` keeps, the same directories.
 public final class Ledger {
     public static let fileName = "ledger.sqlite"
-    static let schemaVersion = "1"
+    static let schemaVersion = "2"
     public let path: String
+    /// The artifacts folder as the caller spells it: the stored paths are relative to it.
+    let root: String
     let database: SQLiteDatabase
 
-    /// Opens (or creates) the ledger, refusing one that is damaged with a way out.
-    public init(path: String) throws {
-        self.path = path
+    /// Opens (or creates) the ledger of an artifacts folder, refusing one that is damaged with a way out.
+    public init(artifacts: String) throws {
+        root = artifacts
+        path = Self.path(artifacts: artifacts)
         do {
             database = try SQLiteDatabase(path: path)
             let check = try database.query("PRAGMA quick_check")
@@ -65,6 +71,13 @@ public final class Ledger {
                 run manifests beside the artifacts, keeping every run whose outputs are intact.
                 """)
         }
+    }
+
+    public static func path(artifacts: String) -> String { artifacts + "/" + fileName }
+
+    /// Whether the ledger file is missing or empty (SQLite would silently start a new one).
+    public static func isAbsent(artifacts: String) -> Bool {
+        (FileStat(path: path(artifacts: artifacts))?.size ?? 0) == 0
     }
 
     private func createSchema() throws {
@@ -85,10 +98,40 @@ public final class Ledger {
                 mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, digest TEXT NOT NULL);
             INSERT OR IGNORE INTO meta VALUES ('schema', '\(Self.schemaVersion)');
             """)
-        let version = try database.query("SELECT value FROM meta WHERE name = 'schema'").first?.first?.text
+        var version = try database.query("SELECT value FROM meta WHERE name = 'schema'").first?.first?.text
+        if version == "1" {
+            try migrateFromSchema1()
+            version = Self.schemaVersion
+        }
         guard version == Self.schemaVersion else {
             throw RunnerError.ledger("schema \(version ?? "none"), this runner knows schema \(Self.schemaVersion)")
         }
+    }
+
+    /// Schema 1 stored paths as `--artifacts` was spelled; every path the runner wrote has the shape
+    /// `<artifacts>/<pipeline>/<job directory>` (logs `<artifacts>/<pipeline>/.logs/<file>`).
+    private func migrateFromSchema1() throws {
+        try database.transaction {
+            for row in try database.query("SELECT id, pipeline, job, log_path FROM runs") {
+                guard let pipeline = row[1].text, let job = row[2].text.flatMap(JobID.init(parsing:)) else { continue }
+                let log = row[3].text.map { $0.isEmpty ? "" : "\(pipeline)/.logs/" + ($0 as NSString).lastPathComponent } ?? ""
+                try database.query("UPDATE runs SET out_dir = ?, log_path = ? WHERE id = ?",
+                                   [.text("\(pipeline)/\(job.directory)"), .text(log), row[0]])
+            }
+            try database.query("UPDATE meta SET value = ? WHERE name = 'schema'", [.text(Self.schemaVersion)])
+        }
+    }
+
+    /// A path under the artifacts folder as stored: relative to it.
+    private func stored(_ path: String) throws -> String {
+        guard !path.isEmpty else { return "" }
+        guard path.hasPrefix(root + "/") else { throw RunnerError.ledger("\(path) is not under the artifacts folder \(root)") }
+        return String(path.dropFirst(root.count + 1))
+    }
+
+    /// A stored path as the caller's spelling of the artifacts folder reaches it.
+    private func resolved(_ stored: String) -> String {
+        stored.isEmpty ? "" : root + "/" + stored
     }
 
     // MARK: Runs
@@ -101,10 +144,10 @@ public final class Ledger {
                 INSERT INTO runs(pipeline, job, key, material, status, started, out_dir, log_path, command)
                 VALUES (?, ?, ?, ?, 'running', ?, ?, '', ?)
                 """, [.text(pipeline), .text(job), .text(key), .text(try Self.encode(material)),
-                      .real(Date().timeIntervalSince1970), .text(outDir), .text(try Self.encode(command))])
+                      .real(Date().timeIntervalSince1970), .text(try stored(outDir)), .text(try Self.encode(command))])
             let id = database.lastInsertID
             let logPath = "\(logDirectory)/\(Self.fileSafe(job))-\(id).log"
-            try database.query("UPDATE runs SET log_path = ? WHERE id = ?", [.text(logPath), .int(id)])
+            try database.query("UPDATE runs SET log_path = ? WHERE id = ?", [.text(try stored(logPath)), .int(id)])
             return (id, logPath)
         }
     }
@@ -132,8 +175,8 @@ public final class Ledger {
                 INSERT INTO runs(pipeline, job, key, material, status, exit_code, started, seconds, out_dir, log_path, command)
                 VALUES (?, ?, ?, ?, 'ok', 0, ?, ?, ?, ?, ?)
                 """, [.text(record.pipeline), .text(record.job), .text(record.key), .text(try Self.encode(record.material)),
-                      .real(record.started.timeIntervalSince1970), .real(record.seconds ?? 0), .text(record.outDir),
-                      .text(record.logPath), .text(try Self.encode(record.command))])
+                      .real(record.started.timeIntervalSince1970), .real(record.seconds ?? 0), .text(try stored(record.outDir)),
+                      .text(try stored(record.logPath)), .text(try Self.encode(record.command))])
             let id = database.lastInsertID
             try insert(record.outputs, of: id)
             return id
@@ -162,6 +205,11 @@ public final class Ledger {
             values.append(.text(key))
         }
         return try records(sql + " ORDER BY id DESC LIMIT 1", values).first
+    }
+
+    /// The run with this id.
+    public func run(id: Int64) throws -> RunRecord? {
+        try records("SELECT * FROM runs WHERE id = ?", [.int(id)]).first
     }
 
     /// The newest run of a job, whatever its status.
@@ -197,13 +245,13 @@ public final class Ledger {
                   AND r.id <> COALESCE((SELECT MAX(id) FROM runs s WHERE s.pipeline = r.pipeline AND s.job = r.job AND s.status = 'ok'), -1)
                 """, [.int(Int64(keep))])
             for row in doomed { try database.query("DELETE FROM runs WHERE id = ?", [row[0]]) }
-            return doomed.compactMap { $0[1].text }
+            return doomed.compactMap { $0[1].text.map(resolved) }
         }
     }
 
     /// Every directory a kept run's outputs live in (gc keeps them).
     public func outputDirectories() throws -> Set<String> {
-        Set(try database.query("SELECT DISTINCT out_dir FROM runs WHERE status = 'ok'").compactMap { $0[0].text })
+        Set(try database.query("SELECT DISTINCT out_dir FROM runs WHERE status = 'ok'").compactMap { $0[0].text.map(resolved) })
     }
 
     private func records(_ sql: String, _ values: [SQLiteDatabase.Value]) throws -> [RunRecord] {
@@ -215,8 +263,8 @@ public final class Ledger {
                 id: id, pipeline: row[1].text ?? "", job: row[2].text ?? "", key: row[3].text ?? "",
                 material: try Self.decode(row[4].text ?? "{}"), status: RunStatus(rawValue: row[5].text ?? "") ?? .failed,
                 exitCode: row[6].int.map { Int32(truncatingIfNeeded: $0) },
-                started: Date(timeIntervalSince1970: row[7].real ?? 0), seconds: row[8].real, outDir: row[9].text ?? "",
-                logPath: row[10].text ?? "", command: try Self.decode(row[11].text ?? "[]"),
+                started: Date(timeIntervalSince1970: row[7].real ?? 0), seconds: row[8].real, outDir: resolved(row[9].text ?? ""),
+                logPath: resolved(row[10].text ?? ""), command: try Self.decode(row[11].text ?? "[]"),
                 outputs: Dictionary(uniqueKeysWithValues: outputs.map { ($0[0].text ?? "", OutputFile(digest: $0[1].text ?? "", size: $0[2].int ?? 0)) }),
                 dropped: Set(dropped))
         }

@@ -44,29 +44,32 @@ public struct JobPlan: Sendable {
         return ContentDigest.ofBytes(Array(text.utf8))
     }
 
-    /// The command line: positional inputs, flagged inputs (a list input repeats its flag), the
-    /// parameters in declaration order, then `--out`.
-    public func command(executable: String, outDir: String) -> [String] {
+    /// The command line: flagged inputs (a list input repeats its flag), the parameters in declaration
+    /// order, `--out`, then `--` and the positional inputs, so that no file name is read as a flag.
+    /// `path` rewrites every file and directory argument (runs record them relative to the artifacts).
+    public func command(executable: String, outDir: String, path: (String) -> String = { $0 }) -> [String] {
         var arguments = [executable]
         let files = Dictionary(inputs, uniquingKeysWith: { first, _ in first })
-        for input in stage.inputs where input.flag == nil {
-            arguments += (files[input.name] ?? []).map(\.path)
-        }
         for input in stage.inputs {
             guard let flag = input.flag else { continue }
-            for file in files[input.name] ?? [] { arguments += [flag, file.path] }
+            for file in files[input.name] ?? [] { arguments += Self.option(flag, path(file.path)) }
         }
         for parameter in stage.parameters {
             guard let value = parameters[parameter.name] else { continue }
             if case let .bool(on) = value {
                 if on { arguments.append(parameter.flag) }
-            } else if value.argument.hasPrefix("-") {
-                arguments.append(parameter.flag + "=" + value.argument)  // else read as a flag
             } else {
-                arguments += [parameter.flag, value.argument]
+                arguments += Self.option(parameter.flag, value.argument)
             }
         }
-        return arguments + ["--out", outDir]
+        arguments += Self.option("--out", path(outDir))
+        let positional = stage.inputs.filter { $0.flag == nil }.flatMap { files[$0.name] ?? [] }
+        return positional.isEmpty ? arguments : arguments + ["--"] + positional.map { path($0.path) }
+    }
+
+    /// `--flag VALUE`, or `--flag=VALUE` when the value starts with `-` (else read as a flag).
+    private static func option(_ flag: String, _ value: String) -> [String] {
+        value.hasPrefix("-") ? [flag + "=" + value] : [flag, value]
     }
 }
 

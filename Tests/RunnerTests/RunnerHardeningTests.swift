@@ -30,6 +30,26 @@ struct RunnerHardeningTests {
         #expect(fixture.read("nested/art/chain/d/out.txt") == nil && fixture.read("nested/art/chain/c/out.txt") != nil)
     }
 
+    @Test func aSchema1LedgerIsConvertedInPlace() throws {
+        let fixture = try RunnerFixture()
+        #expect(try fixture.mimir(["run", "chain.yaml"], artifacts: "art").status == 0)
+        // Schema 1 stored every path as `--artifacts` was spelled.
+        let script = """
+            import sqlite3, sys
+            db = sqlite3.connect(sys.argv[1])
+            db.execute("UPDATE runs SET out_dir = 'art/' || out_dir, log_path = 'art/' || log_path")
+            db.execute("UPDATE meta SET value = '1' WHERE name = 'schema'")
+            db.commit()
+            """
+        #expect(try CrossCheck.run("python3", ["-c", script, fixture.root + "/art/ledger.sqlite"]).status == 0)
+        let rerun = try fixture.mimir(["run", "chain.yaml"], artifacts: "./art")
+        #expect(rerun.status == 0 && RunnerFixture.counts(rerun.output)?.ran == 0, "\(rerun.output)")
+        let gc = try fixture.mimir(["gc"], artifacts: "art/")
+        #expect(!gc.output.contains("deleted art/chain/"), "\(gc.output)")
+        let log = try fixture.mimir(["log", "chain", "d"], artifacts: "art")
+        #expect(log.output.contains("log art/chain/.logs/d-5.log") && log.output.contains("tool: wrote"), "\(log.output)")
+    }
+
     @Test func aLedgerEmptiedOrDeletedIsRebuiltFromTheManifests() throws {
         let fixture = try RunnerFixture()
         #expect(try fixture.mimir(["run", "chain.yaml"]).status == 0)

@@ -4,7 +4,7 @@ import StageSupport
 
 /// mimir-flows: per-window traffic tables from a capture, for every window length in one pass.
 struct FlowsCommand: ParsableCommand {
-    static let version = "1"
+    static let version = "2"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-flows",
@@ -58,6 +58,7 @@ struct FlowsCommand: ParsableCommand {
         let report = try extraction.run(capturePath: capture, directory: out) { packets, bytes in
             progress.update("\(humanCount(packets)) packets, \(humanCount(Int(bytes))) bytes")
         }
+        for warning in report.warnings { progress.warn("\(capture): \(warning)") }
         if let truncation = report.truncation { progress.warn("\(capture): \(truncation)") }
         let damaged = report.counters.filter { $0.key.hasPrefix("damaged.") }.reduce(Int64(0)) { $0 + $1.value.value }
         let rate = Double(report.packets) / max(progress.elapsed, 1e-9)

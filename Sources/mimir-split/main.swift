@@ -4,7 +4,7 @@ import StageSupport
 
 /// mimir-split: cut a capture into shards as editcap does, one streaming pass.
 struct SplitCommand: ParsableCommand {
-    static let version = "1"
+    static let version = "2"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-split",
@@ -76,6 +76,7 @@ struct SplitCommand: ParsableCommand {
         let report = try split.run(capturePath: capture, directory: out) { packets, bytes in
             progress.update("\(humanCount(packets)) packets, \(humanCount(Int(bytes))) bytes")
         }
+        for warning in report.warnings { progress.warn("\(capture): \(warning)") }
         if let truncation = report.truncation { progress.warn("\(capture): \(truncation)") }
         let counters = report.counters.summary
         progress.finish("\(humanCount(report.packetsWritten)) of \(humanCount(report.packetsRead)) packets into \(report.shards) shards "

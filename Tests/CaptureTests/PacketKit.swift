@@ -54,6 +54,38 @@ enum PacketKit {
         return bytes
     }
 
+    /// A pcap file header with a chosen magic and version (little-endian).
+    static func pcapHeader(magic: UInt32 = 0xA1B2_C3D4, major: UInt16 = 2, minor: UInt16 = 4, linkType: UInt32 = 1) -> [UInt8] {
+        le32(magic) + [UInt8(major & 0xFF), UInt8(major >> 8), UInt8(minor & 0xFF), UInt8(minor >> 8)] + le32(0) + le32(0) + le32(262_144) + le32(linkType)
+    }
+
+    /// A pcap record (microseconds); `extra` bytes follow the 16-byte header (the modified format's 8).
+    static func pcapRecord(seconds: UInt32, microseconds: UInt32, _ packet: [UInt8], originalLength: Int? = nil, extra: [UInt8] = []) -> [UInt8] {
+        le32(seconds) + le32(microseconds) + le32(UInt32(packet.count)) + le32(UInt32(originalLength ?? packet.count)) + extra + packet
+    }
+
+    /// A little-endian pcapng block: type, total length, body padded to 4 bytes, total length.
+    static func pcapngBlock(_ type: UInt32, _ body: [UInt8]) -> [UInt8] {
+        let padded = body + [UInt8](repeating: 0, count: (4 - body.count % 4) % 4)
+        let length = UInt32(12 + padded.count)
+        return le32(type) + le32(length) + padded + le32(length)
+    }
+
+    /// A section header and one Ethernet interface (microsecond timestamps, no snap length).
+    static let pcapngStart = pcapngBlock(0x0A0D_0D0A, le32(0x1A2B_3C4D) + [1, 0, 0, 0] + [UInt8](repeating: 0xFF, count: 8))
+        + pcapngBlock(1, [1, 0, 0, 0] + le32(0))
+
+    /// An enhanced packet block on interface 0 at `microseconds` after the epoch.
+    static func enhancedPacket(microseconds: UInt64, _ packet: [UInt8]) -> [UInt8] {
+        pcapngBlock(6, le32(0) + le32(UInt32(microseconds >> 32)) + le32(UInt32(microseconds & 0xFFFF_FFFF))
+                    + le32(UInt32(packet.count)) + le32(UInt32(packet.count)) + packet)
+    }
+
+    /// A simple packet block: no interface, no timestamp.
+    static func simplePacket(_ packet: [UInt8]) -> [UInt8] {
+        pcapngBlock(3, le32(UInt32(packet.count)) + packet)
+    }
+
     static func write(_ bytes: [UInt8], to path: String) throws {
         try Data(bytes).write(to: URL(fileURLWithPath: path))
     }

@@ -11,6 +11,8 @@ public struct Dissector: Sendable {
     public var countsOuterHeader: Bool
     /// Deepest nesting of tunnels followed, so crafted packets cannot recurse without end.
     static let maxTunnelDepth = 4
+    /// Longest IPv6 extension header chain followed (RFC 8504 lets hosts limit it; 16 is plenty).
+    static let maxExtensionHeaders = 16
 
     public init(countsOuterHeader: Bool = false) {
         self.countsOuterHeader = countsOuterHeader
@@ -96,14 +98,16 @@ public struct Dissector: Sendable {
         let headerLength = Int(first & 0x0F) * 4
         guard headerLength >= 20 else { return .damaged(reason: "ipv4_header_length_below_20") }
         let totalLength = Int(packet.u16(offset + 2))
-        guard totalLength >= headerLength else { return .damaged(reason: "ipv4_total_length_below_header") }
+        // A total length of 0 is TCP segmentation offload (GSO, Linux BIG TCP): the length comes from
+        // the capture, as tshark takes it.
+        guard totalLength >= headerLength || totalLength == 0 else { return .damaged(reason: "ipv4_total_length_below_header") }
+        summary.ipLengthFromCapture = totalLength == 0
         summary.source = IPAddress.ipv4(at: packet.base + offset + 12)
         summary.destination = IPAddress.ipv4(at: packet.base + offset + 16)
         summary.ipProtocol = packet.u8(offset + 9)
         guard packet.count - offset >= headerLength else {
             return packet.cutBySnapLength ? .ip : .damaged(reason: "truncated_ipv4_options")
         }
-        // TCP segmentation offload gives captured packets a total length of 0; trust the capture then.
         let end = totalLength == 0 ? packet.count : min(packet.count, offset + totalLength)
         if totalLength > packet.count - offset && !packet.cutBySnapLength && totalLength != 0 {
             return .damaged(reason: "ipv4_total_length_exceeds_packet")
@@ -129,8 +133,9 @@ public struct Dissector: Sendable {
         var next = packet.u8(offset + 6)
         var position = offset + 40
         // Extension headers: hop-by-hop 0, routing 43, fragment 44, destination options 60,
-        // authentication 51, mobility 135, HIP 139, shim6 140.
-        for _ in 0..<16 {
+        // authentication 51, mobility 135, HIP 139, shim6 140. A chain longer than any real stack
+        // sends is not followed to its end: the packet counts by its fixed header, without ports.
+        for _ in 0..<Self.maxExtensionHeaders {
             summary.ipProtocol = next
             switch next {
             case 0, 43, 60, 135, 139, 140, 51:
@@ -156,7 +161,9 @@ public struct Dissector: Sendable {
                 return transport(next, packet, from: position, to: end, depth: depth, isIPv6: true, &summary)
             }
         }
-        return .damaged(reason: "ipv6_extension_chain_too_long")
+        summary.ipProtocol = next
+        summary.extensionChainCut = true
+        return .ip
     }
 
     // MARK: Transport layer and tunnels

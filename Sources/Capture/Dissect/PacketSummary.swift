@@ -15,6 +15,10 @@ public struct PacketSummary {
     public var isLaterFragment = false
     /// An ICMP or ICMPv6 error message (its quoted header is not a flow).
     public var isICMPError = false
+    /// An IPv4 total length of 0 (segmentation offload): the packet's length came from the capture.
+    public var ipLengthFromCapture = false
+    /// An IPv6 extension header chain too long to follow: `ipProtocol` is the header where it stopped.
+    public var extensionChainCut = false
     /// The tunnel the counted packet came out of, if any.
     public var tunnel: Tunnel?
 

@@ -31,6 +31,8 @@ public struct FlowExtraction: Sendable {
         /// Every counter of `summary.parquet`, by name: its value and first packet.
         public var counters: [String: (value: Int64, firstPacket: Int?)] = [:]
         public var truncation: Truncation?
+        /// The reader's warnings about the file as a whole.
+        public var warnings: [String] = []
         public var origin: Int64?
     }
 
@@ -58,7 +60,7 @@ public struct FlowExtraction: Sendable {
         var report = Report()
         var counters = PacketCounters()
         // Tallied per packet without a string or a dictionary: on an overlay network every packet is tunnelled.
-        var laterFragments = Tally(), icmpErrors = Tally()
+        var laterFragments = Tally(), icmpErrors = Tally(), lengthFromCapture = Tally(), chainsCut = Tally()
         var tunnels = [Tally](repeating: Tally(), count: Tunnel.allCases.count)
         var summary = PacketSummary()
         var aggregator: FlowAggregator?
@@ -106,6 +108,8 @@ public struct FlowExtraction: Sendable {
             report.ipPackets += 1
             if summary.isLaterFragment { laterFragments.add(packet: packet.index) }
             if summary.isICMPError { icmpErrors.add(packet: packet.index) }
+            if summary.ipLengthFromCapture { lengthFromCapture.add(packet: packet.index) }
+            if summary.extensionChainCut { chainsCut.add(packet: packet.index) }
             if let tunnel = summary.tunnel { tunnels[tunnel.ordinal].add(packet: packet.index) }
             try counting!._withUnsafeGuaranteedRef { try $0.add(summary, timestamp: packet.timestamp, bytes: packet.originalLength) }
         }
@@ -114,6 +118,8 @@ public struct FlowExtraction: Sendable {
         }
         counters.record("later_fragments", laterFragments)
         counters.record("icmp_errors", icmpErrors)
+        counters.record("ipv4_length_from_capture", lengthFromCapture)
+        counters.record("ipv6_extension_chain_not_followed", chainsCut)
         for tunnel in Tunnel.allCases { counters.record("tunnel.\(tunnel.rawValue)", tunnels[tunnel.ordinal]) }
         counters.merge(reader.damage, prefix: "damaged.")
         if aggregator == nil {
@@ -123,6 +129,7 @@ public struct FlowExtraction: Sendable {
         try aggregator?.finish()
         if let late = aggregator?.latePackets, late > 0 { counters.record("late_packets", count: late, packet: nil) }
         report.truncation = reader.truncation
+        report.warnings = reader.warnings
         if let truncation = reader.truncation { counters.record("truncated_at_offset", count: truncation.offset, packet: truncation.packetsRead) }
         counters.record("packets", count: report.packets, packet: nil)
         counters.record("bytes", count: Int(report.bytes), packet: nil)

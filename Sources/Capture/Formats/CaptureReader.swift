@@ -1,5 +1,5 @@
 /// Reads a capture file packet by packet, in stream order and in bounded memory: pcap (microsecond or
-/// nanosecond timestamps, either byte order) or pcapng (any number of sections and interfaces, with
+/// nanosecond timestamps, either byte order, and the "modified" variant) or pcapng (any number of sections and interfaces, with
 /// their link types and timestamp resolutions), stored plainly or compressed with gzip or zstd. The
 /// format is recognised by its magic number, never by the file name.
 ///
@@ -14,6 +14,8 @@ public final class CaptureReader {
     /// For pcap: the 24-byte file header as stored, which shards repeat.
     public internal(set) var pcapFileHeader: [UInt8] = []
     public internal(set) var damage = PacketCounters()
+    /// What is odd about the file as a whole but does not stop the read (an unusual version number).
+    public internal(set) var warnings: [String] = []
     public internal(set) var truncation: Truncation?
     /// Packets delivered so far.
     public internal(set) var packetCount = 0
@@ -40,7 +42,8 @@ public final class CaptureReader {
         }
         let magic = Array(UnsafeRawBufferPointer(start: magicBytes, count: 4))
         switch magic {
-        case [0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4], [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D]:
+        case [0xD4, 0xC3, 0xB2, 0xA1], [0xA1, 0xB2, 0xC3, 0xD4], [0x4D, 0x3C, 0xB2, 0xA1], [0xA1, 0xB2, 0x3C, 0x4D],
+             [0x34, 0xCD, 0xB2, 0xA1], [0xA1, 0xB2, 0xCD, 0x34]:
             format = .pcap
         case [0x0A, 0x0D, 0x0D, 0x0A]:
             format = .pcapng

@@ -24,13 +24,17 @@ extension CaptureReader {
         var swapped = false
         var interfaces: [Interface] = []
         var sawSection = false
-        var lastTimestamp: Int64 = 0
+        // Simple packet blocks have no timestamp: each takes the previous timed packet's time; those
+        // before the first timed packet wait (copied, up to a bound) to take its time.
+        var lastTimestamp: Int64?
+        var untimed = UntimedPackets()
         var packet = CapturedPacket(index: 0, timestamp: 0, linkType: .ethernet, interfaceID: 0, originalLength: 0,
                                     data: UnsafeRawBufferPointer(start: nil, count: 0),
                                     record: UnsafeRawBufferPointer(start: nil, count: 0), recordOffset: 0)
         while true {
             guard let head = try input.request(12) else {
                 if input.available > 0 { stopTruncated("\(input.available) bytes of a block header") }
+                try untimed.deliver(timestamp: 0, reader: self, onPacket)  // no timed packet at all
                 return
             }
             let blockOffset = input.offset
@@ -59,6 +63,7 @@ extension CaptureReader {
             }
             guard let block = try input.request(length) else {
                 stopTruncated("a block of \(length) bytes has only \(input.available) of them")
+                try untimed.deliver(timestamp: 0, reader: self, onPacket)
                 return
             }
             let body = ByteOrderedReader(base: block, swapped: swapped)
@@ -101,11 +106,13 @@ extension CaptureReader {
                     recordDamage("timestamp_out_of_range")
                     break
                 }
+                try untimed.deliver(timestamp: nanoseconds, reader: self, onPacket)
                 packet.timestamp = nanoseconds
                 lastTimestamp = nanoseconds
                 packet.linkType = interface.linkType
                 packet.interfaceID = interfaceID
-                packet.originalLength = max(Int(body.u32(24)), captured)
+                packet.originalLength = Int(body.u32(24))
+                if packet.originalLength < captured { recordDamage("original_length_below_captured") }
                 packet.data = UnsafeRawBufferPointer(start: block + 28, count: captured)
                 packet.record = bytes
                 packet.recordOffset = input.offset
@@ -119,6 +126,11 @@ extension CaptureReader {
                 let original = Int(body.u32(8))
                 let captured = min(original, interface.snapLength == 0 ? original : interface.snapLength, bodyLength - 4)
                 recordDamage("simple_packet_without_timestamp")
+                guard let lastTimestamp, untimed.isEmpty else {
+                    untimed.keep(bytes, capturedLength: captured, originalLength: original, linkType: interface.linkType, recordOffset: input.offset)
+                    if untimed.isOverBound { try untimed.deliver(timestamp: 0, reader: self, onPacket) }
+                    break
+                }
                 packet.timestamp = lastTimestamp
                 packet.linkType = interface.linkType
                 packet.interfaceID = 0
@@ -131,6 +143,36 @@ extension CaptureReader {
                 try onBlock(CaptureBlock(kind: .other, bytes: bytes))
             }
             input.consume(length)
+        }
+    }
+
+    /// Simple packet blocks read before the capture's first timed packet, copied until they can take
+    /// its time. Past `bound` bytes (a capture with no timed packet, most likely) they go out at time 0.
+    struct UntimedPackets {
+        static let bound = 64 << 20
+        private var blocks: [(bytes: [UInt8], captured: Int, original: Int, linkType: LinkType, recordOffset: Int)] = []
+        private var size = 0
+
+        var isEmpty: Bool { blocks.isEmpty }
+        var isOverBound: Bool { size > Self.bound }
+
+        mutating func keep(_ block: UnsafeRawBufferPointer, capturedLength: Int, originalLength: Int, linkType: LinkType, recordOffset: Int) {
+            blocks.append((Array(block), capturedLength, originalLength, linkType, recordOffset))
+            size += block.count
+        }
+
+        /// Delivers the kept packets, in order, at `timestamp`.
+        mutating func deliver(timestamp: Int64, reader: CaptureReader, _ onPacket: (CapturedPacket) throws -> Void) throws {
+            let kept = blocks
+            (blocks, size) = ([], 0)
+            for block in kept {
+                try block.bytes.withUnsafeBytes { bytes in
+                    var packet = CapturedPacket(index: 0, timestamp: timestamp, linkType: block.linkType, interfaceID: 0, originalLength: block.original,
+                                                data: UnsafeRawBufferPointer(rebasing: bytes[12..<12 + block.captured]),
+                                                record: bytes, recordOffset: block.recordOffset)
+                    try reader.deliver(&packet, onPacket)
+                }
+            }
         }
     }
 

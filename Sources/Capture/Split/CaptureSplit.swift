@@ -46,6 +46,8 @@ public struct CaptureSplit: Sendable {
         public var origin: Int64?
         public var counters = PacketCounters()
         public var truncation: Truncation?
+        /// The reader's warnings about the file as a whole.
+        public var warnings: [String] = []
     }
 
     public var parameters: JSONValue {
@@ -133,6 +135,7 @@ public struct CaptureSplit: Sendable {
             report.packetsWritten += 1
         })
         report.truncation = reader.truncation
+        report.warnings = reader.warnings
         report.counters.record("out_of_order", outOfOrder)
         report.counters.merge(reader.damage)
         if let truncation = reader.truncation { report.counters.record("truncated", packet: truncation.packetsRead) }

@@ -10,7 +10,7 @@ VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
 # C libraries of the system-library targets (zstd, pcap, zlib, xxhash, sqlite3); tshark (with editcap) and zstd for the capture oracle tests; xxhsum for the digest check; chromium renders the report (test) and prints its PDF.
 APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config tshark zstd xxhash chromium
 
-.PHONY: all build test bench quality demo clean distclean deps venv
+.PHONY: all build test bench quality demo fuzz clean distclean deps venv
 
 all: build
 
@@ -36,6 +36,13 @@ bench: build venv
 SEEDS ?= held-out
 quality: build venv
 	$(VENV_PYTHON) Benchmarks/quality.py --bin "$$($(SWIFT) build -c release --show-bin-path)" --seeds $(SEEDS) --jobs $(JOBS)
+
+## fuzz: every libFuzzer target of Fuzz/ (with the address sanitizer, built into .build/fuzz) for SECONDS
+## each; corpora grow in .build/fuzz/corpus, findings land in .build/fuzz/findings. Not part of `make test`.
+SECONDS ?= 60
+fuzz: build venv
+	cd Fuzz && $(SWIFT) build --build-path ../.build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
+	$(VENV_PYTHON) Fuzz/fuzz.py --bin .build/fuzz/debug --release-bin "$$($(SWIFT) build -c release --show-bin-path)" --seconds $(SECONDS) --jobs $(JOBS)
 
 ## demo: the main job on built-in demo data: train on a simulated two-hour WordPress capture, evaluate
 ## the model on another capture with real attacks (pipelines/demo-train.yaml, pipelines/demo-eval.yaml)

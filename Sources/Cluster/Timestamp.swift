@@ -17,7 +17,8 @@ public enum Timestamp {
             + "\(two(parts.tm_min)):\(two(parts.tm_sec)).\(String(repeating: "0", count: 6 - digits.count))\(digits)Z"
     }
 
-    /// Parses an RFC 3339 date-time into nanoseconds since the Unix epoch.
+    /// Parses an RFC 3339 date-time into nanoseconds since the Unix epoch; nil when it is not one, or
+    /// lies outside what 64 bits of nanoseconds hold (1677 to 2262).
     public static func parse(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         func number(_ range: Range<Int>) -> Int? {
@@ -64,6 +65,8 @@ public enum Timestamp {
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         let days = era * 146_097 + dayOfEra - 719_468
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
-        return seconds * 1_000_000_000 + nanos
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (total, carry) = whole.addingReportingOverflow(nanos)
+        return overflow || carry ? nil : total
     }
 }

@@ -115,6 +115,20 @@ import TestSupport
         return objects
     }
 
+    /// Found by fuzz-entity-logs: a time past 2262 overflowed 64 bits of nanoseconds (a trap). It is
+    /// not a time the reader can hold, so it is ignored like any unreadable time.
+    @Test func timesPast2262_areIgnoredNotTrapped() throws {
+        #expect(Timestamp.parse("8795-11-14T13:33:50Z") == nil && Timestamp.parse("1500-01-01T00:00:00Z") == nil)
+        #expect(Timestamp.parse("2262-04-11T23:47:16.854775807Z") == Int64.max)
+        #expect(Timestamp.parse("2262-04-11T23:47:16.854775808Z") == nil)
+        let directory = try TemporaryDirectory()
+        let original = try String(contentsOfFile: Self.fixtures + "kubectl-watch-sample/pods.json", encoding: .utf8)
+        let far = original.replacingOccurrences(of: "\"lastTransitionTime\": \"2023-", with: "\"lastTransitionTime\": \"8795-")
+        #expect(far != original)
+        try far.write(toFile: directory.file("pods.json"), atomically: true, encoding: .utf8)
+        #expect(try EntityLogs.read(path: directory.file("pods.json"), captureStart: 0).count == KubectlWatch.read(path: Self.fixtures + "kubectl-watch-sample/pods.json").count)
+    }
+
     @Test func kubectlWatchStreams_giveEveryPodAndServiceWithAddressesNodesAndSelectors() throws {
         let directory = Self.fixtures + "kubectl-watch-sample/"
         let pods = try KubectlWatch.read(path: directory + "pods.json")

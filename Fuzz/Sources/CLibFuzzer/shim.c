@@ -1,0 +1,2 @@
+// Nothing: the declarations in include/ are libFuzzer's own.
+#include "CLibFuzzer.h"

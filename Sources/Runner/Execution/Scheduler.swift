@@ -68,10 +68,14 @@ public final class Scheduler {
         executor.cancelAll()
         let deadline = Date(timeIntervalSinceNow: 30)
         while !running.isEmpty && Date() < deadline {
-            guard let result = executor.next(timeout: 0.25), let entry = running.removeValue(forKey: result.id) else { continue }
-            try? FileManager.default.removeItem(atPath: entry.temporary)
-            try? workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: exitCode(result), seconds: result.seconds)
+            if let result = executor.next(timeout: 0.25) { abandon(result) }
         }
+    }
+
+    private func abandon(_ result: TaskResult) {
+        guard let entry = running.removeValue(forKey: result.id) else { return }
+        try? FileManager.default.removeItem(atPath: entry.temporary)
+        try? workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: exitCode(result), seconds: result.seconds)
     }
 
     private func runJobs() throws -> [JobReport] {

@@ -30,6 +30,7 @@ bench: build venv
 	$(VENV_PYTHON) Benchmarks/simulate_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 	$(VENV_PYTHON) Benchmarks/graph_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 	$(VENV_PYTHON) Benchmarks/hash_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
+	$(VENV_PYTHON) Benchmarks/bounds_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
 
 ## quality: the detection-quality benchmark (Benchmarks/quality.yaml) on the held-out seeds; SEEDS=development
 ## while working on the detector. Its table goes to artifacts/quality/SEEDS/ and docs/model.md.

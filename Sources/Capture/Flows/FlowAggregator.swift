@@ -22,11 +22,13 @@ final class FlowAggregator {
     /// window is held by `open` until it closes, which clears this entry; a retain and release per
     /// packet cost about 7% of the stage's time (perf).
     @exclusivity(unchecked) private var current: [(flows: Unmanaged<FlowHashTable<FiveTupleKey, FlowCounters>>, start: Int64, end: Int64)?]
-    /// Each address's text, made once: rows repeat the same few addresses.
-    private let addressText = FlowHashTable<IPAddress, Int32>(emptyValue: -1, capacity: 1024)
+    /// Every address seen, numbered in order of first appearance: keys hold numbers, and each number
+    /// is also the position of the address's text in `addressTexts` (made once: rows repeat the same
+    /// few addresses).
+    private let addressNumbers = FlowHashTable<IPAddress, UInt32>(emptyValue: .max, capacity: 1024)
     @exclusivity(unchecked) private var addressTexts = ByteArrayColumn()
-    /// Scratch for writing a window: each flow's source and destination text positions, in flow order.
-    @exclusivity(unchecked) private var flowTexts: [(source: Int, destination: Int)] = []
+    /// The last packet's addresses and their numbers: most packets repeat them.
+    @exclusivity(unchecked) private var recent: (source: IPAddress, destination: IPAddress, pair: PairKey)?
 
     /// A window's 5-tuple counters. Its address pairs are the flows summed by pair, so each packet
     /// updates only this table; the pair rows are derived when the window is written.
@@ -55,8 +57,14 @@ final class FlowAggregator {
     }
 
     func add(_ summary: PacketSummary, timestamp: Int64, bytes: Int) throws {
-        let flowKey = FiveTupleKey(pair: PairKey(source: summary.source, destination: summary.destination), sourcePort: summary.sourcePort, destinationPort: summary.destinationPort,
-                                   ipProtocol: summary.ipProtocol)
+        let pair: PairKey
+        if let recent, recent.source == summary.source, recent.destination == summary.destination {
+            pair = recent.pair
+        } else {
+            pair = PairKey(source: number(summary.source), destination: number(summary.destination))
+            recent = (summary.source, summary.destination, pair)
+        }
+        let flowKey = FiveTupleKey(pair: pair, sourcePort: summary.sourcePort, destinationPort: summary.destinationPort, ipProtocol: summary.ipProtocol)
         let byteCount = Int64(bytes)
         for lengthSlot in 0..<clock.lengths.count {
             let flows: Unmanaged<FlowHashTable<FiveTupleKey, FlowCounters>>
@@ -119,11 +127,7 @@ final class FlowAggregator {
         let start = clock.start(ofWindow: window.index, length: length)
         let partial = window.index == firstWindow[lengthSlot] || window.index == lastWindow
         windowPairs.removeAll()
-        // Every address of the window gets its text before any row is written, so the rows read one
-        // unchanging column (handing over the growing one per row cost a retain and a release).
-        flowTexts.removeAll(keepingCapacity: true)
         window.flows.forEach { key, counters in
-            flowTexts.append((text(key.pair.source), text(key.pair.destination)))
             windowPairs.update(key.pair) {
                 $0.packets += counters.packets
                 $0.bytes += counters.bytes
@@ -132,18 +136,16 @@ final class FlowAggregator {
         let texts = addressTexts
         try windowPairs.forEach { key, counters in
             pairs.beginRow(length: length, index: window.index, start: start, partial: partial)
-            pairs.string(0, from: texts, at: text(key.source))
-            pairs.string(1, from: texts, at: text(key.destination))
+            pairs.string(0, from: texts, at: Int(key.source))
+            pairs.string(1, from: texts, at: Int(key.destination))
             pairs.int64(0, counters.packets)
             pairs.int64(1, counters.bytes)
             try pairs.flushIfLarge()
         }
-        var flowRow = 0
         try window.flows.forEach { key, counters in
             flows.beginRow(length: length, index: window.index, start: start, partial: partial)
-            flows.string(0, from: texts, at: flowTexts[flowRow].source)
-            flows.string(1, from: texts, at: flowTexts[flowRow].destination)
-            flowRow += 1
+            flows.string(0, from: texts, at: Int(key.pair.source))
+            flows.string(1, from: texts, at: Int(key.pair.destination))
             flows.int32(0, Int32(key.sourcePort))
             flows.int32(1, Int32(key.destinationPort))
             flows.int32(2, Int32(key.ipProtocol))
@@ -156,16 +158,16 @@ final class FlowAggregator {
         }
     }
 
-    /// The position of `address`'s text in `addressTexts`.
-    private func text(_ address: IPAddress) -> Int {
-        var index: Int32 = -1
-        addressText.update(address) { slot in
-            if slot < 0 {
-                slot = Int32(addressTexts.count)
+    /// The number of `address` (a new one gets the next number, and its text).
+    private func number(_ address: IPAddress) -> UInt32 {
+        var result: UInt32 = 0
+        addressNumbers.update(address) { number in
+            if number == .max {
+                number = UInt32(addressTexts.count)
                 addressTexts.append(address.description)
             }
-            index = slot
+            result = number
         }
-        return Int(index)
+        return result
     }
 }

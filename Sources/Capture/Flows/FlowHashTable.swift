@@ -3,21 +3,26 @@ protocol FlowKey: Equatable {
     var hashValue64: UInt64 { get }
 }
 
-/// An open-addressing hash table (linear probing, power-of-two capacity, at most half full) over raw
-/// storage, for the per-packet counters of the flow stage. Swift's `Dictionary` costs a seeded SipHash
-/// call and a uniqueness check per lookup (shared/design/swift-notes.md §5), and a table of value type
-/// nested in other collections adds copy-on-write checks on every update; this is a reference whose
-/// update is a multiply, a probe and a compare. Entries keep their insertion order in `order`, so
-/// what is read out depends only on the input.
+/// A hash table for the per-packet counters of the flow stage. Swift's `Dictionary` costs a seeded
+/// SipHash call and a uniqueness check per lookup (shared/design/swift-notes.md §5), and a table of
+/// value type nested in other collections adds copy-on-write checks on every update; this is a
+/// reference whose update is a multiply, a probe and a compare.
+///
+/// Entries live densely, in insertion order (so what is read out depends only on the input), in
+/// chunks that never move; the open-addressing index (linear probing, power-of-two capacity, at most
+/// half full) holds only entry numbers. A window of 10 million flows then costs its entries and 4 to
+/// 8 bytes of index each, and growing never copies the entries.
 final class FlowHashTable<Key: FlowKey, Value> {
+    private static var chunkShift: Int { 16 }
+    private static var chunkSize: Int { 1 << chunkShift }
+
     // Touched on every packet, from one thread, never across a call that could re-enter: dynamic
     // exclusivity checks on these cost a third of the stage's time (measured), so they are off here.
-    @exclusivity(unchecked) private var keys: UnsafeMutablePointer<Key>
-    @exclusivity(unchecked) private var values: UnsafeMutablePointer<Value>
-    /// Slot of each entry plus one, in insertion order (0: an empty slot in `slotEntry`).
-    @exclusivity(unchecked) private var slotEntry: UnsafeMutablePointer<Int32>
-    @exclusivity(unchecked) private(set) var order: [Int32] = []
+    @exclusivity(unchecked) private var chunks: [UnsafeMutablePointer<(key: Key, value: Value)>] = []
+    /// Entry number plus one per slot (0: empty).
+    @exclusivity(unchecked) private var index: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) private var capacity: Int
+    @exclusivity(unchecked) private(set) var count = 0
     private let empty: Value
 
     init(emptyValue: Value, capacity requested: Int = 1024) {
@@ -25,76 +30,85 @@ final class FlowHashTable<Key: FlowKey, Value> {
         while size < requested * 2 { size *= 2 }
         capacity = size
         empty = emptyValue
-        keys = .allocate(capacity: size)
-        values = .allocate(capacity: size)
-        slotEntry = .allocate(capacity: size)
-        slotEntry.initialize(repeating: 0, count: size)
+        index = .allocate(capacity: size)
+        index.initialize(repeating: 0, count: size)
     }
 
     deinit {
-        for slot in order { (keys + Int(slot)).deinitialize(count: 1); (values + Int(slot)).deinitialize(count: 1) }
-        keys.deallocate()
-        values.deallocate()
-        slotEntry.deallocate()
+        removeAll()
+        for chunk in chunks { chunk.deallocate() }
+        index.deallocate()
+    }
+
+    @inline(__always)
+    private func entry(_ number: Int) -> UnsafeMutablePointer<(key: Key, value: Value)> {
+        chunks[number >> Self.chunkShift] + (number & (Self.chunkSize - 1))
+    }
+
+    @inline(__always)
+    private func home(_ key: Key, mask: Int) -> Int {
+        Int(truncatingIfNeeded: (key.hashValue64 &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
     }
 
     /// Updates the value for `key`, inserting `empty` first if the key is new.
     @inline(__always)
     func update(_ key: Key, _ body: (inout Value) -> Void) {
         let mask = capacity - 1
-        var slot = Int(truncatingIfNeeded: (key.hashValue64 &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-        while slotEntry[slot] != 0 {
-            if keys[slot] == key {
-                body(&values[slot])
+        var slot = home(key, mask: mask)
+        while index[slot] != 0 {
+            let found = entry(Int(index[slot]) - 1)
+            if found.pointee.key == key {
+                body(&found.pointee.value)
                 return
             }
             slot = (slot + 1) & mask
         }
-        (keys + slot).initialize(to: key)
-        (values + slot).initialize(to: empty)
-        slotEntry[slot] = 1
-        order.append(Int32(slot))
-        body(&values[slot])
-        if order.count * 2 > capacity { grow() }
+        precondition(count < Int(UInt32.max), "a window holds more than 4 billion flows")
+        if count >> Self.chunkShift == chunks.count { chunks.append(.allocate(capacity: Self.chunkSize)) }
+        let new = entry(count)
+        new.initialize(to: (key, empty))
+        count += 1
+        index[slot] = UInt32(count)
+        body(&new.pointee.value)
+        if count * 2 > capacity { grow() }
     }
 
     private func grow() {
-        let oldKeys = keys, oldValues = values, oldSlotEntry = slotEntry, oldOrder = order
+        index.deallocate()
         capacity *= 2
-        keys = .allocate(capacity: capacity)
-        values = .allocate(capacity: capacity)
-        slotEntry = .allocate(capacity: capacity)
-        slotEntry.initialize(repeating: 0, count: capacity)
-        order = []
-        order.reserveCapacity(oldOrder.count * 2)
+        index = .allocate(capacity: capacity)
+        index.initialize(repeating: 0, count: capacity)
         let mask = capacity - 1
-        for old in oldOrder {
-            let key = (oldKeys + Int(old)).move()
-            var slot = Int(truncatingIfNeeded: (key.hashValue64 &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
-            while slotEntry[slot] != 0 { slot = (slot + 1) & mask }
-            (keys + slot).initialize(to: key)
-            (values + slot).moveInitialize(from: oldValues + Int(old), count: 1)
-            slotEntry[slot] = 1
-            order.append(Int32(slot))
+        for number in 0..<count {
+            var slot = home(entry(number).pointee.key, mask: mask)
+            while index[slot] != 0 { slot = (slot + 1) & mask }
+            index[slot] = UInt32(number + 1)
         }
-        oldKeys.deallocate()
-        oldValues.deallocate()
-        oldSlotEntry.deallocate()
     }
 
     /// Empties the table, keeping its memory for the next window.
     func removeAll() {
-        for slot in order {
-            (keys + Int(slot)).deinitialize(count: 1)
-            (values + Int(slot)).deinitialize(count: 1)
-            slotEntry[Int(slot)] = 0
+        if count * 8 < capacity {
+            // Few entries in a large index (a big window before): clear only their slots.
+            let mask = capacity - 1
+            for number in 0..<count {
+                var slot = home(entry(number).pointee.key, mask: mask)
+                while index[slot] != UInt32(number + 1) { slot = (slot + 1) & mask }
+                index[slot] = 0
+            }
+        } else {
+            index.update(repeating: 0, count: capacity)
         }
-        order.removeAll(keepingCapacity: true)
+        for number in 0..<count { entry(number).deinitialize(count: 1) }
+        count = 0
     }
 
     /// Calls `body` with every entry, in insertion order.
     func forEach(_ body: (Key, Value) throws -> Void) rethrows {
-        for slot in order { try body(keys[Int(slot)], values[Int(slot)]) }
+        for number in 0..<count {
+            let found = entry(number)
+            try body(found.pointee.key, found.pointee.value)
+        }
     }
 }
 
@@ -107,14 +121,13 @@ extension IPAddress: FlowKey {
     var hashValue64: UInt64 { mix(mix(high, low), isIPv4 ? 1 : 0) }
 }
 
+/// Addresses by their number in the aggregator's address list (first appearance order): a pair is 8
+/// bytes where two addresses take 48.
 struct PairKey: FlowKey {
-    var source: IPAddress
-    var destination: IPAddress
+    var source: UInt32
+    var destination: UInt32
 
-    var hashValue64: UInt64 {
-        mix(mix(mix(source.high, source.low), mix(destination.high, destination.low)),
-            (source.isIPv4 ? 1 : 0) | (destination.isIPv4 ? 2 : 0))
-    }
+    var hashValue64: UInt64 { mix(UInt64(source), UInt64(destination)) }
 }
 
 struct PairCounters {

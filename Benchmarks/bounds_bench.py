@@ -20,10 +20,8 @@ import sys
 import tempfile
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-START = 1_795_860_000  # 2026-11-28T10:00:00Z
+from graph_bench import START, write_pairs
 
 
 def measured(command):
@@ -112,11 +110,7 @@ def one_window_of_pods(directory, pods, rng):
     for (src, dst), size in sorted(totals.items()):
         for key, value in zip(columns, [10, 0, START * 1_000_000, False, src, dst, max(1, size // 500), size]):
             columns[key].append(value)
-    schema = pa.schema([("window_len_s", pa.int32()), ("window_index", pa.int64()), ("window_start", pa.timestamp("us", tz="UTC")),
-                        ("partial", pa.bool_()), ("src", pa.string()), ("dst", pa.string()), ("packets", pa.int64()), ("bytes", pa.int64())],
-                       metadata={"mimir.stage": "flows", "mimir.version": "2", "mimir.schema": "1", "mimir.params": "{}",
-                                 "mimir.origin": str(START)})
-    pq.write_table(pa.table(columns, schema=schema), f"{directory}/pairs.parquet", compression="zstd")
+    write_pairs(columns, f"{directory}/pairs.parquet")
     return len(columns["src"])
 
 

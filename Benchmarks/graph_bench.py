@@ -69,12 +69,17 @@ def generate(directory, rng):
                 totals[(pod, "192.168.99.1")] = rng.randrange(100_000, 1_000_000) * length // 10
             for (src, dst), size in sorted(totals.items()):
                 add(length, index, src, dst, size)
+    write_pairs(columns, f"{directory}/pairs.parquet")
+    return len(columns["src"])
+
+
+def write_pairs(columns, path):
+    """mimir-flows' pairs table (schema 1) of the given columns."""
     schema = pa.schema([("window_len_s", pa.int32()), ("window_index", pa.int64()), ("window_start", pa.timestamp("us", tz="UTC")),
                         ("partial", pa.bool_()), ("src", pa.string()), ("dst", pa.string()), ("packets", pa.int64()), ("bytes", pa.int64())],
-                       metadata={"mimir.stage": "flows", "mimir.version": "1", "mimir.schema": "1", "mimir.params": "{}",
+                       metadata={"mimir.stage": "flows", "mimir.version": "2", "mimir.schema": "1", "mimir.params": "{}",
                                  "mimir.origin": str(START)})
-    pq.write_table(pa.table(columns, schema=schema), f"{directory}/pairs.parquet", compression="zstd")
-    return len(columns["src"])
+    pq.write_table(pa.table(columns, schema=schema), path, compression="zstd")
 
 
 def timed(command):

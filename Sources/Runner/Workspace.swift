@@ -22,6 +22,8 @@ public final class Workspace {
     public private(set) var recovery: Maintenance.Recovery?
     /// Stages a killed runner had left running, stopped on taking the lock.
     public private(set) var stoppedStages: [RunLock.RecordedStage] = []
+    /// Room kept for the ledger to record a failed run's end on a full disk (with the lock only).
+    let reserve: DiskReserve?
 
     public init(artifacts: String, stagesDirectory: String, binDirectory: String?, access: Access) throws {
         // `art/` and `art` name one folder; messages and recorded paths read better without the slash.
@@ -34,6 +36,7 @@ public final class Workspace {
         switch access {
         case .read:
             lock = nil
+            reserve = nil
             // Reading commands rebuild a lost ledger too, unless a runner holds the artifacts (it will).
             if Ledger.isAbsent(artifacts: artifacts), let briefly = try? RunLock(artifacts: artifacts, wait: false) {
                 recovery = try withExtendedLifetime(briefly) { try Maintenance.recoverIfLost(artifacts: artifacts) }
@@ -42,6 +45,7 @@ public final class Workspace {
             let lock = try RunLock(artifacts: artifacts, wait: wait)
             self.lock = lock
             stoppedStages = lock.claim()
+            reserve = DiskReserve(artifacts: artifacts)
             recovery = try Maintenance.recoverIfLost(artifacts: artifacts)
         }
         ledger = try Ledger(artifacts: artifacts)

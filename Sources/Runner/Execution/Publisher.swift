@@ -11,8 +11,29 @@ enum Publisher {
     static let droppedName = ".mimir-dropped.json"
 
     static func noteDropped(_ names: Set<String>, in directory: String) throws {
-        let data = try JSONEncoder.sorted.encode(names.sorted())
-        try data.write(to: URL(fileURLWithPath: directory + "/" + droppedName), options: .atomic)
+        try write(try JSONEncoder.sorted.encode(names.sorted()), to: directory + "/" + droppedName)
+    }
+
+    /// Writes a small file atomically (a temporary beside it, then a rename); a failure (a full disk)
+    /// is the runner's I/O error, with the path and the system's reason.
+    private static func write(_ data: Data, to path: String) throws {
+        let temporary = path + ".writing"
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { throw RunnerError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
+        var failure: Int32?
+        data.withUnsafeBytes { bytes in
+            var written = 0
+            while written < bytes.count && failure == nil {
+                let count = Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
+                if count > 0 { written += count } else if errno != EINTR { failure = errno }
+            }
+        }
+        if close(descriptor) != 0 && failure == nil { failure = errno }
+        if failure == nil && rename(temporary, path) != 0 { failure = errno }
+        if let failure {
+            unlink(temporary)
+            throw RunnerError.io("cannot write \(path): \(String(cString: strerror(failure)))")
+        }
     }
 
     static func droppedNote(in directory: String) -> Set<String> {
@@ -48,8 +69,7 @@ enum Publisher {
     /// Writes the manifest, then replaces `final` with `temporary` by renames (the old directory, if
     /// any, is moved aside first and deleted after).
     static func publish(_ temporary: String, to final: String, manifest: RunManifest) throws {
-        let data = try JSONEncoder.sorted.encode(manifest)
-        try data.write(to: URL(fileURLWithPath: temporary + "/" + manifestName), options: .atomic)
+        try write(try JSONEncoder.sorted.encode(manifest), to: temporary + "/" + manifestName)
         try makeDirectory(URL(fileURLWithPath: final).deletingLastPathComponent().path)
         let aside = temporary + ".old"
         let hadOld = rename(final, aside) == 0

@@ -55,6 +55,7 @@ public final class Scheduler {
         do {
             return try runJobs()
         } catch {
+            workspace.reserve?.release()
             stopRunningJobs()
             throw error
         }
@@ -259,6 +260,7 @@ public final class Scheduler {
             try workspace.ledger.finish(id: result.id, status: .ok, exitCode: 0, seconds: result.seconds, outputs: outputs)
         } catch {
             // The disk or the ledger failed: the run does not count, and its record must not say `running`.
+            workspace.reserve?.release()
             try? FileManager.default.removeItem(atPath: entry.temporary)
             try? workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: 0, seconds: result.seconds)
             throw error

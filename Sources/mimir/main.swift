@@ -40,7 +40,7 @@ struct Locations: ParsableArguments {
             FileHandle.standardError.write(Data("mimir: stopped what a killed runner had left running: \(stages.joined(separator: ", "))\n".utf8))
         }
         if let recovery = workspace.recovery {
-            var message = "mimir: \(Ledger.path(artifacts: artifacts)) was missing or empty; rebuilt it from the run manifests: \(recovery.kept) runs recovered"
+            var message = "mimir: \(Ledger.path(artifacts: workspace.artifacts)) was missing or empty; rebuilt it from the run manifests: \(recovery.kept) runs recovered"
             if recovery.dropped > 0 { message += ", \(recovery.dropped) whose outputs changed will run again" }
             FileHandle.standardError.write(Data((message + "\n").utf8))
         }

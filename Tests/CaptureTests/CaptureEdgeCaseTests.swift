@@ -26,7 +26,7 @@ import TestSupport
         #expect(untimed.map(\.0) == [0, 0])
     }
 
-    @Test(.enabled(if: SplitOracleTests.available, "needs tshark and editcap"))
+    @Test(.needs(SplitOracleTests.available, "needs tshark and editcap"))
     func simplePacketsFirst_splitAsEditcapSplits() throws {
         let directory = try TemporaryDirectory()
         let capture = directory.file("spb.pcapng")
@@ -50,7 +50,7 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: FlowOracleTests.available, "needs tshark"))
+    @Test(.needs(FlowOracleTests.available, "needs tshark"))
     func modifiedPcap_readsAsTsharkReadsIt() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("modified.pcap")
@@ -66,7 +66,7 @@ import TestSupport
         #expect(ours.count == 3)
     }
 
-    @Test(.enabled(if: FlowOracleTests.available, "needs tshark"))
+    @Test(.needs(FlowOracleTests.available, "needs tshark"))
     func capturedLongerThanOriginal_countsTheOriginalLengthAsTsharkDoes() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("long.pcap")

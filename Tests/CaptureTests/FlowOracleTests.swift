@@ -18,7 +18,7 @@ import Table
         return (directory, names)
     }()
 
-    @Test(.enabled(if: available, "needs the Python environment (make venv) and tshark"))
+    @Test(.needs(available, "needs the Python environment (make venv) and tshark"))
     func pairs_equalTsharkPerPacketSums() throws {
         let (directory, names) = try #require(Self.captures, "make_captures.py failed")
         #expect(names.count == 15)
@@ -37,7 +37,7 @@ import Table
         }
     }
 
-    @Test(.enabled(if: available, "needs the Python environment (make venv) and tshark"))
+    @Test(.needs(available, "needs the Python environment (make venv) and tshark"))
     func explicitOrigin_shiftsEveryWindowTheSameWay() throws {
         let (directory, _) = try #require(Self.captures, "make_captures.py failed")
         let out = try TemporaryDirectory()

@@ -101,7 +101,7 @@ import Table
 @Suite(.serialized) struct SplitOracleTests {
     static let available = FlowOracleTests.available && CrossCheck.hasCommand("editcap")
 
-    @Test(.enabled(if: available, "needs the Python environment (make venv), tshark and editcap"))
+    @Test(.needs(available, "needs the Python environment (make venv), tshark and editcap"))
     func shards_holdWhatEditcapsHold() throws {
         let (directory, names) = try #require(FlowOracleTests.captures, "make_captures.py failed")
         // editcap 4.0 cannot split the two-section file (its later interfaces change link type) and
@@ -120,7 +120,7 @@ import Table
 
     /// A stored capture's records are copied by the kernel, a compressed one's through memory: both
     /// give the same shards, byte for byte.
-    @Test(.enabled(if: FlowOracleTests.available, "needs the Python environment (make venv)"))
+    @Test(.needs(FlowOracleTests.available, "needs the Python environment (make venv)"))
     func compressedCapture_splitsIntoTheSameBytes() throws {
         let (directory, _) = try #require(FlowOracleTests.captures, "make_captures.py failed")
         for (stored, compressed) in [("sll2-ns-le.pcap", "sll2-ns-le.pcap.gz"), ("ethernet-us-le.pcap", "ethernet-us-le.pcap.zst"),
@@ -139,7 +139,7 @@ import Table
 
     /// Flows on each shard, with the origin split wrote, sum to flows on the whole capture: every
     /// shard agrees on window indices (ARCHITECTURE.md, "Time and windows").
-    @Test(.enabled(if: FlowOracleTests.available, "needs the Python environment (make venv)"))
+    @Test(.needs(FlowOracleTests.available, "needs the Python environment (make venv)"))
     func flowsOfShards_sumToFlowsOfTheWhole() throws {
         let (directory, _) = try #require(FlowOracleTests.captures, "make_captures.py failed")
         for name in ["mixed.pcapng", "ethernet-us-le.pcap.zst"] {

@@ -11,7 +11,7 @@ import Table
     static let available = FileManager.default.isExecutableFile(atPath: binaries + "mimir-flows")
         && FileManager.default.isExecutableFile(atPath: binaries + "mimir-split")
 
-    @Test(.enabled(if: available, "the executables are built by swift build"))
+    @Test(.needs(available, "the executables are built by swift build"))
     func badInput_exitsWith3AndNamesTheFile() throws {
         let directory = try TemporaryDirectory()
         let path = directory.file("notes.txt")
@@ -26,7 +26,7 @@ import Table
         }
     }
 
-    @Test(.enabled(if: available, "the executables are built by swift build"))
+    @Test(.needs(available, "the executables are built by swift build"))
     func usageErrors_exitWith2() throws {
         let directory = try TemporaryDirectory()
         try K.write(K.pcap([[1, 2, 3]]), to: directory.file("c.pcap"))
@@ -44,7 +44,7 @@ import Table
         }
     }
 
-    @Test(.enabled(if: available, "the executables are built by swift build"))
+    @Test(.needs(available, "the executables are built by swift build"))
     func truncatedCapture_warnsAndSucceeds() throws {
         let directory = try TemporaryDirectory()
         let web = K.ethernet(type: 0x0800, K.ipv4("10.1.0.2", "10.1.0.3", protocol: 6, K.tcp(1, 80, flags: 2)))

@@ -25,7 +25,7 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: python, "needs the Python of the test environment"))
+    @Test(.needs(python, "needs the Python of the test environment"))
     func pickles_writtenByPythonAtProtocols0To2_readAsPythonWroteThem() throws {
         let directory = try TemporaryDirectory()
         let (status, output) = try CrossCheck.runScript("pickle_fixtures.py", ["write", directory.path])
@@ -60,7 +60,7 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: python, "needs the Python of the test environment"))
+    @Test(.needs(python, "needs the Python of the test environment"))
     func originalCreationLogs_giveTheObjectsPythonFinds() throws {
         for name in ["wordpress_example_final_cluster_creation_log.txt", "wordpress_auto_v3_mk5_cluster_creation_log.txt"] {
             let path = Self.fixtures + "mimir-original/" + name
@@ -171,7 +171,7 @@ import TestSupport
         #expect(throws: JSONObjectSplitter.SplitError.self) { _ = try broken.feed(Array("error: You must be logged in".utf8)) }
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: CrossCheck.packageRoot + "/.build/debug/mimir-record-entities"),
+    @Test(.needs(FileManager.default.isExecutableFile(atPath: CrossCheck.packageRoot + "/.build/debug/mimir-record-entities"),
                    "mimir-record-entities is built by swift build"))
     func recordEntities_withAStandInKubectl_writesOurLogInTimeOrder() throws {
         let binary = CrossCheck.packageRoot + "/.build/debug/mimir-record-entities"

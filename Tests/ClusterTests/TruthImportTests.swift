@@ -73,7 +73,7 @@ import TestSupport
         #expect(throws: TableError.mismatch(path: "/dev/null", detail: "not a regular file")) { try TruthImport.read(path: "/dev/null", format: .csv) }
     }
 
-    @Test(.enabled(if: CrossCheck.python != nil, "needs pyarrow in the test environment"))
+    @Test(.needs(CrossCheck.python != nil, "needs pyarrow in the test environment"))
     func writtenTable_readsInPyarrowWithTheTruthColumns() throws {
         let directory = try TemporaryDirectory()
         let path = try Self.write("kind,start,end,path\nexfil,2026-11-28T10:00:00Z,2026-11-28T10:00:30.25Z,db>outside\n", "i.csv", in: directory)

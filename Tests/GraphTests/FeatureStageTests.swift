@@ -10,7 +10,7 @@ import TestSupport
         FileManager.default.isExecutableFile(atPath: binaries + $0)
     } && CrossCheck.python != nil
 
-    @Test(.enabled(if: enabled, "needs the built stages and the Python environment with networkx"), arguments: [1, 2, 3])
+    @Test(.needs(enabled, "needs the built stages and the Python environment with networkx"), arguments: [1, 2, 3])
     func randomGraphs_matchNetworkx(seed: Int) throws {
         let directory = try TemporaryDirectory()
         let (status, output) = try CrossCheck.runScript("check_features_with_networkx.py", ["random", directory.path, String(seed)])
@@ -21,7 +21,7 @@ import TestSupport
         #expect(check.status == 0 && check.output.contains(" 0 mismatches"), "\(check.output)")
     }
 
-    @Test(.enabled(if: enabled, "needs the built stages and the Python environment with networkx"))
+    @Test(.needs(enabled, "needs the built stages and the Python environment with networkx"))
     func simulatedWordPress_matchesNetworkx_andItsAttacksStandOut() throws {
         let directory = try TemporaryDirectory()
         let root = CrossCheck.packageRoot + "/pipelines/"

@@ -31,7 +31,7 @@ import TestSupport
         return rows
     }
 
-    @Test(.enabled(if: enabled, "needs the built stages and pyarrow"))
+    @Test(.needs(enabled, "needs the built stages and pyarrow"))
     func sockShopOnThreeNodes_givesItsCallGraphAndNothingElse() throws {
         let directory = try TemporaryDirectory()
         let root = CrossCheck.packageRoot + "/pipelines/"
@@ -54,7 +54,7 @@ import TestSupport
         #expect(!nodes.contains { ($0["namespace"] as? String) == "kube-system" && !(($0["service"] as? String) == "kube-dns") })
     }
 
-    @Test(.enabled(if: enabled, "needs the built stages and pyarrow"))
+    @Test(.needs(enabled, "needs the built stages and pyarrow"))
     func exfiltration_showsAsPodToPodAndToOutsideInItsWindows() throws {
         let directory = try TemporaryDirectory()
         let root = CrossCheck.packageRoot + "/pipelines/"
@@ -75,7 +75,7 @@ import TestSupport
         #expect(bytes(path[1], "outside", window: 2) - bytes(path[1], "outside", window: 1) > 3_500_000)
     }
 
-    @Test(.enabled(if: enabled, "needs the built stages and pyarrow"))
+    @Test(.needs(enabled, "needs the built stages and pyarrow"))
     func ipv6Cluster_inferredLayout_givesTheCallGraph() throws {
         let directory = try TemporaryDirectory()
         let root = CrossCheck.packageRoot + "/pipelines/"
@@ -90,7 +90,7 @@ import TestSupport
         #expect(!nodes.contains { ($0["name"] as! String).contains(":") && !($0["name"] as! String).hasPrefix("node:") }, "\(nodes.prefix(3))")
     }
 
-    @Test(.enabled(if: enabled, "needs the built stages and pyarrow"))
+    @Test(.needs(enabled, "needs the built stages and pyarrow"))
     func badInput_exitsWith3AndNamesTheFile() throws {
         let directory = try TemporaryDirectory()
         try "not an entity log".write(toFile: directory.file("log.txt"), atomically: true, encoding: .utf8)

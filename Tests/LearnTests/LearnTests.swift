@@ -19,7 +19,7 @@ import TestSupport
         return (x, y)
     }
 
-    @Test(.enabled(if: CrossCheck.python != nil, "needs scikit-learn in the test environment"), arguments: [UInt64(1), 2, 3])
+    @Test(.needs(CrossCheck.python != nil, "needs scikit-learn in the test environment"), arguments: [UInt64(1), 2, 3])
     func lassoCVAndScalerAndMetrics_agreeWithScikitLearn(seed: UInt64) throws {
         let (x, y) = Self.data(seed: seed)
         var random = SplitMix64(state: seed + 100)
@@ -54,7 +54,7 @@ import TestSupport
         #expect(zip(curve.fpr, fpr).allSatisfy { abs($0 - $1) < 1e-12 } && zip(curve.tpr, tpr).allSatisfy { abs($0 - $1) < 1e-12 })
     }
 
-    @Test(.enabled(if: CrossCheck.python != nil, "needs scikit-learn in the test environment"), arguments: [UInt64(4), 5, 6])
+    @Test(.needs(CrossCheck.python != nil, "needs scikit-learn in the test environment"), arguments: [UInt64(4), 5, 6])
     func logisticL1CV_agreesWithScikitLearn(seed: UInt64) throws {
         // Classes from a noisy linear rule on 3 of 8 features; rows in a fixed random order.
         var random = SplitMix64(state: seed)

@@ -20,7 +20,7 @@ import TestSupport
 
     static let names = [FeatureColumns.load, FeatureColumns.bytes("front", "outside"), FeatureColumns.bytes("outside", "front")]
 
-    @Test(.enabled(if: CrossCheck.python != nil, "needs scipy in the test environment"), arguments: [UInt64(1), 2])
+    @Test(.needs(CrossCheck.python != nil, "needs scipy in the test environment"), arguments: [UInt64(1), 2])
     func expectation_agreesWithScipy(seed: UInt64) throws {
         var rows = Self.benign(seed: seed)
         // Two bursts the refit leaves out.

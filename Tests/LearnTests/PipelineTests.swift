@@ -16,7 +16,7 @@ import TestSupport
         return output
     }
 
-    @Test(.enabled(if: enabled, "needs the built stages and scikit-learn"))
+    @Test(.needs(enabled, "needs the built stages and scikit-learn"))
     func trainingChain_fitsWhatScikitLearnFits_andDetectsTheHighRate() throws {
         let directory = try TemporaryDirectory()
         let d = directory.file

@@ -8,7 +8,7 @@ import TestSupport
     static let binaries = CrossCheck.packageRoot + "/.build/debug"
     static let available = CrossCheck.python != nil && FileManager.default.isExecutableFile(atPath: binaries + "/mimir")
 
-    @Test(.enabled(if: CrossCheck.python != nil, "needs scipy in the test environment"))
+    @Test(.needs(CrossCheck.python != nil, "needs scipy in the test environment"))
     func intervals_matchTextbookValues() throws {
         // Garwood: 0 events -> [0, 3.689]; 5 -> [1.6235, 11.6683]. Clopper-Pearson: 0 of 10 -> [0, 0.3085]; 5 of 10 -> [0.1871, 0.8129].
         let (status, output) = try CrossCheck.run(CrossCheck.python!, ["-c", """
@@ -25,7 +25,7 @@ import TestSupport
         #expect(lines.last == "['front-end>outside', 'user-db>user', 'user>front-end']")
     }
 
-    @Test(.enabled(if: available, "needs the built mimir and stages, and the test environment"))
+    @Test(.needs(available, "needs the built mimir and stages, and the test environment"))
     func smallVersion_runsThePipelinesAndWritesTheTables() throws {
         let directory = try TemporaryDirectory()
         let (status, output) = try CrossCheck.run(CrossCheck.python!, [

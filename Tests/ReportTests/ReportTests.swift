@@ -29,7 +29,7 @@ import TestSupport
         try CrossCheck.run(binary, arguments)
     }
 
-    @Test(.enabled(if: enabled, "needs the built mimir-report and pyarrow"))
+    @Test(.needs(enabled, "needs the built mimir-report and pyarrow"))
     func figureTablesAgreeWithPyarrow() throws {
         let (directory, arguments) = try Self.fixture()
         let run = try Self.report(arguments + ["--out", directory.file("out")])
@@ -40,7 +40,7 @@ import TestSupport
         #expect(readable.status == 0, "\(readable.output)")
     }
 
-    @Test(.enabled(if: enabled, "needs the built mimir-report and pyarrow"))
+    @Test(.needs(enabled, "needs the built mimir-report and pyarrow"))
     func namesFromTheDataShowAsText() throws {
         let (directory, arguments) = try Self.fixture()
         #expect(try Self.report(arguments + ["--out", directory.file("out")]).status == 0)
@@ -54,7 +54,7 @@ import TestSupport
         #expect(!html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "").contains("http"))  // nothing to fetch
     }
 
-    @Test(.enabled(if: enabled, "needs the built mimir-report and pyarrow"))
+    @Test(.needs(enabled, "needs the built mimir-report and pyarrow"))
     func sameInputsGiveTheSameBytes() throws {
         let (directory, arguments) = try Self.fixture()
         for out in ["a", "b"] { #expect(try Self.report(arguments + ["--out", directory.file(out)]).status == 0) }
@@ -63,7 +63,7 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: enabled, "needs the built mimir-report and pyarrow"))
+    @Test(.needs(enabled, "needs the built mimir-report and pyarrow"))
     func liveReportHasTheTimelineTheAlertsAndTheGraph() throws {
         let (directory, _) = try Self.fixture()
         let run = try Self.report(["--scores", directory.file("scores_1.0.parquet"), "--service-edges", directory.file("service_edges_1.0.parquet"),
@@ -75,7 +75,7 @@ import TestSupport
         #expect(html.contains("No labels"))
     }
 
-    @Test(.enabled(if: enabled, "needs the built mimir-report and pyarrow"))
+    @Test(.needs(enabled, "needs the built mimir-report and pyarrow"))
     func badInputGetsAClearErrorAndExitCode() throws {
         let (directory, _) = try Self.fixture()
         let base = ["--model", directory.file("model.json"), "--out", directory.file("bad")]
@@ -93,7 +93,7 @@ import TestSupport
         #expect(!FileManager.default.fileExists(atPath: directory.file("bad/report.html")))
     }
 
-    @Test(.enabled(if: enabled && CrossCheck.hasCommand("chromium"), "needs Debian's chromium (make installs it)"))
+    @Test(.needs(enabled && CrossCheck.hasCommand("chromium"), "needs Debian's chromium (make installs it)"))
     func rendersInChromiumAndPrintsThePDF() throws {
         let (directory, arguments) = try Self.fixture()
         let run = try Self.report(arguments + ["--pdf", "--out", directory.file("out")])
@@ -105,7 +105,7 @@ import TestSupport
         #expect(String(decoding: pdf, as: UTF8.self).contains("/CreationDate (D:00000000000000"))
     }
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binary), "needs the built mimir-report"))
+    @Test(.needs(FileManager.default.isExecutableFile(atPath: binary), "needs the built mimir-report"))
     func pdfWithoutChromiumSaysWhatToInstall() throws {
         let (status, output) = try CrossCheck.run(Self.binary, ["--scores", "x.parquet", "--model", "m.json", "--pdf", "--out", NSTemporaryDirectory() + "mimir-no-pdf"],
                                                   environment: ["PATH": "/nonexistent"])

@@ -97,7 +97,7 @@ struct DeclarationTests {
         #expect(JobID(parsing: "flows#3")?.directory == "flows/00003")
     }
 
-    @Test(.enabled(if: CrossCheck.hasCommand("xxhsum"), "needs xxhsum (Debian's xxhash; make installs it)"))
+    @Test(.needs(CrossCheck.hasCommand("xxhsum"), "needs xxhsum (Debian's xxhash; make installs it)"))
     func digestIsXXH3_128AsXxhsumComputesIt() throws {
         let directory = try TemporaryDirectory()
         var generator = SplitMix64(state: 5)
@@ -117,7 +117,7 @@ struct DeclarationTests {
 
     static let binaries = CrossCheck.packageRoot + "/.build/debug/"
 
-    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: binaries + "mimir-score"), "needs the built stages"))
+    @Test(.needs(FileManager.default.isExecutableFile(atPath: binaries + "mimir-score"), "needs the built stages"))
     func shippedStageDeclarationsMatchTheirExecutables() throws {
         let stages = try StageDeclaration.loadAll(directory: CrossCheck.packageRoot + "/stages")
         #expect(stages.count >= 8)

@@ -23,7 +23,7 @@ import TestSupport
         try CrossCheck.run(binaries + "mimir", arguments, in: CrossCheck.packageRoot)
     }
 
-    @Test(.enabled(if: enabled, "needs the built stages"))
+    @Test(.needs(enabled, "needs the built stages"))
     func demoPipelinesRunEndToEnd_inParallelIdentically_andOnceOnly() throws {
         let directory = try TemporaryDirectory()
         try Self.smaller("demo-train", [("duration: 7200, users: 10", "duration: 1200, users: 2"), ("interval: 600", "interval: 300")], into: directory.path)

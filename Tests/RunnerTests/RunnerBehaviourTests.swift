@@ -4,7 +4,7 @@ import TestSupport
 
 /// The runner's promises, checked by running it on a script stage: what reruns and what does not,
 /// what a killed stage or runner leaves, parallel runs, concurrent runners, a damaged ledger.
-@Suite(.enabled(if: RunnerFixture.available, "needs the built mimir (swift build)"))
+@Suite(.needs(RunnerFixture.available, "needs the built mimir (swift build)"))
 struct RunnerBehaviourTests {
     @Test func firstRunRunsEverything_noOpRerunRunsNothing() throws {
         let fixture = try RunnerFixture()

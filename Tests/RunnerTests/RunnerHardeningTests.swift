@@ -4,7 +4,7 @@ import TestSupport
 
 /// The runner against a hostile user: every spelling of the artifacts folder, a lost ledger, unsafe
 /// names, file names that look like flags, a killed runner's stages, a ledger that fails mid-run.
-@Suite(.enabled(if: RunnerFixture.available, "needs the built mimir (swift build)"))
+@Suite(.needs(RunnerFixture.available, "needs the built mimir (swift build)"))
 struct RunnerHardeningTests {
     static let outputs = ["a", "b/1", "b/2", "c", "d"].map { "nested/art/chain/\($0)/out.txt" }
 

@@ -18,7 +18,7 @@ import TestSupport
         Variant(app: "hipster-shop", cluster: "ipv6-two-nodes", link: "sll", format: "pcap", timestamps: "us", users: 20),
     ]
 
-    @Test(.enabled(if: enabled, "needs the built simulator and tshark"), arguments: variants)
+    @Test(.needs(enabled, "needs the built simulator and tshark"), arguments: variants)
     func tsharkFindsNoMalformedPacketNoErrorAndNoBadChecksum(_ variant: Variant) throws {
         let directory = try TemporaryDirectory()
         let events = directory.file("events.yaml")
@@ -54,7 +54,7 @@ import TestSupport
         #expect(Set(all.map { $0[3] }) == [encapsulation])
     }
 
-    @Test(.enabled(if: enabled, "needs the built simulator and tshark"))
+    @Test(.needs(enabled, "needs the built simulator and tshark"))
     func sameSeedSameBytes_otherSeedOtherCapture() throws {
         let directory = try TemporaryDirectory()
         func run(_ name: String, seed: Int) throws -> [String: Data] {

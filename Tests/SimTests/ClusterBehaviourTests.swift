@@ -29,7 +29,7 @@ import TestSupport
         return formatter.date(from: text)?.timeIntervalSince1970
     }
 
-    @Test(.enabled(if: enabled, "needs the built simulator and tshark"))
+    @Test(.needs(enabled, "needs the built simulator and tshark"))
     func serviceRequests_showBeforeAndAfterDNAT_andAddressesAreUsedOnlyByTheirOwners() throws {
         let directory = try TemporaryDirectory()
         let (status, output) = try SimFixture.simulate(["--app", SimFixture.models + "apps/sockshop.yaml",
@@ -79,7 +79,7 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: enabled, "needs the built simulator and tshark"))
+    @Test(.needs(enabled, "needs the built simulator and tshark"))
     func autoscaling_createsAndDeletesPods_andAddressesAreReused_andLoadFollowsTheCurve() throws {
         let directory = try TemporaryDirectory()
         try SimFixture.tinyApp.write(toFile: directory.file("tiny.yaml"), atomically: true, encoding: .utf8)

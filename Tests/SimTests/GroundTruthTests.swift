@@ -56,7 +56,7 @@ import TestSupport
 
     static let start: Int64 = 1_795_860_000_000_000  // 2026-11-28T10:00:00Z in microseconds
 
-    @Test(.enabled(if: enabled, "needs the built simulator, tshark and pyarrow"))
+    @Test(.needs(enabled, "needs the built simulator, tshark and pyarrow"))
     func truthTable_hasOneRowPerEventWithItsTimes() throws {
         let run = try Run.get()
         #expect(run.truth.map { $0["kind"] as? String } == ["exfil", "dnstunnel", "scan", "lateral"])
@@ -69,7 +69,7 @@ import TestSupport
         for name in path.dropLast() { #expect(run.podAddress(name) != nil, "\(name) is not a pod of the entity log") }
     }
 
-    @Test(.enabled(if: enabled, "needs the built simulator, tshark and pyarrow"))
+    @Test(.needs(enabled, "needs the built simulator, tshark and pyarrow"))
     func exfiltratedBytes_matchWhatLeavesTheNodeForTheSink() throws {
         let run = try Run.get()
         // What the node sends to the sink (192.168.99.1, DET's port 6969), masqueraded, on the uplink.
@@ -96,7 +96,7 @@ import TestSupport
         return rows.first?.first ?? "0"
     }
 
-    @Test(.enabled(if: enabled, "needs the built simulator, tshark and pyarrow"))
+    @Test(.needs(enabled, "needs the built simulator, tshark and pyarrow"))
     func dnsTunnel_queriesReachTheUpstreamResolverWithTheData() throws {
         let run = try Run.get()
         let queries = try SimFixture.tsharkFields(run.capture, filter: "dns.flags.response == 0 && ip.src == 192.168.99.100 && ip.dst == 10.0.2.3", ["dns.qry.name"])
@@ -108,7 +108,7 @@ import TestSupport
         #expect(answers.count >= 2 * queries.count, "each query is answered NXDOMAIN upstream and by kube-dns")
     }
 
-    @Test(.enabled(if: enabled, "needs the built simulator, tshark and pyarrow"))
+    @Test(.needs(enabled, "needs the built simulator, tshark and pyarrow"))
     func scan_probesEveryAddressAndPortOnceAndOnlyPodsAnswer() throws {
         let run = try Run.get()
         let scanner = run.podAddress(run.event("scan")["source"] as! String)!
@@ -125,7 +125,7 @@ import TestSupport
         #expect(run.event("scan")["bytes"] as? Int ?? 0 >= 315 * 44)
     }
 
-    @Test(.enabled(if: enabled, "needs the built simulator, tshark and pyarrow"))
+    @Test(.needs(enabled, "needs the built simulator, tshark and pyarrow"))
     func lateralMovement_opensConnectionsToServicesTheSourceNeverCalls() throws {
         let run = try Run.get()
         let lateral = run.event("lateral")
@@ -143,7 +143,7 @@ import TestSupport
 }
 
 extension GroundTruthTests {
-    @Test(.enabled(if: enabled && FileManager.default.isExecutableFile(atPath: CrossCheck.packageRoot + "/.build/debug/mimir-flows"),
+    @Test(.needs(enabled && FileManager.default.isExecutableFile(atPath: CrossCheck.packageRoot + "/.build/debug/mimir-flows"),
                    "needs the built simulator and mimir-flows, tshark and pyarrow"))
     func mimirFlowsReadsTheCapture_withNoDamageAndTsharksPacketCount() throws {
         let run = try Run.get()

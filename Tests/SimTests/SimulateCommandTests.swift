@@ -5,7 +5,7 @@ import TestSupport
 /// mimir-simulate as users run it: clear errors naming the file and the field, the exit codes of the
 /// stage contract, and no capture left behind by a failed run.
 @Suite struct SimulateCommandTests {
-    @Test(.enabled(if: SimFixture.available, "the simulator is built by swift build"))
+    @Test(.needs(SimFixture.available, "the simulator is built by swift build"))
     func badModels_exitWith3AndNameTheFileAndTheField() throws {
         let directory = try TemporaryDirectory()
         let broken = SimFixture.tinyApp.replacingOccurrences(of: "call: db.query", with: "call: db.nothing")
@@ -26,7 +26,7 @@ import TestSupport
         }
     }
 
-    @Test(.enabled(if: SimFixture.available, "the simulator is built by swift build"))
+    @Test(.needs(SimFixture.available, "the simulator is built by swift build"))
     func badEventsAndClusters_exitWith3() throws {
         let directory = try TemporaryDirectory()
         try SimFixture.tinyApp.write(toFile: directory.file("tiny.yaml"), atomically: true, encoding: .utf8)
@@ -50,7 +50,7 @@ import TestSupport
         #expect(left.isEmpty, "a failed run left \(left)")
     }
 
-    @Test(.enabled(if: SimFixture.available, "the simulator is built by swift build"))
+    @Test(.needs(SimFixture.available, "the simulator is built by swift build"))
     func usageErrors_exitWith2() throws {
         let directory = try TemporaryDirectory()
         for (arguments, message) in [(["--link", "token-ring"], "--link must be sll2, sll or ethernet"),

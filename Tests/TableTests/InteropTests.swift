@@ -14,7 +14,7 @@ import Testing
 
     // MARK: Our files, read by the others
 
-    @Test(.enabled(if: python != nil, "no Python environment: run `make venv`"))
+    @Test(.needs(python != nil, "no Python environment: run `make venv`"))
     func ourFiles_readIdenticallyInPyarrowDuckDBAndPolars() throws {
         let directory = try TemporaryDirectory()
         let provenance = try Provenance(stage: "flows", version: "3", schemaVersion: 1,
@@ -75,7 +75,7 @@ import Testing
 
     // MARK: Their files, read by ours
 
-    @Test(.enabled(if: python != nil, "no Python environment: run `make venv`"))
+    @Test(.needs(python != nil, "no Python environment: run `make venv`"))
     func foreignFiles_readIdenticallyOrFailClearly() throws {
         let directory = try TemporaryDirectory()
         let (status, output) = try Self.run("write_foreign_files.py", directory.path)

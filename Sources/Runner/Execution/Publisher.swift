@@ -14,25 +14,15 @@ enum Publisher {
         try write(try JSONEncoder.sorted.encode(names.sorted()), to: directory + "/" + droppedName)
     }
 
-    /// Writes a small file atomically (a temporary beside it, then a rename); a failure (a full disk)
-    /// is the runner's I/O error, with the path and the system's reason.
+    /// Writes a small file atomically (Table's `AtomicOutputFile`); a failure (a full disk) is the
+    /// runner's I/O error, naming the file and the system's reason.
     private static func write(_ data: Data, to path: String) throws {
-        let temporary = path + ".writing"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw RunnerError.io("cannot write \(path): \(String(cString: strerror(errno)))") }
-        var failure: Int32?
-        data.withUnsafeBytes { bytes in
-            var written = 0
-            while written < bytes.count && failure == nil {
-                let count = Foundation.write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-                if count > 0 { written += count } else if errno != EINTR { failure = errno }
-            }
-        }
-        if close(descriptor) != 0 && failure == nil { failure = errno }
-        if failure == nil && rename(temporary, path) != 0 { failure = errno }
-        if let failure {
-            unlink(temporary)
-            throw RunnerError.io("cannot write \(path): \(String(cString: strerror(failure)))")
+        do {
+            let file = try AtomicOutputFile(path: path)
+            try file.write(Array(data))
+            try file.publish(durable: false)
+        } catch let error as TableError {
+            throw RunnerError.io("cannot write \(path): \(error)")
         }
     }
 

@@ -35,7 +35,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
-        // libzstd from Debian's libzstd-dev; only Sources/Table/IO/Zstd.swift imports it.
+        // libzstd from Debian's libzstd-dev; only Sources/SystemSupport/Zstd.swift imports it.
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
         // libpcap (BPF filters) and zlib (gzip captures), from Debian's libpcap-dev and zlib1g-dev;
@@ -50,32 +50,35 @@ let package = Package(
         .systemLibrary(name: "CXXHash", pkgConfig: "libxxhash", providers: [.apt(["libxxhash-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
 
+        // What is not Parquet but every library needs from the system: atomic output files, mapped and
+        // positioned input, zstd streams, the allocator policy, EINTR retries, exit-code classes.
+        .target(name: "SystemSupport", dependencies: ["CZstd", "CGlibcExtras"]),
         // Parquet+ZSTD tables: the format every stage reads and writes.
-        .target(name: "Table", dependencies: ["CZstd", "CGlibcExtras"]),
+        .target(name: "Table", dependencies: ["SystemSupport"]),
 
         // Captures: pcap/pcapng reading and writing, dissection, windows, flows, splitting.
-        .target(name: "Capture", dependencies: ["Table", "CPcap", "CZlib"]),
+        .target(name: "Capture", dependencies: ["SystemSupport", "Table", "CPcap", "CZlib"]),
         // Entity logs (ours; kubectl's and the original's come with the graph stage), cluster settings
         // (cluster.yaml) and the ground-truth table.
-        .target(name: "Cluster", dependencies: ["Table", "Capture", "Yams"]),
+        .target(name: "Cluster", dependencies: ["SystemSupport", "Table", "Capture", "Yams"]),
         // One seed, every draw: the random generator the simulator and injection share.
         .target(name: "Seeded"),
         // The simulator: application and cluster models, workload, attacks, packet synthesis.
-        .target(name: "Sim", dependencies: ["Capture", "Cluster", "Table", "Seeded", "Yams"]),
+        .target(name: "Sim", dependencies: ["SystemSupport", "Capture", "Cluster", "Table", "Seeded", "Yams"]),
         // Per-window pod and service graphs (address ownership over time, outside and gateway rules) and
         // their features.
         .target(name: "Graph", dependencies: ["Cluster", "Capture", "Table"]),
         // Scaling, LASSO, thresholds and detection metrics.
-        .target(name: "Learn", dependencies: ["Table"]),
+        .target(name: "Learn", dependencies: ["SystemSupport", "Table"]),
         // Synthetic exfiltration: reachability, attack paths, schedules, edge edits, labels.
         .target(name: "Inject", dependencies: ["Graph", "Cluster", "Table", "Seeded"]),
         // The report: SVG figures, the HTML page, PDF through a headless Chromium.
-        .target(name: "Report", dependencies: ["Table", "Learn"]),
+        .target(name: "Report", dependencies: ["SystemSupport", "Table", "Learn"]),
         // The runner: stage and pipeline declarations, run keys, the ledger, executors. It knows stages only
         // through stages/*.yaml and runs them as processes.
-        .target(name: "Runner", dependencies: ["Table", "CXXHash", "CSQLite", "Yams"]),
+        .target(name: "Runner", dependencies: ["SystemSupport", "Table", "CXXHash", "CSQLite", "Yams"]),
         // Shared command-line plumbing of the stage executables.
-        .target(name: "StageSupport", dependencies: ["Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "StageSupport", dependencies: ["SystemSupport", "Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(name: "mimir-split", dependencies: ["Capture", "StageSupport",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -90,9 +93,9 @@ let package = Package(
                                                                .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-inject", dependencies: ["Inject", "StageSupport",
                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-fit", dependencies: ["Learn", "Table", "StageSupport",
+        .executableTarget(name: "mimir-fit", dependencies: ["SystemSupport", "Learn", "Table", "StageSupport",
                                                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-score", dependencies: ["Learn", "Cluster", "Table", "StageSupport",
+        .executableTarget(name: "mimir-score", dependencies: ["SystemSupport", "Learn", "Cluster", "Table", "StageSupport",
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-report", dependencies: ["Report", "Table", "StageSupport",
                                                              .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -104,14 +107,15 @@ let package = Package(
                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // `make bench`: our writer and reader on the benchmark table (Benchmarks/table_bench.py drives it).
-        .executableTarget(name: "TableBench", dependencies: ["Table"], path: "Benchmarks/TableBench"),
+        .executableTarget(name: "TableBench", dependencies: ["SystemSupport", "Table"], path: "Benchmarks/TableBench"),
 
         // Helpers shared by the test targets (temporary directories, the Python cross-check environment).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "TableTests", dependencies: ["Table", "TestSupport"]),
+        .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestSupport"]),
+        .testTarget(name: "TableTests", dependencies: ["SystemSupport", "Table", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table", "TestSupport"]),
         .testTarget(name: "GraphTests", dependencies: ["Graph", "Cluster", "Capture", "Table", "TestSupport"]),
-        .testTarget(name: "LearnTests", dependencies: ["Learn", "TestSupport"]),
+        .testTarget(name: "LearnTests", dependencies: ["SystemSupport", "Learn", "TestSupport"]),
         .testTarget(name: "InjectTests", dependencies: ["Inject", "Graph", "Table", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Capture", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Report", "Table", "TestSupport"]),

@@ -8,6 +8,7 @@
 // back, every column, row group by row group (timed). Prints one JSON line: best times and size.
 import Foundation
 import Table
+import SystemSupport
 
 struct Arguments {
     var source = ""

@@ -1,4 +1,5 @@
 import Table
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif

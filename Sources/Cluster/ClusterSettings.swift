@@ -2,6 +2,7 @@ import Capture
 import Foundation
 import Table
 import Yams
+import SystemSupport
 
 /// What graph needs to know about a cluster's addressing (`cluster.yaml`, ARCHITECTURE.md): pod address
 /// ranges per node, the service address range, node and gateway addresses. The simulator writes it;

@@ -1,6 +1,7 @@
 import Capture
 import Foundation
 import Table
+import SystemSupport
 
 /// Writes an entity log in our format: JSON lines in time order, published atomically by `finish`.
 public final class EntityLogWriter {
@@ -30,12 +31,7 @@ public final class EntityLogWriter {
 /// Reads an entity log in our format, checking every line: fields, types, addresses, time order.
 public enum EntityLogReader {
     public static func read(path: String) throws -> [EntityEvent] {
-        let data: Data
-        do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
-        } catch {
-            throw TableError.io(path: path, operation: "read", errno: (error as NSError).code == NSFileReadNoSuchFileError ? ENOENT : EIO)
-        }
+        let data = Data(try PositionedInputFile.contents(of: path))
         var events: [EntityEvent] = []
         var lineNumber = 0
         var previous = Int64.min

@@ -1,5 +1,6 @@
 import Foundation
 import Table
+import SystemSupport
 
 /// Records a cluster's pods and services as an entity log in our format: runs the two kubectl watches
 /// (kubectl refuses to watch two resource types in one call), stamps every event with the time it was

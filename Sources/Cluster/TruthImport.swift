@@ -1,5 +1,6 @@
 import Foundation
 import Table
+import SystemSupport
 
 /// A user's own incident records as a ground-truth table (`mimir-truth`): CSV with a header line, a
 /// JSON array of objects, or JSON lines. Fields: `kind` (exfil, dnstunnel, scan, lateral), `start`
@@ -27,7 +28,7 @@ public enum TruthImport {
         guard (try? FileManager.default.attributesOfItem(atPath: path)[.type] as? FileAttributeType) == .typeRegular else {
             throw TableError.mismatch(path: path, detail: "not a regular file")
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw TableError.io(path: path, operation: "read", errno: errno) }
+        let data = Data(try PositionedInputFile.contents(of: path))
         guard let text = String(data: data, encoding: .utf8) else { throw TableError.mismatch(path: path, detail: "not UTF-8 text") }
         let records: [(where: String, fields: [String: String])]
         switch format {

@@ -1,5 +1,6 @@
 import Foundation
 import Table
+import SystemSupport
 
 /// model.json (ARCHITECTURE.md, "Labels, rates and ground truth"): per window length and fused, the
 /// features, scaler, coefficients, intercept, penalty and training thresholds; the allow-list and the
@@ -139,7 +140,7 @@ public struct DetectionModel: Codable, Sendable {
     }
 
     public static func read(path: String) throws -> DetectionModel {
-        guard let data = FileManager.default.contents(atPath: path) else { throw ModelFileError(detail: "cannot read \(path)") }
+        let data = Data(try PositionedInputFile.contents(of: path))
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let model: DetectionModel

@@ -1,5 +1,6 @@
 import Foundation
 import Table
+import SystemSupport
 
 /// The report stage's work: read, build, write `report.html` and the tables behind its figures.
 public enum Report {

@@ -3,6 +3,7 @@ import Capture
 import Cluster
 import Foundation
 import Table
+import SystemSupport
 
 /// What to simulate besides the models: length, start, seed, load, capture format.
 public struct SimulationOptions: Sendable {

@@ -1,4 +1,5 @@
 import Dispatch
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,8 +55,7 @@ func writeToStandardError(_ text: String) {
     text.withUTF8 { bytes in
         var done = 0
         while done < bytes.count {
-            let wrote = write(STDERR_FILENO, bytes.baseAddress! + done, bytes.count - done)
-            if wrote < 0 && errno == EINTR { continue }
+            let wrote = retryOnInterrupt { write(STDERR_FILENO, bytes.baseAddress! + done, bytes.count - done) }
             guard wrote > 0 else { return }
             done += wrote
         }

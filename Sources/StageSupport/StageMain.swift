@@ -1,5 +1,6 @@
 import ArgumentParser
 import Table
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif

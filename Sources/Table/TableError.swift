@@ -1,8 +1,8 @@
+import SystemSupport
+
 /// Everything that can go wrong when reading or writing a table, with the file and byte offset where
 /// it went wrong and a message written for the person at the terminal.
 public enum TableError: Error, Equatable, CustomStringConvertible {
-    /// A system call on the file failed.
-    case io(path: String, operation: String, errno: Int32)
     /// The file is not valid Parquet: at `offset` the reader expected one thing and found another.
     case corrupt(path: String, offset: Int, detail: String)
     /// Valid Parquet that uses a feature this library does not implement (a codec, an encoding, a type).
@@ -18,8 +18,6 @@ public enum TableError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case let .io(path, operation, errno):
-            return "\(path): \(operation) failed: \(String(cString: strerror(errno))) (errno \(errno))"
         case let .corrupt(path, offset, detail):
             return "\(path): not a valid Parquet file at byte offset \(offset): \(detail)"
         case let .unsupported(path, detail):
@@ -36,11 +34,14 @@ public enum TableError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+extension TableError: ClassifiedError {
+    public var errorClass: ErrorClass {
+        switch self {
+        case .corrupt, .unsupported, .limitExceeded, .noSuchColumn, .mismatch: .badInput
+        case .invalidInput: .usage
+        }
+    }
+}
 
 /// A decoding failure inside an in-memory buffer, at an offset relative to that buffer. The reader
 /// turns it into `TableError.corrupt` with the file's name and the absolute offset.

@@ -3,6 +3,7 @@ import Foundation
 import Learn
 import StageSupport
 import Table
+import SystemSupport
 
 /// mimir-fit: the detector, fitted on training windows only.
 struct FitCommand: ParsableCommand {

@@ -3,6 +3,7 @@ import Cluster
 import Learn
 import StageSupport
 import Table
+import SystemSupport
 
 /// mimir-score: a fitted model applied to a capture's features; with labels, the evaluation.
 struct ScoreCommand: ParsableCommand {

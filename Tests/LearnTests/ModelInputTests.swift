@@ -2,6 +2,7 @@ import Foundation
 import Table
 import Testing
 import TestSupport
+import SystemSupport
 @testable import Learn
 
 /// Inputs of fit and score that do not fit together: features and labels of different rates, and a

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import SystemSupport
 @testable import Table
 
 /// Every kind of damage gets a `TableError` that names the file and the offset: never a trap, never
@@ -219,11 +220,11 @@ import Testing
     }
 
     @Test func missingAndSpecialFiles_areIOErrors() throws {
-        #expect(throws: TableError.io(path: "/nonexistent/t.parquet", operation: "open", errno: ENOENT)) {
+        #expect(throws: FileError.cannotOpenInput(path: "/nonexistent/t.parquet", errno: ENOENT)) {
             try TableReader(path: "/nonexistent/t.parquet")
         }
         let directory = try TemporaryDirectory()
-        #expect(throws: TableError.io(path: directory.path, operation: "open (not a regular file)", errno: EINVAL)) {
+        #expect(throws: FileError.notARegularFile(path: directory.path)) {
             try TableReader(path: directory.path)
         }
     }

@@ -1,4 +1,5 @@
 import Table
+import SystemSupport
 
 /// The file format a `CaptureWriter` writes.
 public enum CaptureFileFormat: String, Sendable, CaseIterable {

@@ -1,5 +1,6 @@
 import CZlib
 import Table
+import SystemSupport
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,11 +46,9 @@ final class FileSource: ByteSource {
     var endedEarly: Bool { false }
 
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
-        while true {
-            let got = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-            if got >= 0 { return got }
-            if errno != EINTR { throw CaptureError.io(path: path, operation: "read", errno: errno) }
-        }
+        let got = retryOnInterrupt { Glibc.read(descriptor, buffer.baseAddress, buffer.count) }
+        guard got >= 0 else { throw CaptureError.io(path: path, operation: "read", errno: errno) }
+        return got
     }
 }
 

@@ -1,4 +1,5 @@
 import Table
+import SystemSupport
 
 /// What `mimir-split` does: cuts a capture into shards as `editcap` does, copying every record
 /// unchanged, and describes them in `shards.parquet`.

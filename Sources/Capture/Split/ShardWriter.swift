@@ -1,6 +1,7 @@
 import Dispatch
 import Synchronization
 import Table
+import SystemSupport
 
 /// Writes shards one after another: each a complete capture in the input's format (pcap: the input's
 /// file header, so the same byte order and timestamp precision; pcapng: the current section header and

@@ -1,5 +1,6 @@
 import Capture
 import Foundation
+import SystemSupport
 
 /// Splits kubectl's `--watch -o json` output, a stream of JSON objects printed one after another
 /// (indented, not one per line), into the objects' bytes as they complete.
@@ -63,9 +64,7 @@ public enum KubectlWatch {
     /// time the object itself records (creation, deletion, status conditions, container starts);
     /// `mimir-record-entities` records the real observation times instead.
     public static func read(path: String) throws -> [EntityEvent] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EntityLogError(path: path, line: 0, detail: "cannot read the file")
-        }
+        let data = try PositionedInputFile.contents(of: path)
         var splitter = JSONObjectSplitter()
         let objects: [[UInt8]]
         do {

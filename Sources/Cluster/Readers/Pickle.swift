@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// A value of the Python pickles the original project wrote: its cluster creation log is a
 /// `dict[int, dict[str, tuple]]` pickled by Python 2 (protocol 0; protocol 2 with `-p 2`).
@@ -68,10 +69,7 @@ public struct PickleReader {
     }
 
     public static func read(path: String) throws -> PickleValue {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw PickleError(path: path, offset: 0, detail: "cannot read the file")
-        }
-        var reader = PickleReader(bytes: [UInt8](data), path: path)
+        var reader = PickleReader(bytes: try PositionedInputFile.contents(of: path), path: path)
         return try reader.load()
     }
 

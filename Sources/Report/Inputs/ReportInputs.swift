@@ -1,6 +1,7 @@
 import Foundation
 import Learn
 import Table
+import SystemSupport
 
 /// The files a report is made from: mimir-score's tables (one set per rate), the model, and what
 /// explains them (inject's paths, the service edges, the features table's column meanings).

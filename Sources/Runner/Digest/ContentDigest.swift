@@ -1,5 +1,6 @@
 import CXXHash
 import Foundation
+import SystemSupport
 
 /// Content digests: XXH3-128 over a file's bytes, written `xxh3-128:<32 hex digits>`.
 ///
@@ -21,9 +22,8 @@ public enum ContentDigest {
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 64)
         defer { buffer.deallocate() }
         while true {
-            let count = read(descriptor, buffer, chunkSize)
+            let count = retryOnInterrupt { read(descriptor, buffer, chunkSize) }
             if count < 0 {
-                if errno == EINTR { continue }
                 throw RunnerError.io("cannot read \(path) to hash it: \(String(cString: strerror(errno)))")
             }
             if count == 0 { break }

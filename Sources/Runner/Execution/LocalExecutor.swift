@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// Runs tasks as child processes on this machine, up to `capacity` at once. Each child gets its own
 /// process group (so Ctrl-C reaches the runner, which stops them in order) and writes stdout and
@@ -42,7 +43,7 @@ public final class LocalExecutor: Executor, @unchecked Sendable {  // state behi
         condition.unlock()
         Thread.detachNewThread { [self] in
             var status: Int32 = 0
-            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            _ = retryOnInterrupt { waitpid(pid, &status, 0) }
             recorder?.ended(pid: pid)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.

@@ -1,5 +1,6 @@
 import Foundation
 import Table
+import SystemSupport
 
 /// Moves a finished run's outputs into place: the stage wrote into a temporary directory beside the
 /// final one; after checking every declared output, the runner hashes the files, writes the run's
@@ -14,14 +15,14 @@ enum Publisher {
         try write(try JSONEncoder.sorted.encode(names.sorted()), to: directory + "/" + droppedName)
     }
 
-    /// Writes a small file atomically (Table's `AtomicOutputFile`); a failure (a full disk) is the
+    /// Writes a small file atomically (SystemSupport's `AtomicOutputFile`); a failure (a full disk) is the
     /// runner's I/O error, naming the file and the system's reason.
     private static func write(_ data: Data, to path: String) throws {
         do {
             let file = try AtomicOutputFile(path: path)
             try file.write(Array(data))
             try file.publish(durable: false)
-        } catch let error as TableError {
+        } catch let error as FileError {
             throw RunnerError.io("cannot write \(path): \(error)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// One runner at a time on an artifacts directory: an exclusive flock on `artifacts/.mimir.lock`,
 /// released by the kernel when the runner exits, however it exits.
@@ -37,7 +38,7 @@ public final class RunLock: StageRecorder, @unchecked Sendable {  // `stages` be
                 throw RunnerError.busy("another mimir (process \(holder)) is working on \(artifacts); wait for it to finish, or pass --wait to queue behind it")
             }
             FileHandle.standardError.write(Data("mimir: waiting for process \(holder), which is working on \(artifacts)\n".utf8))
-            while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+            _ = retryOnInterrupt { flock(descriptor, LOCK_EX) }
         }
     }
 
@@ -97,8 +98,7 @@ public final class RunLock: StageRecorder, @unchecked Sendable {  // `stages` be
         let bytes = Array(text.utf8)
         var written = 0
         while written < bytes.count {
-            let count = bytes[written...].withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(written)) }
-            if count < 0 && errno == EINTR { continue }
+            let count = retryOnInterrupt { bytes[written...].withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, off_t(written)) } }
             guard count > 0 else { return }  // a full disk: the record is best effort, the lock still holds
             written += count
         }

@@ -2,6 +2,7 @@ import Cluster
 import Foundation
 import Table
 import Yams
+import SystemSupport
 
 /// An application model (`pipelines/apps/*.yaml`): its services, how they call each other, what users
 /// do, and the assumptions behind the numbers. docs/simulator.md describes every field.

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Decodes the pages of one column chunk into a `ColumnArray`: data pages v1 and v2, an optional
 /// dictionary page, PLAIN, RLE_DICTIONARY / PLAIN_DICTIONARY and (for booleans) RLE values, ZSTD or
 /// no compression.

@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Reads Apache Parquet files: every file `TableWriter` writes, and flat files from pyarrow, DuckDB,
 /// polars or Spark with ZSTD or no compression (PLAIN or dictionary encodings, data pages v1 or v2).
 /// Columns are read selectively, one row group at a time, so memory is bounded by a row group.
@@ -10,8 +12,8 @@
 /// }
 /// ```
 ///
-/// Anything wrong with the file is a `TableError` naming it and the byte offset; nothing in the file
-/// can make the reader trap or allocate beyond `ReaderLimits`.
+/// Anything wrong with the file is a `TableError` (a `FileError` where the system fails) naming it
+/// and the byte offset; nothing in the file can make the reader trap or allocate beyond `ReaderLimits`.
 public final class TableReader {
     public let path: String
     /// The columns Mimir can read, in file order (columns of other types are in `unsupportedColumns`).
@@ -22,7 +24,7 @@ public final class TableReader {
     public let unsupportedColumns: [(name: String, reason: String)]
     public let rowCount: Int
 
-    private let file: InputFile
+    private let file: PositionedInputFile
     private let limits: ReaderLimits
     private let descriptors: [ColumnDescriptor]
     private let rowGroups: [RowGroupMetadata]
@@ -36,7 +38,7 @@ public final class TableReader {
     public init(path: String, limits: ReaderLimits = ReaderLimits()) throws {
         self.path = path
         self.limits = limits
-        file = try InputFile(path: path)
+        file = try PositionedInputFile(path: path)
         let size = file.size
         guard size >= 12 else {
             throw TableError.corrupt(path: path, offset: 0, detail: "a Parquet file has at least 12 bytes, this one \(size)")
@@ -133,7 +135,8 @@ public final class TableReader {
             throw TableError.corrupt(path: path, offset: start, detail: "column '\(descriptor.name)' claims \(length) bytes at offset \(start), outside the data section 4..<\(dataEnd)")
         }
         scratch.chunk.removeAll()
-        try file.read(at: start, count: length, into: scratch.chunk)
+        try file.read(at: start, count: length, into: scratch.chunk.tail(reserving: length))
+        scratch.chunk.commit(length)
         let decoder = ColumnChunkDecoder(path: path, descriptor: descriptor, type: type, scale: scale, codec: chunk.codec,
                                          rowCount: rows, chunkOffset: start, limits: limits, scratch: scratch)
         return try decoder.decode(scratch.chunk.bytes)

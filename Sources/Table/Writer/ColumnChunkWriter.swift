@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Builds one column chunk of the current row group: PLAIN values and RLE definition levels go into a
 /// page buffer; at about `pageSize` bytes the page is compressed and appended, with its header, to the
 /// chunk's bytes, which stay in memory until the row group is written.

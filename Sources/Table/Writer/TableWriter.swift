@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// Writes a table as an Apache Parquet file with ZSTD-compressed PLAIN data pages (v1), streaming:
 /// rows are cut into row groups of bounded size as they arrive, so a table of any length is written
 /// in bounded memory. The file appears under its final name only when `close()` succeeds.
@@ -30,10 +32,15 @@ public final class TableWriter {
     /// Opens a temporary file beside `path`.
     /// - Parameters:
     ///   - metadata: the file's `key_value_metadata`, in this order (see `Provenance`).
-    /// - Throws: `TableError.io` if the temporary file cannot be created; `.invalidInput` for bad options.
+    /// - Throws: `FileError.io` if the temporary file cannot be created; `.invalidInput` for bad options.
     public init(path: String, schema: Schema, metadata: [KeyValue] = [], options: WriterOptions = WriterOptions()) throws {
         try options.validate()
-        let compressor = try ZstdCompressor(level: options.compressionLevel)
+        let compressor: ZstdCompressor
+        do {
+            compressor = try ZstdCompressor(level: options.compressionLevel)
+        } catch {
+            throw TableError.invalidInput(error.message)
+        }
         self.schema = schema
         self.path = path
         self.options = options

@@ -3,15 +3,15 @@ import CZstd
 // The only file that calls libzstd. Each wrapper says which ZSTD_ function it calls.
 
 /// A reusable compression context (`ZSTD_createCCtx`); single-threaded, one per writer.
-final class ZstdCompressor {
+public final class ZstdCompressor {
     private let context: OpaquePointer
-    let level: Int32
+    public let level: Int32
 
-    init(level: Int32) throws {
+    public init(level: Int32) throws(ZstdError) {
         guard level >= ZSTD_minCLevel(), level <= ZSTD_maxCLevel() else {
-            throw TableError.invalidInput("ZSTD level \(level) is outside \(ZSTD_minCLevel())...\(ZSTD_maxCLevel())")
+            throw ZstdError(message: "ZSTD level \(level) is outside \(ZSTD_minCLevel())...\(ZSTD_maxCLevel())")
         }
-        guard let context = ZSTD_createCCtx() else { throw TableError.invalidInput("ZSTD_createCCtx failed") }
+        guard let context = ZSTD_createCCtx() else { throw ZstdError(message: "ZSTD_createCCtx failed") }
         self.context = context
         self.level = level
     }
@@ -19,7 +19,7 @@ final class ZstdCompressor {
     deinit { ZSTD_freeCCtx(context) }
 
     /// Appends one zstd frame of `source` to `destination` (`ZSTD_compressCCtx`).
-    func compress(_ source: UnsafeRawBufferPointer, appendingTo destination: inout [UInt8]) {
+    public func compress(_ source: UnsafeRawBufferPointer, appendingTo destination: inout [UInt8]) {
         let bound = ZSTD_compressBound(source.count)
         let start = destination.count
         destination.append(contentsOf: repeatElement(0, count: bound))
@@ -34,10 +34,10 @@ final class ZstdCompressor {
 }
 
 /// A reusable decompression context (`ZSTD_createDCtx`).
-final class ZstdDecompressor {
+public final class ZstdDecompressor {
     private let context: OpaquePointer
 
-    init() {
+    public init() {
         guard let context = ZSTD_createDCtx() else { fatalError("ZSTD_createDCtx failed: out of memory") }
         self.context = context
     }
@@ -46,7 +46,7 @@ final class ZstdDecompressor {
 
     /// Decompresses `source`, which must expand to exactly `destination.count` bytes
     /// (`ZSTD_decompressDCtx`). Returns a message for the caller's error on failure.
-    func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) -> String? {
+    public func decompress(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableRawBufferPointer) -> String? {
         let written = ZSTD_decompressDCtx(context, destination.baseAddress, destination.count,
                                           source.baseAddress, source.count)
         if ZSTD_isError(written) != 0 {
@@ -75,18 +75,19 @@ public final class ZstdDecompressionStream {
     /// Decompresses from `input` (starting at `consumed`) into `output`; advances `consumed` and returns
     /// how many bytes it wrote and whether that ended a frame. Fails when the data is not valid zstd.
     public func decompress(_ input: UnsafeRawBufferPointer, consumed: inout Int,
-                           into output: UnsafeMutableRawBufferPointer) -> Result<(Int, Bool), ZstdStreamError> {
+                           into output: UnsafeMutableRawBufferPointer) -> Result<(Int, Bool), ZstdError> {
         var inBuffer = ZSTD_inBuffer(src: input.baseAddress, size: input.count, pos: consumed)
         var outBuffer = ZSTD_outBuffer(dst: output.baseAddress, size: output.count, pos: 0)
         let result = ZSTD_decompressStream(stream, &outBuffer, &inBuffer)
         consumed = inBuffer.pos
         if ZSTD_isError(result) != 0 {
-            return .failure(ZstdStreamError(message: String(cString: ZSTD_getErrorName(result))))
+            return .failure(ZstdError(message: String(cString: ZSTD_getErrorName(result))))
         }
         return .success((outBuffer.pos, result == 0))
     }
 }
 
-public struct ZstdStreamError: Error {
+/// libzstd's reason for refusing a level or a stream (`ZSTD_getErrorName`).
+public struct ZstdError: Error {
     public let message: String
 }

@@ -9,6 +9,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .library(name: "Table", targets: ["Table"]),
+        .library(name: "Contract", targets: ["Contract"]),
         .library(name: "Capture", targets: ["Capture"]),
         .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Sim", targets: ["Sim"]),
@@ -55,56 +56,47 @@ let package = Package(
         .target(name: "SystemSupport", dependencies: ["CZstd", "CGlibcExtras"]),
         // Parquet+ZSTD tables: the format every stage reads and writes.
         .target(name: "Table", dependencies: ["SystemSupport"]),
+        // The stage contract: windows and time, addresses, every inter-stage table's schema with typed,
+        // checked readers, model.json's schema, typed provenance. What stages agree on, in one place.
+        .target(name: "Contract", dependencies: ["Table", "SystemSupport"]),
 
         // Captures: pcap/pcapng reading and writing, dissection, windows, flows, splitting.
-        .target(name: "Capture", dependencies: ["SystemSupport", "Table", "CPcap", "CZlib"]),
+        .target(name: "Capture", dependencies: ["SystemSupport", "Table", "Contract", "CPcap", "CZlib"]),
         // Entity logs (ours; kubectl's and the original's come with the graph stage), cluster settings
         // (cluster.yaml) and the ground-truth table.
-        .target(name: "Cluster", dependencies: ["SystemSupport", "Table", "Capture", "Yams"]),
+        .target(name: "Cluster", dependencies: ["SystemSupport", "Table", "Contract", "Yams"]),
         // One seed, every draw: the random generator the simulator and injection share.
         .target(name: "Seeded"),
         // The simulator: application and cluster models, workload, attacks, packet synthesis.
-        .target(name: "Sim", dependencies: ["SystemSupport", "Capture", "Cluster", "Table", "Seeded", "Yams"]),
+        .target(name: "Sim", dependencies: ["SystemSupport", "Capture", "Cluster", "Contract", "Table", "Seeded", "Yams"]),
         // Per-window pod and service graphs (address ownership over time, outside and gateway rules) and
         // their features.
-        .target(name: "Graph", dependencies: ["Cluster", "Capture", "Table"]),
+        .target(name: "Graph", dependencies: ["Cluster", "Contract", "Table"]),
         // Scaling, LASSO, thresholds and detection metrics.
-        .target(name: "Learn", dependencies: ["SystemSupport", "Table"]),
+        .target(name: "Learn", dependencies: ["Table", "Contract"]),
         // Synthetic exfiltration: reachability, attack paths, schedules, edge edits, labels.
-        .target(name: "Inject", dependencies: ["Graph", "Cluster", "Table", "Seeded"]),
+        .target(name: "Inject", dependencies: ["Graph", "Contract", "Table", "Seeded"]),
         // The report: SVG figures, the HTML page, PDF through a headless Chromium.
-        .target(name: "Report", dependencies: ["SystemSupport", "Table", "Learn"]),
+        .target(name: "Report", dependencies: ["SystemSupport", "Contract", "Table"]),
         // The runner: stage and pipeline declarations, run keys, the ledger, executors. It knows stages only
         // through stages/*.yaml and runs them as processes.
         .target(name: "Runner", dependencies: ["SystemSupport", "Table", "CXXHash", "CSQLite", "Yams"]),
         // Shared command-line plumbing of the stage executables.
         .target(name: "StageSupport", dependencies: ["SystemSupport", "Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .executableTarget(name: "mimir-split", dependencies: ["Capture", "StageSupport",
-                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-flows", dependencies: ["Capture", "StageSupport",
-                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-simulate", dependencies: ["Sim", "StageSupport",
-                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-split", dependencies: ["Contract", "Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-flows", dependencies: ["Contract", "Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-simulate", dependencies: ["Capture", "Cluster", "Sim", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .executableTarget(name: "mimir-graph", dependencies: ["Graph", "StageSupport",
-                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-features", dependencies: ["Graph", "StageSupport",
-                                                               .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-inject", dependencies: ["Inject", "StageSupport",
-                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-fit", dependencies: ["SystemSupport", "Learn", "Table", "StageSupport",
-                                                          .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-score", dependencies: ["SystemSupport", "Learn", "Cluster", "Table", "StageSupport",
-                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-report", dependencies: ["Report", "Table", "StageSupport",
-                                                             .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir", dependencies: ["Runner", "Table",
-                                                      .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport",
-                                                                      .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-truth", dependencies: ["Cluster", "Table", "StageSupport",
-                                                            .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-graph", dependencies: ["Table", "Contract", "Cluster", "Graph", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-features", dependencies: ["Table", "Contract", "Cluster", "Graph", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-inject", dependencies: ["Table", "Contract", "Cluster", "Inject", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-fit", dependencies: ["SystemSupport", "Table", "Contract", "Learn", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-score", dependencies: ["SystemSupport", "Table", "Contract", "Cluster", "Learn", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-report", dependencies: ["Table", "Report", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir", dependencies: ["Runner", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-truth", dependencies: ["Table", "Contract", "Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // `make bench`: our writer and reader on the benchmark table (Benchmarks/table_bench.py drives it).
         .executableTarget(name: "TableBench", dependencies: ["SystemSupport", "Table"], path: "Benchmarks/TableBench"),
@@ -112,15 +104,15 @@ let package = Package(
         // Helpers shared by the test targets (temporary directories, the Python cross-check environment).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestSupport"]),
-        .testTarget(name: "TableTests", dependencies: ["SystemSupport", "Table", "TestSupport"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Table", "TestSupport"]),
-        .testTarget(name: "GraphTests", dependencies: ["Graph", "Cluster", "Capture", "Table", "TestSupport"]),
-        .testTarget(name: "LearnTests", dependencies: ["SystemSupport", "Learn", "TestSupport"]),
-        .testTarget(name: "InjectTests", dependencies: ["Inject", "Graph", "Table", "TestSupport"]),
-        .testTarget(name: "ClusterTests", dependencies: ["Cluster", "Capture", "TestSupport"]),
-        .testTarget(name: "ReportTests", dependencies: ["Report", "Table", "TestSupport"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "Table", "TestSupport"]),
-        .testTarget(name: "SimTests", dependencies: ["Sim", "Cluster", "Capture", "Table", "TestSupport"]),
+        .testTarget(name: "TableTests", dependencies: ["SystemSupport", "Table", "Contract", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Table", "Contract", "Capture", "TestSupport"]),
+        .testTarget(name: "GraphTests", dependencies: ["Table", "Contract", "Capture", "Cluster", "Graph", "TestSupport"]),
+        .testTarget(name: "LearnTests", dependencies: ["SystemSupport", "Table", "Contract", "Learn", "TestSupport"]),
+        .testTarget(name: "InjectTests", dependencies: ["Table", "Contract", "Capture", "Cluster", "Seeded", "Graph", "Inject", "TestSupport"]),
+        .testTarget(name: "ClusterTests", dependencies: ["Table", "Contract", "Capture", "Cluster", "TestSupport"]),
+        .testTarget(name: "ReportTests", dependencies: ["Contract", "Report", "TestSupport"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Runner", "TestSupport"]),
+        .testTarget(name: "SimTests", dependencies: ["Contract", "Capture", "Cluster", "Sim", "TestSupport"]),
         .testTarget(name: "StageSupportTests", dependencies: ["StageSupport", "TestSupport"]),
     ]
 )

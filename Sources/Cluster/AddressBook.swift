@@ -1,4 +1,4 @@
-import Capture
+import Contract
 
 /// A pod or a service as the entity log last described it.
 public struct Entity: Hashable, Sendable {

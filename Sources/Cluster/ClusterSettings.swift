@@ -1,8 +1,8 @@
-import Capture
 import Foundation
 import Table
 import Yams
 import SystemSupport
+import Contract
 
 /// What graph needs to know about a cluster's addressing (`cluster.yaml`, ARCHITECTURE.md): pod address
 /// ranges per node, the service address range, node and gateway addresses. The simulator writes it;

@@ -1,7 +1,7 @@
-import Capture
 import Foundation
 import Table
 import SystemSupport
+import Contract
 
 /// One line of the entity log (ARCHITECTURE.md, "The entity log"): the full state of a pod or a
 /// service at the moment it was added, modified or deleted.

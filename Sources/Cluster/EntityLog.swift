@@ -1,7 +1,7 @@
-import Capture
 import Foundation
 import Table
 import SystemSupport
+import Contract
 
 /// Writes an entity log in our format: JSON lines in time order, published atomically by `finish`.
 public final class EntityLogWriter {

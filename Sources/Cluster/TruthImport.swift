@@ -1,6 +1,7 @@
 import Foundation
 import Table
 import SystemSupport
+import Contract
 
 /// A user's own incident records as a ground-truth table (`mimir-truth`): CSV with a header line, a
 /// JSON array of objects, or JSON lines. Fields: `kind` (exfil, dnstunnel, scan, lateral), `start`

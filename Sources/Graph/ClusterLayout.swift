@@ -1,18 +1,5 @@
-import Capture
 import Cluster
-
-/// What kind of node an address becomes.
-public enum NodeKind: String, Sendable, CaseIterable {
-    case pod
-    /// A service address: the node `<service>_VIP`.
-    case vip
-    /// Everything outside the cluster, merged.
-    case outside
-    /// A node's own address (host-network pods, the kubelet, NodePort traffic before DNAT).
-    case node
-    /// An address inside the cluster's ranges that no entity owned (not one of ours to name).
-    case unknown
-}
+import Contract
 
 /// The cluster's addressing, from `cluster.yaml` or inferred from the entity log: which ranges hold
 /// pods and services, which addresses are nodes and gateways.

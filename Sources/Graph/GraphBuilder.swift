@@ -1,6 +1,6 @@
-import Capture
 import Cluster
 import Table
+import Contract
 
 /// How graph names addresses.
 public struct GraphOptions: Sendable {

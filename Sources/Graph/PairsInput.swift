@@ -1,4 +1,4 @@
-import Capture
+import Contract
 import Table
 
 /// The address-pair tables of one capture (its shards), merged by window: what graph builds from.
@@ -24,34 +24,29 @@ public struct MergedPairs {
     /// Reads every table; refuses tables of another stage or schema, or with different origins.
     public init(paths: [String]) throws {
         var origin: Int64?
+        var windows: [Window: [Pair: (packets: Int64, bytes: Int64)]] = [:]
         for path in paths {
-            let reader = try TableReader(path: path)
-            let provenance = try Provenance(of: reader, stage: FlowTables.stage, schemaVersions: 1...FlowTables.schemaVersion)
-            guard let text = provenance.extra.first(where: { $0.key == "mimir.origin" })?.value, let value = EpochSeconds.parse(text) else {
-                throw TableError.unsupported(path: path, detail: "the table has no mimir.origin entry: it was not written by mimir-flows")
-            }
+            let (reader, value) = try FlowTables.open(path, as: FlowTables.pairs, named: "a pairs table")
             if let origin, origin != value {
-                throw TableError.unsupported(path: path, detail: "its windows start at \(text), the other tables' at \(EpochSeconds.format(origin)); give flows the same --origin for every shard")
+                throw TableError.mismatch(path: path, detail: "its windows start at \(EpochSeconds.format(value)), the other tables' at "
+                                          + "\(EpochSeconds.format(origin)); give flows the same --origin for every shard")
             }
             origin = value
-            guard reader.schema.names.starts(with: FlowTables.pairs.names) else {
-                throw TableError.unsupported(path: path, detail: "not a pairs table (columns \(reader.schema.names.joined(separator: ", ")))")
-            }
-            for group in 0..<reader.rowGroupCount {
-                let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "src", "dst", "packets", "bytes"])
-                let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s
-                let sources = batch["src"]!.byteArrays, destinations = batch["dst"]!.byteArrays
-                let packets = batch["packets"]!.int64s, bytes = batch["bytes"]!.int64s
-                for row in 0..<batch.rowCount {
-                    let pair = Pair(source: sources.string(at: row), destination: destinations.string(at: row))
-                    let window = Window(length: lengths[row], index: indices[row])
-                    let total = windows[window, default: [:]][pair] ?? (0, 0)
-                    windows[window, default: [:]][pair] = (total.packets + packets[row], total.bytes + bytes[row])
+            try FlowTables.forEachPair(reader) { length, index, source, destination, packets, bytes in
+                let pair = Pair(source: source, destination: destination)
+                let window = Window(length: length, index: index)
+                let total = windows[window, default: [:]][pair] ?? (0, 0)
+                let (sumPackets, packetsOverflow) = total.packets.addingReportingOverflow(packets)
+                let (sumBytes, bytesOverflow) = total.bytes.addingReportingOverflow(bytes)
+                guard !packetsOverflow, !bytesOverflow else {
+                    throw TableError.mismatch(path: path, detail: "the packets or bytes of \(source) -> \(destination) in window \(index) of \(length) s exceed 2^63")
                 }
+                windows[window, default: [:]][pair] = (sumPackets, sumBytes)
             }
         }
         guard let origin else { throw TableError.invalidInput("mimir-graph needs at least one pairs table") }
         self.origin = origin
+        self.windows = windows
         for window in windows.keys {
             let range = indexRanges[window.length] ?? window.index...window.index
             indexRanges[window.length] = min(range.lowerBound, window.index)...max(range.upperBound, window.index)

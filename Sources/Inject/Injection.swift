@@ -1,9 +1,8 @@
-import Capture
-import Cluster
 import Foundation
 import Graph
 import Seeded
 import Table
+import Contract
 
 /// mimir-inject's parameters besides the schedule.
 public struct InjectionOptions: Sendable {
@@ -81,6 +80,8 @@ public final class Injection {
     private var podsByService: [String: [Node]] = [:]
     private var podsByWindow: [Window: [String: [Node]]] = [:]
     public private(set) var origin: String?
+    /// Graph's naming choices (`AddressNaming`), passed on to the tables for features.
+    private var naming: String?
 
     struct EdgeKeyPair: Hashable {
         var source: Node
@@ -107,7 +108,8 @@ public final class Injection {
     public init(podEdges path: String, options: InjectionOptions) throws {
         self.options = options
         let reader = try PodEdgeTable.open(path)
-        origin = reader.metadata[key: "mimir.origin"]
+        origin = reader.metadata[key: WindowColumns.originKey]
+        naming = reader.metadata[key: AddressNaming.key]
         try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
             let window = Window(length: length, index: index)
             let source = Node(name: edge.source, kind: edge.sourceKind, service: edge.sourceService)
@@ -289,8 +291,9 @@ public final class Injection {
     private func write(directory: String, labels: [Window: WindowLabel],
                        schedule: AttackSchedule, pathRows: [(id: Int32, kind: String, path: String)], params: JSONValue,
                        version: String, longest: Int32) throws {
-        var extra = [KeyValue(key: SensitiveService.rateKey, value: "\(options.rate)")]
-        if let origin { extra.append(KeyValue(key: "mimir.origin", value: origin)) }
+        var extra = [KeyValue(key: InjectTables.rateKey, value: "\(options.rate)")]
+        if let origin { extra.append(KeyValue(key: WindowColumns.originKey, value: origin)) }
+        if let naming { extra.append(KeyValue(key: AddressNaming.key, value: naming)) }
         let edgeProvenance = try Provenance(stage: Self.stage, version: version, schemaVersion: GraphTables.schemaVersion, params: params, extra: extra)
         let tables = try EdgeTablesWriter(directory: directory, provenance: edgeProvenance)
         let split = Int64(schedule.endOfTraining) / Int64(longest)
@@ -308,14 +311,11 @@ public final class Injection {
         try tables.close()
 
         let labelProvenance = try Provenance(stage: Self.stage, version: version, schemaVersion: Self.labelsSchemaVersion, params: params, extra: extra)
-        let labelSchema = try Schema(FlowTables.windowFields.filter { $0.name != "partial" } + [
-            Field("rate_mb_per_min", .double), Field("label", .bool), Field("kind", .string), Field("path_id", .int32),
-            Field("bytes", .int64), Field("packets", .int64), Field("is_test", .bool), Field("event_id", .int32),
-        ])
+        let labelSchema = InjectTables.labels
         let labelWriter = try TableWriter(path: directory + "/labels.parquet", schema: labelSchema, metadata: labelProvenance.keyValues)
         try labelWriter.write(TableBatch(schema: labelSchema, columns: [
             ColumnArray(labelRows.map(\.window.length)), ColumnArray(labelRows.map(\.window.index)),
-            ColumnArray(.int64(labelRows.map { starts[$0.window]! / 1000 })), ColumnArray(labelRows.map { _ in options.rate }),
+            ColumnArray(.int64(labelRows.map { Nanoseconds.microseconds(starts[$0.window]!) })), ColumnArray(labelRows.map { _ in options.rate }),
             ColumnArray(labelRows.map(\.label.label)), ColumnArray(labelRows.map(\.label.kind)), ColumnArray(labelRows.map(\.label.path)),
             ColumnArray(labelRows.map(\.label.bytes)), ColumnArray(labelRows.map(\.label.packets)), ColumnArray(labelRows.map(\.isTest)),
             ColumnArray(labelRows.map(\.label.event)),
@@ -323,8 +323,7 @@ public final class Injection {
         try labelWriter.close()
 
         let counts = Dictionary(grouping: schedule.attacks, by: \.path)
-        let pathSchema = try Schema([Field("path_id", .int32, sortKey: true), Field("kind", .string), Field("path", .string),
-                                     Field("train_attacks", .int32), Field("test_attacks", .int32)])
+        let pathSchema = InjectTables.paths
         let pathWriter = try TableWriter(path: directory + "/paths.parquet", schema: pathSchema, metadata: labelProvenance.keyValues)
         try pathWriter.write(TableBatch(schema: pathSchema, columns: [
             ColumnArray(pathRows.map(\.id)), ColumnArray(pathRows.map(\.kind)), ColumnArray(pathRows.map(\.path)),

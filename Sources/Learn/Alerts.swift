@@ -1,5 +1,6 @@
 import Foundation
 import Table
+import Contract
 
 /// The incidents of the operator's stream (`Scoring.operatorScores`), each with what raised it: the
 /// features that pushed the supervised model's scores up most, the service pairs whose bytes the

@@ -1,4 +1,5 @@
 import Table
+import Contract
 
 /// The "communicating services" baseline (mimir-method.md, section 6.4): the service pairs seen in
 /// benign training windows; a window alerts when a pair outside the list talks.
@@ -39,14 +40,13 @@ public enum AllowList {
 
     private static func forEachPair(_ path: String, _ body: (Int32, Int64, String) -> Void) throws {
         let reader = try TableReader(path: path)
-        guard reader.schema.names.starts(with: ["window_len_s", "window_index", "window_start", "partial", "src", "dst"]) else {
-            throw TableError.unsupported(path: path, detail: "not a service edge table (columns \(reader.schema.names.joined(separator: ", ")))")
+        guard reader.schema.names.starts(with: GraphTables.serviceEdges.names.prefix(6)) else {
+            throw ContractError.notTheTable(path: path, expected: "a service edge table", detail: "columns \(reader.schema.names.joined(separator: ", "))")
         }
-        for group in 0..<reader.rowGroupCount {
-            let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "src", "dst"])
-            let sources = batch["src"]!.byteArrays, destinations = batch["dst"]!.byteArrays
-            let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s
-            for row in 0..<batch.rowCount {
+        try reader.forEachRowGroup(columns: [Column.windowLength, Column.windowIndex, Column.source, Column.destination]) { columns in
+            let (lengths, indices) = try WindowColumns.lengthsAndIndices(columns)
+            let sources = try columns.strings(Column.source), destinations = try columns.strings(Column.destination)
+            for row in 0..<columns.rowCount {
                 let (source, destination) = (sources.string(at: row), destinations.string(at: row))
                 guard source != destination else { continue }
                 body(lengths[row], indices[row], "\(source)>\(destination)")

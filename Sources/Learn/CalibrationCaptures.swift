@@ -1,3 +1,5 @@
+import Contract
+
 /// Thresholds of an alert budget calibrated on benign captures the user gives (`mimir-fit
 /// --calibration`), instead of the training capture's cross-fitted windows: every window of them
 /// is benign and none was fitted on, and a separate capture shows how the model behaves on a capture

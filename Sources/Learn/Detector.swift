@@ -1,5 +1,6 @@
 import Foundation
 import Table
+import Contract
 
 /// The method's per-window detector (mimir-method.md, sections S11 and 6): robust scaling fitted on
 /// benign training windows only, clipping, missing values as the benign median, LASSO (or, as an

@@ -1,28 +1,12 @@
-/// The detector for what exfiltration labels cannot teach (port scans, lateral movement, tunnels):
-/// it learns, from the benign training windows only, the highest value of each behaviour feature
-/// (ports, fan-out, failed connections, new peers and edges of every service), and scores a window
-/// by how far its most unusual feature rises above that ceiling, in units of the feature's benign
-/// spread. A window alerts when some feature exceeds everything seen in benign training.
-public struct Novelty: Codable, Sendable {
+import Contract
+
+/// Learning the novelty detector (`Novelty` in model.json) from benign training windows.
+extension Novelty {
     /// Families of features that describe behaviour rather than volume.
     static let families = ["distinct_dst_ports_", "fanout_", "failed_connections_", "new_peers_", "new_service_edges"]
     /// Windows at the start of a capture whose novelty features are all new; left out of the ceilings
     /// (as Ide-Kashima's history).
     static let warmUp: Int64 = 10
-
-    public var features: [String]
-    /// The highest benign training value of each feature.
-    public var ceilings: [Double]
-    /// Ceiling minus median (at least 1): the unit of the score.
-    public var spreads: [Double]
-    /// A value must rise above its benign ceiling by at least one spread (as far again as the ceiling
-    /// lies above the median): a training maximum is the largest of a sample, and more benign time
-    /// beats it by a little (one more port at the busiest minute). Under an alert budget, higher where
-    /// benign windows outside the ones the ceilings came from rise further too often.
-    public static let minimumRise = 1.0
-    public var threshold: Double
-    /// How a budget's threshold was calibrated (absent for the in-sample rules).
-    public var calibration: DetectionModel.Calibration?
 
     /// Learns the ceilings from benign training rows (their raw features, in the table's column order).
     init?(names: [String], benign: [(index: Int64, features: [Double])]) {
@@ -38,8 +22,7 @@ public struct Novelty: Codable, Sendable {
             spreads.append(max(ceiling - RobustScaler.percentile(values, 50), 1))
         }
         guard !features.isEmpty else { return nil }
-        (self.features, self.ceilings, self.spreads) = (features, ceilings, spreads)
-        threshold = Self.minimumRise
+        self.init(features: features, ceilings: ceilings, spreads: spreads, threshold: Self.minimumRise, calibration: nil)
     }
 
     /// The threshold for an alert budget, on benign training windows (after the warm-up) scored

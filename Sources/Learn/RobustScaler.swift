@@ -1,18 +1,11 @@
-/// Robust scaling as scikit-learn's RobustScaler: (x - median) / (75th - 25th percentile), percentiles
-/// with linear interpolation (numpy's default), NaN ignored; a column whose range is 0 is only centred.
-public struct RobustScaler: Codable, Sendable, Equatable {
-    public var centers: [Double]
-    public var scales: [Double]
+import Contract
 
-    public init(centers: [Double], scales: [Double]) {
-        self.centers = centers
-        self.scales = scales
-    }
-
+/// Fitting as scikit-learn's RobustScaler: percentiles with linear interpolation (numpy's default),
+/// NaN ignored; a column whose range is 0 is only centred.
+extension RobustScaler {
     /// Fits on the rows of `columns` (column-major) whose index is in `rows`.
     public init(fitting columns: [[Double]], rows: [Int]) {
-        centers = []
-        scales = []
+        var centers: [Double] = [], scales: [Double] = []
         for column in columns {
             let values = rows.map { column[$0] }.filter { !$0.isNaN }.sorted()
             let median = Self.percentile(values, 50), lower = Self.percentile(values, 25), upper = Self.percentile(values, 75)
@@ -20,6 +13,7 @@ public struct RobustScaler: Codable, Sendable, Equatable {
             let range = upper - lower
             scales.append(range.isNaN || range == 0 ? 1 : range)
         }
+        self.init(centers: centers, scales: scales)
     }
 
     /// numpy's percentile (linear method) of sorted values; NaN for none.
@@ -28,9 +22,5 @@ public struct RobustScaler: Codable, Sendable, Equatable {
         let position = q / 100 * Double(sorted.count - 1)
         let lower = Int(position.rounded(.down)), upper = Int(position.rounded(.up))
         return sorted[lower] + (sorted[upper] - sorted[lower]) * (position - Double(lower))
-    }
-
-    public func transform(_ value: Double, column: Int) -> Double {
-        (value - centers[column]) / scales[column]
     }
 }

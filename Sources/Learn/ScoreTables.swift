@@ -1,15 +1,11 @@
+import Contract
 import Table
 
-/// mimir-score's tables (schema 2: scores.parquet has event_id).
+/// Writes mimir-score's tables (`ScoreSchemas`).
 public enum ScoreTables {
     public static func write(scores: [Scoring.Score], evaluations: [Scoring.Evaluation]?, rate: Double, directory: String,
                              provenance: Provenance) throws {
-        let scoreSchema = try Schema([
-            Field("rate_mb_per_min", .double), Field("model", .string), Field("method", .string), Field("window_len_s", .int32, sortKey: true),
-            Field("window_index", .int64, sortKey: true), Field("window_start", .timestamp), Field("score", .double), Field("threshold", .double),
-            Field("alert", .bool), Field("label", .bool), Field("kind", .string), Field("path_id", .int32), Field("is_test", .bool),
-            Field("event_id", .int32),
-        ])
+        let scoreSchema = ScoreSchemas.scores
         try write(directory + "/scores.parquet", scoreSchema, provenance, [
             ColumnArray(scores.map { _ in rate }), ColumnArray(scores.map(\.model)), ColumnArray(scores.map(\.method)),
             ColumnArray(scores.map(\.length)), ColumnArray(scores.map(\.index)), ColumnArray(.int64(scores.map(\.start))),
@@ -18,12 +14,7 @@ public enum ScoreTables {
             ColumnArray(scores.map(\.event)),
         ])
         guard let evaluations else { return }
-        let countFields = { (prefix: String) in
-            ["tp", "fp", "tn", "fn"].map { Field(prefix + $0, .int64) } + ["tpr", "fpr", "f1"].map { Field(prefix + $0, .double) }
-        }
-        let evaluationSchema = try Schema([Field("rate_mb_per_min", .double), Field("kind", .string), Field("model", .string), Field("method", .string),
-                                           Field("threshold", .double)] + countFields("") + [Field("oracle_threshold", .double)]
-                                          + countFields("oracle_") + [Field("roc_auc", .double), Field("average_precision", .double)])
+        let evaluationSchema = ScoreSchemas.evaluation
         func counts(_ pick: (Scoring.Evaluation) -> Metrics.Counts) -> [ColumnArray] {
             [ColumnArray(evaluations.map { Int64(pick($0).truePositives) }), ColumnArray(evaluations.map { Int64(pick($0).falsePositives) }),
              ColumnArray(evaluations.map { Int64(pick($0).trueNegatives) }), ColumnArray(evaluations.map { Int64(pick($0).falseNegatives) }),
@@ -38,8 +29,7 @@ public enum ScoreTables {
         let points = evaluations.flatMap { evaluation in
             zip(zip(evaluation.curve.fpr, evaluation.curve.tpr), evaluation.curve.thresholds).map { (evaluation, $0.0, $0.1, $1) }
         }
-        let rocSchema = try Schema([Field("rate_mb_per_min", .double), Field("kind", .string), Field("model", .string), Field("method", .string),
-                                    Field("fpr", .double), Field("tpr", .double), Field("threshold", .double)])
+        let rocSchema = ScoreSchemas.roc
         try write(directory + "/roc.parquet", rocSchema, provenance, [
             ColumnArray(points.map { _ in rate }), ColumnArray(points.map(\.0.kind)), ColumnArray(points.map(\.0.model)),
             ColumnArray(points.map(\.0.method)), ColumnArray(points.map(\.1)), ColumnArray(points.map(\.2)), ColumnArray(points.map(\.3)),
@@ -58,8 +48,7 @@ public enum ScoreTables {
             cells[key] = cell
         }
         let ordered = cells.values.sorted { ($0.model, $0.method, $0.path) < ($1.model, $1.method, $1.path) }
-        let confusionSchema = try Schema([Field("rate_mb_per_min", .double), Field("model", .string), Field("method", .string), Field("path_id", .int32),
-                                          Field("tp", .int64), Field("fp", .int64), Field("tn", .int64), Field("fn", .int64)])
+        let confusionSchema = ScoreSchemas.confusion
         try write(directory + "/confusion.parquet", confusionSchema, provenance, [
             ColumnArray(ordered.map { _ in rate }), ColumnArray(ordered.map(\.model)), ColumnArray(ordered.map(\.method)), ColumnArray(ordered.map(\.path)),
             ColumnArray(ordered.map(\.tp)), ColumnArray(ordered.map(\.fp)), ColumnArray(ordered.map(\.tn)), ColumnArray(ordered.map(\.fn)),

@@ -1,4 +1,5 @@
 import Table
+import Contract
 
 /// Applies a model to a feature table: scores and alerts per window and method; with labels, the
 /// evaluation tables (ARCHITECTURE.md): per kind, window length or fused, and method, counts at the

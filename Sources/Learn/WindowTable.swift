@@ -1,5 +1,6 @@
 import Foundation
 import Table
+import Contract
 
 /// A feature table joined with its labels: one row per window, features by name.
 public struct LabelledWindows {
@@ -35,34 +36,35 @@ public struct LabelledWindows {
         let reader = try TableReader(path: path)
         _ = try Provenance(of: reader, stage: "features", schemaVersions: 1...1)
         // The injection rate the features were computed at (features version 2 on; absent before).
-        let featureRate = reader.metadata[key: "mimir.rate"].flatMap(Double.init)
-        let batch = try reader.readAll()
-        let windowColumns: Set = ["window_len_s", "window_index", "window_start", "partial"]
-        featureNames = batch.schema.names.filter { !windowColumns.contains($0) }
-        let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s
-        let starts = batch["window_start"]!.int64s, partial = batch["partial"]!.bools
-        let values = featureNames.map { batch[$0]!.doubles }
+        let featureRate = reader.metadata[key: InjectTables.rateKey].flatMap(Double.init)
+        let features = try reader.readAllTyped()
+        featureNames = features.batch.schema.names.filter { !WindowColumns.names.contains($0) }
+        let (lengths, indices) = try WindowColumns.lengthsAndIndices(features)
+        let starts = try features.timestamps(Column.windowStart), partial = try features.bools(Column.partial)
+        // A feature may be NaN (not computable in a window) or infinite; the models handle both.
+        let values = try featureNames.map { try features.doubles($0, nonFinite: true) }
         var labels: [String: (label: Bool, kind: String, path: Int32, test: Bool, event: Int32)] = [:]
         rate = 0
         if let labelsPath {
             let labelReader = try TableReader(path: labelsPath)
             let provenance = try Provenance(of: labelReader, stage: "inject", schemaVersions: 1...2)
-            let params = (try? JSONSerialization.jsonObject(with: Data(provenance.params.utf8))) as? [String: Any]
-            injection = DetectionModel.Injection(sensitive: params?["sensitive"] as? String, policy: params?["policy"] as? Bool)
-            let table = try labelReader.readAll()
-            let kinds = table["kind"]!.byteArrays, lengths = table["window_len_s"]!.int32s, indices = table["window_index"]!.int64s
-            let flags = table["label"]!.bools, paths = table["path_id"]!.int32s, tests = table["is_test"]!.bools
-            let events = table["event_id"]?.int32s
+            let parameters = try InjectionParameters(of: provenance, path: labelsPath)
+            injection = DetectionModel.Injection(sensitive: parameters.sensitive, policy: parameters.policy)
+            let table = try labelReader.readAllTyped()
+            let (lengths, indices) = try WindowColumns.lengthsAndIndices(table)
+            let kinds = try table.strings(Column.kind), flags = try table.bools(Column.label)
+            let paths = try table.int32s(Column.pathID, in: -1...Int32.max), tests = try table.bools(Column.isTest)
+            let events = table.has(Column.eventID) ? try table.int32s(Column.eventID, in: -1...Int32.max) : nil
             for row in 0..<table.rowCount {
                 labels["\(lengths[row])/\(indices[row])"] = (flags[row], kinds.string(at: row), paths[row], tests[row], events?[row] ?? -1)
             }
-            rate = table.rowCount > 0 ? table["rate_mb_per_min"]!.doubles[0] : 0
+            rate = table.rowCount > 0 ? try table.doubles(Column.rate, in: 0...Double.greatestFiniteMagnitude)[0] : 0
             if let featureRate, table.rowCount > 0, featureRate != rate {
                 throw TableError.mismatch(path: path, detail: "features of the capture injected at \(featureRate) MB/min, "
                                           + "but its labels \(labelsPath) are of \(rate) MB/min (give each --features its own rate's --labels)")
             }
         }
-        rows = (0..<batch.rowCount).map { row in
+        rows = (0..<features.rowCount).map { row in
             let label = labels["\(lengths[row])/\(indices[row])"] ?? (false, "none", -1, true, -1)
             return Row(length: lengths[row], index: indices[row], start: starts[row], partial: partial[row],
                        features: values.map { $0[row] }, label: label.label, kind: label.kind, pathID: label.path, event: label.event, isTest: label.test)

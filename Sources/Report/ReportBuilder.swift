@@ -1,6 +1,6 @@
 import Foundation
-import Learn
 import Table
+import Contract
 
 /// How the report presents its data.
 public struct ReportOptions: Sendable {

@@ -4,6 +4,7 @@ import Cluster
 import Foundation
 import Table
 import SystemSupport
+import Contract
 
 /// What to simulate besides the models: length, start, seed, load, capture format.
 public struct SimulationOptions: Sendable {

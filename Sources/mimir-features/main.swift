@@ -1,13 +1,13 @@
 import ArgumentParser
-import Capture
 import Cluster
 import Graph
 import StageSupport
 import Table
+import Contract
 
 /// mimir-features: one row of graph features per window.
 struct FeaturesCommand: ParsableCommand {
-    static let version = "3"
+    static let version = "4"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-features",
@@ -65,15 +65,15 @@ struct FeaturesCommand: ParsableCommand {
         if let reference { try extraction.addReference(podEdges: reference) }
         if !flows.isEmpty {
             guard let originText = extraction.origin, let origin = EpochSeconds.parse(originText) else {
-                throw TableError.unsupported(path: podEdges, detail: "the table has no mimir.origin entry, so its windows cannot be matched with flows")
+                throw ContractError.notTheTable(path: podEdges, expected: "a pod-edge table of mimir-graph",
+                                                detail: "it has no \(WindowColumns.originKey) entry, so its windows cannot be matched with flows")
             }
-            let events = try EntityLogs.read(paths: entities, captureStart: origin)
-            let mimir = options.profile == .mimir
-            let book = AddressBook(events: events, expires: !mimir)
-            let layout = try cluster.map { ClusterLayout(settings: try ClusterSettings.read(path: $0)) } ?? ClusterLayout(book: book, gateways: [])
-            try extraction.addFlows(paths: flows, namer: AddressNamer(book: book, layout: layout,
-                                                                      options: GraphOptions(membership: mimir ? .originalLabels : .selector)),
-                                    origin: origin)
+            guard let naming = extraction.naming else {
+                throw ContractError.notTheTable(path: podEdges, expected: "a pod-edge table of mimir-graph 2 or later",
+                                                detail: "it does not record how graph named addresses (\(AddressNaming.key)); run mimir-graph again")
+            }
+            let setup = try NamingSetup(naming: naming, entities: entities, cluster: cluster, origin: origin)
+            try extraction.addFlows(paths: flows, namer: setup.namer, origin: origin)
         }
         let params = JSONValue.object([
             "profile": .string(profile), "sensitive": sensitive.map { .string($0) } ?? .null, "ide_history": .int(Int64(ideHistory)),

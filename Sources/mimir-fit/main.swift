@@ -4,6 +4,7 @@ import Learn
 import StageSupport
 import Table
 import SystemSupport
+import Contract
 
 /// mimir-fit: the detector, fitted on training windows only.
 struct FitCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import StageSupport
+import Contract
 
 /// mimir-flows: per-window traffic tables from a capture, for every window length in one pass.
 struct FlowsCommand: ParsableCommand {

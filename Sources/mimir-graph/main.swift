@@ -1,13 +1,13 @@
 import ArgumentParser
-import Capture
 import Cluster
 import Graph
 import StageSupport
 import Table
+import Contract
 
 /// mimir-graph: per-window pod and service communication graphs from pairs tables and an entity log.
 struct GraphCommand: ParsableCommand {
-    static let version = "1"
+    static let version = "2"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-graph",
@@ -55,22 +55,13 @@ struct GraphCommand: ParsableCommand {
         try makeOutputDirectory(out)
         let progress = Progress("mimir-graph")
         let merged = try MergedPairs(paths: pairs)
-        let events = try EntityLogs.read(paths: entities, captureStart: merged.origin, originalOffset: logOffset)
-        let mimir = profile == "mimir"
-        let book = AddressBook(events: events, expires: !mimir)
-        let gateways = gateway.compactMap(IPAddress.init)
-        let layout = try cluster.map { ClusterLayout(settings: try ClusterSettings.read(path: $0), extraGateways: gateways) }
-            ?? ClusterLayout(book: book, gateways: gateways)
-        let options = GraphOptions(dropInfrastructure: !keepInfrastructure, membership: mimir ? .originalLabels : .selector)
-        let provenance = try Provenance(stage: GraphTables.stage, version: Self.version, schemaVersion: GraphTables.schemaVersion, params: .object([
-            "profile": .string(profile),
-            "drop_infrastructure": .bool(!keepInfrastructure),
-            "gateways": .array(gateway.map { .string($0) }),
-            "log_offset_s": .double(logOffset),
-        ]), extra: [KeyValue(key: "mimir.origin", value: EpochSeconds.format(merged.origin))])
-        let counts = try GraphBuilder(pairs: merged, book: book, layout: layout, options: options).write(directory: out, provenance: provenance)
+        let naming = AddressNaming(profile: profile, dropInfrastructure: !keepInfrastructure, gateways: gateway, logOffsetSeconds: logOffset)
+        let setup = try NamingSetup(naming: naming, entities: entities, cluster: cluster, origin: merged.origin)
+        let provenance = try Provenance(stage: GraphTables.stage, version: Self.version, schemaVersion: GraphTables.schemaVersion, params: naming.json,
+                                        extra: [KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(merged.origin)), try naming.keyValue()])
+        let counts = try GraphBuilder(pairs: merged, book: setup.book, layout: setup.layout, options: setup.options).write(directory: out, provenance: provenance)
         progress.finish("\(counts.windows) windows, \(counts.podEdges) pod edges, \(counts.serviceEdges) service edges "
-                        + "from \(events.count) entity events in \(fixedPoint(progress.elapsed, decimals: 2)) s; tables in \(out)")
+                        + "from \(setup.eventCount) entity events in \(fixedPoint(progress.elapsed, decimals: 2)) s; tables in \(out)")
     }
 
     @Option(help: "Directory for pod_edges.parquet, service_edges.parquet and nodes.parquet (created if missing).")

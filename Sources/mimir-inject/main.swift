@@ -4,10 +4,11 @@ import Foundation
 import Inject
 import StageSupport
 import Table
+import Contract
 
 /// mimir-inject: synthetic exfiltration added to a capture's graph, and every window labelled.
 struct InjectCommand: ParsableCommand {
-    static let version = "2"
+    static let version = "3"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-inject",
@@ -110,15 +111,12 @@ struct InjectCommand: ParsableCommand {
                                        hopDelay: delay, hopBytes: try Self.range(hopBytes, "--hop-bytes"), knownPairsOnly: knownPairsOnly)
         let events = try truth.map(TruthTable.read) ?? []
         let injection = try Injection(podEdges: podEdges, options: options)
-        let params = JSONValue.object([
-            "rate_mb_per_min": .double(rate), "rate_sd": .double(options.rateStandardDeviation), "seed": .int(Int64(bitPattern: seed)),
-            "sensitive": .string(sensitive), "policy": .bool(policy != nil), "train_fraction": .double(trainFraction),
-            "train_attack_fraction": .double(trainAttackFraction), "test_attack_fraction": .double(testAttackFraction),
-            "max_path_length": .int(Int64(maxPathLength)), "profile": .string(profile),
-            "hop_delay": hopDelay.map(JSONValue.string) ?? .null, "hop_bytes": hopBytes.map(JSONValue.string) ?? .null,
-            "known_pairs_only": .bool(knownPairsOnly),
-        ])
-        let report = try injection.run(truth: events, directory: out, provenance: params, version: Self.version)
+        let params = InjectionParameters(rate: rate, rateStandardDeviation: options.rateStandardDeviation, seed: Int64(bitPattern: seed),
+                                         sensitive: sensitive, policy: policy != nil, trainFraction: trainFraction,
+                                         trainAttackFraction: trainAttackFraction, testAttackFraction: testAttackFraction,
+                                         maxPathLength: Int64(maxPathLength), profile: profile, hopDelay: hopDelay, hopBytes: hopBytes,
+                                         knownPairsOnly: knownPairsOnly)
+        let report = try injection.run(truth: events, directory: out, provenance: params.json, version: Self.version)
         progress.finish("\(report.paths.count) paths, \(report.attacks) attacks, \(report.injectedWindows) windows with "
                         + "\(humanCount(Int(report.injectedBytes))) bytes injected in \(fixedPoint(progress.elapsed, decimals: 2)) s; tables in \(out)")
     }

@@ -4,6 +4,7 @@ import Learn
 import StageSupport
 import Table
 import SystemSupport
+import Contract
 
 /// mimir-score: a fitted model applied to a capture's features; with labels, the evaluation.
 struct ScoreCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import StageSupport
+import Contract
 
 /// mimir-split: cut a capture into shards as editcap does, one streaming pass.
 struct SplitCommand: ParsableCommand {

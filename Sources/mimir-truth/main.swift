@@ -2,6 +2,7 @@ import ArgumentParser
 import Cluster
 import StageSupport
 import Table
+import Contract
 
 /// mimir-truth: a user's incident records as the ground-truth table the stages read.
 struct TruthCommand: ParsableCommand {

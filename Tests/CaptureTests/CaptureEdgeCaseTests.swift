@@ -1,8 +1,9 @@
 import Foundation
-import Table
+@testable import Table
 import Testing
 import TestSupport
 @testable import Capture
+import Contract
 
 /// Edge cases seen in public test captures, each on a capture the test builds, checked against
 /// tshark and editcap where they have an opinion and by hand where they do not.

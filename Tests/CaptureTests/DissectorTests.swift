@@ -1,5 +1,6 @@
 import Testing
 @testable import Capture
+import Contract
 
 @Suite struct DissectorTests {
     typealias K = PacketKit

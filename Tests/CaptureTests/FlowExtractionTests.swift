@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Capture
-import Table
+@testable import Table
 
 /// Hand-checked cases of mimir-flows: every expected number follows from the packets written here.
 @Suite struct FlowExtractionTests {

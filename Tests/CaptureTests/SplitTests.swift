@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Capture
-import Table
+@testable import Table
 
 @Suite struct SplitTests {
     typealias K = PacketKit

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
 @testable import Capture
-import Table
+@testable import Table
 
 /// The stage executables as users run them: exit codes (2 usage, 3 bad input), messages naming the
 /// file, and no output table that looks complete after a failure.

@@ -3,6 +3,7 @@ import Table
 import Testing
 import TestSupport
 @testable import Cluster
+import Contract
 
 /// mimir-truth's reader: CSV (RFC 4180 quoting), JSON and JSON lines into ground-truth events, each
 /// error naming the file and the record; the table it writes read back by pyarrow.

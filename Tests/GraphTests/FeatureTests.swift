@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Graph
+import Contract
 
 /// The features against hand calculations (networkx cross-checks are in FeatureStageTests).
 @Suite struct FeatureTests {

@@ -5,6 +5,7 @@ import Table
 import Testing
 import TestSupport
 @testable import Graph
+import Contract
 
 /// mimir-graph's naming rules on a cluster small enough to work out by hand.
 @Suite struct GraphBuilderTests {

@@ -2,11 +2,12 @@ import Capture
 import Cluster
 import Foundation
 import Graph
-import Table
+@testable import Table
 import Testing
 import TestSupport
 @testable import Inject
 import Seeded
+import Contract
 
 /// mimir-inject against the method's rules worked by hand (mimir-method.md, section 5).
 @Suite struct InjectTests {

@@ -1,6 +1,7 @@
 import Table
 import Testing
 @testable import Learn
+import Contract
 
 /// Incidents, the alert budget's threshold and the degenerate-model guard, against hand calculations.
 @Suite struct AlertBudgetTests {

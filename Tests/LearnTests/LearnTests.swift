@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Learn
+import Contract
 
 /// The Learn library against scikit-learn on the same data (LassoCV, RobustScaler, ROC AUC, average
 /// precision, ROC curve) and against hand calculations.

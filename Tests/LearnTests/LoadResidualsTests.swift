@@ -3,6 +3,7 @@ import Table
 import Testing
 import TestSupport
 @testable import Learn
+import Contract
 
 /// The load residuals: each line against numpy and scikit-learn, and what they are for: bytes that
 /// follow the load stay quiet at any load, bytes the load does not explain rise.

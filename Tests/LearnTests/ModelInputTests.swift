@@ -4,6 +4,7 @@ import Testing
 import TestSupport
 import SystemSupport
 @testable import Learn
+import Contract
 
 /// Inputs of fit and score that do not fit together: features and labels of different rates, and a
 /// model.json whose parts disagree. Each is bad input (exit 3) with the file named.
@@ -26,7 +27,9 @@ import SystemSupport
             Field("rate_mb_per_min", .double), Field("label", .bool), Field("kind", .string), Field("path_id", .int32),
             Field("bytes", .int64), Field("packets", .int64), Field("is_test", .bool), Field("event_id", .int32),
         ])
-        let writer = try TableWriter(path: path, schema: schema, metadata: try Provenance(stage: "inject", version: "2", schemaVersion: 2, params: .object([:])).keyValues)
+        let writer = try TableWriter(path: path, schema: schema, metadata: try Provenance(stage: "inject", version: "3", schemaVersion: 2, params: InjectionParameters(
+            rate: 1, rateStandardDeviation: 0, seed: 1, sensitive: "db", policy: false, trainFraction: 0.5, trainAttackFraction: 0.5,
+            testAttackFraction: 0.5, maxPathLength: 3, profile: "fixed", hopDelay: nil, hopBytes: nil, knownPairsOnly: false).json).keyValues)
         try writer.write(TableBatch(schema: schema, columns: [
             ColumnArray([Int32(60)]), ColumnArray([Int64(0)]), ColumnArray(.int64([0])), ColumnArray([rate]), ColumnArray([true]),
             ColumnArray(["exfil"]), ColumnArray([Int32(0)]), ColumnArray([Int64(100)]), ColumnArray([Int64(1)]), ColumnArray([false]), ColumnArray([Int32(4)]),

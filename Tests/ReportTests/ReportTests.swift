@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Report
+import Contract
 
 /// mimir-report on tables written by pyarrow: its figure tables agree with what pyarrow computes from
 /// the same inputs, names from the data show as text, live use, bad input, determinism, and the

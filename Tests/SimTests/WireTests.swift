@@ -3,6 +3,7 @@ import Testing
 @testable import Cluster
 @testable import Sim
 import Capture
+import Contract
 
 /// The small parts, against hand calculations and the RFCs' own examples.
 @Suite struct WireTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Table
+import Contract
 
 /// Cross-checks against independent Parquet implementations (pyarrow, DuckDB, polars) through the
 /// scripts in Tests/interop, run by the Python of the tests' virtual environment (`make venv`).

@@ -1,5 +1,6 @@
 import FuzzSupport
 import Learn
+import Contract
 
 // model.json, read as mimir-score and mimir-report read it, and written back.
 @_cdecl("LLVMFuzzerTestOneInput")

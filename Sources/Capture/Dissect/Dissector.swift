@@ -1,3 +1,5 @@
+import Contract
+
 /// Dissects a packet's link, network and transport headers into a `PacketSummary`: Ethernet, Linux
 /// cooked v1 and v2, raw IP, BSD loopback; 802.1Q and 802.1ad VLAN tags; IPv4 (options, fragments) and
 /// IPv6 (the extension header chain, fragments); TCP, UDP, SCTP, ICMP and ICMPv6; and the overlay
@@ -271,8 +273,16 @@ struct Bytes {
     @inline(__always) func u16(_ offset: Int) -> UInt16 { UInt16(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
 }
 
-extension String {
-    func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
+extension IPAddress {
+    /// Reads an address stored in network byte order at `pointer`.
+    @inline(__always)
+    static func ipv4(at pointer: UnsafeRawPointer) -> IPAddress {
+        IPAddress(ipv4: UInt32(bigEndian: pointer.loadUnaligned(as: UInt32.self)))
+    }
+
+    @inline(__always)
+    static func ipv6(at pointer: UnsafeRawPointer) -> IPAddress {
+        IPAddress(ipv6: UInt64(bigEndian: pointer.loadUnaligned(as: UInt64.self)),
+                  UInt64(bigEndian: pointer.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
     }
 }

@@ -1,3 +1,5 @@
+import Contract
+
 /// What the flow stage needs from one packet: the addresses and transport identifiers of the packet
 /// counted (the innermost one unless tunnels are counted by their outer header).
 public struct PacketSummary {

@@ -1,4 +1,5 @@
 import Table
+import Contract
 
 /// Counts packets into address pairs and 5-tuple flows for every window length in one pass.
 ///

@@ -1,4 +1,5 @@
 import Table
+import Contract
 
 /// What `mimir-flows` does: one pass over a capture that writes `pairs.parquet`, `flows.parquet` and
 /// `summary.parquet` into a directory, for every window length at once.
@@ -149,7 +150,7 @@ public struct FlowExtraction: Sendable {
 
     private func provenance(origin: Int64) throws -> Provenance {
         try Provenance(stage: FlowTables.stage, version: version, schemaVersion: FlowTables.schemaVersion,
-                       params: parameters, extra: [KeyValue(key: "mimir.origin", value: EpochSeconds.format(origin))])
+                       params: parameters, extra: [KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(origin))])
     }
 
     private func writeSummary(_ counters: PacketCounters, to path: String, origin: Int64) throws {

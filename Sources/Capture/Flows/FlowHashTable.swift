@@ -1,3 +1,5 @@
+import Contract
+
 /// Keys of `FlowHashTable`: a fixed, seedless hash, so tables behave identically on every run.
 protocol FlowKey: Equatable {
     var hashValue64: UInt64 { get }

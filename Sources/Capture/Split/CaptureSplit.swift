@@ -1,5 +1,6 @@
 import Table
 import SystemSupport
+import Contract
 
 /// What `mimir-split` does: cuts a capture into shards as `editcap` does, copying every record
 /// unchanged, and describes them in `shards.parquet`.
@@ -151,7 +152,7 @@ public struct CaptureSplit: Sendable {
         let originText = origin.map(EpochSeconds.format) ?? ""
         let provenance = try Provenance(stage: SplitTable.stage, version: version, schemaVersion: SplitTable.schemaVersion,
                                         params: parameters,
-                                        extra: [KeyValue(key: "mimir.origin", value: originText),
+                                        extra: [KeyValue(key: WindowColumns.originKey, value: originText),
                                                 KeyValue(key: "mimir.counters", value: counters.summary)])
         let micros = { (nanoseconds: Int64) in floorDivide(nanoseconds, 1000) }
         let last = rows.count - 1

@@ -1,6 +1,6 @@
-import Capture
 import Foundation
 import SystemSupport
+import Contract
 
 /// Splits kubectl's `--watch -o json` output, a stream of JSON objects printed one after another
 /// (indented, not one per line), into the objects' bytes as they complete.

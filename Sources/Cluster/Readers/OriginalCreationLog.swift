@@ -1,5 +1,5 @@
-import Capture
 import Foundation
+import Contract
 
 /// The original project's cluster creation log (mimir-method.md, section 9): a Python 2 pickle of
 /// `{second: {name: (ip, '+', namespace, 'pod'|'svc', labels, status)}}` written by a 1 Hz kubectl

@@ -1,4 +1,5 @@
 import Table
+import Contract
 
 /// The definition of every feature column, written into features.parquet's metadata (`mimir.features`)
 /// and in docs/features.md.

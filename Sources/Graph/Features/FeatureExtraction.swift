@@ -1,6 +1,6 @@
-import Capture
 import Cluster
 import Table
+import Contract
 
 /// What mimir-features computes, and from what.
 public struct FeatureOptions: Sendable {
@@ -36,14 +36,17 @@ public final class FeatureExtraction {
     private var referenceEdges = Set<String>()
     private var flowFeatures: [MergedPairs.Window: [String: Double]] = [:]
     public private(set) var origin: String?
-    /// The injection rate of the pod-edge table (`SensitiveService.rateKey`), passed on to the features.
+    /// How graph named the pod edges' addresses (nil for tables of graph 1).
+    public private(set) var naming: AddressNaming?
+    /// The injection rate of the pod-edge table (`InjectTables.rateKey`), passed on to the features.
     private var rate: String?
 
     public init(podEdges path: String, options: FeatureOptions) throws {
         self.options = options
         let reader = try PodEdgeTable.open(path)
-        origin = reader.metadata[key: "mimir.origin"]
-        rate = reader.metadata[key: SensitiveService.rateKey]
+        origin = reader.metadata[key: WindowColumns.originKey]
+        naming = try AddressNaming(of: reader)
+        rate = reader.metadata[key: InjectTables.rateKey]
         var services = Set<String>()
         try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
             if edge.sourceKind == .pod { services.insert(edge.sourceService) }
@@ -78,34 +81,32 @@ public final class FeatureExtraction {
         // Flows from outside, each once (a late packet or a shard boundary repeats a flow's row).
         var fromOutside: [MergedPairs.Window: Set<String>] = [:]
         for path in paths {
-            let reader = try TableReader(path: path)
-            _ = try Provenance(of: reader, stage: FlowTables.stage, schemaVersions: 1...FlowTables.schemaVersion)
-            for group in 0..<reader.rowGroupCount {
-                let batch = try reader.readRowGroup(group, columns: ["window_len_s", "window_index", "src", "dst", "src_port", "dst_port", "protocol", "tcp_flags"])
-                let lengths = batch["window_len_s"]!.int32s, indices = batch["window_index"]!.int64s
-                let sources = batch["src"]!.byteArrays, destinations = batch["dst"]!.byteArrays
-                let srcPorts = batch["src_port"]!.int32s, dstPorts = batch["dst_port"]!.int32s, protocols = batch["protocol"]!.int32s, flags = batch["tcp_flags"]!.int32s
-                for row in 0..<batch.rowCount {
-                    let window = MergedPairs.Window(length: lengths[row], index: indices[row])
-                    guard graphs[window] != nil else { continue }
-                    let start = origin + window.index * Int64(window.length) * 1_000_000_000
-                    let end = start + Int64(window.length) * 1_000_000_000
-                    let source = try namer.node(for: sources.string(at: row), windowStart: start, windowEnd: end)
-                    if source.kind == .outside, try namer.node(for: destinations.string(at: row), windowStart: start, windowEnd: end).kind != .outside {
-                        fromOutside[window, default: []].insert("\(sources.string(at: row)) \(srcPorts[row]) \(destinations.string(at: row)) \(dstPorts[row]) \(protocols[row])")
-                    }
-                    guard source.kind == .pod else { continue }
-                    let service = source.serviceName
-                    // Flows the pods started go to a service's port; a reply goes to its client's ephemeral
-                    // port, and counting replies would make ports and fan-out grow with the clients (the load).
-                    if dstPorts[row] < Self.ephemeralPorts {
-                        ports[window, default: [:]][service, default: []].insert(dstPorts[row])
-                        peers[window, default: [:]][service, default: []].insert(destinations.string(at: row))
-                    }
-                    // A TCP flow that sent SYN but never ACK: unanswered, refused, or a half-open probe.
-                    if protocols[row] == 6 && flags[row] & 0x02 != 0 && flags[row] & 0x10 == 0 {
-                        failed[window, default: [:]][service, default: 0] += 1
-                    }
+            let (reader, flowsOrigin) = try FlowTables.open(path, as: FlowTables.flows, named: "a flows table")
+            guard flowsOrigin == origin else {
+                throw TableError.mismatch(path: path, detail: "its windows start at \(EpochSeconds.format(flowsOrigin)), the pod edges' at "
+                                          + "\(EpochSeconds.format(origin)): give every flows run the same --origin")
+            }
+            try FlowTables.forEachFlow(reader) { flow in
+                let window = MergedPairs.Window(length: flow.length, index: flow.index)
+                guard graphs[window] != nil else { return }
+                let clock = WindowClock(origin: origin, lengths: [Int(flow.length)])
+                let start = clock.start(ofWindow: flow.index, length: Int(flow.length))
+                let end = start + Int64(flow.length) * Nanoseconds.perSecond
+                let source = try namer.node(for: flow.source, windowStart: start, windowEnd: end)
+                if source.kind == .outside, try namer.node(for: flow.destination, windowStart: start, windowEnd: end).kind != .outside {
+                    fromOutside[window, default: []].insert("\(flow.source) \(flow.sourcePort) \(flow.destination) \(flow.destinationPort) \(flow.ipProtocol)")
+                }
+                guard source.kind == .pod else { return }
+                let service = source.serviceName
+                // Flows the pods started go to a service's port; a reply goes to its client's ephemeral
+                // port, and counting replies would make ports and fan-out grow with the clients (the load).
+                if flow.destinationPort < Self.ephemeralPorts {
+                    ports[window, default: [:]][service, default: []].insert(flow.destinationPort)
+                    peers[window, default: [:]][service, default: []].insert(flow.destination)
+                }
+                // A TCP flow that sent SYN but never ACK: unanswered, refused, or a half-open probe.
+                if flow.ipProtocol == 6 && flow.tcpFlags & 0x02 != 0 && flow.tcpFlags & 0x10 == 0 {
+                    failed[window, default: [:]][service, default: 0] += 1
                 }
             }
         }
@@ -201,11 +202,11 @@ public final class FeatureExtraction {
         let rows = rows()
         let names = Set(rows.flatMap { $0.values.keys }).sorted()
         let definitions = JSONValue.object(Dictionary(uniqueKeysWithValues: names.map { ($0, JSONValue.string(FeatureDefinitions.describe($0))) }))
-        var extra = [KeyValue(key: "mimir.features", value: try definitions.canonicalText())]
-        if let origin { extra.append(KeyValue(key: "mimir.origin", value: origin)) }
-        if let rate { extra.append(KeyValue(key: SensitiveService.rateKey, value: rate)) }
+        var extra = [KeyValue(key: FeatureColumns.meaningsKey, value: try definitions.canonicalText())]
+        if let origin { extra.append(KeyValue(key: WindowColumns.originKey, value: origin)) }
+        if let rate { extra.append(KeyValue(key: InjectTables.rateKey, value: rate)) }
         let provenance = try Provenance(stage: Self.stage, version: version, schemaVersion: Self.schemaVersion, params: params, extra: extra)
-        let schema = try Schema(FlowTables.windowFields + names.map { Field($0, .double) })
+        let schema = try Schema(WindowColumns.fields + names.map { Field($0, .double) })
         var columns = [
             ColumnArray(rows.map(\.window.length)), ColumnArray(rows.map(\.window.index)),
             ColumnArray(.int64(rows.map { starts[$0.window]! / 1000 })), ColumnArray(rows.map { partial[$0.window]! }),

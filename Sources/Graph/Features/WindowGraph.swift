@@ -1,3 +1,5 @@
+import Contract
+
 /// One window's pod-level graph, as mimir-features computes on it: nodes (pods, `<service>_VIP`,
 /// `outside`) with their kind and service, and directed byte weights (zero-weight edges left out).
 struct WindowGraph {

@@ -1,7 +1,7 @@
 import Foundation
-import Learn
 import Table
 import SystemSupport
+import Contract
 
 /// The files a report is made from: mimir-score's tables (one set per rate), the model, and what
 /// explains them (inject's paths, the service edges, the features table's column meanings).
@@ -129,15 +129,15 @@ struct ReportData {
         provenance.append((inputs.model, "fit", model.version, "threshold \(model.thresholdRule)"))
         var fileRates: [Double] = []  // the rate of each scores table, for its service edges
         for path in inputs.scores {
-            let table = try TableFile(path, expect: "score")
+            let table = try TableFile(path, expect: ScoreSchemas.stage)
             provenance.append(table.provenance)
-            let (rate, modelName, method, length, index, start) = (try table.doubles("rate_mb_per_min"), try table.strings("model"), try table.strings("method"),
-                                                                  try table.int32s("window_len_s"), try table.int64s("window_index"), try table.int64s("window_start"))
+            let (rate, modelName, method, length, index, start) = (try table.doubles(Column.rate), try table.strings(Column.model), try table.strings(Column.method),
+                                                                  try table.int32s(Column.windowLength), try table.int64s(Column.windowIndex), try table.timestamps(Column.windowStart))
             fileRates.append(rate.first ?? 0)
-            let (score, threshold, alert, label, kind, pathID, isTest) = (try table.doubles("score"), try table.doubles("threshold"), try table.bools("alert"),
-                                                                         try table.bools("label"), try table.strings("kind"), try table.int32s("path_id"),
-                                                                         try table.bools("is_test"))
-            let events = table.has("event_id") ? try table.int32s("event_id") : Array(repeating: -1, count: table.rows)
+            let (score, threshold, alert, label, kind, pathID, isTest) = (try table.doubles(Column.score), try table.doubles(Column.threshold), try table.bools(Column.alert),
+                                                                         try table.bools(Column.label), try table.strings(Column.kind), try table.int32s(Column.pathID),
+                                                                         try table.bools(Column.isTest))
+            let events = table.has(Column.eventID) ? try table.int32s(Column.eventID) : Array(repeating: -1, count: table.rows)
             for row in 0..<table.rows {
                 scores.append(ScoreRow(rate: rate[row], model: modelName[row], method: method[row], windowLength: Int(length[row]),
                                        windowIndex: index[row], start: start[row], score: score[row], threshold: threshold[row], alert: alert[row],
@@ -145,14 +145,14 @@ struct ReportData {
             }
         }
         for path in inputs.evaluations {
-            let table = try TableFile(path, expect: "score")
+            let table = try TableFile(path, expect: ScoreSchemas.stage)
             let d = { (name: String) throws -> [Double] in try table.doubles(name) }
             let i = { (name: String) throws -> [Int64] in try table.int64s(name) }
             let s = { (name: String) throws -> [String] in try table.strings(name) }
-            let (rate, kind, modelName, method) = (try d("rate_mb_per_min"), try s("kind"), try s("model"), try s("method"))
-            let (tp, fp, tn, fn) = (try i("tp"), try i("fp"), try i("tn"), try i("fn"))
-            let (tpr, fpr, f1, oracleF1, oracleTPR, oracleFPR, auc, ap) = (try d("tpr"), try d("fpr"), try d("f1"), try d("oracle_f1"), try d("oracle_tpr"), try d("oracle_fpr"),
-                                                                          try d("roc_auc"), try d("average_precision"))
+            let (rate, kind, modelName, method) = (try d(Column.rate), try s(Column.kind), try s(Column.model), try s(Column.method))
+            let (tp, fp, tn, fn) = (try i(ScoreSchemas.Count.truePositives), try i(ScoreSchemas.Count.falsePositives), try i(ScoreSchemas.Count.trueNegatives), try i(ScoreSchemas.Count.falseNegatives))
+            let (tpr, fpr, f1, oracleF1, oracleTPR, oracleFPR, auc, ap) = (try d(Column.truePositiveRate), try d(Column.falsePositiveRate), try d(ScoreSchemas.Count.f1), try d(ScoreSchemas.Count.oraclePrefix + ScoreSchemas.Count.f1), try d(ScoreSchemas.Count.oraclePrefix + Column.truePositiveRate), try d(ScoreSchemas.Count.oraclePrefix + Column.falsePositiveRate),
+                                                                          try d(ScoreSchemas.Count.rocAUC), try d(ScoreSchemas.Count.averagePrecision))
             for row in 0..<table.rows {
                 evaluations.append(EvaluationRow(rate: rate[row], kind: kind[row], model: modelName[row], method: method[row], tp: tp[row], fp: fp[row],
                                                  tn: tn[row], fn: fn[row], tpr: tpr[row], fpr: fpr[row], f1: f1[row], oracleF1: oracleF1[row],
@@ -160,17 +160,17 @@ struct ReportData {
             }
         }
         for path in inputs.rocs {
-            let table = try TableFile(path, expect: "score")
-            let (rate, kind, modelName, method, fpr, tpr) = (try table.doubles("rate_mb_per_min"), try table.strings("kind"), try table.strings("model"),
-                                                             try table.strings("method"), try table.doubles("fpr"), try table.doubles("tpr"))
+            let table = try TableFile(path, expect: ScoreSchemas.stage)
+            let (rate, kind, modelName, method, fpr, tpr) = (try table.doubles(Column.rate), try table.strings(Column.kind), try table.strings(Column.model),
+                                                             try table.strings(Column.method), try table.doubles(Column.falsePositiveRate), try table.doubles(Column.truePositiveRate))
             for row in 0..<table.rows {
                 roc.append(ROCPoint(rate: rate[row], kind: kind[row], model: modelName[row], method: method[row], fpr: fpr[row], tpr: tpr[row]))
             }
         }
         if let path = inputs.paths {
-            let table = try TableFile(path, expect: "inject")
+            let table = try TableFile(path, expect: InjectTables.stage)
             provenance.append(table.provenance)
-            let (ids, kinds, names) = (try table.int32s("path_id"), try table.strings("kind"), try table.strings("path"))
+            let (ids, kinds, names) = (try table.int32s(Column.pathID), try table.strings(Column.kind), try table.strings(Column.path))
             for row in 0..<table.rows { paths[ids[row]] = (kinds[row], names[row]) }
         }
         guard inputs.serviceEdges.isEmpty || inputs.serviceEdges.count == inputs.scores.count else {
@@ -179,15 +179,15 @@ struct ReportData {
         for (index, path) in inputs.serviceEdges.enumerated() {
             let table = try TableFile(path, expect: nil)
             let rate = fileRates[index]
-            let (length, window, source, target, bytes) = (try table.int32s("window_len_s"), try table.int64s("window_index"), try table.strings("src"),
-                                                           try table.strings("dst"), try table.int64s("bytes"))
+            let (length, window, source, target, bytes) = (try table.int32s(Column.windowLength), try table.int64s(Column.windowIndex), try table.strings(Column.source),
+                                                           try table.strings(Column.destination), try table.int64s(Column.bytes))
             edges[rate] = (0..<table.rows).map { row in
                 EdgeRow(windowLength: Int(length[row]), windowIndex: window[row], source: source[row], target: target[row], bytes: bytes[row])
             }
         }
         if let path = inputs.features {
-            let reader = try TableFile.open(path)
-            if let text = reader.metadata.first(where: { $0.key == "mimir.features" })?.value,
+            let reader = try TableReader(path: path)
+            if let text = reader.metadata.first(where: { $0.key == FeatureColumns.meaningsKey })?.value,
                let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: String] {
                 meanings = object
             }
@@ -216,63 +216,30 @@ struct ReportData {
     }
 }
 
-/// A Mimir table read whole, with typed column access that reports a missing column by name.
+/// A Mimir table read whole, with typed, checked column access (`TypedColumns`).
 struct TableFile {
-    let path: String
-    let batch: TableBatch
+    let columns: TypedColumns
     let provenance: (file: String, stage: String, version: String, params: String)
-    var rows: Int { batch.rowCount }
+    var rows: Int { columns.rowCount }
 
     init(_ path: String, expect stage: String?) throws {
-        let reader = try Self.open(path)
+        let reader = try TableReader(path: path)
         let metadata = Dictionary(reader.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
         let written = metadata[Provenance.stageKey] ?? "?"
         if let stage, written != stage {
             throw ReportError.badInput("\(path): written by stage '\(written)', expected a table of stage '\(stage)'")
         }
-        self.path = path
         provenance = (path, written, metadata[Provenance.versionKey] ?? "?", metadata[Provenance.paramsKey] ?? "")
-        do { batch = try reader.readAll() } catch { throw ReportError.badInput("\(error)") }
+        columns = try reader.readAllTyped()
     }
 
-    static func open(_ path: String) throws -> TableReader {
-        do { return try TableReader(path: path) } catch { throw ReportError.badInput("\(error)") }
-    }
-
-    func has(_ name: String) -> Bool { batch[name] != nil }
-
-    private func values(_ name: String) throws -> ColumnValues {
-        guard let column = batch[name] else { throw ReportError.badInput("\(path): no column '\(name)'") }
-        guard column.nullCount == 0 else { throw ReportError.badInput("\(path): column '\(name)' has nulls") }
-        return column.values
-    }
-
-    private func mismatch(_ name: String, _ type: String) -> ReportError { .badInput("\(path): column '\(name)' is not \(type)") }
-
-    func doubles(_ name: String) throws -> [Double] {
-        guard case let .double(v) = try values(name) else { throw mismatch(name, "double") }
-        return v
-    }
-
-    func int64s(_ name: String) throws -> [Int64] {
-        guard case let .int64(v) = try values(name) else { throw mismatch(name, "int64 or timestamp") }
-        return v
-    }
-
-    func int32s(_ name: String) throws -> [Int32] {
-        guard case let .int32(v) = try values(name) else { throw mismatch(name, "int32") }
-        return v
-    }
-
-    func bools(_ name: String) throws -> [Bool] {
-        guard case let .bool(v) = try values(name) else { throw mismatch(name, "bool") }
-        return v
-    }
-
-    func strings(_ name: String) throws -> [String] {
-        guard case let .byteArray(v) = try values(name) else { throw mismatch(name, "string") }
-        return v.strings
-    }
+    func has(_ name: String) -> Bool { columns.has(name) }
+    func doubles(_ name: String) throws -> [Double] { try columns.doubles(name, nonFinite: true) }
+    func int64s(_ name: String) throws -> [Int64] { try columns.int64s(name) }
+    func timestamps(_ name: String) throws -> [Int64] { try columns.timestamps(name) }
+    func int32s(_ name: String) throws -> [Int32] { try columns.int32s(name) }
+    func bools(_ name: String) throws -> [Bool] { try columns.bools(name) }
+    func strings(_ name: String) throws -> [String] { try columns.strings(name).strings }
 }
 
 /// What goes wrong making a report; the class decides the exit code (2, 3 or 1).

@@ -1,6 +1,7 @@
 import Capture
 import Cluster
 import Foundation
+import Contract
 
 /// The simulated cluster (`pipelines/clusters/*.yaml`): its addressing (written out as `cluster.yaml`)
 /// and the hosts outside it that traffic goes to or comes from.

@@ -1,6 +1,7 @@
 import Cluster
 import Foundation
 import Seeded
+import Contract
 
 /// A seeded plan of many attacks (`generate:` in an events file): one event every `every_s` seconds,
 /// the kinds in turn (each round of kinds in a seeded order), every parameter drawn from a fixed range.

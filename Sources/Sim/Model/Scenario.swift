@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Contract
 
 /// Attack events to play into a simulation (`--events FILE`), each with its ground truth.
 public struct AttackPlan: Decodable, Sendable {

@@ -1,5 +1,6 @@
 import Capture
 import Cluster
+import Contract
 
 /// An attack of the plan while it runs.
 struct RunningAttack {

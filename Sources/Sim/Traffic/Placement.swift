@@ -1,5 +1,6 @@
 import Capture
 import Cluster
+import Contract
 
 /// Where one end of a connection is.
 enum Place {

@@ -1,4 +1,5 @@
 import Capture
+import Contract
 
 /// Writes one packet (link header, optional VXLAN encapsulation, IP, TCP or UDP, payload) with
 /// correct lengths and checksums into a buffer.

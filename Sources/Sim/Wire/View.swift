@@ -1,4 +1,5 @@
 import Capture
+import Contract
 
 /// One place a connection's packets show up in a `tcpdump -i any` capture on the capture node: an
 /// interface, the addresses and ports as they are there (before or after kube-proxy's DNAT and

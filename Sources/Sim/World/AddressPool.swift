@@ -1,5 +1,6 @@
 import Capture
 import Cluster
+import Contract
 
 /// Hands out the lowest free address of a range, as host-local IPAM does after a wrap-around: an
 /// address freed by a deleted pod is the next one given out, so address reuse happens as it does in

@@ -1,5 +1,6 @@
 import Capture
 import Cluster
+import Contract
 
 /// A pod of the simulated cluster.
 struct PodState {

@@ -48,13 +48,13 @@ public struct ColumnArray: Sendable, Hashable {
 
     public func isNull(_ row: Int) -> Bool { validity.map { !$0[row] } ?? false }
 
-    // Typed views, for readers that know the column's type. Each traps on a column of another kind,
-    // which is a programming error, not bad input.
-    public var bools: [Bool] { guard case let .bool(v) = values else { preconditionFailure("not a bool column") }; return v }
-    public var int32s: [Int32] { guard case let .int32(v) = values else { preconditionFailure("not an int32 column") }; return v }
-    public var int64s: [Int64] { guard case let .int64(v) = values else { preconditionFailure("not an int64 column") }; return v }
-    public var doubles: [Double] { guard case let .double(v) = values else { preconditionFailure("not a double column") }; return v }
-    public var byteArrays: ByteArrayColumn {
+    // Typed views for the reader's own use, where it built the values itself. Each traps on a column
+    // of another kind; readers of files use Contract's `TypedColumns`, which throw instead.
+    var bools: [Bool] { guard case let .bool(v) = values else { preconditionFailure("not a bool column") }; return v }
+    var int32s: [Int32] { guard case let .int32(v) = values else { preconditionFailure("not an int32 column") }; return v }
+    var int64s: [Int64] { guard case let .int64(v) = values else { preconditionFailure("not an int64 column") }; return v }
+    var doubles: [Double] { guard case let .double(v) = values else { preconditionFailure("not a double column") }; return v }
+    var byteArrays: ByteArrayColumn {
         guard case let .byteArray(v) = values else { preconditionFailure("not a string or binary column") }
         return v
     }

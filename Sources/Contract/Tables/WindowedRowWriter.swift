@@ -1,34 +1,5 @@
 import Table
 
-/// The schemas of mimir-flows' tables (schema version 1). Every windowed table starts with the window
-/// columns ARCHITECTURE.md fixes.
-public enum FlowTables {
-    public static let stage = "flows"
-    public static let schemaVersion = 1
-
-    public static let windowFields = [
-        Field("window_len_s", .int32, sortKey: true), Field("window_index", .int64, sortKey: true),
-        Field("window_start", .timestamp, sortKey: true), Field("partial", .bool),
-    ]
-
-    /// Directed address-pair totals per window: what tshark's IP conversation table counts.
-    public static let pairs = try! Schema(windowFields + [
-        Field("src", .string), Field("dst", .string), Field("packets", .int64), Field("bytes", .int64),
-    ])
-
-    /// 5-tuple flows per window. For ICMP and ICMPv6 the ports hold the type and code.
-    public static let flows = try! Schema(windowFields + [
-        Field("src", .string), Field("dst", .string), Field("src_port", .int32), Field("dst_port", .int32),
-        Field("protocol", .int32), Field("first_seen", .timestamp), Field("last_seen", .timestamp),
-        Field("packets", .int64), Field("bytes", .int64), Field("tcp_flags", .int32),
-    ])
-
-    /// Counters of the whole input: packets by link type, non-IP packets by kind, damage by reason.
-    public static let summary = try! Schema([
-        Field("counter", .string, sortKey: true), Field("value", .int64), Field("first_packet", .int64, nullable: true),
-    ])
-}
-
 /// Collects rows of one windowed table (the window columns, then string, int64 and int32 columns in
 /// the schema's order) column by column and writes them in batches.
 public final class WindowedRowWriter {

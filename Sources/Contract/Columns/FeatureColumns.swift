@@ -6,6 +6,8 @@ public enum FeatureColumns {
     /// The window's load: flows from outside the cluster into it.
     public static let load = "load_connections_from_outside"
     public static let bytesPrefix = "bytes_"
+    /// The entry of features.parquet's metadata that says what each column measures (JSON object).
+    public static let meaningsKey = "mimir.features"
 
     /// The column of the bytes from one service (or `outside`) to another.
     public static func bytes(_ source: String, _ destination: String) -> String { "\(bytesPrefix)\(source)_to_\(destination)" }

@@ -28,8 +28,10 @@ public struct WindowClock: Sendable, Equatable {
     }
 }
 
+/// `a / b` rounded towards negative infinity (Swift's `/` rounds towards zero): the window of a time
+/// before the origin is -1, not 0.
 @inline(__always)
-func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+public func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
     let quotient = a / b
     return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
 }
@@ -59,5 +61,12 @@ public enum EpochSeconds {
         }
         let magnitude = whole * 1_000_000_000 + fraction
         return negative ? -magnitude : magnitude
+    }
+}
+
+extension String {
+    /// The text with zeros in front up to `width` characters: `"7".leftPadded(to: 3)` is `"007"`.
+    public func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -34,6 +34,12 @@ public struct DetectionModel: Codable, Sendable {
         /// Why this model cannot detect anything (no feature selected, constant training scores); the
         /// fusion and the operator's stream do without it.
         public var degenerate: String?
+
+        public init(windowLength: Int32, features: [String], scaler: RobustScaler, medians: [Double], coefficients: [Double],
+                    intercept: Double, alpha: Double, threshold: Double, ideThreshold: Double, estimator: String? = nil, c: Double? = nil) {
+            (self.windowLength, self.features, self.scaler, self.medians, self.coefficients) = (windowLength, features, scaler, medians, coefficients)
+            (self.intercept, self.alpha, self.threshold, self.ideThreshold, self.estimator, self.c) = (intercept, alpha, threshold, ideThreshold, estimator, c)
+        }
     }
 
     /// The benign windows a budget threshold was chosen on (cross-fitted: each scored by a model not
@@ -53,6 +59,12 @@ public struct DetectionModel: Codable, Sendable {
         public var source: String?
 
         public static let captures = "calibration captures"
+
+        public init(falseAlertsPerDay: Double, windows: Int, seconds: Double, windowsNeeded: Int, threshold: Double,
+                    incidents: Int, alertedWindows: Int, source: String? = nil) {
+            (self.falseAlertsPerDay, self.windows, self.seconds, self.windowsNeeded) = (falseAlertsPerDay, windows, seconds, windowsNeeded)
+            (self.threshold, self.incidents, self.alertedWindows, self.source) = (threshold, incidents, alertedWindows, source)
+        }
     }
 
     public struct Fusion: Codable, Sendable {
@@ -67,6 +79,12 @@ public struct DetectionModel: Codable, Sendable {
         public var c: Double?
         public var calibration: Calibration?
         public var degenerate: String?
+
+        public init(lengths: [Int32], coefficients: [Double], intercept: Double, alpha: Double, threshold: Double,
+                    estimator: String? = nil, c: Double? = nil) {
+            (self.lengths, self.coefficients, self.intercept, self.alpha) = (lengths, coefficients, intercept, alpha)
+            (self.threshold, self.estimator, self.c) = (threshold, estimator, c)
+        }
     }
 
     public var schema = DetectionModel.schemaVersion
@@ -92,6 +110,10 @@ public struct DetectionModel: Codable, Sendable {
         public var sensitive: String?
         /// Whether a reachability policy bounded the attack paths.
         public var policy: Bool?
+
+        public init(sensitive: String?, policy: Bool?) {
+            (self.sensitive, self.policy) = (sensitive, policy)
+        }
     }
 
     /// The first rate's injection (absent in models of fit before version 8).
@@ -130,6 +152,10 @@ public struct DetectionModel: Codable, Sendable {
     /// The calibration of a stream (`fused` or a window length), when its threshold is a budget's.
     public func calibration(of stream: String) -> Calibration? {
         stream == "fused" ? fusion?.calibration : perLength.first { "\($0.windowLength)" == stream }?.calibration
+    }
+
+    public init(version: String, rates: [Double], thresholdRule: String, perLength: [PerLength], fusion: Fusion?, allowList: [String]) {
+        (self.version, self.rates, self.thresholdRule, self.perLength, self.fusion, self.allowList) = (version, rates, thresholdRule, perLength, fusion, allowList)
     }
 
     public func json() throws -> String {

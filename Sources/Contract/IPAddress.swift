@@ -18,18 +18,6 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         isIPv4 = false
     }
 
-    /// Reads an address stored in network byte order at `pointer`.
-    @inline(__always)
-    static func ipv4(at pointer: UnsafeRawPointer) -> IPAddress {
-        IPAddress(ipv4: UInt32(bigEndian: pointer.loadUnaligned(as: UInt32.self)))
-    }
-
-    @inline(__always)
-    static func ipv6(at pointer: UnsafeRawPointer) -> IPAddress {
-        IPAddress(ipv6: UInt64(bigEndian: pointer.loadUnaligned(as: UInt64.self)),
-                  UInt64(bigEndian: pointer.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
-    }
-
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
         if a.isIPv4 != b.isIPv4 { return a.isIPv4 }
         return (a.high, a.low) < (b.high, b.low)

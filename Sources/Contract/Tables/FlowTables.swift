@@ -1,0 +1,83 @@
+import Table
+
+/// The schemas of mimir-flows' tables (schema version 1). Every windowed table starts with
+/// `WindowColumns.fields`.
+public enum FlowTables {
+    public static let stage = "flows"
+    public static let schemaVersion = 1
+
+    /// Directed address-pair totals per window: what tshark's IP conversation table counts.
+    public static let pairs = try! Schema(WindowColumns.fields + [
+        Field(Column.source, .string), Field(Column.destination, .string), Field(Column.packets, .int64), Field(Column.bytes, .int64),
+    ])
+
+    /// 5-tuple flows per window. For ICMP and ICMPv6 the ports hold the type and code.
+    public static let flows = try! Schema(WindowColumns.fields + [
+        Field(Column.source, .string), Field(Column.destination, .string), Field(Column.sourcePort, .int32),
+        Field(Column.destinationPort, .int32), Field(Column.ipProtocol, .int32), Field(Column.firstSeen, .timestamp),
+        Field(Column.lastSeen, .timestamp), Field(Column.packets, .int64), Field(Column.bytes, .int64), Field(Column.tcpFlags, .int32),
+    ])
+
+    /// Counters of the whole input: packets by link type, non-IP packets by kind, damage by reason.
+    public static let summary = try! Schema([
+        Field(Column.counter, .string, sortKey: true), Field(Column.value, .int64), Field(Column.firstPacket, .int64, nullable: true),
+    ])
+}
+
+/// One row of a flows table, as the feature stage reads it.
+public struct FlowRow {
+    public var length: Int32
+    public var index: Int64
+    public var source: String
+    public var destination: String
+    public var sourcePort: Int32
+    public var destinationPort: Int32
+    public var ipProtocol: Int32
+    public var tcpFlags: Int32
+}
+
+extension FlowTables {
+    /// Opens a table of mimir-flows, checking its provenance and that its columns start with `schema`'s;
+    /// returns it with its windows' origin (nanoseconds since the epoch).
+    public static func open(_ path: String, as schema: Schema, named name: String) throws -> (reader: TableReader, origin: Int64) {
+        let reader = try TableReader(path: path)
+        let provenance = try Provenance(of: reader, stage: stage, schemaVersions: 1...schemaVersion)
+        guard reader.schema.names.starts(with: schema.names) else {
+            throw ContractError.notTheTable(path: path, expected: name, detail: "columns \(reader.schema.names.joined(separator: ", "))")
+        }
+        guard let text = provenance.extra.first(where: { $0.key == WindowColumns.originKey })?.value, let origin = EpochSeconds.parse(text) else {
+            throw ContractError.notTheTable(path: path, expected: name, detail: "it has no \(WindowColumns.originKey) entry: it was not written by mimir-flows")
+        }
+        return (reader, origin)
+    }
+
+    /// Calls `body` with every row of a pairs table: window length and index, source, destination,
+    /// packets and bytes (never negative).
+    public static func forEachPair(_ reader: TableReader, _ body: (Int32, Int64, String, String, Int64, Int64) throws -> Void) throws {
+        try reader.forEachRowGroup(columns: [Column.windowLength, Column.windowIndex, Column.source, Column.destination,
+                                             Column.packets, Column.bytes]) { columns in
+            let (lengths, indices) = try WindowColumns.lengthsAndIndices(columns)
+            let sources = try columns.strings(Column.source), destinations = try columns.strings(Column.destination)
+            let packets = try columns.int64s(Column.packets, in: 0...Int64.max), bytes = try columns.int64s(Column.bytes, in: 0...Int64.max)
+            for row in 0..<columns.rowCount {
+                try body(lengths[row], indices[row], sources.string(at: row), destinations.string(at: row), packets[row], bytes[row])
+            }
+        }
+    }
+
+    /// Calls `body` with every row of a flows table.
+    public static func forEachFlow(_ reader: TableReader, _ body: (FlowRow) throws -> Void) throws {
+        try reader.forEachRowGroup(columns: [Column.windowLength, Column.windowIndex, Column.source, Column.destination, Column.sourcePort,
+                                             Column.destinationPort, Column.ipProtocol, Column.tcpFlags]) { columns in
+            let (lengths, indices) = try WindowColumns.lengthsAndIndices(columns)
+            let sources = try columns.strings(Column.source), destinations = try columns.strings(Column.destination)
+            let sourcePorts = try columns.int32s(Column.sourcePort, in: 0...65535)
+            let destinationPorts = try columns.int32s(Column.destinationPort, in: 0...65535)
+            let protocols = try columns.int32s(Column.ipProtocol, in: 0...255), flags = try columns.int32s(Column.tcpFlags, in: 0...0xFFF)
+            for row in 0..<columns.rowCount {
+                try body(FlowRow(length: lengths[row], index: indices[row], source: sources.string(at: row), destination: destinations.string(at: row),
+                                 sourcePort: sourcePorts[row], destinationPort: destinationPorts[row], ipProtocol: protocols[row], tcpFlags: flags[row]))
+            }
+        }
+    }
+}

@@ -23,6 +23,7 @@ build: deps
 ## oracle or tool is missing is skipped and counted at the end; with MIMIR_REQUIRE_ORACLES=1 (CI) it fails.
 test: deps venv
 	$(SWIFT) build
+	$(VENV_PYTHON) Tests/doc_comments.py
 	set -o pipefail; MIMIR_PYTHON=$(VENV_PYTHON) $(SWIFT) test --disable-xctest 2>&1 | tee .build/test.log
 	@skipped=$$(grep -c '^➜ Test .* skipped' .build/test.log || true); \
 	if [ "$$skipped" != 0 ]; then echo "make test: $$skipped tests skipped:"; grep '^➜ Test .* skipped' .build/test.log; fi

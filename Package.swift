@@ -103,6 +103,8 @@ let package = Package(
 
         // Helpers shared by the test targets (temporary directories, the Python cross-check environment).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
+        // The layer graph docs/development.md draws, checked against every import in Sources.
+        .testTarget(name: "ArchitectureTests", dependencies: ["TestSupport"]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestSupport"]),
         .testTarget(name: "TableTests", dependencies: ["SystemSupport", "Table", "Contract", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Table", "Contract", "Capture", "TestSupport"]),
@@ -111,7 +113,7 @@ let package = Package(
         .testTarget(name: "InjectTests", dependencies: ["Table", "Contract", "Capture", "Cluster", "Seeded", "Graph", "Inject", "TestSupport"]),
         .testTarget(name: "ClusterTests", dependencies: ["Table", "Contract", "Capture", "Cluster", "TestSupport"]),
         .testTarget(name: "ReportTests", dependencies: ["Contract", "Report", "TestSupport"]),
-        .testTarget(name: "RunnerTests", dependencies: ["Runner", "TestSupport"]),
+        .testTarget(name: "RunnerTests", dependencies: ["Table", "Runner", "TestSupport"]),
         .testTarget(name: "SimTests", dependencies: ["Contract", "Capture", "Cluster", "Sim", "TestSupport"]),
         .testTarget(name: "StageSupportTests", dependencies: ["StageSupport", "TestSupport"]),
     ]

@@ -2,16 +2,21 @@
 /// IPv4 addresses live in `low`'s lower 32 bits with `isIPv4` set, so `::ffff:10.0.0.1` and `10.0.0.1`
 /// stay distinct.
 public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible {
+    /// IPv6: the address's first 64 bits; IPv4: 0.
     public var high: UInt64
+    /// IPv6: the last 64 bits; IPv4: the address in the lower 32 bits.
     public var low: UInt64
+    /// Whether this is an IPv4 address.
     public var isIPv4: Bool
 
+    /// The IPv4 address `value` (host byte order: 10.0.0.1 is 0x0A000001).
     public init(ipv4 value: UInt32) {
         high = 0
         low = UInt64(value)
         isIPv4 = true
     }
 
+    /// The IPv6 address whose first and last 64 bits are `high` and `low`.
     public init(ipv6 high: UInt64, _ low: UInt64) {
         self.high = high
         self.low = low

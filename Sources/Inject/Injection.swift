@@ -6,6 +6,10 @@ import Contract
 
 /// mimir-inject's parameters besides the schedule.
 public struct InjectionOptions: Sendable {
+    /// The highest rate (and standard deviation) taken, in MB per minute: 100 GB a minute. Above it a
+    /// week-long window's bytes would come close to what 64 bits count.
+    public static let highestRate = 100_000.0
+
     /// Megabytes (10^6 bytes) per minute, and the standard deviation of the per-window draw.
     public var rate: Double
     public var rateStandardDeviation: Double

@@ -1,4 +1,4 @@
-import Table
+import SystemSupport
 
 /// Which services may reach which (mimir-method.md, section 5.1), in the original's policy format:
 /// lines `A ALLOWED B` (or `A ALLOWED all`; `internet` for outside), `#` comments, then after a line of
@@ -21,6 +21,15 @@ public struct ReachabilityPolicy: Sendable {
     /// Canonical service name: dashes for underscores.
     static func canonical(_ name: String) -> String { name.replacingOccurrences(of: "_", with: "-") }
 
+    /// Reads the policy file at `path`.
+    public static func read(path: String) throws -> ReachabilityPolicy {
+        let bytes = try PositionedInputFile.contents(of: path)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw PolicyError(description: "\(path): not a reachability policy: the file is not UTF-8 text")
+        }
+        return try parse(text, path: path)
+    }
+
     public static func parse(_ text: String, path: String) throws -> ReachabilityPolicy {
         var policy = ReachabilityPolicy(allowed: [:])
         policy.addressHops = []
@@ -33,13 +42,13 @@ public struct ReachabilityPolicy: Sendable {
             let words = line.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
             if inHops {
                 guard words.count == 2, words[0] == "ALL" || words[0].hasSuffix("_pod"), words[1].hasSuffix("_vip") else {
-                    throw TableError.invalidInput("\(path):\(number + 1): expected '<service>_pod <service>_vip' or 'ALL <service>_vip', found '\(line)'")
+                    throw PolicyError(description: "\(path):\(number + 1): expected '<service>_pod <service>_vip' or 'ALL <service>_vip', found '\(line)'")
                 }
                 let source = words[0] == "ALL" ? "ALL" : canonical(String(words[0].dropLast(4)))
                 policy.addressHops.insert("\(source)>\(canonical(String(words[1].dropLast(4))))")
             } else {
                 guard words.count == 3, words[1] == "ALLOWED" else {
-                    throw TableError.invalidInput("\(path):\(number + 1): expected 'A ALLOWED B', found '\(line)'")
+                    throw PolicyError(description: "\(path):\(number + 1): expected 'A ALLOWED B', found '\(line)'")
                 }
                 let (source, destination) = (canonical(words[0]), canonical(words[2]))
                 if destination == "all" { policy.reachesAll.insert(source) } else { policy.allowed![source, default: []].insert(destination) }
@@ -56,4 +65,10 @@ public struct ReachabilityPolicy: Sendable {
         guard let allowed else { return true }
         return reachesAll.contains(source) || allowed[source]?.contains(destination) == true
     }
+}
+
+/// A policy file that is not in the original's format (exit 3), with the file and line.
+public struct PolicyError: ClassifiedError {
+    public let description: String
+    public var errorClass: ErrorClass { .badInput }
 }

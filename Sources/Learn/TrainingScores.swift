@@ -1,11 +1,12 @@
+import Contract
 import Table
 
 /// train_scores.parquet: every training capture window's score under the fitted model.
 public enum TrainingScores {
     public static let schema = try! Schema([
-        Field("rate_mb_per_min", .double), Field("model", .string), Field("window_len_s", .int32, sortKey: true),
-        Field("window_index", .int64, sortKey: true), Field("window_start", .timestamp), Field("score", .double),
-        Field("label", .bool), Field("is_test", .bool),
+        Field(Column.rate, .double), Field(Column.model, .string), Field(Column.windowLength, .int32, sortKey: true),
+        Field(Column.windowIndex, .int64, sortKey: true), Field(Column.windowStart, .timestamp), Field(Column.score, .double),
+        Field(Column.label, .bool), Field(Column.isTest, .bool),
     ])
 
     public static func write(_ scores: [TrainingScore], path: String, provenance: Provenance) throws {

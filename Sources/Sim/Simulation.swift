@@ -51,7 +51,6 @@ public struct SimulationReport: Sendable {
 /// Memory depends on the number of connections and requests in flight, not on the capture's length.
 public final class Simulation {
     public static let stage = "simulate"
-    public static let linkTypes: [String: LinkType] = ["sll2": .linuxSLL2, "sll": .linuxSLL, "ethernet": .ethernet]
 
     let app: AppModel
     let cluster: ClusterModel

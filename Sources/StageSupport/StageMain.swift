@@ -5,10 +5,11 @@ import SystemSupport
 import Glibc
 #endif
 
-/// Runs a stage command: parses the arguments, runs it, and turns every error into a message on
-/// stderr (prefixed with the stage's name) and the exit code the stage contract fixes: 2 for a usage
-/// error, 3 for bad input, 1 for anything else.
+/// Runs a stage command: parses the arguments, runs it, and turns every error into one message on
+/// stderr, `mimir-STAGE: error: ...`, and the exit code the stage contract fixes: 2 for a usage
+/// error, 3 for bad or missing input, 1 for anything else (docs/development.md, "Exit codes").
 public enum StageMain {
+    /// Parses the command line into `command`, runs it and exits with the stage contract's code.
     public static func run<Command: ParsableCommand>(_ command: Command.Type) -> Never {
         let name = Command.configuration.commandName ?? "mimir"
         AllocatorPolicy.keepFreedMemory()
@@ -28,8 +29,11 @@ public enum StageMain {
             if code == .success {
                 Command.exit(withError: error)  // --help, --version
             }
-            writeToStandardError(Command.fullMessage(for: error) + "\n")
-            exit(code == .validationFailure ? 2 : 1)
+            // ArgumentParser's usage errors (an unknown or missing option, a value that does not parse, a
+            // failed `validate()`) are 2; an error no library classified is an internal fault, 1.
+            let usage = code == .validationFailure
+            writeToStandardError("\(name): error: \(Command.message(for: error))\n" + (usage ? "(see \(name) --help)\n" : ""))
+            exit(usage ? 2 : 1)
         }
     }
 }

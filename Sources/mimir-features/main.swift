@@ -6,7 +6,7 @@ import Table
 import Contract
 
 /// mimir-features: one row of graph features per window.
-struct FeaturesCommand: ParsableCommand {
+struct FeaturesCommand: StageCommand {
     static let version = "4"
 
     static let configuration = CommandConfiguration(
@@ -43,24 +43,22 @@ struct FeaturesCommand: ParsableCommand {
     var reference: String?
 
     @Option(help: "fixed (default): the method with its bugs fixed. mimir: the original's formulas.")
-    var profile = "fixed"
+    var profile = FeatureProfile.fixed
 
     @Option(help: "Windows of history for the Ide-Kashima typical pattern.")
     var ideHistory = 10
 
-    @Option(help: "Directory for features.parquet (created if missing).")
-    var out: String
+    @OptionGroup var out: OutputDirectory
 
     func validate() throws {
-        guard FeatureProfile(rawValue: profile) != nil else { throw ValidationError("--profile must be fixed or mimir") }
         guard flows.isEmpty || !entities.isEmpty else { throw ValidationError("--flows needs --entities to name the flows' addresses") }
-        guard ideHistory >= 1 else { throw ValidationError("--ide-history must be at least 1") }
+        guard (1...10_000).contains(ideHistory) else { throw ValidationError("--ide-history must be from 1 to 10000 windows") }
     }
 
     func run() throws {
-        try makeOutputDirectory(out)
+        let out = try self.out.create()
         let progress = Progress("mimir-features")
-        let options = FeatureOptions(profile: FeatureProfile(rawValue: profile)!, sensitiveService: sensitive, ideHistory: ideHistory)
+        let options = FeatureOptions(profile: profile, sensitiveService: sensitive, ideHistory: ideHistory)
         let extraction = try FeatureExtraction(podEdges: podEdges, options: options)
         if let reference { try extraction.addReference(podEdges: reference) }
         if !flows.isEmpty {
@@ -76,12 +74,14 @@ struct FeaturesCommand: ParsableCommand {
             try extraction.addFlows(paths: flows, namer: setup.namer, origin: origin)
         }
         let params = JSONValue.object([
-            "profile": .string(profile), "sensitive": sensitive.map { .string($0) } ?? .null, "ide_history": .int(Int64(ideHistory)),
+            "profile": .string(profile.rawValue), "sensitive": sensitive.map { .string($0) } ?? .null, "ide_history": .int(Int64(ideHistory)),
             "flows": .bool(!flows.isEmpty), "reference": .bool(reference != nil),
         ])
         let counts = try extraction.write(path: out + "/features.parquet", provenance: params, version: Self.version)
-        progress.finish("\(counts.windows) windows, \(counts.features) features in \(fixedPoint(progress.elapsed, decimals: 2)) s; table in \(out)")
+        progress.finish("\(counts.windows) windows, \(counts.features) features", outputs: "table in \(out)")
     }
 }
+
+extension FeatureProfile: ExpressibleByArgument {}
 
 StageMain.run(FeaturesCommand.self)

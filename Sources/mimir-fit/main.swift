@@ -7,7 +7,7 @@ import SystemSupport
 import Contract
 
 /// mimir-fit: the detector, fitted on training windows only.
-struct FitCommand: ParsableCommand {
+struct FitCommand: StageCommand {
     static let version = "8"
 
     static let configuration = CommandConfiguration(
@@ -39,50 +39,48 @@ struct FitCommand: ParsableCommand {
     var serviceEdges: String
 
     @Option(help: "How thresholds are chosen: budget:N (at most N false alerts a day, calibrated on cross-fitted benign training windows), or in-sample on the training rows: best-f1, fpr:RATE (the most alerts keeping the false-positive rate at most RATE).")
-    var threshold = Detector.ThresholdRule.default.description
+    var threshold = Detector.ThresholdRule.default
 
     @Option(help: "The model per window length and for the fusion: lasso (LassoCV on 0/1 labels, the original's), or logistic (L1-penalised logistic regression, C by 5-fold cross-validated log-loss; scores are log-odds).")
-    var estimator = "lasso"
+    var estimator = Detector.Estimator.lasso
 
     @Option(help: "The operator's exfiltration side: load (each service pair's bytes against the load), model (the supervised model), or both. Novelty joins it when the features describe behaviour.")
-    var exfiltration = Detector.ExfiltrationSide.default.rawValue
+    var exfiltration = Detector.ExfiltrationSide.default
 
-    @Option(help: "Directory for model.json and train_scores.parquet (created if missing).")
-    var out: String
+    @OptionGroup var out: OutputDirectory
 
     func validate() throws {
-        guard Detector.Estimator(rawValue: estimator) != nil else { throw ValidationError("--estimator must be lasso or logistic") }
-        guard Detector.ExfiltrationSide(rawValue: exfiltration) != nil else { throw ValidationError("--exfiltration must be load, model or both") }
         guard !features.isEmpty, features.count == labels.count else { throw ValidationError("give one --labels for every --features") }
-        if !calibration.isEmpty, Detector.ThresholdRule(threshold)?.isBudget != true {
+        if !calibration.isEmpty, !threshold.isBudget {
             throw ValidationError("--calibration sets a budget's thresholds: give --threshold budget:N")
         }
-        guard Detector.ThresholdRule(threshold) != nil else { throw ValidationError("--threshold must be budget:N (N false alerts a day, above 0), best-f1, or fpr:RATE with RATE between 0 and 1") }
     }
 
     func run() throws {
-        try makeOutputDirectory(out)
+        let out = try self.out.create()
         let progress = Progress("mimir-fit")
-        let tables = try zip(features, labels).map { try LabelledWindows(features: $0, labels: $1) }
-        let shortest = tables[0].rows.map(\.length).min() ?? 0
-        let benign = Set(tables[0].rows.filter { $0.length == shortest && !$0.isTest && !$0.label }.map(\.index))
-        let allowList = try AllowList.learn(serviceEdges: serviceEdges) { length, index in length == shortest && benign.contains(index) }
-        let captures = try calibration.map { try LabelledWindows(features: $0, labels: nil) }
-        let (model, scores) = Detector.fit(tables: tables, allowList: allowList, thresholdRule: Detector.ThresholdRule(threshold)!,
-                                           estimator: Detector.Estimator(rawValue: estimator)!,
-                                           exfiltration: Detector.ExfiltrationSide(rawValue: exfiltration)!, calibration: captures, version: Self.version)
-        let file = try AtomicOutputFile(path: out + "/model.json")
-        try file.write(Array(try model.json().utf8))
-        try file.publish()
-        let provenance = try Provenance(stage: "fit", version: Self.version, schemaVersion: 1, params: .object([
-            "rates": .array(tables.map { .double($0.rate) }), "threshold": .string(threshold), "estimator": .string(estimator), "exfiltration": .string(exfiltration),
-            "calibration_captures": .int(Int64(calibration.count)),
+        let fit = try FitRun.run(features: features, labels: labels, serviceEdges: serviceEdges, calibration: calibration, thresholdRule: threshold,
+                                 estimator: estimator, exfiltration: exfiltration, version: Self.version)
+        let model = fit.model
+        try AtomicOutputFile.publish(Array(try model.json().utf8), to: out + "/model.json")
+        let provenance = try Self.provenance(schemaVersion: 1, params: .object([
+            "rates": .array(fit.rates.map { .double($0) }), "threshold": .string(threshold.description), "estimator": .string(estimator.rawValue),
+            "exfiltration": .string(exfiltration.rawValue), "calibration_captures": .int(Int64(calibration.count)),
         ]))
-        try TrainingScores.write(scores, path: out + "/train_scores.parquet", provenance: provenance)
+        try TrainingScores.write(fit.scores, path: out + "/train_scores.parquet", provenance: provenance)
         for warning in model.warnings ?? [] { progress.warn(warning) }
         let summary = model.perLength.map { "\($0.windowLength) s: \($0.coefficients.filter { $0 != 0 }.count) of \($0.features.count) features" }
-        progress.finish("\(summary.joined(separator: ", "))\(model.fusion == nil ? "" : ", fused"); alerts from \(model.operatorLength == nil ? "nothing" : model.alertMethods.joined(separator: " or ")) in \(fixedPoint(progress.elapsed, decimals: 2)) s; model in \(out)")
+        progress.finish("\(summary.joined(separator: ", "))\(model.fusion == nil ? "" : ", fused"); alerts from "
+                        + (model.operatorLength == nil ? "nothing" : model.alertMethods.joined(separator: " or ")), outputs: "model in \(out)")
     }
 }
+
+extension Detector.ThresholdRule: ExpressibleByArgument {
+    public init?(argument: String) { self.init(argument) }
+    public var defaultValueDescription: String { description }
+}
+
+extension Detector.Estimator: ExpressibleByArgument {}
+extension Detector.ExfiltrationSide: ExpressibleByArgument {}
 
 StageMain.run(FitCommand.self)

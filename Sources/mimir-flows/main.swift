@@ -4,7 +4,7 @@ import StageSupport
 import Contract
 
 /// mimir-flows: per-window traffic tables from a capture, for every window length in one pass.
-struct FlowsCommand: ParsableCommand {
+struct FlowsCommand: StageCommand {
     static let version = "2"
 
     static let configuration = CommandConfiguration(
@@ -26,14 +26,13 @@ struct FlowsCommand: ParsableCommand {
     @Argument(help: "The capture (pcap or pcapng, optionally gzip or zstd compressed).")
     var capture: String
 
-    @Option(help: "Directory for pairs.parquet, flows.parquet and summary.parquet (created if missing).")
-    var out: String
+    @OptionGroup var out: OutputDirectory
 
     @Option(help: "Window lengths in whole seconds, comma-separated.", transform: parseWindowLengths)
     var windows: [Int] = [10, 60]
 
     @Option(help: "The windows' origin in epoch seconds (up to nine decimals), as mimir-split wrote it for a shard.")
-    var origin: String?
+    var origin: EpochTime?
 
     @Flag(help: "Without --origin: align the origin to an epoch multiple of the longest window.")
     var align = false
@@ -45,15 +44,12 @@ struct FlowsCommand: ParsableCommand {
     var countOuterHeader = false
 
     func validate() throws {
-        if let origin, EpochSeconds.parse(origin) == nil {
-            throw ValidationError("--origin '\(origin)' is not epoch seconds with up to nine decimals")
-        }
         if origin != nil && align { throw ValidationError("--origin and --align exclude each other") }
     }
 
     func run() throws {
-        try makeOutputDirectory(out)
-        let extraction = FlowExtraction(windowLengths: windows, origin: origin.flatMap(EpochSeconds.parse), align: align,
+        let out = try self.out.create()
+        let extraction = FlowExtraction(windowLengths: windows, origin: origin?.nanoseconds, align: align,
                                         filter: filter, countsOuterHeader: countOuterHeader, version: Self.version)
         let progress = Progress("mimir-flows")
         let report = try extraction.run(capturePath: capture, directory: out) { packets, bytes in
@@ -63,16 +59,16 @@ struct FlowsCommand: ParsableCommand {
         if let truncation = report.truncation { progress.warn("\(capture): \(truncation)") }
         let damaged = report.counters.filter { $0.key.hasPrefix("damaged.") }.reduce(Int64(0)) { $0 + $1.value.value }
         let rate = Double(report.packets) / max(progress.elapsed, 1e-9)
-        progress.finish("\(humanCount(report.packets)) packets (\(humanCount(report.ipPackets)) IP, \(damaged) damaged) "
-                        + "in \(fixedPoint(progress.elapsed, decimals: 2)) s, \(humanCount(Int(rate))) packets/s; tables in \(out)")
+        progress.finish("\(humanCount(report.packets)) packets (\(humanCount(report.ipPackets)) IP, \(damaged) damaged), "
+                        + "\(humanCount(Int(rate))) packets/s", outputs: "tables in \(out)")
     }
 }
 
 func parseWindowLengths(_ text: String) throws -> [Int] {
     let parts = text.split(separator: ",").map { $0.split(whereSeparator: \.isWhitespace) }
     let lengths = parts.compactMap { $0.count == 1 ? Int($0[0]) : nil }
-    guard !parts.isEmpty, lengths.count == parts.count, lengths.allSatisfy({ $0 > 0 }) else {
-        throw ValidationError("--windows takes whole seconds above 0, comma-separated, e.g. 10,60; got '\(text)'")
+    guard !parts.isEmpty, lengths.count == parts.count, lengths.allSatisfy({ (1...Int(WindowColumns.longestLength)).contains($0) }) else {
+        throw ValidationError("--windows takes whole seconds from 1 to \(WindowColumns.longestLength) (a week), comma-separated, e.g. 10,60; got '\(text)'")
     }
     return Array(Set(lengths)).sorted()
 }

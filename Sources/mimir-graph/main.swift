@@ -6,7 +6,7 @@ import Table
 import Contract
 
 /// mimir-graph: per-window pod and service communication graphs from pairs tables and an entity log.
-struct GraphCommand: ParsableCommand {
+struct GraphCommand: StageCommand {
     static let version = "2"
 
     static let configuration = CommandConfiguration(
@@ -41,31 +41,29 @@ struct GraphCommand: ParsableCommand {
     var keepInfrastructure = false
 
     @Option(help: "fixed (default): mappings expire, pods join services by selector. mimir: the original's rules, for comparison.")
-    var profile = "fixed"
+    var profile = MethodProfile.fixed
 
     @Option(help: "Seconds from the capture's start to the original pickle log's second 0 (the original's logger started 3 s early).")
     var logOffset = OriginalCreationLog.defaultOffset
 
     func validate() throws {
-        guard profile == "fixed" || profile == "mimir" else { throw ValidationError("--profile must be fixed or mimir") }
+        try validateNumber(logOffset, "--log-offset", in: -86_400...86_400, unit: "seconds")
         for text in gateway where IPAddress(text) == nil { throw ValidationError("--gateway '\(text)' is not an IPv4 or IPv6 address") }
     }
 
     func run() throws {
-        try makeOutputDirectory(out)
+        let out = try self.out.create()
         let progress = Progress("mimir-graph")
         let merged = try MergedPairs(paths: pairs)
-        let naming = AddressNaming(profile: profile, dropInfrastructure: !keepInfrastructure, gateways: gateway, logOffsetSeconds: logOffset)
+        let naming = AddressNaming(profile: profile.rawValue, dropInfrastructure: !keepInfrastructure, gateways: gateway, logOffsetSeconds: logOffset)
         let setup = try NamingSetup(naming: naming, entities: entities, cluster: cluster, origin: merged.origin)
-        let provenance = try Provenance(stage: GraphTables.stage, version: Self.version, schemaVersion: GraphTables.schemaVersion, params: naming.json,
-                                        extra: [KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(merged.origin)), try naming.keyValue()])
+        let provenance = try Self.provenance(schemaVersion: GraphTables.schemaVersion, params: naming.json, extra: [KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(merged.origin)), try naming.keyValue()])
         let counts = try GraphBuilder(pairs: merged, book: setup.book, layout: setup.layout, options: setup.options).write(directory: out, provenance: provenance)
         progress.finish("\(counts.windows) windows, \(counts.podEdges) pod edges, \(counts.serviceEdges) service edges "
-                        + "from \(setup.eventCount) entity events in \(fixedPoint(progress.elapsed, decimals: 2)) s; tables in \(out)")
+                        + "from \(setup.eventCount) entity events", outputs: "tables in \(out)")
     }
 
-    @Option(help: "Directory for pod_edges.parquet, service_edges.parquet and nodes.parquet (created if missing).")
-    var out: String
+    @OptionGroup var out: OutputDirectory
 }
 
 StageMain.run(GraphCommand.self)

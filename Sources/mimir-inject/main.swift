@@ -7,7 +7,7 @@ import Table
 import Contract
 
 /// mimir-inject: synthetic exfiltration added to a capture's graph, and every window labelled.
-struct InjectCommand: ParsableCommand {
+struct InjectCommand: StageCommand {
     static let version = "3"
 
     static let configuration = CommandConfiguration(
@@ -68,10 +68,9 @@ struct InjectCommand: ParsableCommand {
     var knownPairsOnly = false
 
     @Option(help: "fixed (default): label windows that carry injected bytes. mimir: label every planned window, as the original.")
-    var profile = "fixed"
+    var profile = MethodProfile.fixed
 
-    @Option(help: "Directory for the four tables (created if missing).")
-    var out: String
+    @OptionGroup var out: OutputDirectory
 
     /// `LOW,HIGH` as a range, or nil when absent.
     private static func range<T: LosslessStringConvertible & Comparable>(_ text: String?, _ option: String) throws -> ClosedRange<T>? {
@@ -88,8 +87,9 @@ struct InjectCommand: ParsableCommand {
         if let factor: ClosedRange<Double> = try Self.range(hopBytes, "--hop-bytes"), !(factor.lowerBound > 0 && factor.upperBound.isFinite) {
             throw ValidationError("--hop-bytes must be positive factors")
         }
-        guard rate >= 0, rate.isFinite else { throw ValidationError("--rate must be 0 or more MB per minute") }
-        guard profile == "fixed" || profile == "mimir" else { throw ValidationError("--profile must be fixed or mimir") }
+        try validateNumber(rate, "--rate", in: 0...InjectionOptions.highestRate, unit: "MB per minute")
+        if let rateSd { try validateNumber(rateSd, "--rate-sd", in: 0...InjectionOptions.highestRate, unit: "MB per minute") }
+        guard (2...1000).contains(maxPathLength) else { throw ValidationError("--max-path-length must be from 2 to 1000 nodes") }
         for (name, value) in [("--train-fraction", trainFraction), ("--train-attack-fraction", trainAttackFraction), ("--test-attack-fraction", testAttackFraction)]
         where !(0...1).contains(value) {
             throw ValidationError("\(name) must be between 0 and 1")
@@ -97,28 +97,25 @@ struct InjectCommand: ParsableCommand {
     }
 
     func run() throws {
-        try makeOutputDirectory(out)
+        let out = try self.out.create()
         let progress = Progress("mimir-inject")
-        let reachability = try policy.map { path -> ReachabilityPolicy in
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw ValidationError("cannot read the policy \(path)") }
-            return try ReachabilityPolicy.parse(text, path: path)
-        } ?? .everyone
+        let reachability = try policy.map(ReachabilityPolicy.read) ?? .everyone
         let delay: ClosedRange<Int>? = try Self.range(hopDelay, "--hop-delay")
         let options = InjectionOptions(rate: rate, rateStandardDeviation: rateSd, seed: seed, sensitiveService: sensitive, policy: reachability,
                                        schedule: ScheduleParameters(trainFraction: trainFraction, trainAttackFraction: trainAttackFraction,
                                                                     testAttackFraction: testAttackFraction),
-                                       maxPathLength: maxPathLength, labelPlannedWindows: profile == "mimir",
+                                       maxPathLength: maxPathLength, labelPlannedWindows: profile == .mimir,
                                        hopDelay: delay, hopBytes: try Self.range(hopBytes, "--hop-bytes"), knownPairsOnly: knownPairsOnly)
         let events = try truth.map(TruthTable.read) ?? []
         let injection = try Injection(podEdges: podEdges, options: options)
         let params = InjectionParameters(rate: rate, rateStandardDeviation: options.rateStandardDeviation, seed: Int64(bitPattern: seed),
                                          sensitive: sensitive, policy: policy != nil, trainFraction: trainFraction,
                                          trainAttackFraction: trainAttackFraction, testAttackFraction: testAttackFraction,
-                                         maxPathLength: Int64(maxPathLength), profile: profile, hopDelay: hopDelay, hopBytes: hopBytes,
+                                         maxPathLength: Int64(maxPathLength), profile: profile.rawValue, hopDelay: hopDelay, hopBytes: hopBytes,
                                          knownPairsOnly: knownPairsOnly)
         let report = try injection.run(truth: events, directory: out, provenance: params.json, version: Self.version)
         progress.finish("\(report.paths.count) paths, \(report.attacks) attacks, \(report.injectedWindows) windows with "
-                        + "\(humanCount(Int(report.injectedBytes))) bytes injected in \(fixedPoint(progress.elapsed, decimals: 2)) s; tables in \(out)")
+                        + "\(humanCount(Int(report.injectedBytes))) bytes injected", outputs: "tables in \(out)")
     }
 }
 

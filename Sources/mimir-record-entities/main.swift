@@ -30,6 +30,10 @@ struct RecordEntitiesCommand: ParsableCommand {
     @Argument(help: "Arguments for both kubectl watches (after --), e.g. --context NAME.")
     var kubectlArguments: [String] = []
 
+    func validate() throws {
+        if let duration { try validateNumber(duration, "--duration", in: 0.001...(365 * 86_400), unit: "seconds") }
+    }
+
     func run() throws {
         let recorder = try EntityRecorder(output: out, kubectl: kubectl, extraArguments: kubectlArguments)
         // Used by the recorder's reader threads one call at a time (under its lock), then here.
@@ -48,7 +52,7 @@ struct RecordEntitiesCommand: ParsableCommand {
             DispatchQueue.global().asyncAfter(deadline: .now() + duration) { recorder.stop() }
         }
         try recorder.finish()
-        progress.finish("\(recorder.eventCount) events in \(String(format: "%.1f", progress.elapsed)) s; entity log in \(out)")
+        progress.finish("\(recorder.eventCount) events", outputs: "entity log in \(out)")
     }
 }
 

@@ -4,7 +4,7 @@ import Report
 import StageSupport
 import Table
 
-struct ReportCommand: ParsableCommand {
+struct ReportCommand: StageCommand {
     static let version = "8"
     static let configuration = CommandConfiguration(
         commandName: "mimir-report",
@@ -54,13 +54,13 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Also print report.pdf with a headless Chromium (chromium on the PATH).")
     var pdf = false
 
-    @Option(help: "Directory for report.html and the figure tables (created if missing).")
-    var out: String
+    @OptionGroup var out: OutputDirectory
 
     func validate() throws {
         guard evaluation.isEmpty || evaluation.count == scores.count else { throw ValidationError("give one --evaluation per --scores, or none") }
         guard roc.count == evaluation.count else { throw ValidationError("give one --roc per --evaluation") }
         guard serviceEdges.isEmpty || serviceEdges.count == scores.count else { throw ValidationError("give one --service-edges per --scores, or none") }
+        if let focusRate { try validateNumber(focusRate, "--focus-rate", in: 0...1e9, unit: "MB per minute") }
     }
 
     func run() throws {
@@ -68,7 +68,7 @@ struct ReportCommand: ParsableCommand {
         if pdf && chromium == nil {
             throw ValidationError("--pdf needs a headless Chromium on the PATH (Debian: apt-get install chromium); run without --pdf for the HTML alone")
         }
-        try makeOutputDirectory(out)
+        let out = try self.out.create()
         let progress = Progress("mimir-report")
         let inputs = ReportInputs(scores: scores, evaluations: evaluation, rocs: roc, model: model, paths: paths.first, serviceEdges: serviceEdges, features: features.first)
         let params = JSONValue.object([
@@ -77,7 +77,7 @@ struct ReportCommand: ParsableCommand {
         let html = try Report.write(inputs: inputs, options: ReportOptions(title: title, application: application, focusRate: focusRate),
                                     directory: out, version: Self.version, params: params)
         if let chromium { try PDFPrinter.print(html: html, to: out + "/report.pdf", chromium: chromium) }
-        progress.finish("report in \(html)\(pdf ? " and report.pdf" : "") in \(fixedPoint(progress.elapsed, decimals: 2)) s")
+        progress.finish("report", outputs: "\(html)\(pdf ? " and report.pdf" : "")")
     }
 }
 

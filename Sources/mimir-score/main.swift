@@ -7,7 +7,7 @@ import SystemSupport
 import Contract
 
 /// mimir-score: a fitted model applied to a capture's features; with labels, the evaluation.
-struct ScoreCommand: ParsableCommand {
+struct ScoreCommand: StageCommand {
     static let version = "5"
 
     static let configuration = CommandConfiguration(
@@ -40,33 +40,24 @@ struct ScoreCommand: ParsableCommand {
     @Flag(help: "Score the capture's first and last (partial) windows too.")
     var includePartial = false
 
-    @Option(help: "Directory for the tables (created if missing).")
-    var out: String
+    @OptionGroup var out: OutputDirectory
 
     func run() throws {
-        try makeOutputDirectory(out)
+        let out = try self.out.create()
         let progress = Progress("mimir-score")
         let fitted = try DetectionModel.read(path: model)
-        let windows = try LabelledWindows(features: features, labels: labels)
-        // A pair's bytes the load residuals lack is a pair benign training never saw: novelty's, not an extra column.
-        let known = Set(fitted.perLength.flatMap { $0.features + ($0.novelty?.features ?? []) })
-        let extra = windows.featureNames.filter { !known.contains($0) && $0 != Detector.ideFeature && !FeatureColumns.isLoadModelInput($0) }
+        let run = try ScoreRun.run(model: fitted, features: features, labels: labels, serviceEdges: serviceEdges, includePartial: includePartial)
+        let (scores, evaluations, alerts, extra) = (run.scores, run.evaluations, run.incidents, run.unknownFeatures)
         if !extra.isEmpty { progress.warn("\(extra.count) features the model does not know are ignored (\(extra.prefix(3).joined(separator: ", "))...)") }
-        let violations = try AllowList.violations(serviceEdges: serviceEdges, allowed: Set(fitted.allowList))
-        let scores = Scoring.score(model: fitted, windows: windows, violations: violations, includePartial: includePartial)
-        let evaluations = labels == nil ? nil : Scoring.evaluate(scores)
         if fitted.operatorStream == nil { progress.warn("\(model) has no usable stream (every model is degenerate): alerts.jsonl stays empty") }
-        let alerts = Alerts.incidents(model: fitted, windows: windows, scores: scores, violations: violations)
-        let provenance = try Provenance(stage: "score", version: Self.version, schemaVersion: 2, params: .object([
-            "include_partial": .bool(includePartial), "labelled": .bool(labels != nil),
-        ]))
-        try ScoreTables.write(scores: scores, evaluations: evaluations, rate: windows.rate, directory: out, provenance: provenance)
-        let alertFile = try AtomicOutputFile(path: out + "/alerts.jsonl")
-        try alertFile.write(Array(try Alerts.jsonLines(alerts, time: { Timestamp.format(nanoseconds: $0 * 1000) }).utf8))
-        try alertFile.publish()
+        let provenance = try Self.provenance(schemaVersion: 2, params: .object(["include_partial": .bool(includePartial), "labelled": .bool(labels != nil)]))
+        try ScoreTables.write(scores: scores, evaluations: evaluations, rate: run.rate, directory: out, provenance: provenance)
+        let jsonLines = try Alerts.jsonLines(alerts, time: { Timestamp.format(nanoseconds: $0 * Nanoseconds.perMicrosecond) })
+        try AtomicOutputFile.publish(Array(jsonLines.utf8), to: out + "/alerts.jsonl")
         let headline = evaluations?.filter { $0.kind == "all" && $0.method == "mimir" }
             .map { "\($0.model): AUC \(String(format: "%.3f", $0.rocAUC)), F1 \(String(format: "%.3f", $0.atThreshold.f1))" } ?? []
-        progress.finish("\(scores.count) scores, \(alerts.count) incidents\(fitted.operatorStream.map { " (\($0) stream)" } ?? "")\(headline.isEmpty ? "" : "; " + headline.joined(separator: "; ")) in \(fixedPoint(progress.elapsed, decimals: 2)) s; tables in \(out)")
+        progress.finish("\(scores.count) scores, \(alerts.count) incidents\(fitted.operatorStream.map { " (\($0) stream)" } ?? "")"
+                        + (headline.isEmpty ? "" : "; " + headline.joined(separator: "; ")), outputs: "tables in \(out)")
     }
 }
 

@@ -7,7 +7,7 @@ import StageSupport
 
 /// mimir-simulate: a node capture of a Kubernetes microservice application, with its entity log and
 /// ground truth.
-struct SimulateCommand: ParsableCommand {
+struct SimulateCommand: StageCommand {
     static let configuration = CommandConfiguration(
         commandName: "mimir-simulate",
         abstract: "Simulate what tcpdump -i any records on a Kubernetes node running a microservice application.",
@@ -25,6 +25,8 @@ struct SimulateCommand: ParsableCommand {
         """,
         version: SimulationVersion.current)
 
+    static var version: String { SimulationVersion.current }
+
     @Option(help: "The application model (YAML).")
     var app: String
 
@@ -34,8 +36,7 @@ struct SimulateCommand: ParsableCommand {
     @Option(help: "Attacks to play in (YAML: events one by one, and ranges to draw a seeded plan from); none by default.")
     var events: String?
 
-    @Option(help: "Directory for the capture, entities.jsonl, truth.parquet and cluster.yaml (created if missing).")
-    var out: String
+    @OptionGroup var out: OutputDirectory
 
     @Option(help: "Length of the capture in seconds.")
     var duration: Double = 600
@@ -50,19 +51,19 @@ struct SimulateCommand: ParsableCommand {
     var users: Int?
 
     @Option(help: "Daily load curve compressed into the capture: \(LoadCurve.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var curve: String = LoadCurve.normal.rawValue
+    var curve = LoadCurve.normal
 
     @Option(help: "The users' request mix: TASK=SHARE,... (e.g. browse=0.2,buy=0.3,register=0.5); tasks not named keep the model's weight.")
     var mix: String?
 
     @Option(help: "Capture format: pcap or pcapng.")
-    var format: String = CaptureFileFormat.pcap.rawValue
+    var format = CaptureFileFormat.pcap
 
     @Option(help: "Link-layer header: sll2 (what tcpdump -i any writes today), sll or ethernet.")
-    var link = "sll2"
+    var link = LinkChoice.sll2
 
     @Option(help: "Timestamp resolution: ns or us.")
-    var timestamps = "ns"
+    var timestamps = TimestampResolution.ns
 
     @Option(help: "Bytes kept of each packet (tcpdump -s); the original experiments used 1024.")
     var snaplen = 262_144
@@ -79,14 +80,10 @@ struct SimulateCommand: ParsableCommand {
 
     func validate() throws {
         if let mix { _ = try Self.parseMix(mix) }
-        guard duration > 0, duration <= 30 * 86_400 else { throw ValidationError("--duration must be above 0 and at most 30 days") }
+        try validateNumber(duration, "--duration", in: 1...(30 * 86_400), unit: "seconds")
         guard Timestamp.parse(start) != nil else { throw ValidationError("--start '\(start)' is not an RFC 3339 time such as 2026-11-28T10:00:00Z") }
-        guard LoadCurve(rawValue: curve) != nil else { throw ValidationError("--curve must be one of \(LoadCurve.allCases.map(\.rawValue).joined(separator: ", "))") }
-        guard CaptureFileFormat(rawValue: format) != nil else { throw ValidationError("--format must be pcap or pcapng") }
-        guard Simulation.linkTypes[link] != nil else { throw ValidationError("--link must be sll2, sll or ethernet") }
-        guard timestamps == "ns" || timestamps == "us" else { throw ValidationError("--timestamps must be ns or us") }
         guard (64...262_144).contains(snaplen) else { throw ValidationError("--snaplen must be between 64 and 262144") }
-        if let users, users < 0 { throw ValidationError("--users cannot be negative") }
+        if let users, !(0...100_000).contains(users) { throw ValidationError("--users must be from 0 to 100000") }
     }
 
     func run() throws {
@@ -94,10 +91,10 @@ struct SimulateCommand: ParsableCommand {
         let clusterModel = try ClusterModel.read(path: cluster)
         let plan = (try events.map(AttackPlan.read) ?? AttackPlan(events: [])).expanded(duration: duration, seed: seed)
         try plan.validate(app: appModel, duration: duration, path: events ?? "")
-        try makeOutputDirectory(out)
-        var options = SimulationOptions(durationS: duration, start: Timestamp.parse(start)!, seed: seed, users: users,
-                                        curve: LoadCurve(rawValue: curve)!, format: CaptureFileFormat(rawValue: format)!,
-                                        linkType: Simulation.linkTypes[link]!, nanosecondTimestamps: timestamps == "ns",
+        guard let startTime = Timestamp.parse(start) else { throw ValidationError("--start '\(start)' is not an RFC 3339 time") }
+        let out = try self.out.create()
+        var options = SimulationOptions(durationS: duration, start: startTime, seed: seed, users: users, curve: curve, format: format,
+                                        linkType: link.linkType, nanosecondTimestamps: timestamps == .ns,
                                         snapLength: snaplen)
         options.mix = mix
         let progress = Progress("mimir-simulate")
@@ -106,9 +103,29 @@ struct SimulateCommand: ParsableCommand {
             progress.update("\(Int(seconds)) of \(Int(duration)) s simulated, \(humanCount(packets)) packets")
         }
         let rate = Double(report.packets) / max(progress.elapsed, 1e-9)
-        progress.finish("\(humanCount(report.packets)) packets (\(humanCount(report.captureBytes)) bytes), \(report.podsCreated) pods, \(report.truth.count) attacks "
-                        + "in \(fixedPoint(progress.elapsed, decimals: 2)) s, \(humanCount(Int(rate))) packets/s; files in \(out)")
+        progress.finish("\(humanCount(report.packets)) packets (\(humanCount(report.captureBytes)) bytes), \(report.podsCreated) pods, "
+                        + "\(report.truth.count) attacks, \(humanCount(Int(rate))) packets/s", outputs: "files in \(out)")
     }
 }
+
+/// The link-layer headers the simulator writes.
+enum LinkChoice: String, CaseIterable, ExpressibleByArgument {
+    case sll2, sll, ethernet
+
+    var linkType: LinkType {
+        switch self {
+        case .sll2: .linuxSLL2
+        case .sll: .linuxSLL
+        case .ethernet: .ethernet
+        }
+    }
+}
+
+enum TimestampResolution: String, CaseIterable, ExpressibleByArgument {
+    case ns, us
+}
+
+extension LoadCurve: ExpressibleByArgument {}
+extension CaptureFileFormat: ExpressibleByArgument {}
 
 StageMain.run(SimulateCommand.self)

@@ -4,7 +4,7 @@ import StageSupport
 import Contract
 
 /// mimir-split: cut a capture into shards as editcap does, one streaming pass.
-struct SplitCommand: ParsableCommand {
+struct SplitCommand: StageCommand {
     static let version = "2"
 
     static let configuration = CommandConfiguration(
@@ -30,11 +30,10 @@ struct SplitCommand: ParsableCommand {
     @Argument(help: "The capture (pcap or pcapng, optionally gzip or zstd compressed).")
     var capture: String
 
-    @Option(help: "Directory for the shards and shards.parquet (created if missing).")
-    var out: String
+    @OptionGroup var out: OutputDirectory
 
-    @Option(help: "Seconds of capture per shard (editcap -i); may have up to nine decimals.")
-    var interval: String?
+    @Option(help: "Seconds of capture per shard (editcap -i), above 0; may have up to nine decimals.")
+    var interval: PositiveSeconds?
 
     @Option(help: "Packets per shard (editcap -c).")
     var count: Int?
@@ -43,10 +42,10 @@ struct SplitCommand: ParsableCommand {
     var align = false
 
     @Option(help: "Only packets at or after this time, in epoch seconds (editcap -A).")
-    var start: String?
+    var start: EpochTime?
 
     @Option(help: "Only packets before this time, in epoch seconds (editcap -B).")
-    var stop: String?
+    var stop: EpochTime?
 
     @Flag(help: "Write no header-only shards for time without packets.")
     var skipEmpty = false
@@ -55,24 +54,15 @@ struct SplitCommand: ParsableCommand {
         guard (interval == nil) != (count == nil) else {
             throw ValidationError("give exactly one of --interval SECONDS and --count PACKETS")
         }
-        if let interval, (EpochSeconds.parse(interval) ?? 0) <= 0 {
-            throw ValidationError("--interval '\(interval)' is not a positive number of seconds")
-        }
         if let count, count <= 0 { throw ValidationError("--count must be above zero") }
         if align && interval == nil { throw ValidationError("--align goes with --interval") }
-        for (name, value) in [("--start", start), ("--stop", stop)] {
-            if let value, EpochSeconds.parse(value) == nil {
-                throw ValidationError("\(name) '\(value)' is not epoch seconds with up to nine decimals")
-            }
-        }
     }
 
     func run() throws {
-        try makeOutputDirectory(out)
-        let mode: CaptureSplit.Mode = if let interval { .interval(nanoseconds: EpochSeconds.parse(interval)!) }
-            else { .count(packets: count!) }
-        let split = CaptureSplit(mode: mode, align: align, start: start.flatMap(EpochSeconds.parse),
-                                 stop: stop.flatMap(EpochSeconds.parse), skipEmpty: skipEmpty, version: Self.version)
+        let out = try self.out.create()
+        let mode: CaptureSplit.Mode = if let interval { .interval(nanoseconds: interval.nanoseconds) } else { .count(packets: count ?? 1) }
+        let split = CaptureSplit(mode: mode, align: align, start: start?.nanoseconds, stop: stop?.nanoseconds, skipEmpty: skipEmpty,
+                                 version: Self.version)
         let progress = Progress("mimir-split")
         let report = try split.run(capturePath: capture, directory: out) { packets, bytes in
             progress.update("\(humanCount(packets)) packets, \(humanCount(Int(bytes))) bytes")
@@ -80,8 +70,8 @@ struct SplitCommand: ParsableCommand {
         for warning in report.warnings { progress.warn("\(capture): \(warning)") }
         if let truncation = report.truncation { progress.warn("\(capture): \(truncation)") }
         let counters = report.counters.summary
-        progress.finish("\(humanCount(report.packetsWritten)) of \(humanCount(report.packetsRead)) packets into \(report.shards) shards "
-                        + "in \(fixedPoint(progress.elapsed, decimals: 2)) s\(counters.isEmpty ? "" : " (\(counters))"); \(out)/shards.parquet")
+        progress.finish("\(humanCount(report.packetsWritten)) of \(humanCount(report.packetsRead)) packets into \(report.shards) shards"
+                        + (counters.isEmpty ? "" : " (\(counters))"), outputs: "\(out)/shards.parquet")
     }
 }
 

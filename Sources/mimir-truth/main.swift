@@ -5,7 +5,7 @@ import Table
 import Contract
 
 /// mimir-truth: a user's incident records as the ground-truth table the stages read.
-struct TruthCommand: ParsableCommand {
+struct TruthCommand: StageCommand {
     static let version = "1"
 
     static let configuration = CommandConfiguration(
@@ -26,30 +26,24 @@ struct TruthCommand: ParsableCommand {
     var incidents: String
 
     @Option(help: "Input format (default: from the file's extension): \(TruthImport.Format.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var format: String?
+    var format: TruthImport.Format?
 
     @Option(help: "The ground-truth table to write.")
     var out: String
 
-    func validate() throws {
-        if let format, TruthImport.Format(rawValue: format) == nil {
-            throw ValidationError("--format must be one of \(TruthImport.Format.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        if format == nil, TruthImport.format(of: incidents) == nil {
-            throw ValidationError("cannot tell the format of \(incidents) from its extension: give --format csv, json or jsonl")
-        }
-    }
-
     func run() throws {
         let progress = Progress("mimir-truth")
-        let chosen = format.flatMap(TruthImport.Format.init) ?? TruthImport.format(of: incidents)!
+        guard let chosen = format ?? TruthImport.format(of: incidents) else {
+            throw ValidationError("cannot tell the format of \(incidents) from its extension: give --format csv, json or jsonl")
+        }
         let events = try TruthImport.read(path: incidents, format: chosen)
-        let provenance = try Provenance(stage: "truth", version: Self.version, schemaVersion: TruthTable.schemaVersion,
-                                        params: .object(["format": .string(chosen.rawValue)]))
+        let provenance = try Self.provenance(schemaVersion: TruthTable.schemaVersion, params: .object(["format": .string(chosen.rawValue)]))
         try TruthTable.write(events, path: out, provenance: provenance)
         let kinds = Dictionary(grouping: events, by: \.kind.rawValue).map { "\($0.value.count) \($0.key)" }.sorted()
-        progress.finish("\(events.count) events (\(kinds.joined(separator: ", "))) in \(out)")
+        progress.finish("\(events.count) events (\(kinds.joined(separator: ", ")))", outputs: out)
     }
 }
+
+extension TruthImport.Format: ExpressibleByArgument {}
 
 StageMain.run(TruthCommand.self)

@@ -32,10 +32,10 @@ import Testing
         try K.write(K.pcap([[1, 2, 3]]), to: directory.file("c.pcap"))
         let cases: [(String, [String], String)] = [
             ("mimir-flows", ["--windows", "ten"], "--windows takes whole seconds"),
-            ("mimir-flows", ["--origin", "yesterday"], "--origin 'yesterday' is not epoch seconds"),
+            ("mimir-flows", ["--origin", "yesterday"], "mimir-flows: error: The value 'yesterday' is invalid for '--origin <origin>'"),
             ("mimir-flows", ["--filter", "tcp prot 80"], "filter 'tcp prot 80' does not compile"),
             ("mimir-split", [], "give exactly one of --interval SECONDS and --count PACKETS"),
-            ("mimir-split", ["--interval", "0"], "--interval '0' is not a positive number of seconds"),
+            ("mimir-split", ["--interval", "0"], "mimir-split: error: The value '0' is invalid for '--interval <interval>'"),
         ]
         for (stage, arguments, message) in cases {
             let (status, output) = try CrossCheck.run(Self.binaries + stage, [directory.file("c.pcap"), "--out", directory.file("out")] + arguments)

@@ -99,7 +99,7 @@ import TestSupport
         #expect(status == 3 || status == 1, "\(output)")
         #expect(output.contains(directory.file("missing.parquet")), "\(output)")
         let usage = try CrossCheck.run(Self.binaries + "mimir-graph", ["--pairs", "p", "--entities", "e", "--profile", "odd", "--out", directory.file("out")])
-        #expect(usage.status == 2 && usage.output.contains("--profile must be fixed or mimir"))
+        #expect(usage.status == 2 && usage.output.contains("mimir-graph: error: The value 'odd' is invalid for '--profile <profile>'. Please provide one of 'fixed' and 'mimir'."))
     }
 }
 

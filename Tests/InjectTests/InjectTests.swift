@@ -22,7 +22,7 @@ import Contract
         #expect(policy.addressHops.contains("orders>shipping") && policy.addressHops.contains("ALL>kube-dns"))
         #expect(policy.addressHops.contains("front-end>kube-dns"))  // front_end_pod: underscores read as dashes
         #expect(!policy.allows("kube-dns", "user", dnsService: "kube-dns") && policy.allows("kube-dns", "internet", dnsService: "kube-dns"))
-        #expect(throws: TableError.self) { try ReachabilityPolicy.parse("a MAY b\n", path: "p") }
+        #expect(throws: PolicyError.self) { try ReachabilityPolicy.parse("a MAY b\n", path: "p") }
     }
 
     @Test func sockShopTemplates_fromUserDB_beginWithTheOriginalsExample() throws {

@@ -53,8 +53,8 @@ import TestSupport
     @Test(.needs(SimFixture.available, "the simulator is built by swift build"))
     func usageErrors_exitWith2() throws {
         let directory = try TemporaryDirectory()
-        for (arguments, message) in [(["--link", "token-ring"], "--link must be sll2, sll or ethernet"),
-                                     (["--duration", "0"], "--duration must be above 0"),
+        for (arguments, message) in [(["--link", "token-ring"], "mimir-simulate: error: The value 'token-ring' is invalid for '--link <link>'. Please provide one of 'sll2', 'sll' or 'ethernet'."),
+                                     (["--duration", "0"], "mimir-simulate: error: --duration must be a number from 1 to 2592000 seconds, not 0.0"),
                                      (["--start", "tomorrow"], "--start 'tomorrow' is not an RFC 3339 time")] {
             let (status, output) = try SimFixture.simulate(["--app", SimFixture.models + "apps/wordpress.yaml",
                                                             "--cluster", SimFixture.models + "clusters/minikube.yaml"] + arguments,

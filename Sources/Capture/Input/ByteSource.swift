@@ -31,12 +31,12 @@ final class FileSource: ByteSource {
 
     init(path: String) throws {
         self.path = path
-        descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { throw CaptureError.io(path: path, operation: "open", errno: errno) }
+        descriptor = retryOnInterrupt { open(path, O_RDONLY | O_CLOEXEC) }
+        guard descriptor >= 0 else { throw FileError.cannotOpenInput(path: path, errno: errno) }
         var info = stat()
         if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
             close(descriptor)
-            throw CaptureError.io(path: path, operation: "open (a directory)", errno: EISDIR)
+            throw FileError.notARegularFile(path: path)
         }
         posix_fadvise(descriptor, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
     }

@@ -5,6 +5,7 @@ import Foundation
 public enum FeatureColumns {
     /// The window's load: flows from outside the cluster into it.
     public static let load = "load_connections_from_outside"
+    /// The prefix of the bytes-per-service-pair columns.
     public static let bytesPrefix = "bytes_"
     /// The entry of features.parquet's metadata that says what each column measures (JSON object).
     public static let meaningsKey = "mimir.features"
@@ -12,6 +13,7 @@ public enum FeatureColumns {
     /// The column of the bytes from one service (or `outside`) to another.
     public static func bytes(_ source: String, _ destination: String) -> String { "\(bytesPrefix)\(source)_to_\(destination)" }
 
+    /// Whether `name` is a bytes-per-service-pair column.
     public static func isBytes(_ name: String) -> Bool { name.hasPrefix(bytesPrefix) }
 
     /// `source>destination` of a bytes column, as the allow-list names service pairs.

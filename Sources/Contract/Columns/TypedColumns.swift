@@ -4,17 +4,22 @@ import Table
 /// each accessor throws a `ContractError` naming the file, the column and the row on a column of
 /// another type, a null, or a value outside the range the contract allows.
 public struct TypedColumns {
+    /// The file the batch was read from, for messages.
     public let path: String
+    /// The columns as read.
     public let batch: TableBatch
     /// The file's row number of the batch's first row, for messages.
     public let firstRow: Int
 
+    /// `batch` as read from `path`, its first row being the file's row `firstRow`.
     public init(_ batch: TableBatch, path: String, firstRow: Int = 0) {
         (self.batch, self.path, self.firstRow) = (batch, path, firstRow)
     }
 
+    /// The batch's rows.
     public var rowCount: Int { batch.rowCount }
 
+    /// Whether the batch has a column `name` (for optional columns of older schemas).
     public func has(_ name: String) -> Bool { batch.schema.index(of: name) != nil }
 
     private func column(_ name: String) throws -> (Field, ColumnArray) {
@@ -32,6 +37,7 @@ public struct TypedColumns {
         .wrongType(path: path, column: name, expected: expected, found: field.type)
     }
 
+    /// A bool column.
     public func bools(_ name: String) throws -> [Bool] {
         let (field, column) = try self.column(name)
         guard case let .bool(values) = column.values else { throw wrongType(name, "bool", field) }
@@ -73,6 +79,7 @@ public struct TypedColumns {
         return values
     }
 
+    /// A string column.
     public func strings(_ name: String) throws -> ByteArrayColumn {
         let (field, column) = try self.column(name)
         guard field.type == .string, case let .byteArray(values) = column.values else { throw wrongType(name, "string", field) }

@@ -6,18 +6,26 @@ import SystemSupport
 /// features, scaler, coefficients, intercept, penalty and training thresholds; the allow-list and the
 /// baselines' thresholds. Readable JSON with sorted keys.
 public struct DetectionModel: Codable, Sendable {
+    /// The version of this file format; readers refuse others.
     public static let schemaVersion = 1
 
+    /// The model of one window length.
     public struct PerLength: Codable, Sendable {
+        /// The window length in seconds.
         public var windowLength: Int32
+        /// The features the model takes, in the order of its coefficients.
         public var features: [String]
+        /// The scaling fitted on the benign training windows.
         public var scaler: RobustScaler
         /// Medians of the scaled benign training rows: what a missing value becomes.
         public var medians: [Double]
+        /// One coefficient per feature (0 for a feature the L1 penalty dropped).
         public var coefficients: [Double]
+        /// The linear model's intercept.
         public var intercept: Double
         /// LASSO's penalty; for the logistic estimator 1 / C.
         public var alpha: Double
+        /// The score above which a window alerts.
         public var threshold: Double
         /// The Ide-Kashima score's threshold, best F1 on the training rows.
         public var ideThreshold: Double
@@ -35,6 +43,7 @@ public struct DetectionModel: Codable, Sendable {
         /// fusion and the operator's stream do without it.
         public var degenerate: String?
 
+        /// A model with no estimator recorded (LASSO) unless `estimator` says otherwise.
         public init(windowLength: Int32, features: [String], scaler: RobustScaler, medians: [Double], coefficients: [Double],
                     intercept: Double, alpha: Double, threshold: Double, ideThreshold: Double, estimator: String? = nil, c: Double? = nil) {
             (self.windowLength, self.features, self.scaler, self.medians, self.coefficients) = (windowLength, features, scaler, medians, coefficients)
@@ -45,21 +54,28 @@ public struct DetectionModel: Codable, Sendable {
     /// The benign windows a budget threshold was chosen on (cross-fitted: each scored by a model not
     /// fitted on it) and what the threshold gives there.
     public struct Calibration: Codable, Sendable, Equatable {
+        /// The budget: false alerts a day.
         public var falseAlertsPerDay: Double
+        /// How many benign windows the threshold was chosen on.
         public var windows: Int
+        /// The time they cover, in seconds.
         public var seconds: Double
         /// Benign windows an empirical threshold needs at this budget (`AlertBudget.windowsNeeded`).
         public var windowsNeeded: Int
+        /// The threshold chosen.
         public var threshold: Double
         /// False incidents and alerting windows on the calibration windows at the threshold.
         public var incidents: Int
+        /// Windows that alert on the calibration windows at the threshold.
         public var alertedWindows: Int
         /// What the windows were: absent for the training capture's benign windows scored out of fold,
         /// `calibration captures` for benign captures given to fit (`--calibration`).
         public var source: String?
 
+        /// `source` for windows of calibration captures.
         public static let captures = "calibration captures"
 
+        /// A calibration as `AlertBudget` records it.
         public init(falseAlertsPerDay: Double, windows: Int, seconds: Double, windowsNeeded: Int, threshold: Double,
                     incidents: Int, alertedWindows: Int, source: String? = nil) {
             (self.falseAlertsPerDay, self.windows, self.seconds, self.windowsNeeded) = (falseAlertsPerDay, windows, seconds, windowsNeeded)
@@ -67,19 +83,29 @@ public struct DetectionModel: Codable, Sendable {
         }
     }
 
+    /// The second-level model that fuses the window lengths' scores.
     public struct Fusion: Codable, Sendable {
         /// Inputs: the maximum of each shorter length's scores within the longest window, then the
         /// longest window's own score.
         public var lengths: [Int32]
+        /// One coefficient per input (see `lengths`).
         public var coefficients: [Double]
+        /// The fused model's intercept.
         public var intercept: Double
+        /// LASSO's penalty; for the logistic estimator 1 / C.
         public var alpha: Double
+        /// The fused score above which a window alerts.
         public var threshold: Double
+        /// `logistic` for L1 logistic regression; absent for LASSO.
         public var estimator: String?
+        /// The logistic estimator's C.
         public var c: Double?
+        /// How an alert budget's threshold was calibrated (absent for in-sample rules).
         public var calibration: Calibration?
+        /// Why the fusion cannot detect anything, when it cannot.
         public var degenerate: String?
 
+        /// A fusion of LASSO unless `estimator` says otherwise.
         public init(lengths: [Int32], coefficients: [Double], intercept: Double, alpha: Double, threshold: Double,
                     estimator: String? = nil, c: Double? = nil) {
             (self.lengths, self.coefficients, self.intercept, self.alpha) = (lengths, coefficients, intercept, alpha)
@@ -87,13 +113,19 @@ public struct DetectionModel: Codable, Sendable {
         }
     }
 
+    /// The file format's version (`schemaVersion`).
     public var schema = DetectionModel.schemaVersion
+    /// The stage that wrote the file.
     public var stage = "fit"
+    /// mimir-fit's implementation version.
     public var version: String
+    /// The exfiltration rates of the training tables, MB per minute.
     public var rates: [Double]
     /// How the thresholds were chosen on the training rows: `best-f1` or `fpr:<rate>`.
     public var thresholdRule: String
+    /// One model per window length, shortest first.
     public var perLength: [PerLength]
+    /// The fusion of the window lengths, when there are several.
     public var fusion: Fusion?
     /// Service pairs (`src>dst`) seen in benign training windows.
     public var allowList: [String]
@@ -111,6 +143,7 @@ public struct DetectionModel: Codable, Sendable {
         /// Whether a reachability policy bounded the attack paths.
         public var policy: Bool?
 
+        /// What the labels were injected with.
         public init(sensitive: String?, policy: Bool?) {
             (self.sensitive, self.policy) = (sensitive, policy)
         }
@@ -122,8 +155,10 @@ public struct DetectionModel: Codable, Sendable {
     /// The methods whose union alerts the operator (`Scoring.operatorScores`); absent in models of
     /// fit before version 8, which alerted from the supervised model and novelty.
     public var operatorMethods: [String]?
+    /// The methods an operator can be alerted by.
     public static let knownOperatorMethods: Set = ["mimir", "load", "allow_list", "novelty"]
 
+    /// The methods whose union alerts the operator, with the default of models that do not say.
     public var alertMethods: [String] { operatorMethods ?? ["mimir", "novelty"] }
 
     /// The window length the operator is alerted at: the supervised stream's when it is one of the
@@ -154,10 +189,12 @@ public struct DetectionModel: Codable, Sendable {
         stream == "fused" ? fusion?.calibration : perLength.first { "\($0.windowLength)" == stream }?.calibration
     }
 
+    /// A model of `perLength` and `fusion`; the other fields start empty.
     public init(version: String, rates: [Double], thresholdRule: String, perLength: [PerLength], fusion: Fusion?, allowList: [String]) {
         (self.version, self.rates, self.thresholdRule, self.perLength, self.fusion, self.allowList) = (version, rates, thresholdRule, perLength, fusion, allowList)
     }
 
+    /// The model as mimir-fit writes it: indented JSON with sorted keys.
     public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -165,6 +202,7 @@ public struct DetectionModel: Codable, Sendable {
         return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
     }
 
+    /// Reads and checks a model.json; a file of another kind or version, or whose parts do not fit together, is bad input.
     public static func read(path: String) throws -> DetectionModel {
         let data = Data(try PositionedInputFile.contents(of: path))
         let decoder = JSONDecoder()
@@ -215,7 +253,9 @@ public struct DetectionModel: Codable, Sendable {
     }
 }
 
+/// A model.json that cannot be used (exit 3).
 public struct ModelFileError: ClassifiedError {
+    /// What is wrong, with the file's name.
     public let detail: String
     public var description: String { detail }
     public var errorClass: ErrorClass { .badInput }

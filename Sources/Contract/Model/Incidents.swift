@@ -1,6 +1,7 @@
 /// What an operator is paged for: an incident is a run of consecutive alerting windows of one stream,
 /// lasting at most ten minutes; a longer run counts one incident for every ten minutes it started.
 public enum Incidents {
+    /// The longest an incident lasts; a longer run of alerts counts one incident per this many seconds.
     public static let longestSeconds: Int64 = 600
 
     /// The incidents of a stream of windows of `length` seconds: [first, last] window indices, each

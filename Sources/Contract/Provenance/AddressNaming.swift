@@ -17,6 +17,7 @@ public struct AddressNaming: Codable, Equatable, Sendable {
     /// Seconds from the capture's start to the original pickle log's second 0.
     public var logOffsetSeconds: Double
 
+    /// Graph's choices.
     public init(profile: String, dropInfrastructure: Bool, gateways: [String], logOffsetSeconds: Double) {
         (self.profile, self.dropInfrastructure, self.gateways, self.logOffsetSeconds) = (profile, dropInfrastructure, gateways, logOffsetSeconds)
     }

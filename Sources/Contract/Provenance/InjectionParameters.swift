@@ -4,21 +4,34 @@ import Table
 /// What mimir-inject was asked to do, as it records it (`mimir.params` of its tables): later stages
 /// read the sensitive service and the policy from here, by type, not by looking up JSON keys.
 public struct InjectionParameters: Codable, Equatable, Sendable {
+    /// Exfiltration rate, MB (10^6 bytes) per minute.
     public var rate: Double
+    /// Standard deviation of the per-window draw, MB per minute.
     public var rateStandardDeviation: Double
+    /// The seed of the schedule, the pods and the amounts.
     public var seed: Int64
+    /// The sensitive service: where the data comes from.
     public var sensitive: String
     /// Whether a reachability policy bounded the attack paths.
     public var policy: Bool
+    /// Share of the capture used for training.
     public var trainFraction: Double
+    /// Share of the training period under attack.
     public var trainAttackFraction: Double
+    /// Share of the test period under attack.
     public var testAttackFraction: Double
+    /// The longest attack path, in nodes.
     public var maxPathLength: Int64
+    /// `fixed`, or `mimir` to label every planned window as the original.
     public var profile: String
+    /// `LOW,HIGH` windows each later hop is delayed by, if given.
     public var hopDelay: String?
+    /// `LOW,HIGH` factor each hop's bytes are scaled by, if given.
     public var hopBytes: String?
+    /// Whether attack paths use only service pairs that talk in the capture.
     public var knownPairsOnly: Bool
 
+    /// The parameters of one inject run.
     public init(rate: Double, rateStandardDeviation: Double, seed: Int64, sensitive: String, policy: Bool, trainFraction: Double,
                 trainAttackFraction: Double, testAttackFraction: Double, maxPathLength: Int64, profile: String, hopDelay: String?,
                 hopBytes: String?, knownPairsOnly: Bool) {

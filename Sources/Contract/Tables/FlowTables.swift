@@ -3,7 +3,9 @@ import Table
 /// The schemas of mimir-flows' tables (schema version 1). Every windowed table starts with
 /// `WindowColumns.fields`.
 public enum FlowTables {
+    /// The stage that writes these tables.
     public static let stage = "flows"
+    /// Their schema version.
     public static let schemaVersion = 1
 
     /// Directed address-pair totals per window: what tshark's IP conversation table counts.
@@ -26,13 +28,21 @@ public enum FlowTables {
 
 /// One row of a flows table, as the feature stage reads it.
 public struct FlowRow {
+    /// The window's length in seconds.
     public var length: Int32
+    /// The window's index.
     public var index: Int64
+    /// The sending address.
     public var source: String
+    /// The receiving address.
     public var destination: String
+    /// The sender's port (ICMP: the type).
     public var sourcePort: Int32
+    /// The receiver's port (ICMP: the code).
     public var destinationPort: Int32
+    /// The IP protocol number.
     public var ipProtocol: Int32
+    /// The TCP flags seen, OR-ed.
     public var tcpFlags: Int32
 }
 

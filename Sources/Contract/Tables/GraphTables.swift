@@ -2,7 +2,9 @@ import Table
 
 /// The schemas of mimir-graph's tables (schema version 1).
 public enum GraphTables {
+    /// The stage that writes these tables.
     public static let stage = "graph"
+    /// Their schema version.
     public static let schemaVersion = 1
 
     /// Directed edges between pods, service addresses (`<service>_VIP`) and `outside`, per window.
@@ -38,15 +40,24 @@ public enum NodeKind: String, Sendable, CaseIterable {
 
 /// One directed edge of a window's pod graph, as the edge tables store it.
 public struct PodEdge: Sendable {
+    /// The sending node's name.
     public var source: String
+    /// The receiving node's name.
     public var destination: String
+    /// The sending node's kind.
     public var sourceKind: NodeKind
+    /// The receiving node's kind.
     public var destinationKind: NodeKind
+    /// The sending pod's service, or empty.
     public var sourceService: String
+    /// The receiving pod's service, or empty.
     public var destinationService: String
+    /// Packets on the edge in the window.
     public var packets: Int64
+    /// Bytes on the edge in the window.
     public var bytes: Int64
 
+    /// An edge of these ends and totals.
     public init(source: String, destination: String, sourceKind: NodeKind, destinationKind: NodeKind, sourceService: String,
                 destinationService: String, packets: Int64, bytes: Int64) {
         self.source = source

@@ -2,8 +2,10 @@ import Table
 
 /// The schemas of mimir-score's tables (schema 2: scores.parquet has event_id).
 public enum ScoreSchemas {
+    /// The stage that writes these tables.
     public static let stage = "score"
 
+    /// scores.parquet: per window, model and method, the score, the threshold and the alert.
     public static let scores = try! Schema([
         Field(Column.rate, .double), Field(Column.model, .string), Field(Column.method, .string),
         Field(Column.windowLength, .int32, sortKey: true), Field(Column.windowIndex, .int64, sortKey: true),
@@ -20,22 +22,28 @@ public enum ScoreSchemas {
 
     /// The names of a confusion count's columns.
     public enum Count {
+        /// True and false positives and negatives, and F1.
         public static let truePositives = "tp", falsePositives = "fp", trueNegatives = "tn", falseNegatives = "fn", f1 = "f1"
+        /// The prefix of the counts at the oracle threshold.
         public static let oraclePrefix = "oracle_"
+        /// The ROC curve's area and the average precision.
         public static let rocAUC = "roc_auc", averagePrecision = "average_precision"
     }
 
+    /// evaluation.parquet: per kind, model and method, counts at the training and the oracle threshold, ROC AUC, average precision.
     public static let evaluation = try! Schema([
         Field(Column.rate, .double), Field(Column.kind, .string), Field(Column.model, .string), Field(Column.method, .string),
         Field(Column.threshold, .double),
     ] + counts("") + [Field(Count.oraclePrefix + Column.threshold, .double)] + counts(Count.oraclePrefix)
       + [Field(Count.rocAUC, .double), Field(Count.averagePrecision, .double)])
 
+    /// roc.parquet: the ROC curves' points.
     public static let roc = try! Schema([
         Field(Column.rate, .double), Field(Column.kind, .string), Field(Column.model, .string), Field(Column.method, .string),
         Field(Column.falsePositiveRate, .double), Field(Column.truePositiveRate, .double), Field(Column.threshold, .double),
     ])
 
+    /// confusion.parquet: counts per attack path.
     public static let confusion = try! Schema([
         Field(Column.rate, .double), Field(Column.model, .string), Field(Column.method, .string), Field(Column.pathID, .int32),
         Field(Count.truePositives, .int64), Field(Count.falsePositives, .int64), Field(Count.trueNegatives, .int64), Field(Count.falseNegatives, .int64),

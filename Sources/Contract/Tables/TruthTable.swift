@@ -3,14 +3,18 @@ import Table
 /// Ground truth (`truth.parquet`, ARCHITECTURE.md "Labels, rates and ground truth"): one row per real
 /// attack event, written by the simulator or from a user's record of real events.
 public struct TruthEvent: Hashable, Sendable {
+    /// The kinds of attack events.
     public enum Kind: String, Sendable, CaseIterable, Codable {
         case exfil, dnstunnel, scan, lateral
     }
 
+    /// The event's number.
     public var eventID: Int32
+    /// What kind of attack it was.
     public var kind: Kind
     /// Nanoseconds since the Unix epoch (stored in microseconds).
     public var start: Int64
+    /// When it ended, nanoseconds since the epoch.
     public var end: Int64
     /// The entity the event starts from.
     public var source: String
@@ -19,6 +23,7 @@ public struct TruthEvent: Hashable, Sendable {
     /// Bytes the attacker moved (exfiltrated payload; scan and lateral: bytes the source sent).
     public var bytes: Int64
 
+    /// An event of these fields.
     public init(eventID: Int32, kind: Kind, start: Int64, end: Int64, source: String, path: [String], bytes: Int64) {
         self.eventID = eventID
         self.kind = kind
@@ -30,10 +35,14 @@ public struct TruthEvent: Hashable, Sendable {
     }
 }
 
+/// truth.parquet: its schema, reader and writer.
 public enum TruthTable {
+    /// Its schema version.
     public static let schemaVersion = 1
+    /// What joins a path's entity names.
     public static let pathSeparator = ">"
     static let start = "start", end = "end", source = "source"
+    /// One row per event.
     public static let schema = try! Schema([
         Field(Column.eventID, .int32, sortKey: true),
         Field(Column.kind, .string),
@@ -73,6 +82,7 @@ public enum TruthTable {
         }
     }
 
+    /// Writes `events` as a ground-truth table.
     public static func write(_ events: [TruthEvent], path: String, provenance: Provenance) throws {
         let batch = try TableBatch(schema: schema, columns: [
             ColumnArray(events.map(\.eventID)),

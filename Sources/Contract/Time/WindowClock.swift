@@ -2,10 +2,12 @@
 /// `t0`; `window_index = floor((ts - t0) / window_len)`, so every shard of a capture agrees on indices.
 /// All arithmetic is in integer nanoseconds.
 public struct WindowClock: Sendable, Equatable {
+    /// Where window 0 of every length starts, nanoseconds since the epoch.
     public let origin: Int64
     /// Window lengths in seconds, ascending.
     public let lengths: [Int]
 
+    /// A clock of windows of `lengths` seconds from `origin`.
     public init(origin: Int64, lengths: [Int]) {
         self.origin = origin
         self.lengths = lengths.sorted()
@@ -18,11 +20,13 @@ public struct WindowClock: Sendable, Equatable {
         return floorDivide(firstPacket, Int64(align) * 1_000_000_000) * Int64(align) * 1_000_000_000
     }
 
+    /// The index of the window of `length` seconds that holds `timestamp` (nanoseconds).
     @inline(__always)
     public func index(of timestamp: Int64, length: Int) -> Int64 {
         floorDivide(timestamp - origin, Int64(length) * 1_000_000_000)
     }
 
+    /// The start of window `index` of `length` seconds, nanoseconds since the epoch.
     public func start(ofWindow index: Int64, length: Int) -> Int64 {
         origin + index * Int64(length) * 1_000_000_000
     }
@@ -38,6 +42,7 @@ public func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
 
 /// Epoch seconds with up to nine decimals, the form `--origin` takes and `mimir.origin` stores.
 public enum EpochSeconds {
+    /// `nanoseconds` as epoch seconds with nine decimals.
     public static func format(_ nanoseconds: Int64) -> String {
         let seconds = floorDivide(nanoseconds, 1_000_000_000)
         let fraction = nanoseconds - seconds * 1_000_000_000

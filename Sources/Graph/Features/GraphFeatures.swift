@@ -1,5 +1,5 @@
 /// Which formulas mimir-features uses.
-public enum FeatureProfile: String, Sendable {
+public enum FeatureProfile: String, Sendable, CaseIterable {
     /// The method with the original's bugs fixed (mimir-method.md, section 11).
     case fixed
     /// The original's formulas, bugs included, so results can be compared with it.

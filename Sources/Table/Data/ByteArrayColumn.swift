@@ -3,8 +3,10 @@
 public struct ByteArrayColumn: Sendable, Hashable {
     /// `offsets[i]..<offsets[i + 1]` is value `i` in `bytes`.
     public internal(set) var offsets: [Int]
+    /// The values' bytes, back to back.
     public internal(set) var bytes: [UInt8]
 
+    /// No values.
     public init() {
         offsets = [0]
         bytes = []
@@ -17,11 +19,13 @@ public struct ByteArrayColumn: Sendable, Hashable {
         self.bytes = bytes
     }
 
+    /// The strings' UTF-8 bytes.
     public init(_ strings: some Sequence<String>) {
         self.init()
         for string in strings { append(string) }
     }
 
+    /// Binary values.
     public init(binary values: some Sequence<[UInt8]>) {
         self.init()
         for value in values { append(bytes: value) }
@@ -29,17 +33,20 @@ public struct ByteArrayColumn: Sendable, Hashable {
 
     public var count: Int { offsets.count - 1 }
 
+    /// Reserves room for `values` more values of `byteCount` bytes in all.
     public mutating func reserveCapacity(values: Int, bytes byteCount: Int) {
         offsets.reserveCapacity(values + 1)
         bytes.reserveCapacity(byteCount)
     }
 
+    /// Appends a string's UTF-8 bytes as one value.
     public mutating func append(_ string: String) {
         var string = string
         string.withUTF8 { bytes.append(contentsOf: $0) }
         offsets.append(bytes.count)
     }
 
+    /// Appends bytes as one value.
     public mutating func append(bytes value: some Collection<UInt8>) {
         bytes.append(contentsOf: value)
         offsets.append(bytes.count)
@@ -54,12 +61,14 @@ public struct ByteArrayColumn: Sendable, Hashable {
         offsets.append(bytes.count)
     }
 
+    /// Appends every value of `other`.
     public mutating func append(contentsOf other: ByteArrayColumn) {
         let base = bytes.count
         bytes.append(contentsOf: other.bytes)
         offsets.append(contentsOf: other.offsets.dropFirst().lazy.map { $0 + base })
     }
 
+    /// The bytes of value `index`.
     public subscript(index: Int) -> ArraySlice<UInt8> {
         bytes[offsets[index]..<offsets[index + 1]]
     }
@@ -69,5 +78,6 @@ public struct ByteArrayColumn: Sendable, Hashable {
         String(decoding: self[index], as: UTF8.self)
     }
 
+    /// Every value as a string.
     public var strings: [String] { (0..<count).map(string(at:)) }
 }

@@ -33,10 +33,12 @@ public enum ColumnValues: Sendable, Hashable {
 
 /// A column's values and which of them are null.
 public struct ColumnArray: Sendable, Hashable {
+    /// The values, one slot per row.
     public var values: ColumnValues
     /// `validity[i]` is false where row `i` is null; `nil` means no row is null.
     public var validity: [Bool]?
 
+    /// A column of `values`, with nulls where `validity` is false.
     public init(_ values: ColumnValues, validity: [Bool]? = nil) {
         self.values = values
         self.validity = validity
@@ -44,8 +46,10 @@ public struct ColumnArray: Sendable, Hashable {
 
     public var count: Int { values.count }
 
+    /// How many rows are null.
     public var nullCount: Int { validity.map { $0.count(where: { !$0 }) } ?? 0 }
 
+    /// Whether row `row` is null.
     public func isNull(_ row: Int) -> Bool { validity.map { !$0[row] } ?? false }
 
     // Typed views for the reader's own use, where it built the values itself. Each traps on a column
@@ -61,11 +65,17 @@ public struct ColumnArray: Sendable, Hashable {
 }
 
 extension ColumnArray {
+    /// A bool column without nulls.
     public init(_ values: [Bool]) { self.init(.bool(values)) }
+    /// An int32 column without nulls.
     public init(_ values: [Int32]) { self.init(.int32(values)) }
+    /// An int64 (or timestamp) column without nulls.
     public init(_ values: [Int64]) { self.init(.int64(values)) }
+    /// A double column without nulls.
     public init(_ values: [Double]) { self.init(.double(values)) }
+    /// A string column without nulls.
     public init(_ values: [String]) { self.init(.byteArray(ByteArrayColumn(values))) }
+    /// A binary column without nulls.
     public init(binary values: [[UInt8]]) { self.init(.byteArray(ByteArrayColumn(binary: values))) }
 
     /// A nullable int64 column from optionals.
@@ -73,10 +83,12 @@ extension ColumnArray {
         self.init(.int64(values.map { $0 ?? 0 }), validity: values.map { $0 != nil })
     }
 
+    /// A nullable double column from optionals.
     public init(_ values: [Double?]) {
         self.init(.double(values.map { $0 ?? 0 }), validity: values.map { $0 != nil })
     }
 
+    /// A nullable string column from optionals.
     public init(_ values: [String?]) {
         self.init(.byteArray(ByteArrayColumn(values.map { $0 ?? "" })), validity: values.map { $0 != nil })
     }

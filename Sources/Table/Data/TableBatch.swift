@@ -1,6 +1,8 @@
 /// Rows of a table held column by column: what the writer takes and the reader returns.
 public struct TableBatch: Sendable, Hashable {
+    /// The columns' names and types.
     public let schema: Schema
+    /// One array per field of the schema, all of `rowCount` rows.
     public private(set) var columns: [ColumnArray]
 
     /// - Throws: `TableError.invalidInput` if the columns do not match the schema: wrong count, a value
@@ -30,8 +32,10 @@ public struct TableBatch: Sendable, Hashable {
         self.columns = columns
     }
 
+    /// The number of rows.
     public var rowCount: Int { columns.first?.count ?? 0 }
 
+    /// The column named `name`, if the batch has it.
     public subscript(name: String) -> ColumnArray? {
         schema.index(of: name).map { columns[$0] }
     }

@@ -4,16 +4,24 @@
 /// runs, so a hand run and a runner run write the same bytes. Stages may add their own `mimir.*`
 /// entries (an origin, damage counters) as `extra`.
 public struct Provenance: Sendable, Hashable {
+    /// The key of the stage that wrote the table.
     public static let stageKey = "mimir.stage"
+    /// The key of the stage's implementation version.
     public static let versionKey = "mimir.version"
+    /// The key of the table's schema version.
     public static let schemaKey = "mimir.schema"
+    /// The key of the stage's parameters (canonical JSON).
     public static let paramsKey = "mimir.params"
 
+    /// The stage that wrote the table (`flows`, `graph`, ...).
     public var stage: String
+    /// The stage's implementation version.
     public var version: String
+    /// The table's schema version.
     public var schemaVersion: Int
     /// Canonical JSON text of the parameters.
     public var params: String
+    /// The stage's own `mimir.*` entries.
     public var extra: [KeyValue]
 
     /// - Throws: `TableError.invalidInput` if `params` holds a non-finite double.

@@ -9,6 +9,7 @@ public struct ReaderLimits: Sendable, Hashable {
     /// Most rows in one row group (the reader allocates a row group's columns at once).
     public var maxRowGroupRows: Int
 
+    /// Limits of these sizes (the defaults suit every Mimir table).
     public init(maxFooterSize: Int = 256 << 20, maxPageSize: Int = 1 << 30, maxRowGroupRows: Int = 1 << 28) {
         self.maxFooterSize = maxFooterSize
         self.maxPageSize = maxPageSize

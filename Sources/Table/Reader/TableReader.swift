@@ -15,6 +15,7 @@ import SystemSupport
 /// Anything wrong with the file is a `TableError` (a `FileError` where the system fails) naming it
 /// and the byte offset; nothing in the file can make the reader trap or allocate beyond `ReaderLimits`.
 public final class TableReader {
+    /// The file read.
     public let path: String
     /// The columns Mimir can read, in file order (columns of other types are in `unsupportedColumns`).
     public let schema: Schema
@@ -22,6 +23,7 @@ public final class TableReader {
     public let metadata: [KeyValue]
     /// Columns whose type Mimir tables cannot hold, with the reason; reading one is an error.
     public let unsupportedColumns: [(name: String, reason: String)]
+    /// The number of rows in the file.
     public let rowCount: Int
 
     private let file: PositionedInputFile
@@ -76,8 +78,10 @@ public final class TableReader {
                                            limits: limits)
     }
 
+    /// The number of row groups.
     public var rowGroupCount: Int { rowGroups.count }
 
+    /// The number of rows of row group `index`.
     public func rowCount(ofRowGroup index: Int) -> Int {
         Int(rowGroups[index].numRows)
     }

@@ -13,7 +13,9 @@ import SystemSupport
 /// A writer dropped without `close()` (an error, a crash of the stage) leaves no file behind except,
 /// after a crash, a hidden `.NAME.tmp-XXXXXX` that no reader takes for the table.
 public final class TableWriter {
+    /// The columns the writer takes.
     public let schema: Schema
+    /// The file's final name (written under a temporary name until `close`).
     public let path: String
     private let options: WriterOptions
     private let metadata: [KeyValue]

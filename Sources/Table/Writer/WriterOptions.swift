@@ -10,6 +10,7 @@ public struct WriterOptions: Sendable, Hashable {
     /// pages in memory, so this (with `rowGroupRows`) bounds its memory whatever the table's length.
     public var rowGroupBytes: Int
 
+    /// Options with these values; `validate` checks them.
     public init(compressionLevel: Int32 = 3, pageSize: Int = 1 << 20, rowGroupRows: Int = 1 << 20,
                 rowGroupBytes: Int = 128 << 20) {
         self.compressionLevel = compressionLevel

@@ -71,18 +71,18 @@ let package = Package(
         .target(name: "Sim", dependencies: ["SystemSupport", "Capture", "Cluster", "Contract", "Table", "Seeded", "Yams"]),
         // Per-window pod and service graphs (address ownership over time, outside and gateway rules) and
         // their features.
-        .target(name: "Graph", dependencies: ["Cluster", "Contract", "Table"]),
+        .target(name: "Graph", dependencies: ["SystemSupport", "Cluster", "Contract", "Table"]),
         // Scaling, LASSO, thresholds and detection metrics.
         .target(name: "Learn", dependencies: ["Table", "Contract"]),
         // Synthetic exfiltration: reachability, attack paths, schedules, edge edits, labels.
-        .target(name: "Inject", dependencies: ["Graph", "Contract", "Table", "Seeded"]),
+        .target(name: "Inject", dependencies: ["SystemSupport", "Graph", "Contract", "Table", "Seeded"]),
         // The report: SVG figures, the HTML page, PDF through a headless Chromium.
         .target(name: "Report", dependencies: ["SystemSupport", "Contract", "Table"]),
         // The runner: stage and pipeline declarations, run keys, the ledger, executors. It knows stages only
         // through stages/*.yaml and runs them as processes.
         .target(name: "Runner", dependencies: ["SystemSupport", "Table", "CXXHash", "CSQLite", "Yams"]),
         // Shared command-line plumbing of the stage executables.
-        .target(name: "StageSupport", dependencies: ["SystemSupport", "Table", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .target(name: "StageSupport", dependencies: ["SystemSupport", "Table", "Contract", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(name: "mimir-split", dependencies: ["Contract", "Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-flows", dependencies: ["Contract", "Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
@@ -102,7 +102,7 @@ let package = Package(
         .executableTarget(name: "TableBench", dependencies: ["SystemSupport", "Table"], path: "Benchmarks/TableBench"),
 
         // Helpers shared by the test targets (temporary directories, the Python cross-check environment).
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Seeded"], path: "Tests/TestSupport"),
         // The layer graph docs/development.md draws, checked against every import in Sources.
         .testTarget(name: "ArchitectureTests", dependencies: ["TestSupport"]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestSupport"]),

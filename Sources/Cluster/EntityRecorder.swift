@@ -74,7 +74,7 @@ public final class EntityRecorder: @unchecked Sendable {  // mutable state is gu
         try lock.withLock {
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
-            let time = Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+            let time = Int64(now.tv_sec) * Nanoseconds.perSecond + Int64(now.tv_nsec)
             guard let event = try KubectlWatch.event(from: object, observedAt: time, source: source) else { return }
             try writer.append(event)
             eventCount += 1

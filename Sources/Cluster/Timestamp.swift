@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// RFC 3339 times in UTC with microseconds (`2026-11-28T10:00:03.250000Z`), as the entity log writes
 /// them; reading also takes fewer or more fractional digits and a numeric offset.
@@ -65,7 +66,7 @@ public enum Timestamp {
         let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
         let days = era * 146_097 + dayOfEra - 719_468
         let seconds = Int64(days) * 86_400 + Int64(hour * 3600 + minute * 60 + second - offsetSeconds)
-        let (whole, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
+        let (whole, overflow) = seconds.multipliedReportingOverflow(by: Nanoseconds.perSecond)
         let (total, carry) = whole.addingReportingOverflow(nanos)
         return overflow || carry ? nil : total
     }

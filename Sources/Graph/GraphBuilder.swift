@@ -1,4 +1,5 @@
 import Cluster
+import SystemSupport
 import Table
 import Contract
 
@@ -106,8 +107,8 @@ public final class GraphBuilder {
     /// The pod-level edges of one window, with outside merged, the gateway rule applied and, on
     /// request, the infrastructure dropped.
     func edges(of window: MergedPairs.Window) throws -> [EdgeKey: (packets: Int64, bytes: Int64)] {
-        let start = pairs.origin + window.index * Int64(window.length) * 1_000_000_000
-        let end = start + Int64(window.length) * 1_000_000_000
+        let start = pairs.origin + window.index * Int64(window.length) * Nanoseconds.perSecond
+        let end = start + Int64(window.length) * Nanoseconds.perSecond
         var edges: [EdgeKey: (packets: Int64, bytes: Int64)] = [:]
         for (pair, total) in pairs.windows[window] ?? [:] {
             let key = EdgeKey(source: try namer.node(for: pair.source, windowStart: start, windowEnd: end),
@@ -149,7 +150,7 @@ public final class GraphBuilder {
         let windows = pairs.windows.keys.sorted()
         for window in windows {
             let edges = try edges(of: window)
-            let start = pairs.origin + window.index * Int64(window.length) * 1_000_000_000
+            let start = pairs.origin + window.index * Int64(window.length) * Nanoseconds.perSecond
             let partial = pairs.isPartial(window)
             // Rows in node-name order: rank the window's few nodes once, then sort edges by rank.
             let nodes = Set(edges.keys.flatMap { [$0.source, $0.destination] }).sorted()

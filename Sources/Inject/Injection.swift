@@ -1,6 +1,7 @@
 import Foundation
 import Graph
 import Seeded
+import SystemSupport
 import Table
 import Contract
 
@@ -138,7 +139,7 @@ public final class Injection {
     func knownPairsPolicy(excluding truth: [TruthEvent]) -> ReachabilityPolicy {
         var observed: [String: Set<String>] = [:]
         for (window, edges) in windows {
-            let start = starts[window]!, end = start + Int64(window.length) * 1_000_000_000
+            let start = starts[window]!, end = start + Int64(window.length) * Nanoseconds.perSecond
             guard !truth.contains(where: { start < $0.end && $0.start < end }) else { continue }
             for key in edges.keys where key.source.kind == .pod || key.source.kind == .vip {
                 let destination = key.destination.kind == .outside ? "internet" : key.destination.service
@@ -168,8 +169,8 @@ public final class Injection {
         let shortestWindows = windows.keys.filter { $0.length == shortest }
         let length = Double(shortestWindows.count) * Double(shortest)
         let first = shortestWindows.min()!
-        let origin = starts[first]! - first.index * Int64(first.length) * 1_000_000_000
-        let realEvents = truth.map { (start: Double($0.start - origin) / 1e9, end: Double($0.end - origin) / 1e9) }
+        let origin = starts[first]! - first.index * Int64(first.length) * Nanoseconds.perSecond
+        let realEvents = truth.map { (start: Nanoseconds.seconds($0.start - origin), end: Nanoseconds.seconds($0.end - origin)) }
 
         // Templates and schedule come from the seed alone: the same for every rate.
         var parameters = options.schedule
@@ -254,7 +255,7 @@ public final class Injection {
             let id = Int32(paths.count + offset)
             pathRows.append((id, event.kind.rawValue, event.path.joined(separator: ">")))
             for window in windows.keys {
-                let start = starts[window]!, end = start + Int64(window.length) * 1_000_000_000
+                let start = starts[window]!, end = start + Int64(window.length) * Nanoseconds.perSecond
                 if start < event.end && event.start < end && labels[window]?.label != true {
                     labels[window] = WindowLabel(label: true, kind: event.kind.rawValue, path: id, event: event.eventID)
                 }

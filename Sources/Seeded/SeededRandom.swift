@@ -7,15 +7,8 @@ public struct SeededRandom: RandomNumberGenerator {
     private var s0, s1, s2, s3: UInt64
 
     public init(seed: UInt64) {
-        var state = seed
-        func splitMix() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        s0 = splitMix(); s1 = splitMix(); s2 = splitMix(); s3 = splitMix()
+        var seeder = SplitMix64(state: seed)
+        s0 = seeder.next(); s1 = seeder.next(); s2 = seeder.next(); s3 = seeder.next()
     }
 
     @inline(__always)
@@ -51,5 +44,24 @@ public struct SeededRandom: RandomNumberGenerator {
     public mutating func normal(mean: Double, standardDeviation: Double) -> Double {
         let u = max(unit(), 0x1.0p-53), v = unit()
         return mean + standardDeviation * (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+    }
+}
+
+/// SplitMix64 (Steele, Lea and Flood): what seeds xoshiro's state from one 64-bit seed, and a small
+/// generator of its own for test data.
+public struct SplitMix64: RandomNumberGenerator {
+    public var state: UInt64
+
+    public init(state: UInt64) {
+        self.state = state
+    }
+
+    @inline(__always)
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

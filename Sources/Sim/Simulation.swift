@@ -109,7 +109,7 @@ public final class Simulation {
         self.options = options
         self.directory = directory
         startTime = options.start
-        duration = Int64(options.durationS * 1e9)
+        duration = Nanoseconds.from(seconds: options.durationS)
         captureNode = cluster.settings.nodes.firstIndex { $0.name == cluster.settings.captureNode } ?? 0
         assembler = PacketAssembler(linkType: options.linkType, vxlanPort: UInt16(cluster.settings.vxlanPort))
         random = SeededRandom(seed: options.seed)
@@ -142,9 +142,9 @@ public final class Simulation {
         try createInitialCluster()
         queue.schedule(.loadStep(0), at: 0)
         queue.schedule(.autoscale, at: 15_000_000_000)
-        queue.schedule(.sweep, at: 1_000_000_000)
+        queue.schedule(.sweep, at: Nanoseconds.perSecond)
         queue.schedule(.metrics, at: random.nanoseconds(0...60))
-        for index in attacks.indices { queue.schedule(.attack(Int32(index)), at: Int64(attacks[index].event.startS * 1e9)) }
+        for index in attacks.indices { queue.schedule(.attack(Int32(index)), at: Nanoseconds.from(seconds: attacks[index].event.startS)) }
         var nextProgress: Int64 = 0
         while let (time, event) = queue.popFirst(), time < duration {
             switch event {
@@ -164,8 +164,8 @@ public final class Simulation {
             case let .attack(index): attackStep(Int(index), at: time)
             }
             if time >= nextProgress {
-                progress(Double(time) / 1e9, writer.packetCount)
-                nextProgress = time + 1_000_000_000
+                progress(Nanoseconds.seconds(time), writer.packetCount)
+                nextProgress = time + Nanoseconds.perSecond
             }
         }
         for index in attacks.indices where attacks[index].started && !attacks[index].finished {

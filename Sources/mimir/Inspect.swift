@@ -49,18 +49,14 @@ struct Explain: ParsableCommand {
 
     @OptionGroup var locations: Locations
 
-    @Argument(help: "The pipeline.")
-    var pipeline: String
-
-    @Argument(help: "The job: STEP[@SWEEP VALUE][#SHARD].")
-    var job: String
+    @OptionGroup var selection: JobSelection
 
     @Flag(help: "Include each executable's digest in the keys, as run --strict does.")
     var strict = false
 
     func run() throws {
         try guarded {
-            for report in try DryRun(locations, pipeline: pipeline, strict: strict).matching(job) {
+            for report in try DryRun(locations, pipeline: selection.pipeline, strict: strict).matching(selection.job) {
                 switch report.outcome {
                 case .fresh, .recorded:
                     print("\(report.job): fresh (its key matches a recorded run whose outputs are intact)")
@@ -82,16 +78,12 @@ struct Command: ParsableCommand {
 
     @OptionGroup var locations: Locations
 
-    @Argument(help: "The pipeline.")
-    var pipeline: String
-
-    @Argument(help: "The job: STEP[@SWEEP VALUE][#SHARD].")
-    var job: String
+    @OptionGroup var selection: JobSelection
 
     func run() throws {
         try guarded {
-            let dryRun = try DryRun(locations, pipeline: pipeline)
-            for report in try dryRun.matching(job) {
+            let dryRun = try DryRun(locations, pipeline: selection.pipeline)
+            for report in try dryRun.matching(selection.job) {
                 if case let .waits(on) = report.outcome {
                     throw RunnerError.usage("\(report.job) needs \(on) to run first (mimir run \(dryRun.pipeline.name))")
                 }
@@ -148,4 +140,13 @@ struct Log: ParsableCommand {
 func shellQuoted(_ text: String) -> String {
     let plain = text.allSatisfy { $0.isLetter || $0.isNumber || "-_./=:,@%+".contains($0) }
     return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}
+
+/// The pipeline and one of its jobs, as `explain` and `command` take them.
+struct JobSelection: ParsableArguments {
+    @Argument(help: "The pipeline.")
+    var pipeline: String
+
+    @Argument(help: "The job: STEP[@SWEEP VALUE][#SHARD].")
+    var job: String
 }

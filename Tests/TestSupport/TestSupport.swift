@@ -1,4 +1,5 @@
 import Foundation
+import Seeded
 
 /// A fresh directory under the system's temporary directory, removed when the test ends.
 public final class TemporaryDirectory: Sendable {
@@ -16,22 +17,8 @@ public final class TemporaryDirectory: Sendable {
     public var contents: [String] { (try? FileManager.default.contentsOfDirectory(atPath: path)) ?? [] }
 }
 
-/// A deterministic pseudo-random generator (SplitMix64) for test data.
-public struct SplitMix64: RandomNumberGenerator {
-    public var state: UInt64
-
-    public init(state: UInt64) {
-        self.state = state
-    }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// A deterministic pseudo-random generator for test data: Seeded's SplitMix64.
+public typealias SplitMix64 = Seeded.SplitMix64
 
 /// The cross-check tools: the Python of the tests' virtual environment (`make venv`; `make test` sets
 /// MIMIR_PYTHON) running the scripts in Tests/interop, and command-line oracles such as tshark.

@@ -1,5 +1,6 @@
 import Table
 import Contract
+import SystemSupport
 
 /// Counts packets into address pairs and 5-tuple flows for every window length in one pass.
 ///
@@ -78,7 +79,7 @@ final class FlowAggregator {
                 if firstWindow[lengthSlot] == nil { firstWindow[lengthSlot] = index }
                 flows = Unmanaged.passUnretained(try self.window(index, lengthSlot).flows)
                 let start = clock.start(ofWindow: index, length: length)
-                current[lengthSlot] = (flows, start, start + Int64(length) * 1_000_000_000)
+                current[lengthSlot] = (flows, start, start + Int64(length) * Nanoseconds.perSecond)
             }
             flows._withUnsafeGuaranteedRef { $0.update(flowKey) {
                 $0.packets += 1

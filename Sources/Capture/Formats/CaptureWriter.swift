@@ -60,8 +60,8 @@ public final class CaptureWriter {
     public func appendPacket(length: Int, timestamp: Int64) throws {
         precondition(length <= Self.maxPacketLength, "a synthesised packet is longer than any link carries")
         let captured = min(length, snapLength)
-        let seconds = timestamp / 1_000_000_000
-        let fraction = timestamp % 1_000_000_000
+        let seconds = timestamp / Nanoseconds.perSecond
+        let fraction = timestamp % Nanoseconds.perSecond
         switch format {
         case .pcap:
             let header = packetBuffer

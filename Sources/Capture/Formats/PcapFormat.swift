@@ -1,3 +1,5 @@
+import SystemSupport
+
 // Classic pcap (https://www.tcpdump.org/manpages/pcap-savefile.5.html): a 24-byte file header, then
 // records of a 16-byte header (seconds, microseconds or nanoseconds, captured length, original
 // length) and the captured bytes. The "modified" pcap of Alexey Kuznetsov's patches (magic
@@ -46,7 +48,7 @@ extension CaptureReader {
                 }
                 guard window.count - used - headerLength >= captured else { break }
                 let original = Int(record.u32(12))
-                packet.timestamp = Int64(record.u32(0)) * 1_000_000_000 + Int64(record.u32(4)) * fractionScale
+                packet.timestamp = Int64(record.u32(0)) * Nanoseconds.perSecond + Int64(record.u32(4)) * fractionScale
                 packet.originalLength = original
                 if original < captured {
                     // Counted as damage; its bytes are still the original length, as tshark's frame.len.

@@ -1,3 +1,5 @@
+import SystemSupport
+
 // pcapng (draft-ietf-opsawg-pcapng): blocks of [type, total length, body, total length]. A section
 // header block sets the byte order and forgets the previous section's interfaces; interface
 // description blocks give each interface its link type, snap length and timestamp resolution
@@ -218,9 +220,9 @@ struct TimestampResolution: Equatable {
             guard exponent < 64 else { return nil }
             let whole = ticks >> UInt64(exponent)
             let fraction = ticks & ((UInt64(1) << UInt64(exponent)) - 1)
-            let fractionNanos = fraction.multipliedFullWidth(by: 1_000_000_000)
+            let fractionNanos = fraction.multipliedFullWidth(by: UInt64(Nanoseconds.perSecond))
             let (scaled, _) = (UInt64(1) << UInt64(exponent)).dividingFullWidth((fractionNanos.high, fractionNanos.low))
-            let (wholeNanos, overflow) = whole.multipliedReportingOverflow(by: 1_000_000_000)
+            let (wholeNanos, overflow) = whole.multipliedReportingOverflow(by: UInt64(Nanoseconds.perSecond))
             guard !overflow else { return nil }
             base = wholeNanos + scaled
         } else if exponent <= 9 {
@@ -235,7 +237,7 @@ struct TimestampResolution: Equatable {
             base = exponent - 9 > 19 ? 0 : ticks / divisor
         }
         guard base <= UInt64(Int64.max) else { return nil }
-        let (withOffset, overflow) = Int64(base).addingReportingOverflow(offsetSeconds &* 1_000_000_000)
+        let (withOffset, overflow) = Int64(base).addingReportingOverflow(offsetSeconds &* Nanoseconds.perSecond)
         return overflow ? nil : withOffset
     }
 }

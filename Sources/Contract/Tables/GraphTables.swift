@@ -1,4 +1,5 @@
 import Table
+import SystemSupport
 
 /// The schemas of mimir-graph's tables (schema version 1).
 public enum GraphTables {

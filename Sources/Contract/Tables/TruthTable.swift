@@ -1,4 +1,5 @@
 import Table
+import SystemSupport
 
 /// Ground truth (`truth.parquet`, ARCHITECTURE.md "Labels, rates and ground truth"): one row per real
 /// attack event, written by the simulator or from a user's record of real events.

@@ -1,4 +1,5 @@
 import Table
+import SystemSupport
 
 /// Collects rows of one windowed table (the window columns, then string, int64 and int32 columns in
 /// the schema's order) column by column and writes them in batches.

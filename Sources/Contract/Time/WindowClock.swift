@@ -1,3 +1,5 @@
+import SystemSupport
+
 /// The windows of a run (ARCHITECTURE.md, "Time and windows"): every window length shares one origin
 /// `t0`; `window_index = floor((ts - t0) / window_len)`, so every shard of a capture agrees on indices.
 /// All arithmetic is in integer nanoseconds.
@@ -17,35 +19,28 @@ public struct WindowClock: Sendable, Equatable {
     /// epoch multiple of `align` seconds at or before it.
     public static func origin(firstPacket: Int64, alignedTo align: Int?) -> Int64 {
         guard let align else { return firstPacket }
-        return floorDivide(firstPacket, Int64(align) * 1_000_000_000) * Int64(align) * 1_000_000_000
+        return floorDivide(firstPacket, Int64(align) * Nanoseconds.perSecond) * Int64(align) * Nanoseconds.perSecond
     }
 
     /// The index of the window of `length` seconds that holds `timestamp` (nanoseconds).
     @inline(__always)
     public func index(of timestamp: Int64, length: Int) -> Int64 {
-        floorDivide(timestamp - origin, Int64(length) * 1_000_000_000)
+        floorDivide(timestamp - origin, Int64(length) * Nanoseconds.perSecond)
     }
 
     /// The start of window `index` of `length` seconds, nanoseconds since the epoch.
     public func start(ofWindow index: Int64, length: Int) -> Int64 {
-        origin + index * Int64(length) * 1_000_000_000
+        origin + index * Int64(length) * Nanoseconds.perSecond
     }
 }
 
-/// `a / b` rounded towards negative infinity (Swift's `/` rounds towards zero): the window of a time
-/// before the origin is -1, not 0.
-@inline(__always)
-public func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-    let quotient = a / b
-    return (a % b != 0 && (a < 0) != (b < 0)) ? quotient - 1 : quotient
-}
 
 /// Epoch seconds with up to nine decimals, the form `--origin` takes and `mimir.origin` stores.
 public enum EpochSeconds {
     /// `nanoseconds` as epoch seconds with nine decimals.
     public static func format(_ nanoseconds: Int64) -> String {
-        let seconds = floorDivide(nanoseconds, 1_000_000_000)
-        let fraction = nanoseconds - seconds * 1_000_000_000
+        let seconds = floorDivide(nanoseconds, Nanoseconds.perSecond)
+        let fraction = nanoseconds - seconds * Nanoseconds.perSecond
         return "\(seconds)." + String(fraction).leftPadded(to: 9)
     }
 
@@ -64,7 +59,7 @@ public enum EpochSeconds {
             fraction = value
             for _ in digits.count..<9 { fraction *= 10 }
         }
-        let magnitude = whole * 1_000_000_000 + fraction
+        let magnitude = whole * Nanoseconds.perSecond + fraction
         return negative ? -magnitude : magnitude
     }
 }

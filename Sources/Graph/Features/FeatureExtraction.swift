@@ -1,4 +1,5 @@
 import Cluster
+import SystemSupport
 import Table
 import Contract
 

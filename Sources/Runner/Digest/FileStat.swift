@@ -1,4 +1,5 @@
 import Foundation
+import SystemSupport
 
 /// What the stat cache compares: a file is taken as unchanged while all of these are.
 struct FileStat: Equatable {
@@ -15,8 +16,8 @@ struct FileStat: Equatable {
         device = Int64(bitPattern: UInt64(info.st_dev))
         inode = Int64(bitPattern: UInt64(info.st_ino))
         size = Int64(info.st_size)
-        modified = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
-        changed = Int64(info.st_ctim.tv_sec) * 1_000_000_000 + Int64(info.st_ctim.tv_nsec)
+        modified = Int64(info.st_mtim.tv_sec) * Nanoseconds.perSecond + Int64(info.st_mtim.tv_nsec)
+        changed = Int64(info.st_ctim.tv_sec) * Nanoseconds.perSecond + Int64(info.st_ctim.tv_nsec)
     }
 }
 

@@ -1,6 +1,7 @@
 import Capture
 import Cluster
 import Contract
+import SystemSupport
 
 /// An attack of the plan while it runs.
 struct RunningAttack {
@@ -23,7 +24,7 @@ extension Simulation {
     func attackStep(_ index: Int, at time: Int64) {
         if !attacks[index].started { startAttack(index, at: time) }
         guard !attacks[index].finished else { return }
-        let endTime = Int64(attacks[index].event.endS * 1e9)
+        let endTime = Nanoseconds.from(seconds: attacks[index].event.endS)
         if time >= endTime || attacks[index].source < 0 {
             finishAttack(index, at: min(time, endTime))
             return
@@ -104,7 +105,7 @@ extension Simulation {
                 let called = Set(app.services[appServiceIndex.firstIndex(of: service)!].operations.flatMap { $0.calls.compactMap { app.operationIndex($0.target)?.service } })
                 let targets = event.targets.map { $0.compactMap(serviceIndex) }
                     ?? appServiceIndex.indices.filter { !called.contains($0) && appServiceIndex[$0] != service }.map { appServiceIndex[$0] }
-                let span = Int64((event.endS - event.startS) * 1e9)
+                let span = Nanoseconds.from(seconds: event.endS - event.startS)
                 for target in targets {
                     for _ in 0..<(event.requests ?? 3) { attacks[index].calls.append((time + Int64(random.unit() * Double(span)), target)) }
                 }
@@ -119,7 +120,7 @@ extension Simulation {
     private func finishAttack(_ index: Int, at time: Int64) {
         attacks[index].finished = true
         for hop in attacks[index].hops { close(hop, at: time) }
-        attacks[index].truth.end = startTime + max(time, Int64(attacks[index].event.startS * 1e9))
+        attacks[index].truth.end = startTime + max(time, Nanoseconds.from(seconds: attacks[index].event.startS))
         if attacks[index].source < 0 { attacks[index].truth.start = attacks[index].truth.end }
     }
 

@@ -1,5 +1,6 @@
 import Capture
 import Cluster
+import SystemSupport
 
 /// A simulated user (a Locust client on the load generator).
 struct UserState {
@@ -170,13 +171,13 @@ extension Simulation {
     /// Closes idle pooled connections whose keep-alive ran out.
     func sweepIdleConnections(at time: Int64) {
         for key in pools.keys.sorted(by: { ($0.client, $0.service) < ($1.client, $1.service) }) {
-            let keepalive = Int64((services[Int(key.service)].model?.keepaliveS ?? 60) * 1e9)
+            let keepalive = Nanoseconds.from(seconds: services[Int(key.service)].model?.keepaliveS ?? 60)
             for id in pools[key] ?? [] where connections[Int(id)].busyUntil != .max && connections[Int(id)].busyUntil + keepalive <= time {
                 close(id, at: time)
             }
             if pools[key]?.isEmpty == true { pools[key] = nil }
         }
-        queue.schedule(.sweep, at: time + 1_000_000_000)
+        queue.schedule(.sweep, at: time + Nanoseconds.perSecond)
     }
 
     /// A terminating pod's connections end (after the requests already under way on them).
@@ -215,7 +216,7 @@ extension Simulation {
             done = max(done, dnsLookup(from: pod, name: name, type: type, answer: answered ? answer.map { [$0] } ?? [] : [],
                                        ttl: UInt32(app.dns.ttlS), at: time))
         }
-        dnsCache[key] = time + Int64(app.dns.ttlS * 1e9)
+        dnsCache[key] = time + Nanoseconds.from(seconds: app.dns.ttlS)
         return done
     }
 
@@ -294,7 +295,7 @@ extension Simulation {
             end = send(id, forward: false, message: Payloads.httpResponse(size: 80), at: arrival + 200_000)
         }
         close(id, at: end + 100_000)
-        queue.schedule(.probe(Int32(pod)), at: time + Int64(probePeriod * 1e9))
+        queue.schedule(.probe(Int32(pod)), at: time + Nanoseconds.from(seconds: probePeriod))
     }
 
     /// Replication and membership traffic from one replica to each other replica, pod to pod.
@@ -316,7 +317,7 @@ extension Simulation {
             connections[Int(id)].busyUntil = send(id, forward: false, message: Payloads.opaque(size: random.draw(peers.response)),
                                                   at: arrival + 100_000)
         }
-        queue.schedule(.peers(Int32(pod)), at: time + Int64(peers.periodS * 1e9))
+        queue.schedule(.peers(Int32(pod)), at: time + Nanoseconds.from(seconds: peers.periodS))
     }
 
     /// metrics-server scraping every node's kubelet (port 10250) once a minute.

@@ -75,10 +75,22 @@ import Testing
         }
     }
 
-    /// Every prefix of a valid capture reads without trapping: an error or a truncation, never a crash.
-    @Test func everyPrefix_readsOrFailsCleanly() throws {
-        for length in 0..<Self.threePackets.count {
-            _ = try? Self.readAll(Array(Self.threePackets.prefix(length)))
+    /// Every prefix of a valid capture: shorter than the file header, an error; else the whole records
+    /// it holds, and a truncation exactly where it cuts one (records of 16 + 60, 70 and 80 bytes after
+    /// the 24-byte header).
+    @Test func everyPrefix_readsItsWholeRecordsOrFailsCleanly() throws {
+        let ends = [24, 24 + 16 + 60, 24 + 16 + 60 + 16 + 70, Self.threePackets.count]
+        for length in 0...Self.threePackets.count {
+            let prefix = Array(Self.threePackets.prefix(length))
+            guard length >= 24 else {
+                #expect(throws: CaptureError.self, "\(length) bytes") { try Self.readAll(prefix) }
+                continue
+            }
+            let (reader, packets) = try Self.readAll(prefix)
+            let whole = ends.lastIndex { $0 <= length }!
+            #expect(packets.count == whole, "\(length) bytes")
+            #expect((reader.truncation == nil) == ends.contains(length), "\(length) bytes: \(String(describing: reader.truncation))")
+            #expect(reader.truncation.map { $0.offset == ends[whole] && $0.packetsRead == whole } ?? true, "\(length) bytes")
         }
     }
 }

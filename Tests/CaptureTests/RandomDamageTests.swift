@@ -37,6 +37,7 @@ import Testing
         let originals = [K.pcap(Self.packets() + Self.packets()), Self.pcapng(Self.packets())]
         var generator = SplitMix64(state: 42)
         var outcomes = [0, 0]  // [succeeded, threw]
+        var damaged: Int64 = 0
         for round in 0..<400 {
             var bytes = originals[round % 2]
             for _ in 0..<(1 + Int(generator.next() % 4)) {
@@ -47,7 +48,16 @@ import Testing
             try K.write(bytes, to: path)
             let out = try TemporaryDirectory()
             do {
-                _ = try FlowExtraction(windowLengths: [10, 60], version: "test").run(capturePath: path, directory: out.path)
+                let report = try FlowExtraction(windowLengths: [10, 60], version: "test").run(capturePath: path, directory: out.path)
+                // Every packet read is counted once: as IP, or under one reason it is not. (The reader's own
+                // damage, records it could not deliver as packets, is counted under `damaged.` too.)
+                let reader = try CaptureReader(path: path)
+                try reader.read { _ in }
+                let records = reader.damage.entries.values.reduce(0) { $0 + $1.count }
+                let total = { (prefix: String) in report.counters.filter { $0.key.hasPrefix(prefix) }.values.reduce(Int64(0)) { $0 + $1.value } }
+                let skipped = Int(total("damaged.") + total("not_ip.") + total("skipped_link_type.")) - records
+                #expect(report.packets == report.ipPackets + skipped, "round \(round): \(report.counters)")
+                damaged += total("damaged.") - Int64(records)
                 _ = try CaptureSplit(mode: .count(packets: 3), version: "test").run(capturePath: path, directory: out.path)
                 outcomes[0] += 1
             } catch is CaptureError {
@@ -55,5 +65,6 @@ import Testing
             }
         }
         #expect(outcomes[0] > 100 && outcomes[1] > 10, "\(outcomes)")
+        #expect(damaged > 0, "no damaged packet counted in \(outcomes[0]) runs")
     }
 }

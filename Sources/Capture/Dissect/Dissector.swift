@@ -6,9 +6,10 @@ import Contract
 /// tunnels of Kubernetes network plugins (VXLAN on 4789 and 8472, Geneve, GRE, IP-in-IP), whose inner
 /// packet is the one counted unless `countsOuterHeader` is set.
 ///
-/// Each layer checks its header against the captured bytes before reading it. A header cut short by
-/// the snap length is no damage (the packet counts with what is there); a header whose own length
-/// fields cannot be right is damage, named in the outcome.
+/// Every read goes through `PacketBytes`, which gives nil past the captured bytes, so no offset the
+/// packet's own fields produce can read outside it. A header cut short by the snap length is no damage
+/// (the packet counts with what is there); a header whose own length fields cannot be right, or that
+/// the packet ends inside, is damage, named in the outcome.
 public struct Dissector: Sendable {
     public var countsOuterHeader: Bool
     /// Deepest nesting of tunnels followed, so crafted packets cannot recurse without end.
@@ -24,16 +25,16 @@ public struct Dissector: Sendable {
                         into summary: inout PacketSummary) -> DissectionOutcome {
         summary = PacketSummary()
         guard let base = data.baseAddress, data.count > 0 else { return .damaged(reason: "empty_packet") }
-        let packet = Bytes(base: base, count: data.count, cutBySnapLength: data.count < originalLength)
+        let packet = PacketBytes(base: base, count: data.count, cutBySnapLength: data.count < originalLength)
         switch linkType {
         case .ethernet:
             return ethernet(packet, at: 0, depth: 0, &summary)
         case .linuxSLL:
-            guard packet.count >= 16 else { return .damaged(reason: "truncated_linux_sll_header") }
-            return etherType(packet.u16(14), packet, at: 16, depth: 0, &summary)
+            guard packet.count >= 16, let type = packet.u16(14) else { return .damaged(reason: "truncated_linux_sll_header") }
+            return etherType(type, packet, at: 16, depth: 0, &summary)
         case .linuxSLL2:
-            guard packet.count >= 20 else { return .damaged(reason: "truncated_linux_sll2_header") }
-            return etherType(packet.u16(0), packet, at: 20, depth: 0, &summary)
+            guard packet.count >= 20, let type = packet.u16(0) else { return .damaged(reason: "truncated_linux_sll2_header") }
+            return etherType(type, packet, at: 20, depth: 0, &summary)
         case .rawIP, .rawIPAlternate12, .rawIPAlternate14:
             return rawIP(packet, at: 0, depth: 0, &summary)
         case .ipv4:
@@ -41,10 +42,10 @@ public struct Dissector: Sendable {
         case .ipv6:
             return ipv6(packet, at: 0, depth: 0, &summary)
         case .null, .loop:
-            guard packet.count >= 4 else { return .damaged(reason: "truncated_loopback_header") }
+            guard let raw = packet.u32(0) else { return .damaged(reason: "truncated_loopback_header") }
             // NULL stores the address family in the capturing host's byte order, LOOP in network order.
-            let raw = packet.base.loadUnaligned(as: UInt32.self)
-            let family = linkType == .loop ? UInt32(bigEndian: raw) : (raw > 0xFFFF ? raw.byteSwapped : raw)
+            // (`u32` reads big-endian: a little-endian host's small family number comes out swapped.)
+            let family = linkType == .loop || raw <= 0xFFFF ? raw : raw.byteSwapped
             switch family {
             case 2: return ipv4(packet, at: 4, depth: 0, &summary)
             case 10, 24, 28, 30: return ipv6(packet, at: 4, depth: 0, &summary)  // Linux, BSDs, macOS
@@ -57,13 +58,13 @@ public struct Dissector: Sendable {
 
     // MARK: Link layer
 
-    private func ethernet(_ packet: Bytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
-        guard packet.count - offset >= 14 else { return .damaged(reason: "truncated_ethernet_header") }
-        return etherType(packet.u16(offset + 12), packet, at: offset + 14, depth: depth, &summary)
+    private func ethernet(_ packet: PacketBytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
+        guard packet.count - offset >= 14, let type = packet.u16(offset + 12) else { return .damaged(reason: "truncated_ethernet_header") }
+        return etherType(type, packet, at: offset + 14, depth: depth, &summary)
     }
 
     /// Follows VLAN tags (802.1Q 0x8100, 802.1ad 0x88A8, the pre-standard 0x9100) to IPv4 or IPv6.
-    private func etherType(_ type: UInt16, _ packet: Bytes, at offset: Int, depth: Int,
+    private func etherType(_ type: UInt16, _ packet: PacketBytes, at offset: Int, depth: Int,
                            _ summary: inout PacketSummary) -> DissectionOutcome {
         var type = type
         var offset = offset
@@ -71,8 +72,8 @@ public struct Dissector: Sendable {
         while type == 0x8100 || type == 0x88A8 || type == 0x9100 {
             tags += 1
             guard tags <= 4 else { return .damaged(reason: "too_many_vlan_tags") }
-            guard packet.count - offset >= 4 else { return .damaged(reason: "truncated_vlan_tag") }
-            type = packet.u16(offset + 2)
+            guard let inner = packet.u16(offset + 2) else { return .damaged(reason: "truncated_vlan_tag") }
+            type = inner
             offset += 4
         }
         switch type {
@@ -82,9 +83,9 @@ public struct Dissector: Sendable {
         }
     }
 
-    private func rawIP(_ packet: Bytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
-        guard packet.count > offset else { return .damaged(reason: "truncated_ip_header") }
-        switch packet.u8(offset) >> 4 {
+    private func rawIP(_ packet: PacketBytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
+        guard let first = packet.u8(offset) else { return .damaged(reason: "truncated_ip_header") }
+        switch first >> 4 {
         case 4: return ipv4(packet, at: offset, depth: depth, &summary)
         case 6: return ipv6(packet, at: offset, depth: depth, &summary)
         default: return .damaged(reason: "raw_packet_not_ipv4_or_ipv6")
@@ -93,20 +94,22 @@ public struct Dissector: Sendable {
 
     // MARK: Network layer
 
-    private func ipv4(_ packet: Bytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
-        guard packet.count - offset >= 20 else { return .damaged(reason: "truncated_ipv4_header") }
-        let first = packet.u8(offset)
+    private func ipv4(_ packet: PacketBytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
+        guard let first = packet.u8(offset), let total = packet.u16(offset + 2), let fragment = packet.u16(offset + 6),
+              let ipProtocol = packet.u8(offset + 9), let source = packet.ipv4(offset + 12), let destination = packet.ipv4(offset + 16) else {
+            return .damaged(reason: "truncated_ipv4_header")
+        }
         guard first >> 4 == 4 else { return .damaged(reason: "ipv4_bad_version") }
         let headerLength = Int(first & 0x0F) * 4
         guard headerLength >= 20 else { return .damaged(reason: "ipv4_header_length_below_20") }
-        let totalLength = Int(packet.u16(offset + 2))
+        let totalLength = Int(total)
         // A total length of 0 is TCP segmentation offload (GSO, Linux BIG TCP): the length comes from
         // the capture, as tshark takes it.
         guard totalLength >= headerLength || totalLength == 0 else { return .damaged(reason: "ipv4_total_length_below_header") }
         summary.ipLengthFromCapture = totalLength == 0
-        summary.source = IPAddress.ipv4(at: packet.base + offset + 12)
-        summary.destination = IPAddress.ipv4(at: packet.base + offset + 16)
-        summary.ipProtocol = packet.u8(offset + 9)
+        summary.source = source
+        summary.destination = destination
+        summary.ipProtocol = ipProtocol
         guard packet.count - offset >= headerLength else {
             return packet.cutBySnapLength ? .ip : .damaged(reason: "truncated_ipv4_options")
         }
@@ -114,7 +117,6 @@ public struct Dissector: Sendable {
         if totalLength > packet.count - offset && !packet.cutBySnapLength && totalLength != 0 {
             return .damaged(reason: "ipv4_total_length_exceeds_packet")
         }
-        let fragment = packet.u16(offset + 6)
         if fragment & 0x1FFF != 0 {
             summary.isLaterFragment = true
             return .ip
@@ -122,17 +124,19 @@ public struct Dissector: Sendable {
         return transport(summary.ipProtocol, packet, from: offset + headerLength, to: end, depth: depth, isIPv6: false, &summary)
     }
 
-    private func ipv6(_ packet: Bytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
-        guard packet.count - offset >= 40 else { return .damaged(reason: "truncated_ipv6_header") }
-        guard packet.u8(offset) >> 4 == 6 else { return .damaged(reason: "ipv6_bad_version") }
-        summary.source = IPAddress.ipv6(at: packet.base + offset + 8)
-        summary.destination = IPAddress.ipv6(at: packet.base + offset + 24)
-        let payloadLength = Int(packet.u16(offset + 4))
+    private func ipv6(_ packet: PacketBytes, at offset: Int, depth: Int, _ summary: inout PacketSummary) -> DissectionOutcome {
+        guard let first = packet.u8(offset), let payload = packet.u16(offset + 4), var next = packet.u8(offset + 6),
+              let source = packet.ipv6(offset + 8), let destination = packet.ipv6(offset + 24) else {
+            return .damaged(reason: "truncated_ipv6_header")
+        }
+        guard first >> 4 == 6 else { return .damaged(reason: "ipv6_bad_version") }
+        summary.source = source
+        summary.destination = destination
+        let payloadLength = Int(payload)
         if payloadLength > packet.count - offset - 40 && !packet.cutBySnapLength && payloadLength != 0 {
             return .damaged(reason: "ipv6_payload_length_exceeds_packet")
         }
         let end = payloadLength == 0 ? packet.count : min(packet.count, offset + 40 + payloadLength)
-        var next = packet.u8(offset + 6)
         var position = offset + 40
         // Extension headers: hop-by-hop 0, routing 43, fragment 44, destination options 60,
         // authentication 51, mobility 135, HIP 139, shim6 140. A chain longer than any real stack
@@ -141,18 +145,17 @@ public struct Dissector: Sendable {
             summary.ipProtocol = next
             switch next {
             case 0, 43, 60, 135, 139, 140, 51:
-                guard end - position >= 8 else {
+                guard end - position >= 8, let following = packet.u8(position), let units = packet.u8(position + 1) else {
                     return packet.cutBySnapLength ? .ip : .damaged(reason: "truncated_ipv6_extension_header")
                 }
-                let length = next == 51 ? (Int(packet.u8(position + 1)) + 2) * 4 : (Int(packet.u8(position + 1)) + 1) * 8
-                next = packet.u8(position)
-                position += length
+                position += next == 51 ? (Int(units) + 2) * 4 : (Int(units) + 1) * 8
+                next = following
             case 44:
-                guard end - position >= 8 else {
+                guard end - position >= 8, let following = packet.u8(position), let fragment = packet.u16(position + 2) else {
                     return packet.cutBySnapLength ? .ip : .damaged(reason: "truncated_ipv6_fragment_header")
                 }
-                let fragmentOffset = packet.u16(position + 2) >> 3
-                next = packet.u8(position)
+                let fragmentOffset = fragment >> 3
+                next = following
                 position += 8
                 if fragmentOffset != 0 {
                     summary.ipProtocol = next
@@ -170,52 +173,55 @@ public struct Dissector: Sendable {
 
     // MARK: Transport layer and tunnels
 
-    private func transport(_ ipProtocol: UInt8, _ packet: Bytes, from start: Int, to end: Int, depth: Int, isIPv6: Bool,
+    private func transport(_ ipProtocol: UInt8, _ whole: PacketBytes, from start: Int, to end: Int, depth: Int, isIPv6: Bool,
                            _ summary: inout PacketSummary) -> DissectionOutcome {
+        // Reads stop at the IP length's end as well as the capture's.
+        let packet = whole.prefix(end)
         let available = end - start
         switch ipProtocol {
         case 6:  // TCP
             // A header cut by the snap length still gives what it holds: ports from 4 bytes, flags from 14.
-            if available >= 4 {
-                summary.sourcePort = packet.u16(start)
-                summary.destinationPort = packet.u16(start + 2)
+            if let source = packet.u16(start), let destination = packet.u16(start + 2) {
+                (summary.sourcePort, summary.destinationPort) = (source, destination)
             }
-            guard available >= 14 else { return shortTransport(packet, available, "truncated_tcp_header", &summary) }
-            summary.tcpFlags = packet.u8(start + 13)
-            let dataOffset = Int(packet.u8(start + 12) >> 4) * 4
+            guard available >= 14, let offsetByte = packet.u8(start + 12), let flags = packet.u8(start + 13) else {
+                return shortTransport(packet, available, "truncated_tcp_header", &summary)
+            }
+            summary.tcpFlags = flags
+            let dataOffset = Int(offsetByte >> 4) * 4
             guard dataOffset >= 20 else { return .damaged(reason: "tcp_data_offset_below_20") }
         case 17:  // UDP
-            if available >= 4 {
-                summary.sourcePort = packet.u16(start)
-                summary.destinationPort = packet.u16(start + 2)
+            if let source = packet.u16(start), let destination = packet.u16(start + 2) {
+                (summary.sourcePort, summary.destinationPort) = (source, destination)
             }
             guard available >= 8 else { return shortTransport(packet, available, "truncated_udp_header", &summary) }
             if !countsOuterHeader && depth < Self.maxTunnelDepth {
                 switch summary.destinationPort {
                 case 4789, 8472:  // VXLAN: IANA's port, and the Linux kernel's (flannel's) default
-                    guard available >= 16, packet.u8(start + 8) & 0x08 != 0 else { break }
+                    guard available >= 16, let flags = packet.u8(start + 8), flags & 0x08 != 0 else { break }
                     return decapsulate(.vxlan, &summary) { ethernet(packet, at: start + 16, depth: depth + 1, &$0) }
                 case 6081:  // Geneve: 8 bytes plus options, then a protocol type like GRE's
-                    guard available >= 16 else { break }
-                    let optionsLength = Int(packet.u8(start + 8) & 0x3F) * 4
-                    let inner = start + 16 + optionsLength
+                    guard available >= 16, let options = packet.u8(start + 8), let protocolType = packet.u16(start + 10) else { break }
+                    let inner = start + 16 + Int(options & 0x3F) * 4
                     guard inner <= end else { return .damaged(reason: "truncated_geneve_options") }
                     return decapsulate(.geneve, &summary) {
-                        innerPacket(protocolType: packet.u16(start + 10), packet, at: inner, depth: depth + 1, &$0)
+                        innerPacket(protocolType: protocolType, packet, at: inner, depth: depth + 1, &$0)
                     }
                 default:
                     break
                 }
             }
         case 132:  // SCTP
-            guard available >= 4 else { return shortTransport(packet, available, "truncated_sctp_header", &summary) }
-            summary.sourcePort = packet.u16(start)
-            summary.destinationPort = packet.u16(start + 2)
+            guard let source = packet.u16(start), let destination = packet.u16(start + 2) else {
+                return shortTransport(packet, available, "truncated_sctp_header", &summary)
+            }
+            (summary.sourcePort, summary.destinationPort) = (source, destination)
         case 1, 58:  // ICMP, ICMPv6
-            guard available >= 2 else { return shortTransport(packet, available, "truncated_icmp_header", &summary) }
-            let type = packet.u8(start)
+            guard let type = packet.u8(start), let code = packet.u8(start + 1) else {
+                return shortTransport(packet, available, "truncated_icmp_header", &summary)
+            }
             summary.sourcePort = UInt16(type)
-            summary.destinationPort = UInt16(packet.u8(start + 1))
+            summary.destinationPort = UInt16(code)
             summary.isICMPError = ipProtocol == 1 ? [3, 4, 5, 11, 12].contains(type) : type < 128
         case 4, 41:  // IPv4 or IPv6 in IP
             guard !countsOuterHeader && depth < Self.maxTunnelDepth else { break }
@@ -223,13 +229,12 @@ public struct Dissector: Sendable {
                 ipProtocol == 4 ? ipv4(packet, at: start, depth: depth + 1, &$0) : ipv6(packet, at: start, depth: depth + 1, &$0)
             }
         case 47:  // GRE
-            guard !countsOuterHeader && depth < Self.maxTunnelDepth, available >= 4 else { break }
-            let flags = packet.u16(start)
+            guard !countsOuterHeader && depth < Self.maxTunnelDepth, let flags = packet.u16(start), let protocolType = packet.u16(start + 2) else { break }
             guard flags & 0x0007 == 0 else { break }  // version 0 only; PPTP's enhanced GRE stays outer
             let headerLength = 4 + (flags & 0x8000 != 0 ? 4 : 0) + (flags & 0x2000 != 0 ? 4 : 0) + (flags & 0x1000 != 0 ? 4 : 0)
             guard headerLength <= available else { return .damaged(reason: "truncated_gre_header") }
             return decapsulate(.gre, &summary) {
-                innerPacket(protocolType: packet.u16(start + 2), packet, at: start + headerLength, depth: depth + 1, &$0)
+                innerPacket(protocolType: protocolType, packet, at: start + headerLength, depth: depth + 1, &$0)
             }
         default:
             break
@@ -239,13 +244,13 @@ public struct Dissector: Sendable {
 
     /// A transport header cut by the snap length is fine (the packet counts without ports); one cut by
     /// the IP length is damage.
-    private func shortTransport(_ packet: Bytes, _ available: Int, _ reason: String,
+    private func shortTransport(_ packet: PacketBytes, _ available: Int, _ reason: String,
                                 _ summary: inout PacketSummary) -> DissectionOutcome {
         packet.cutBySnapLength || available < 0 ? .ip : .damaged(reason: reason)
     }
 
     /// GRE's and Geneve's protocol type: an EtherType, or 0x6558 for bridged Ethernet.
-    private func innerPacket(protocolType: UInt16, _ packet: Bytes, at offset: Int, depth: Int,
+    private func innerPacket(protocolType: UInt16, _ packet: PacketBytes, at offset: Int, depth: Int,
                              _ summary: inout PacketSummary) -> DissectionOutcome {
         protocolType == 0x6558 ? ethernet(packet, at: offset, depth: depth, &summary)
             : etherType(protocolType, packet, at: offset, depth: depth, &summary)
@@ -262,27 +267,51 @@ public struct Dissector: Sendable {
     }
 }
 
-/// The captured bytes of one packet, read big-endian (network order) with offsets the caller checked.
-struct Bytes {
-    let base: UnsafeRawPointer
+/// The captured bytes of one packet, read big-endian (network order). Every read is checked: past the
+/// end it gives nil, as swift-nio's `ByteBuffer` reads do, so an offset computed from the packet's
+/// own fields can never read outside it.
+struct PacketBytes {
+    private let base: UnsafeRawPointer
+    /// How many bytes reads may reach (the capture's, or fewer where an IP length ends the packet).
     let count: Int
     /// The capture kept fewer bytes than were on the wire.
     let cutBySnapLength: Bool
 
-    @inline(__always) func u8(_ offset: Int) -> UInt8 { base.load(fromByteOffset: offset, as: UInt8.self) }
-    @inline(__always) func u16(_ offset: Int) -> UInt16 { UInt16(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) }
-}
-
-extension IPAddress {
-    /// Reads an address stored in network byte order at `pointer`.
-    @inline(__always)
-    static func ipv4(at pointer: UnsafeRawPointer) -> IPAddress {
-        IPAddress(ipv4: UInt32(bigEndian: pointer.loadUnaligned(as: UInt32.self)))
+    init(base: UnsafeRawPointer, count: Int, cutBySnapLength: Bool) {
+        (self.base, self.count, self.cutBySnapLength) = (base, count, cutBySnapLength)
     }
 
-    @inline(__always)
-    static func ipv6(at pointer: UnsafeRawPointer) -> IPAddress {
-        IPAddress(ipv6: UInt64(bigEndian: pointer.loadUnaligned(as: UInt64.self)),
-                  UInt64(bigEndian: pointer.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+    /// The same bytes, readable only below `end` (at most `count`).
+    @inline(__always) func prefix(_ end: Int) -> PacketBytes {
+        PacketBytes(base: base, count: max(0, min(count, end)), cutBySnapLength: cutBySnapLength)
+    }
+
+    /// Whether `size` bytes at `offset` lie inside the readable bytes (no overflow for any offset).
+    @inline(__always) private func holds(_ offset: Int, _ size: Int) -> Bool {
+        offset >= 0 && offset <= count - size
+    }
+
+    @inline(__always) func u8(_ offset: Int) -> UInt8? {
+        holds(offset, 1) ? base.load(fromByteOffset: offset, as: UInt8.self) : nil
+    }
+
+    @inline(__always) func u16(_ offset: Int) -> UInt16? {
+        holds(offset, 2) ? UInt16(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt16.self)) : nil
+    }
+
+    @inline(__always) func u32(_ offset: Int) -> UInt32? {
+        holds(offset, 4) ? UInt32(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) : nil
+    }
+
+    /// The IPv4 address at `offset`.
+    @inline(__always) func ipv4(_ offset: Int) -> IPAddress? {
+        u32(offset).map { IPAddress(ipv4: $0) }
+    }
+
+    /// The IPv6 address at `offset`.
+    @inline(__always) func ipv6(_ offset: Int) -> IPAddress? {
+        guard holds(offset, 16) else { return nil }
+        return IPAddress(ipv6: UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)),
+                         UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset + 8, as: UInt64.self)))
     }
 }

@@ -85,16 +85,20 @@ public enum Detector {
         case logistic
 
         /// Fits on rows in their order (the folds are unshuffled).
-        func fit(rows: [[Double]], labels: [Bool], folds: Int) -> (coefficients: [Double], intercept: Double, alpha: Double, c: Double?) {
+        func fit(rows: [[Double]], labels: [Bool], folds: Int)
+            -> (coefficients: [Double], intercept: Double, alpha: Double, c: Double?, convergence: Convergence) {
             switch self {
             case .lasso:
-                let fit = LassoCV(folds: folds).fit(rows: rows, y: labels.map { $0 ? 1 : 0 }).fit
-                return (fit.coefficients, fit.intercept, fit.alpha, nil)
+                let result = LassoCV(folds: folds).fit(rows: rows, y: labels.map { $0 ? 1 : 0 })
+                return (result.fit.coefficients, result.fit.intercept, result.fit.alpha, nil, result.convergence)
             case .logistic:
-                let fit = LogisticL1CV(folds: folds).fit(rows: rows, labels: labels)
-                return (fit.coefficients, fit.intercept, 1 / fit.c, fit.c)
+                let (fit, convergence) = LogisticL1CV(folds: folds).fit(rows: rows, labels: labels)
+                return (fit.coefficients, fit.intercept, 1 / fit.c, fit.c, convergence)
             }
         }
+
+        /// The solver's name in messages.
+        var solver: String { self == .lasso ? "LASSO coordinate descent" : "logistic regression's Newton steps" }
 
         /// Each row's score from a model with the chosen penalty fitted on the other folds (the folds of
         /// the cross-validation). The fusion and the budget's calibration use these, not in-sample scores:
@@ -118,7 +122,7 @@ public enum Detector {
                 let predict: ([Double]) -> Double
                 switch self {
                 case .lasso:
-                    let fit = CenteredProblem(rows: train.map { rows[$0] }, y: train.map { labels[$0] ? 1 : 0 }).fit(alpha: alpha, start: initial)
+                    let fit = CenteredProblem(rows: train.map { rows[$0] }, y: train.map { labels[$0] ? 1 : 0 }).fit(alpha: alpha, start: initial).fit
                     predict = fit.predict
                 case .logistic:
                     let solution = LogisticL1Problem(rows: train.map { rows[$0] }, labels: train.map { labels[$0] })
@@ -217,7 +221,8 @@ public enum Detector {
             let x = training.map { inputs($0.row.features, alignment: alignments[$0.table], model: draft) }
             let labels = training.map(\.row.label)
             let fit = estimator.fit(rows: x, labels: labels, folds: 5)
-            (draft.coefficients, draft.intercept, draft.alpha, draft.c) = fit
+            (draft.coefficients, draft.intercept, draft.alpha, draft.c, draft.convergence) = fit
+            if let warning = fit.convergence.warning(model: "\(length) s model", solver: estimator.solver) { warnings.append(warning) }
             draft.estimator = estimator.recorded
             let scores = x.map { score($0, draft) }
             let outOfFold = estimator.outOfFoldScores(rows: x, labels: labels, folds: 5, alpha: fit.alpha, c: fit.c, start: fit.coefficients)
@@ -318,6 +323,8 @@ public enum Detector {
         let scores = x.map { linearScore($0, coefficients: fit.coefficients, intercept: fit.intercept) }
         var fusion = DetectionModel.Fusion(lengths: lengths, coefficients: fit.coefficients, intercept: fit.intercept, alpha: fit.alpha,
                                            threshold: 0, estimator: estimator.recorded, c: fit.c)
+        fusion.convergence = fit.convergence
+        if let warning = fit.convergence.warning(model: "fusion", solver: estimator.solver) { warnings.append(warning) }
         fusion.degenerate = degeneracy(coefficients: fit.coefficients, scores: scores)
         if let reason = fusion.degenerate {
             warnings.append("the fusion is degenerate (\(reason)): the operator's stream is the \(longest) s model")

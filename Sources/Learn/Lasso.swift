@@ -1,3 +1,4 @@
+import Contract
 import Foundation
 
 /// L1-penalised least squares as scikit-learn's Lasso and LassoCV fit it: minimise
@@ -59,13 +60,20 @@ struct CenteredProblem {
     /// The largest alpha worth trying: above it every coefficient is zero (scikit-learn's alpha_max).
     var alphaMax: Double { xy.map(abs).max() ?? 0 }
 
+    /// The most coordinate-descent sweeps, and the tolerance on the largest coefficient change
+    /// relative to the largest coefficient (scikit-learn's tol and max_iter play these parts).
+    static let sweepLimit = 100_000, tolerance = 1e-12
+
     /// Coordinate descent from `start` (warm start along a path) to a tight optimum.
-    func solve(alpha: Double, start: [Double]) -> [Double] {
+    func solve(alpha: Double, start: [Double]) -> (w: [Double], convergence: Convergence) {
+        precondition(alpha >= 0 && alpha.isFinite && start.count == p, "LASSO needs a finite alpha >= 0 and a start of \(p) coefficients")
         var w = start
         // gradient part: g = gram * w
         var gw = Array(repeating: 0.0, count: p)
         for j in 0..<p where w[j] != 0 { for k in 0..<p { gw[k] += gram[k * p + j] * w[j] } }
-        for _ in 0..<100_000 {
+        var sweeps = 0, criterion = 0.0, converged = false
+        while sweeps < Self.sweepLimit {
+            sweeps += 1
             var largestChange = 0.0, largestWeight = 0.0
             for j in 0..<p {
                 let diagonal = gram[j * p + j]
@@ -80,14 +88,18 @@ struct CenteredProblem {
                 }
                 largestWeight = max(largestWeight, abs(w[j]))
             }
-            if largestChange <= 1e-12 * max(largestWeight, 1e-300) || largestChange == 0 { break }
+            criterion = largestChange == 0 ? 0 : largestChange / max(largestWeight, 1e-300)
+            if largestChange <= Self.tolerance * max(largestWeight, 1e-300) || largestChange == 0 {
+                converged = true
+                break
+            }
         }
-        return w
+        return (w, Convergence(iterations: sweeps, limit: Self.sweepLimit, tolerance: Self.tolerance, criterion: criterion, converged: converged))
     }
 
-    func fit(alpha: Double, start: [Double]) -> LassoFit {
-        let w = solve(alpha: alpha, start: start)
-        return LassoFit(alpha: alpha, coefficients: w, intercept: yMean - zip(means, w).reduce(0) { $0 + $1.0 * $1.1 })
+    func fit(alpha: Double, start: [Double]) -> (fit: LassoFit, convergence: Convergence) {
+        let (w, convergence) = solve(alpha: alpha, start: start)
+        return (LassoFit(alpha: alpha, coefficients: w, intercept: yMean - zip(means, w).reduce(0) { $0 + $1.0 * $1.1 }), convergence)
     }
 }
 
@@ -99,6 +111,7 @@ public struct LassoCV {
     public var epsilon = 1e-3
 
     public init(folds: Int = 5) {
+        precondition(folds >= 2, "cross-validation needs at least 2 folds")
         self.folds = folds
     }
 
@@ -106,6 +119,8 @@ public struct LassoCV {
         public var fit: LassoFit
         public var alphas: [Double]
         public var meanSquaredErrors: [Double]
+        /// How the final fit's coordinate descent ended, with the path's fits that did not converge.
+        public var convergence: Convergence
     }
 
     /// scikit-learn's KFold without shuffling: contiguous folds, the first n % k one row longer;
@@ -117,12 +132,14 @@ public struct LassoCV {
     }
 
     public func fit(rows: [[Double]], y: [Double]) -> Result {
+        precondition(alphaCount >= 1 && epsilon > 0 && epsilon < 1, "LassoCV needs at least one alpha and 0 < epsilon < 1")
         let all = CenteredProblem(rows: rows, y: y)
         let alphaMax = all.alphaMax
         let alphas: [Double] = alphaMax <= Double.ulpOfOne
             ? Array(repeating: Double.ulpOfOne, count: alphaCount)
             : (0..<alphaCount).map { alphaMax * pow(epsilon, Double($0) / Double(alphaCount - 1)) }
         var errors = Array(repeating: 0.0, count: alphaCount)
+        var pathFitsNotConverged = 0
         let boundaries = Self.foldBoundaries(rows: rows.count, folds: folds)
         for fold in 0..<folds {
             let test = boundaries[fold]..<boundaries[fold + 1]
@@ -130,7 +147,8 @@ public struct LassoCV {
             let problem = CenteredProblem(rows: trainRows.map { rows[$0] }, y: trainRows.map { y[$0] })
             var w = Array(repeating: 0.0, count: problem.p)
             for (index, alpha) in alphas.enumerated() {
-                let fit = problem.fit(alpha: alpha, start: w)
+                let (fit, convergence) = problem.fit(alpha: alpha, start: w)
+                if !convergence.converged { pathFitsNotConverged += 1 }
                 w = fit.coefficients
                 let squared = test.reduce(0.0) { sum, row in
                     let residual = y[row] - fit.predict(rows[row])
@@ -142,7 +160,13 @@ public struct LassoCV {
         let best = errors.indices.min { errors[$0] < errors[$1] } ?? 0
         // Refit on every row, warm-started along the path down to the chosen alpha.
         var w = Array(repeating: 0.0, count: all.p)
-        for alpha in alphas[...best] { w = all.solve(alpha: alpha, start: w) }
-        return Result(fit: all.fit(alpha: alphas[best], start: w), alphas: alphas, meanSquaredErrors: errors)
+        for alpha in alphas[...best] {
+            let (solution, convergence) = all.solve(alpha: alpha, start: w)
+            if !convergence.converged { pathFitsNotConverged += 1 }
+            w = solution
+        }
+        var (fit, convergence) = all.fit(alpha: alphas[best], start: w)
+        convergence.pathFitsNotConverged = pathFitsNotConverged
+        return Result(fit: fit, alphas: alphas, meanSquaredErrors: errors, convergence: convergence)
     }
 }

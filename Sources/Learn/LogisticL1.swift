@@ -1,3 +1,4 @@
+import Contract
 import Foundation
 
 /// L1-penalised logistic regression as scikit-learn's LogisticRegression(l1_ratio=1) fits it:
@@ -66,11 +67,15 @@ struct LogisticL1Problem {
     /// until the optimality conditions hold to `tolerance`, or `maxIterations` steps (scikit-learn's
     /// max_iter: on nearly separable rows a large c has its optimum far out, and the cross-validation
     /// only needs its held-out loss).
-    func solve(c: Double, start: (w: [Double], b: Double), tolerance: Double = 1e-7, maxIterations: Int = 500) -> (w: [Double], b: Double) {
+    func solve(c: Double, start: (w: [Double], b: Double), tolerance: Double = 1e-7,
+               maxIterations: Int = 500) -> (w: [Double], b: Double, convergence: Convergence) {
+        precondition(c > 0 && c.isFinite && tolerance > 0 && maxIterations >= 1 && start.w.count == p,
+                     "logistic regression needs a finite C > 0, a tolerance > 0, an iteration or more and \(p) coefficients")
         var (w, b) = start
         var current = objective(w, b, c: c)
-        for _ in 0..<maxIterations {
-            if violation(w, b, c: c) < tolerance { break }
+        var steps = 0, criterion = violation(w, b, c: c)
+        while steps < maxIterations && criterion >= tolerance {
+            steps += 1
             // The quadratic model at (w, b): residuals and weights of the log-loss.
             let probability = linear(w, b).map { 1 / (1 + exp(-$0)) }
             let residual = zip(probability, targets).map { $0 - $1 }
@@ -131,8 +136,10 @@ struct LogisticL1Problem {
                 step /= 2
             }
             if !accepted { break }
+            criterion = violation(w, b, c: c)
         }
-        return (w, b)
+        return (w, b, Convergence(iterations: steps, limit: maxIterations, tolerance: tolerance, criterion: criterion,
+                                  converged: criterion < tolerance))
     }
 }
 
@@ -145,22 +152,29 @@ public struct LogisticL1CV: Sendable {
     public var cs: [Double] = (0..<10).map { pow(10, -4 + 8 * Double($0) / 9) }
 
     public init(folds: Int = 5) {
+        precondition(folds >= 2, "cross-validation needs at least 2 folds")
         self.folds = folds
     }
 
-    public func fit(rows: [[Double]], labels: [Bool]) -> LogisticL1Fit {
+    /// The fit on every row at the chosen C, and how its solver ended (with the path's fits that did
+    /// not reach their looser tolerance).
+    public func fit(rows: [[Double]], labels: [Bool]) -> (fit: LogisticL1Fit, convergence: Convergence) {
+        precondition(!cs.isEmpty && cs.allSatisfy { $0 > 0 && $0.isFinite }, "LogisticL1CV needs positive, finite values of C")
         let p = rows.first?.count ?? 0
         let assignment = Self.stratifiedFolds(labels: labels, folds: folds)
         // Each fold's path on its own core; the folds' losses only choose C, so they are solved to a
         // looser tolerance than the final fit.
         let foldLosses = DisjointSlots(count: folds * cs.count)
+        let pathConverged = DisjointSlots(count: folds * cs.count, value: 1)
         DispatchQueue.concurrentPerform(iterations: folds) { fold in
             let train = rows.indices.filter { assignment[$0] != fold }, test = rows.indices.filter { assignment[$0] == fold }
             guard !test.isEmpty else { return }
             let problem = LogisticL1Problem(rows: train.map { rows[$0] }, labels: train.map { labels[$0] })
             var start = ([Double](repeating: 0, count: p), 0.0)
             for (index, c) in cs.enumerated() {
-                start = problem.solve(c: c, start: start, tolerance: 1e-5, maxIterations: 100)
+                let solution = problem.solve(c: c, start: start, tolerance: 1e-5, maxIterations: 100)
+                start = (solution.w, solution.b)
+                pathConverged.values[fold * cs.count + index] = solution.convergence.converged ? 1 : 0
                 let fit = LogisticL1Fit(c: c, coefficients: start.0, intercept: start.1)
                 foldLosses.values[fold * cs.count + index] = test.reduce(0.0) { total, i in
                     let probability = min(max(1 / (1 + exp(-fit.decision(rows[i]))), 1e-15), 1 - 1e-15)
@@ -173,7 +187,9 @@ public struct LogisticL1CV: Sendable {
         let best = losses.indices.min { (losses[$0], $0) < (losses[$1], $1) } ?? 0
         let problem = LogisticL1Problem(rows: rows, labels: labels)
         let solution = problem.solve(c: cs[best], start: ([Double](repeating: 0, count: p), 0))
-        return LogisticL1Fit(c: cs[best], coefficients: solution.w, intercept: solution.b)
+        var convergence = solution.convergence
+        convergence.pathFitsNotConverged = pathConverged.values.filter { $0 == 0 }.count
+        return (LogisticL1Fit(c: cs[best], coefficients: solution.w, intercept: solution.b), convergence)
     }
 
     /// StratifiedKFold(n_splits, shuffle=False): classes numbered in order of first appearance, each

@@ -40,6 +40,8 @@ import Contract
         #expect(abs(result.fit.alpha - (reference["alpha"] as! Double)) <= 1e-12 * result.fit.alpha)
         for (ours, theirs) in zip(result.fit.coefficients, reference["coef"] as! [Double]) { #expect(abs(ours - theirs) < 1e-6, "\(ours) \(theirs)") }
         #expect(abs(result.fit.intercept - (reference["intercept"] as! Double)) < 1e-6)
+        #expect(result.convergence.converged && result.convergence.criterion <= 1e-12 && result.convergence.iterations < 100_000,
+                "\(result.convergence)")
 
         let columns = (0..<12).map { column in x.map { $0[column] } }
         let scaler = RobustScaler(fitting: columns, rows: Array(x.indices))
@@ -73,7 +75,8 @@ import Contract
         #expect(status == 0, "\(output.prefix(500))")
         let reference = try #require(try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any])
         #expect(LogisticL1CV.stratifiedFolds(labels: labels, folds: 5) == reference["folds"] as! [Int])
-        let fit = LogisticL1CV(folds: 5).fit(rows: x, labels: labels)
+        let (fit, convergence) = LogisticL1CV(folds: 5).fit(rows: x, labels: labels)
+        #expect(convergence.converged && convergence.criterion < 1e-7, "\(convergence)")
         #expect(abs(fit.c - (reference["C"] as! Double)) <= 1e-9 * fit.c, "C \(fit.c) vs \(reference["C"]!)")
         // saga stops at its tolerance; the optimum is unique, so both agree to a few parts in a million.
         for (ours, theirs) in zip(fit.coefficients, reference["coef"] as! [Double]) { #expect(abs(ours - theirs) < 1e-4, "\(ours) \(theirs)") }
@@ -144,5 +147,23 @@ import Contract
         // A budget that allows every window to alert keeps the threshold at one spread above the ceilings.
         novelty.calibrate(names: ["fanout_web"], benign: benign, budget: AlertBudget(falseAlertsPerDay: 1440 * 3), length: 60)
         #expect(novelty.threshold == Novelty.minimumRise)
+    }
+}
+
+/// A solver that stops at its iteration limit says so: model.json records it and fit warns.
+@Suite struct SolverConvergenceTests {
+    @Test func aSolverStoppedAtItsLimit_reportsItAndWarns() {
+        // Two overlapping classes: the optimum needs several Newton steps from zero.
+        let rows = (0..<40).map { i in [Double(i % 7) - 3, Double(i % 5) - 2] }
+        let labels = (0..<40).map { $0 % 3 == 0 }
+        let problem = LogisticL1Problem(rows: rows, labels: labels)
+        let short = problem.solve(c: 10, start: ([0, 0], 0), tolerance: 1e-9, maxIterations: 1)
+        #expect(!short.convergence.converged && short.convergence.iterations == 1 && short.convergence.limit == 1)
+        #expect(short.convergence.criterion >= 1e-9)
+        let warning = short.convergence.warning(model: "60 s model", solver: "logistic regression's Newton steps")
+        #expect(warning?.hasPrefix("the 60 s model's logistic regression's Newton steps stopped at its limit of 1 iterations") == true, "\(warning ?? "none")")
+        let full = problem.solve(c: 10, start: ([0, 0], 0), tolerance: 1e-9, maxIterations: 500)
+        #expect(full.convergence.converged && full.convergence.iterations > 1 && full.convergence.criterion < 1e-9, "\(full.convergence)")
+        #expect(full.convergence.warning(model: "60 s model", solver: "x") == nil)
     }
 }

@@ -42,6 +42,8 @@ public struct DetectionModel: Codable, Sendable {
         /// Why this model cannot detect anything (no feature selected, constant training scores); the
         /// fusion and the operator's stream do without it.
         public var degenerate: String?
+        /// How the final fit's solver ended (absent in models of fit before version 9).
+        public var convergence: Convergence?
 
         /// A model with no estimator recorded (LASSO) unless `estimator` says otherwise.
         public init(windowLength: Int32, features: [String], scaler: RobustScaler, medians: [Double], coefficients: [Double],
@@ -104,6 +106,8 @@ public struct DetectionModel: Codable, Sendable {
         public var calibration: Calibration?
         /// Why the fusion cannot detect anything, when it cannot.
         public var degenerate: String?
+        /// How the final fit's solver ended (absent in models of fit before version 9).
+        public var convergence: Convergence?
 
         /// A fusion of LASSO unless `estimator` says otherwise.
         public init(lengths: [Int32], coefficients: [Double], intercept: Double, alpha: Double, threshold: Double,

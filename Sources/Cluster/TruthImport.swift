@@ -10,7 +10,7 @@ import Contract
 public enum TruthImport {
     public enum Format: String, CaseIterable, Sendable { case csv, json, jsonl }
 
-    public static let fields = ["event_id", "kind", "start", "end", "source", "path", "bytes"]
+    public static let fields = TruthTable.schema.names
 
     public static func format(of path: String) -> Format? {
         let lower = path.lowercased()
@@ -62,7 +62,7 @@ public enum TruthImport {
             guard let value = fields[name], !value.isEmpty else { throw fail("'\(name)' is missing") }
             return value
         }
-        let kindText = try required("kind")
+        let kindText = try required(Column.kind)
         guard let kind = TruthEvent.Kind(rawValue: kindText) else {
             throw fail("kind '\(kindText)' is not one of \(TruthEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -71,18 +71,18 @@ public enum TruthImport {
             guard let value = Timestamp.parse(text) else { throw fail("\(name) '\(text)' is not an RFC 3339 time such as 2026-11-28T10:00:00Z") }
             return value
         }
-        let start = try time("start"), end = try time("end")
+        let start = try time(TruthTable.start), end = try time(TruthTable.end)
         guard start < end else { throw fail("end must be after start") }
         func integer<T: FixedWidthInteger>(_ name: String, _ fallback: T) throws -> T {
             guard let text = fields[name], !text.isEmpty else { return fallback }
             guard let value = T(text), value >= 0 else { throw fail("\(name) '\(text)' is not a whole number from 0 to \(T.max)") }
             return value
         }
-        let id: Int32 = try integer("event_id", Int32(clamping: position + 1))
-        let path = (fields["path"] ?? "").split(separator: Character(TruthTable.pathSeparator)).map(String.init)
-        let source = fields["source"].flatMap { $0.isEmpty ? nil : $0 } ?? path.first ?? ""
+        let id: Int32 = try integer(Column.eventID, Int32(clamping: position + 1))
+        let path = (fields[Column.path] ?? "").split(separator: Character(TruthTable.pathSeparator)).map(String.init)
+        let source = fields[TruthTable.source].flatMap { $0.isEmpty ? nil : $0 } ?? path.first ?? ""
         return TruthEvent(eventID: id, kind: kind, start: start, end: end, source: source, path: path,
-                          bytes: try integer("bytes", Int64(0)))
+                          bytes: try integer(Column.bytes, Int64(0)))
     }
 
     /// RFC 4180: a header line, fields separated by commas, quoted fields may hold commas, quotes

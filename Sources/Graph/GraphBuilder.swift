@@ -143,12 +143,15 @@ public final class GraphBuilder {
         }
     }
 
-    /// Writes pod_edges.parquet, service_edges.parquet and nodes.parquet into `directory`.
-    public func write(directory: String, provenance: Provenance) throws -> (windows: Int, podEdges: Int, serviceEdges: Int) {
+    /// Writes pod_edges.parquet, service_edges.parquet and nodes.parquet into `directory`; `progress`
+    /// hears how many windows of how many are written.
+    public func write(directory: String, provenance: Provenance,
+                      progress: (Int, Int) -> Void = { _, _ in }) throws -> (windows: Int, podEdges: Int, serviceEdges: Int) {
         let tables = try EdgeTablesWriter(directory: directory, provenance: provenance)
         let nodeWriter = try WindowedRowWriter(path: directory + "/nodes.parquet", schema: GraphTables.nodes, metadata: provenance.keyValues)
         let windows = pairs.windows.keys.sorted()
-        for window in windows {
+        for (done, window) in windows.enumerated() {
+            progress(done, windows.count)
             let edges = try edges(of: window)
             let start = pairs.origin + window.index * Int64(window.length) * Nanoseconds.perSecond
             let partial = pairs.isPartial(window)

@@ -182,7 +182,7 @@ public enum Detector {
     ///   capture's cross-fitted windows (`DetectionModel.calibrate(on:budget:parts:)`).
     public static func fit(tables: [LabelledWindows], allowList: [String], thresholdRule: ThresholdRule = .bestF1, estimator: Estimator = .lasso,
                            exfiltration: ExfiltrationSide = .default, calibration captures: [LabelledWindows] = [],
-                           version: String) -> (model: DetectionModel, scores: [TrainingScore]) {
+                           version: String, progress: (String) -> Void = { _ in }) -> (model: DetectionModel, scores: [TrainingScore]) {
         let lengths = Set(tables.flatMap { $0.rows.map(\.length) }).sorted()
         // The operator is alerted by the union of its methods: each gets an equal share of a budget.
         var operatorMethods = exfiltration.operatorMethods(featureNames: tables[0].featureNames)
@@ -220,6 +220,7 @@ public enum Detector {
             training.sort { ($0.row.index, $0.table) < ($1.row.index, $1.table) }
             let x = training.map { inputs($0.row.features, alignment: alignments[$0.table], model: draft) }
             let labels = training.map(\.row.label)
+            progress("the \(length) s model (\(perLength.count + 1) of \(lengths.count)): \(estimator.rawValue) with 5-fold cross-validation on \(x.count) windows")
             let fit = estimator.fit(rows: x, labels: labels, folds: 5)
             (draft.coefficients, draft.intercept, draft.alpha, draft.c, draft.convergence) = fit
             if let warning = fit.convergence.warning(model: "\(length) s model", solver: estimator.solver) { warnings.append(warning) }
@@ -245,6 +246,7 @@ public enum Detector {
                 return budget.threshold(calibration: benign.map { ($0.index, $0.features[column]) }, length: length).threshold
             } ?? .infinity
             let benignRows = benign.map { (index: $0.index, features: $0.features) }
+            progress("the \(length) s model: novelty and load residuals on \(benignRows.count) benign windows")
             draft.novelty = Novelty(names: names, benign: benignRows)
             draft.load = LoadResiduals(names: names, benign: benignRows)
             if case let .budget(budget) = partRule {
@@ -264,6 +266,7 @@ public enum Detector {
             }
         }
         let usable = perLength.filter { $0.degenerate == nil }.map(\.windowLength)
+        if usable.count > 1 { progress("fusing the \(usable.count) window lengths") }
         let fusion = usable.count > 1 ? fitFusion(tables: tables, lengths: usable, scores: scoresByLength, thresholdRule: partRule,
                                                   estimator: estimator, warnings: &warnings) : nil
         var model = DetectionModel(version: version, rates: tables.map(\.rate), thresholdRule: thresholdRule.description, perLength: perLength,

@@ -15,12 +15,12 @@ public enum FitRun {
     ///   - calibration: benign captures' features to calibrate a budget on.
     public static func run(features: [String], labels: [String], serviceEdges: String, calibration: [String],
                            thresholdRule: Detector.ThresholdRule, estimator: Detector.Estimator, exfiltration: Detector.ExfiltrationSide,
-                           version: String) throws -> Result {
+                           version: String, progress: (String) -> Void = { _ in }) throws -> Result {
         let tables = try zip(features, labels).map { try LabelledWindows(features: $0, labels: $1) }
         let allowList = try AllowList.learn(serviceEdges: serviceEdges, benign: benignTrainingWindows(of: tables[0]))
         let captures = try calibration.map { try LabelledWindows(features: $0, labels: nil) }
         let (model, scores) = Detector.fit(tables: tables, allowList: allowList, thresholdRule: thresholdRule, estimator: estimator,
-                                           exfiltration: exfiltration, calibration: captures, version: version)
+                                           exfiltration: exfiltration, calibration: captures, version: version, progress: progress)
         return Result(model: model, scores: scores, rates: tables.map(\.rate))
     }
 

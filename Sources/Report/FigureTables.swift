@@ -1,3 +1,4 @@
+import Contract
 import Table
 
 /// The tables behind the report's figures, written as Parquet beside report.html so every number on
@@ -5,14 +6,14 @@ import Table
 struct FigureTables {
     static let schemaVersion = 1
 
-    var roc = Rows(["model", "rate_mb_per_min", "method", "fpr", "tpr"])
-    var rates = Rows(["model", "rate_mb_per_min", "kind", "method", "f1", "oracle_f1", "tpr", "fpr", "fp", "roc_auc", "average_precision"])
-    var pathRecall = Rows(["rate_mb_per_min", "method", "target", "attacked_windows", "recall"])
-    var confusion = Rows(["model", "rate_mb_per_min", "method", "period", "target", "tp", "fp", "tn", "fn"])
-    var coefficients = Rows(["model", "feature", "coefficient", "meaning"])
-    var timeline = Rows(["rate_mb_per_min", "window_len_s", "window_index", "window_start", "score", "threshold", "alert", "kind"])
-    var graph = Rows(["src", "dst", "bytes", "on_attack_path"])
-    var alerts = Rows(["rate_mb_per_min", "window_len_s", "first_window", "last_window", "start", "peak_score", "kind", "changed_edges"])
+    var roc = Rows([Column.model, Column.rate, Column.method, Column.falsePositiveRate, Column.truePositiveRate])
+    var rates = Rows([Column.model, Column.rate, Column.kind, Column.method, ScoreSchemas.Count.f1, ScoreSchemas.Count.oraclePrefix + ScoreSchemas.Count.f1, Column.truePositiveRate, Column.falsePositiveRate, ScoreSchemas.Count.falsePositives, ScoreSchemas.Count.rocAUC, ScoreSchemas.Count.averagePrecision])
+    var pathRecall = Rows([Column.rate, Column.method, "target", "attacked_windows", "recall"])
+    var confusion = Rows([Column.model, Column.rate, Column.method, "period", "target", ScoreSchemas.Count.truePositives, ScoreSchemas.Count.falsePositives, ScoreSchemas.Count.trueNegatives, ScoreSchemas.Count.falseNegatives])
+    var coefficients = Rows([Column.model, "feature", "coefficient", "meaning"])
+    var timeline = Rows([Column.rate, Column.windowLength, Column.windowIndex, Column.windowStart, Column.score, Column.threshold, Column.alert, Column.kind])
+    var graph = Rows([Column.source, Column.destination, Column.bytes, "on_attack_path"])
+    var alerts = Rows([Column.rate, Column.windowLength, "first_window", "last_window", "start", "peak_score", Column.kind, "changed_edges"])
 
     /// A table being filled row by row; each column's type is taken from its first value.
     struct Rows {

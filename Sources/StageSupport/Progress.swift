@@ -33,6 +33,19 @@ public final class Progress {
         }
     }
 
+    /// Reports the start of a phase of the work: always, in place on a terminal; as a line in logs,
+    /// where phases are few enough to list.
+    public func phase(_ message: String) {
+        lastReport = DispatchTime.now().uptimeNanoseconds
+        let text = "\(label): \(message)"
+        if interactive {
+            writeToStandardError("\r\u{1B}[K\(text)")
+            wroteInPlace = true
+        } else {
+            writeToStandardError("\(text)\n")
+        }
+    }
+
     /// Seconds since the work started.
     public var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 

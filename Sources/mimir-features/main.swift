@@ -77,7 +77,9 @@ struct FeaturesCommand: StageCommand {
             "profile": .string(profile.rawValue), "sensitive": sensitive.map { .string($0) } ?? .null, "ide_history": .int(Int64(ideHistory)),
             "flows": .bool(!flows.isEmpty), "reference": .bool(reference != nil),
         ])
-        let counts = try extraction.write(path: out + "/features.parquet", provenance: params, version: Self.version)
+        let counts = try extraction.write(path: out + "/features.parquet", provenance: params, version: Self.version) { done, total in
+            progress.update("\(done) of \(total) windows")
+        }
         progress.finish("\(counts.windows) windows, \(counts.features) features", outputs: "table in \(out)")
     }
 }

@@ -60,7 +60,7 @@ struct FitCommand: StageCommand {
         let out = try self.out.create()
         let progress = Progress("mimir-fit")
         let fit = try FitRun.run(features: features, labels: labels, serviceEdges: serviceEdges, calibration: calibration, thresholdRule: threshold,
-                                 estimator: estimator, exfiltration: exfiltration, version: Self.version)
+                                 estimator: estimator, exfiltration: exfiltration, version: Self.version) { progress.phase($0) }
         let model = fit.model
         try AtomicOutputFile.publish(Array(try model.json().utf8), to: out + "/model.json")
         let provenance = try Self.provenance(schemaVersion: 1, params: .object([

@@ -57,8 +57,10 @@ struct GraphCommand: StageCommand {
         let merged = try MergedPairs(paths: pairs)
         let naming = AddressNaming(profile: profile.rawValue, dropInfrastructure: !keepInfrastructure, gateways: gateway, logOffsetSeconds: logOffset)
         let setup = try NamingSetup(naming: naming, entities: entities, cluster: cluster, origin: merged.origin)
-        let provenance = try Self.provenance(schemaVersion: GraphTables.schemaVersion, params: naming.json, extra: [KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(merged.origin)), try naming.keyValue()])
-        let counts = try GraphBuilder(pairs: merged, book: setup.book, layout: setup.layout, options: setup.options).write(directory: out, provenance: provenance)
+        let origin = KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(merged.origin))
+        let provenance = try Self.provenance(schemaVersion: GraphTables.schemaVersion, params: naming.json, extra: [origin, try naming.keyValue()])
+        let builder = GraphBuilder(pairs: merged, book: setup.book, layout: setup.layout, options: setup.options)
+        let counts = try builder.write(directory: out, provenance: provenance) { done, total in progress.update("\(done) of \(total) windows") }
         progress.finish("\(counts.windows) windows, \(counts.podEdges) pod edges, \(counts.serviceEdges) service edges "
                         + "from \(setup.eventCount) entity events", outputs: "tables in \(out)")
     }

@@ -177,16 +177,3 @@ public struct CaptureSplit: Sendable {
         try writer.close()
     }
 }
-
-/// The schema of `shards.parquet` (schema version 1).
-public enum SplitTable {
-    public static let stage = "split"
-    public static let schemaVersion = 1
-    public static let schema = try! Schema([
-        Field("shard", .int32, sortKey: true), Field("file_name", .string),
-        Field("origin", .timestamp), Field("window_index", .int64, nullable: true, sortKey: true),
-        Field("window_start", .timestamp, nullable: true), Field("window_end", .timestamp, nullable: true),
-        Field("first_packet", .timestamp, nullable: true), Field("last_packet", .timestamp, nullable: true),
-        Field("packets", .int64), Field("bytes", .int64), Field("partial", .bool),
-    ])
-}

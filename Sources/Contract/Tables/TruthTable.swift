@@ -42,7 +42,8 @@ public enum TruthTable {
     public static let schemaVersion = 1
     /// What joins a path's entity names.
     public static let pathSeparator = ">"
-    static let start = "start", end = "end", source = "source"
+    /// The columns of an event's start, end and first entity (truth.parquet's own).
+    public static let start = "start", end = "end", source = "source"
     /// One row per event.
     public static let schema = try! Schema([
         Field(Column.eventID, .int32, sortKey: true),

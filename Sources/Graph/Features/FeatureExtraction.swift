@@ -123,7 +123,7 @@ public final class FeatureExtraction {
     }
 
     /// Every window's features, windows in (length, index) order.
-    func rows() -> [(window: MergedPairs.Window, values: [String: Double])] {
+    func rows(progress: (Int, Int) -> Void) -> [(window: MergedPairs.Window, values: [String: Double])] {
         var result: [(MergedPairs.Window, [String: Double])] = []
         for length in Set(graphs.keys.map(\.length)).sorted() {
             let windows = graphs.keys.filter { $0.length == length }.sorted()
@@ -131,6 +131,7 @@ public final class FeatureExtraction {
             var rows: [[String: Double]] = []
             var serviceGraphs: [WindowGraph] = []
             for window in windows {
+                progress(result.count + rows.count, graphs.count)
                 let graph = graphs[window]!
                 var values = windowFeatures(graph)
                 let services = graph.serviceGraph()
@@ -199,8 +200,10 @@ public final class FeatureExtraction {
 
     /// Writes features.parquet: the window columns, then every feature (sorted by name; NaN where a
     /// window lacks it, 0 for a service pair's bytes), with each column's definition in the metadata.
-    public func write(path: String, provenance params: JSONValue, version: String) throws -> (windows: Int, features: Int) {
-        let rows = rows()
+    /// `progress` hears how many windows of how many are computed.
+    public func write(path: String, provenance params: JSONValue, version: String,
+                      progress: (Int, Int) -> Void = { _, _ in }) throws -> (windows: Int, features: Int) {
+        let rows = rows(progress: progress)
         let names = Set(rows.flatMap { $0.values.keys }).sorted()
         let definitions = JSONValue.object(Dictionary(uniqueKeysWithValues: names.map { ($0, JSONValue.string(FeatureDefinitions.describe($0))) }))
         var extra = [KeyValue(key: FeatureColumns.meaningsKey, value: try definitions.canonicalText())]

@@ -8,6 +8,8 @@ connections and DNS exchanges between pod addresses).
   then `tshark -z conv,ip -q` on every shard (target: at least 30x as fast), and in packets per
   second (target: at least 2 million on one core).
 - Peak memory (maximum resident set size, from GNU time) of every command.
+- With --baseline-bin DIR: mimir-flows of another build (an earlier commit's release binaries)
+  against ours, interleaved, median of --baseline-runs runs each (target: ours within 5%).
 
 Times are wall-clock seconds on a shared machine whose speed moves by a factor of four within
 minutes (cp of the capture: 0.22 to 1.2 s): the fast commands run in five rounds, one run of each
@@ -101,12 +103,19 @@ def main():
     parser.add_argument("--megabytes", type=int, default=500)
     parser.add_argument("--dir", default="artifacts/bench")
     parser.add_argument("--runs", type=int, default=5, help="rounds of the fast commands; each one's best counts")
+    parser.add_argument("--baseline-bin", help="release binaries of another build: compare its mimir-flows with ours")
+    parser.add_argument("--baseline-runs", type=int, default=9, help="interleaved runs of each mimir-flows for the comparison")
+    parser.add_argument("--baseline-only", action="store_true", help="run only the comparison with --baseline-bin")
     arguments = parser.parse_args()
     os.makedirs(arguments.dir, exist_ok=True)
     capture = os.path.join(arguments.dir, f"capture-{arguments.megabytes}MB.pcap")
     if not os.path.exists(capture):
         print(f"generating {capture} ...", flush=True)
         make_capture(capture, arguments.megabytes * 1_000_000)
+    if arguments.baseline_bin:
+        compare_flows(arguments, capture)
+        if arguments.baseline_only:
+            return
     size = os.path.getsize(capture)
     packets = int(subprocess.run(["capinfos", "-c", "-M", capture], capture_output=True, text=True).stdout.split()[-1])
 
@@ -165,6 +174,26 @@ def main():
         missed += not ok
         print(f"{name:44}{value:>10.2f}  target {relation} {target}  {'ok' if ok else 'MISSED'}")
     print("all targets met" if missed == 0 else f"{missed} targets missed")
+
+
+def compare_flows(arguments, capture):
+    """Our mimir-flows against another build's on the capture: alternate runs, so both meet the same
+    spells of the machine, and compare medians (the bounds-checked cursor's cost was measured so)."""
+    import statistics
+    subprocess.run(["cat", capture], stdout=subprocess.DEVNULL, check=True)
+    times = {"baseline": [], "ours": []}
+    with tempfile.TemporaryDirectory(dir=arguments.dir) as scratch:
+        for run in range(arguments.baseline_runs):
+            for name, directory in (("baseline", arguments.baseline_bin), ("ours", arguments.bin)):
+                out = os.path.join(scratch, f"{name}-{run}")
+                times[name].append(measure([os.path.join(directory, "mimir-flows"), capture, "--windows", "10,60", "--out", out])[0])
+        same = all(open(os.path.join(scratch, f"baseline-{arguments.baseline_runs - 1}", table), "rb").read()
+                   == open(os.path.join(scratch, f"ours-{arguments.baseline_runs - 1}", table), "rb").read()
+                   for table in ("pairs.parquet", "flows.parquet", "summary.parquet"))
+    baseline, ours = statistics.median(times["baseline"]), statistics.median(times["ours"])
+    ratio = ours / baseline
+    print(f"mimir-flows, {arguments.baseline_runs} interleaved runs each: baseline median {baseline:.3f} s, ours {ours:.3f} s, "
+          f"ratio {ratio:.3f}  target <= 1.05  {'ok' if ratio <= 1.05 else 'MISSED'}; tables {'identical' if same else 'DIFFERENT'}")
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ let package = Package(
         .target(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
         .executableTarget(name: "fuzz-capture", dependencies: ["FuzzSupport", .product(name: "Capture", package: "mimir")]),
-        .executableTarget(name: "fuzz-parquet", dependencies: ["FuzzSupport", .product(name: "Table", package: "mimir")]),
+        .executableTarget(name: "fuzz-parquet", dependencies: ["FuzzSupport", .product(name: "Table", package: "mimir"),
+                                                             .product(name: "Contract", package: "mimir")]),
         .executableTarget(name: "fuzz-entity-logs", dependencies: ["FuzzSupport", .product(name: "Cluster", package: "mimir")]),
         .executableTarget(name: "fuzz-declarations", dependencies: ["FuzzSupport", .product(name: "Runner", package: "mimir")]),
         .executableTarget(name: "fuzz-policy", dependencies: ["FuzzSupport", .product(name: "Inject", package: "mimir")]),
-        .executableTarget(name: "fuzz-model", dependencies: ["FuzzSupport", .product(name: "Learn", package: "mimir")]),
+        .executableTarget(name: "fuzz-model", dependencies: ["FuzzSupport", .product(name: "Contract", package: "mimir")]),
     ]
 )

@@ -1,6 +1,5 @@
-import FuzzSupport
-import Learn
 import Contract
+import FuzzSupport
 
 // model.json, read as mimir-score and mimir-report read it, and written back.
 @_cdecl("LLVMFuzzerTestOneInput")

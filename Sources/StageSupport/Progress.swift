@@ -47,7 +47,7 @@ public final class Progress {
     }
 
     /// Seconds since the work started.
-    public var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    public var elapsed: Double { Nanoseconds.seconds(Int64(DispatchTime.now().uptimeNanoseconds - start)) }
 
     /// Ends the progress display with the one-line summary the stage contract asks for.
     public func finish(_ summary: String) {

@@ -1,5 +1,6 @@
 import Foundation
 import Contract
+import SystemSupport
 
 /// The original project's cluster creation log (mimir-method.md, section 9): a Python 2 pickle of
 /// `{second: {name: (ip, '+', namespace, 'pod'|'svc', labels, status)}}` written by a 1 Hz kubectl
@@ -28,7 +29,7 @@ public enum OriginalCreationLog {
         var known: [String: EntityEvent] = [:]
         var events: [EntityEvent] = []
         for (second, entries) in steps {
-            let time = captureStart + Int64(((Double(second) + offset) * 1e9).rounded())
+            let time = captureStart + Int64(((Double(second) + offset) * Double(Nanoseconds.perSecond)).rounded())
             for (key, value) in entries {
                 guard case let .string(name) = key, case let .tuple(fields) = value, fields.count >= 5 else {
                     throw fail("second \(second): an entry is not name: (ip, sign, namespace, kind, labels, status)")

@@ -45,7 +45,7 @@ public final class LocalExecutor: Executor, @unchecked Sendable {  // state behi
             var status: Int32 = 0
             _ = retryOnInterrupt { waitpid(pid, &status, 0) }
             recorder?.ended(pid: pid)
-            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let seconds = Nanoseconds.seconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
             let signal = status & 0x7f
             let ending: TaskResult.Ending = signal == 0 ? .exited((status >> 8) & 0xff) : .signalled(signal)

@@ -57,7 +57,7 @@ extension Simulation {
             guard !attacks[index].probes.isEmpty else { finishAttack(index, at: time); return }
             let probe = attacks[index].probes.removeFirst()
             attacks[index].truth.bytes += Int64(scanProbe(from: attacks[index].source, address: probe.address, port: probe.port, at: time))
-            next = time + Int64(1e9 / (event.probesPerS ?? 200))
+            next = time + Int64(Double(Nanoseconds.perSecond) / (event.probesPerS ?? 200))
         case .lateral:
             guard !attacks[index].calls.isEmpty else { finishAttack(index, at: time); return }
             let call = attacks[index].calls.removeFirst()

@@ -18,7 +18,7 @@ extension Simulation {
         let target = Int((curve[step % curve.count] * Double(peakUsers)).rounded())
         let active = users.indices.filter { users[$0].active && !users[$0].retiring }
         if target > active.count {
-            let spacing = Int64(1e9 / app.load.spawnRate)
+            let spacing = Int64(Double(Nanoseconds.perSecond) / app.load.spawnRate)
             for index in 0..<(target - active.count) {
                 let slot: Int
                 if let idle = users.indices.first(where: { !users[$0].active }) {

@@ -19,7 +19,7 @@ public final class AddressBook {
     public private(set) var entities: [Entity] = []
     /// Per address: (from, to, entity index), in the order they began; `to` is Int64.max while open.
     private var owners: [IPAddress: [(from: Int64, to: Int64, entity: Int)]] = [:]
-    /// Node name -> the addresses host-network pods on it reported.
+    /// Node name -> its addresses: those its pods report for it (`hostIPs`) and its host-network pods' own.
     public private(set) var nodeAddresses: [String: Set<IPAddress>] = [:]
 
     /// - Parameter expires: false keeps every mapping until another entity takes the address, as
@@ -40,6 +40,8 @@ public final class AddressBook {
                 entities.append(entity)
                 index[identity] = id
             }
+            // A pod's node has the addresses the pod reports for it (hostIPs), and a host-network pod's own.
+            if let node = event.node, !node.isEmpty { nodeAddresses[node, default: []].formUnion(event.hostIPs) }
             if event.hostNetwork {
                 if let node = event.node { nodeAddresses[node, default: []].formUnion(event.ips) }
                 continue

@@ -22,12 +22,14 @@ public struct EntityEvent: Hashable, Sendable {
     public var node: String?
     public var phase: String?
     public var hostNetwork: Bool
+    /// Pods: the addresses of the node it runs on (`status.hostIPs`); empty where the log does not say.
+    public var hostIPs: [IPAddress]
     /// Services: the pod labels it selects (nil for a service without a selector).
     public var selector: [String: String]?
 
     public init(time: Int64, change: Change, kind: Kind, namespace: String, name: String, ips: [IPAddress],
                 labels: [String: String], node: String? = nil, phase: String? = nil, hostNetwork: Bool = false,
-                selector: [String: String]? = nil) {
+                hostIPs: [IPAddress] = [], selector: [String: String]? = nil) {
         self.time = time
         self.change = change
         self.kind = kind
@@ -38,6 +40,7 @@ public struct EntityEvent: Hashable, Sendable {
         self.node = node
         self.phase = phase
         self.hostNetwork = hostNetwork
+        self.hostIPs = hostIPs
         self.selector = selector
     }
 
@@ -57,6 +60,7 @@ public struct EntityEvent: Hashable, Sendable {
             object["node"] = .string(node ?? "")
             object["phase"] = .string(phase ?? "")
             if hostNetwork { object["host_network"] = .bool(true) }
+            if !hostIPs.isEmpty { object["host_ips"] = .array(hostIPs.map { .string($0.description) }) }
         case .service:
             if let selector { object["selector"] = .object(selector.mapValues { .string($0) }) }
         }

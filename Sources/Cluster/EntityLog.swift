@@ -66,12 +66,14 @@ public enum EntityLogReader {
         guard let time = Timestamp.parse(timeText) else { throw fail("'time' is '\(timeText)', expected an RFC 3339 time such as 2026-11-28T10:00:03.250Z") }
         guard let change = EntityEvent.Change(rawValue: try string("event")) else { throw fail("'event' must be added, modified or deleted") }
         guard let kind = EntityEvent.Kind(rawValue: try string("kind")) else { throw fail("'kind' must be pod or service") }
-        guard let ipTexts = object["ips"] as? [String] else { throw fail("'ips' is missing or not a list of strings") }
-        var ips: [IPAddress] = []
-        for text in ipTexts {
-            guard let address = IPAddress(text) else { throw fail("'\(text)' in 'ips' is not an IPv4 or IPv6 address") }
-            ips.append(address)
+        func addresses(_ key: String) throws -> [IPAddress] {
+            guard let texts = object[key] as? [String] else { throw fail("'\(key)' is missing or not a list of strings") }
+            return try texts.map { text in
+                guard let address = IPAddress(text) else { throw fail("'\(text)' in '\(key)' is not an IPv4 or IPv6 address") }
+                return address
+            }
         }
+        let ips = try addresses("ips")
         guard let labels = try map("labels") else { throw fail("'labels' is missing") }
         var event = EntityEvent(time: time, change: change, kind: kind, namespace: try string("namespace"),
                                 name: try string("name"), ips: ips, labels: labels)
@@ -83,6 +85,7 @@ public enum EntityLogReader {
                 guard let flag = hostNetwork as? Bool else { throw fail("'host_network' must be true or false") }
                 event.hostNetwork = flag
             }
+            if object["host_ips"] != nil { event.hostIPs = try addresses("host_ips") }
         case .service:
             event.selector = try map("selector")
         }

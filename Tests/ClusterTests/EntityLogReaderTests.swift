@@ -142,7 +142,17 @@ import TestSupport
             #expect(match?.ips.map(\.description) ?? [] == ((status["podIPs"] as? [[String: String]])?.compactMap { $0["ip"] } ?? []))
             #expect(match?.node == spec["nodeName"] as? String)
             #expect(match?.namespace == metadata["namespace"] as? String)
+            #expect(match?.hostIPs.map(\.description) ?? [] == ((status["hostIPs"] as? [[String: String]])?.compactMap { $0["ip"] } ?? []))
         }
+        // Every node the pods name has the address they report for it, written to our log and read back.
+        let book = AddressBook(events: pods, expires: true)
+        let nodes = Dictionary(grouping: pods.filter { !$0.hostIPs.isEmpty }, by: { $0.node ?? "" }).mapValues { Set($0.flatMap(\.hostIPs)) }
+        #expect(!nodes.isEmpty && nodes.allSatisfy { book.nodeAddresses[$0.key]?.isSuperset(of: $0.value) == true }, "\(book.nodeAddresses)")
+        let ours = try TemporaryDirectory()
+        let inTimeOrder = pods.enumerated().sorted { ($0.element.time, $0.offset) < ($1.element.time, $1.offset) }.map(\.element)
+        try inTimeOrder.map { $0.jsonLine() + "\n" }.joined().write(toFile: ours.file("entities.jsonl"), atomically: true, encoding: .utf8)
+        let reread = try EntityLogReader.read(path: ours.file("entities.jsonl"))
+        #expect(reread.map(\.hostIPs) == inTimeOrder.map(\.hostIPs) && reread.contains { !$0.hostIPs.isEmpty })
         let deletedOrTerminating = pods.filter { $0.change == .deleted || $0.phase == "Terminating" }
         #expect(!deletedOrTerminating.isEmpty)
         let services = try KubectlWatch.read(path: directory + "services.json")

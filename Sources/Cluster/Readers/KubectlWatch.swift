@@ -113,9 +113,10 @@ public enum KubectlWatch {
             let podIPs = (status["podIPs"] as? [[String: Any]])?.compactMap { $0["ip"] as? String } ?? (status["podIP"] as? String).map { [$0] } ?? []
             var phase = status["phase"] as? String ?? "Unknown"
             if metadata["deletionTimestamp"] is String && change != .deleted { phase = "Terminating" }
+            let hostIPs = (status["hostIPs"] as? [[String: Any]])?.compactMap { $0["ip"] as? String } ?? (status["hostIP"] as? String).map { [$0] } ?? []
             return EntityEvent(time: time, change: change, kind: .pod, namespace: namespace, name: name, ips: try addresses(podIPs),
                                labels: labels, node: spec["nodeName"] as? String ?? "", phase: phase,
-                               hostNetwork: spec["hostNetwork"] as? Bool ?? false)
+                               hostNetwork: spec["hostNetwork"] as? Bool ?? false, hostIPs: try addresses(hostIPs))
         case "Service":
             let clusterIPs = spec["clusterIPs"] as? [String] ?? (spec["clusterIP"] as? String).map { [$0] } ?? []
             return EntityEvent(time: time, change: change, kind: .service, namespace: namespace, name: name, ips: try addresses(clusterIPs),

@@ -13,15 +13,26 @@ APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev 
 
 .PHONY: all build test bench quality demo fuzz clean distclean deps venv
 
+# The release binaries, and what they are built from: make rebuilds only when one of these changed,
+# so a no-op `make demo` runs neither SwiftPM nor the package checks.
+BIN             := $(CURDIR)/.build/release
+RELEASE_STAMP   := .build/release.stamp
+# Directories count too: adding or removing a source file changes its directory.
+RELEASE_INPUTS  := Package.swift Package.resolved $(shell find Sources Benchmarks/TableBench 2>/dev/null)
+DEPS_STAMP      := .build/deps.stamp
+
 all: build
 
 ## build: release binaries in .build/release
-build: deps
+build: $(RELEASE_STAMP)
+
+$(RELEASE_STAMP): $(RELEASE_INPUTS) | $(DEPS_STAMP)
 	$(SWIFT) build -c release
+	touch $@
 
 ## test: every test (Swift Testing), including the pyarrow / DuckDB / polars cross-checks. A test whose
 ## oracle or tool is missing is skipped and counted at the end; with MIMIR_REQUIRE_ORACLES=1 (CI) it fails.
-test: deps venv
+test: $(DEPS_STAMP) venv
 	$(SWIFT) build
 	$(VENV_PYTHON) Tests/doc_comments.py
 	set -o pipefail; MIMIR_PYTHON=$(VENV_PYTHON) $(SWIFT) test --disable-xctest 2>&1 | tee .build/test.log
@@ -30,30 +41,30 @@ test: deps venv
 
 ## bench: each stage against the tool it replaces, side by side on the same input (not part of `make test`)
 bench: build venv
-	$(VENV_PYTHON) Benchmarks/table_bench.py --bench-binary "$$($(SWIFT) build -c release --show-bin-path)/mimir-table-bench"
-	$(VENV_PYTHON) Benchmarks/capture_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
-	$(VENV_PYTHON) Benchmarks/simulate_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
-	$(VENV_PYTHON) Benchmarks/graph_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
-	$(VENV_PYTHON) Benchmarks/hash_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
-	$(VENV_PYTHON) Benchmarks/bounds_bench.py --bin "$$($(SWIFT) build -c release --show-bin-path)"
+	$(VENV_PYTHON) Benchmarks/table_bench.py --bench-binary "$(BIN)/mimir-table-bench"
+	$(VENV_PYTHON) Benchmarks/capture_bench.py --bin "$(BIN)"
+	$(VENV_PYTHON) Benchmarks/simulate_bench.py --bin "$(BIN)"
+	$(VENV_PYTHON) Benchmarks/graph_bench.py --bin "$(BIN)"
+	$(VENV_PYTHON) Benchmarks/hash_bench.py --bin "$(BIN)"
+	$(VENV_PYTHON) Benchmarks/bounds_bench.py --bin "$(BIN)"
 
 ## quality: the detection-quality benchmark (Benchmarks/quality.yaml) on the held-out seeds; SEEDS=development
 ## while working on the detector. Its table goes to artifacts/quality/SEEDS/ and docs/model.md.
 SEEDS ?= held-out
 quality: build venv
-	$(VENV_PYTHON) Benchmarks/quality.py --bin "$$($(SWIFT) build -c release --show-bin-path)" --seeds $(SEEDS) --jobs $(JOBS)
+	$(VENV_PYTHON) Benchmarks/quality.py --bin "$(BIN)" --seeds $(SEEDS) --jobs $(JOBS)
 
 ## fuzz: every libFuzzer target of Fuzz/ (with the address sanitizer, built into .build/fuzz) for SECONDS
 ## each; corpora grow in .build/fuzz/corpus, findings land in .build/fuzz/findings. Not part of `make test`.
 SECONDS ?= 60
 fuzz: build venv
 	cd Fuzz && $(SWIFT) build --build-path ../.build/fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -use-ld=lld
-	$(VENV_PYTHON) Fuzz/fuzz.py --bin .build/fuzz/debug --release-bin "$$($(SWIFT) build -c release --show-bin-path)" --seconds $(SECONDS) --jobs $(JOBS)
+	$(VENV_PYTHON) Fuzz/fuzz.py --bin .build/fuzz/debug --release-bin "$(BIN)" --seconds $(SECONDS) --jobs $(JOBS)
 
 ## demo: the main job on built-in demo data: train on a simulated two-hour WordPress capture, evaluate
 ## the model on another capture with real attacks (pipelines/demo-train.yaml, pipelines/demo-eval.yaml)
 demo: build
-	"$$($(SWIFT) build -c release --show-bin-path)/mimir" run -j $(JOBS) pipelines/demo-train.yaml pipelines/demo-eval.yaml
+	"$(BIN)/mimir" run -j $(JOBS) pipelines/demo-train.yaml pipelines/demo-eval.yaml
 	@echo "Report: artifacts/demo-eval/report/report.html (training: artifacts/demo-train/report/report.html)"
 
 clean:
@@ -62,7 +73,11 @@ clean:
 distclean: clean
 	rm -rf $(VENV)
 
-deps:
+## deps: the Debian packages, checked again when the package list (this file) or dpkg's state changes
+deps: $(DEPS_STAMP)
+
+$(DEPS_STAMP): Makefile $(wildcard /var/lib/dpkg/status)
+	@mkdir -p $(dir $@)
 	@missing=""; \
 	for package in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
@@ -77,7 +92,8 @@ deps:
 	    echo "  sudo apt-get install -y$$missing" >&2; \
 	    exit 1; \
 	  fi; \
-	fi
+	fi; \
+	touch $@
 
 venv: $(VENV)/.installed
 

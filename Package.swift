@@ -22,6 +22,7 @@ let package = Package(
         .executable(name: "mimir-simulate", targets: ["mimir-simulate"]),
         .executable(name: "mimir-record-entities", targets: ["mimir-record-entities"]),
         .executable(name: "mimir-truth", targets: ["mimir-truth"]),
+        .executable(name: "mimir-merge", targets: ["mimir-merge"]),
         .executable(name: "mimir-graph", targets: ["mimir-graph"]),
         .executable(name: "mimir-features", targets: ["mimir-features"]),
         .executable(name: "mimir-inject", targets: ["mimir-inject"]),
@@ -97,6 +98,8 @@ let package = Package(
         .executableTarget(name: "mimir", dependencies: ["Runner", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-truth", dependencies: ["Table", "Contract", "Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+
+        .executableTarget(name: "mimir-merge", dependencies: ["Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // `make bench`: our writer and reader on the benchmark table (Benchmarks/table_bench.py drives it).
         .executableTarget(name: "TableBench", dependencies: ["SystemSupport", "Table"], path: "Benchmarks/TableBench"),

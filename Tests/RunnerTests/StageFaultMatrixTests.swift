@@ -99,6 +99,13 @@ import TestSupport
         Self.expect("mimir-truth", try CrossCheck.run(truth, [garbage, "--out", directory.file("t.parquet")]), exit: 3, naming: garbage, "garbage")
         Self.expect("mimir-truth", try CrossCheck.run(truth, [garbage, "--format", "xml", "--out", directory.file("t.parquet")]),
                     exit: 2, naming: "--format", "an unknown format")
+        let merge = Self.binaries + "mimir-merge"
+        Self.expect("mimir-merge", try CrossCheck.run(merge, [directory.file("none.pcap"), "--out", directory.file("m.pcapng")]),
+                    exit: 3, naming: directory.file("none.pcap"), "a missing capture")
+        Self.expect("mimir-merge", try CrossCheck.run(merge, [garbage, "--out", directory.file("m.pcapng")]), exit: 3, naming: garbage, "garbage")
+        Self.expect("mimir-merge", try CrossCheck.run(merge, [garbage, "--out", directory.file("m.pcapng"), "--format", "erf"]),
+                    exit: 2, naming: "--format", "an unknown format")
+        #expect(!FileManager.default.fileExists(atPath: directory.file("m.pcapng")))
         let recorder = Self.binaries + "mimir-record-entities"
         for value in ["nan", "-1", "1e308"] {
             Self.expect("mimir-record-entities", try CrossCheck.run(recorder, ["--out", directory.file("e.jsonl"), "--duration", value]),

@@ -1,0 +1,58 @@
+/// Merges captures in time order, as `mergecap -w` does: each step writes the earliest of the inputs'
+/// next packets, the last input's on a tie (mergecap takes a time at or before the earliest so far),
+/// so packets out of order within an input stay in its order. Inputs are read ahead on their own threads (`PacketQueue`); memory is bounded by a few
+/// chunks per input.
+public struct CaptureMerge: Sendable {
+    public var format: CaptureFileFormat
+
+    public init(format: CaptureFileFormat = .pcapng) {
+        self.format = format
+    }
+
+    public struct Report: Sendable {
+        /// Packets written, and per input the packets it gave.
+        public var packets = 0
+        public var perInput: [Int] = []
+        /// Inputs that ended early, with where: their whole packets were merged.
+        public var truncations: [(path: String, truncation: Truncation)] = []
+        public var warnings: [String] = []
+    }
+
+    /// Merges `inputs` into `output`; `progress` hears the packets written so far.
+    public func run(inputs: [String], output: String, progress: (Int) -> Void = { _ in }) throws -> Report {
+        let readers = try inputs.map { try CaptureReader(path: $0) }
+        let writer = try MergedCaptureWriter(path: output, format: format)
+        let queues = readers.map { PacketQueue(reading: $0) }
+        defer { queues.forEach { $0.cancel() } }
+        var chunks: [PacketQueue.Chunk?] = try queues.map { try $0.next() }
+        var positions = [Int](repeating: 0, count: inputs.count)
+        var report = Report(perInput: [Int](repeating: 0, count: inputs.count))
+        while true {
+            var earliest: Int?
+            for input in inputs.indices {
+                guard let chunk = chunks[input] else { continue }
+                if let best = earliest, chunks[best]!.timestamps[positions[best]] < chunk.timestamps[positions[input]] { continue }
+                earliest = input
+            }
+            guard let input = earliest, let chunk = chunks[input] else { break }
+            let position = positions[input]
+            try writer.append(timestamp: chunk.timestamps[position], linkType: chunk.linkTypes[position],
+                              originalLength: chunk.originalLengths[position],
+                              data: chunk.bytes[chunk.offsets[position]..<chunk.offsets[position + 1]], source: inputs[input])
+            report.packets += 1
+            report.perInput[input] += 1
+            if report.packets & 0xFFFF == 0 { progress(report.packets) }
+            positions[input] += 1
+            if positions[input] == chunk.count {
+                chunks[input] = try queues[input].next()
+                positions[input] = 0
+            }
+        }
+        try writer.finish()
+        for (path, reader) in zip(inputs, readers) {
+            if let truncation = reader.truncation { report.truncations.append((path, truncation)) }
+            report.warnings += reader.warnings.map { "\(path): \($0)" }
+        }
+        return report
+    }
+}

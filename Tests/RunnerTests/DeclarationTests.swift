@@ -1,5 +1,5 @@
 import Foundation
-import Runner
+@testable import Runner
 import Testing
 import TestSupport
 
@@ -132,5 +132,44 @@ struct DeclarationTests {
         for pipeline in try FileManager.default.contentsOfDirectory(atPath: CrossCheck.packageRoot + "/pipelines") where pipeline.hasSuffix(".yaml") {
             _ = try PipelineDeclaration(file: CrossCheck.packageRoot + "/pipelines/" + pipeline, stages: stages)
         }
+    }
+}
+
+/// `resources:` in stage declarations and pipeline steps.
+@Suite struct ResourceDeclarationTests {
+    @Test func sizesAndDurations_parseAsSlurmWritesThem() {
+        #expect(Resources.bytes("512M") == 512 << 20 && Resources.bytes("2G") == 2 << 30 && Resources.bytes("1.5G") == 3 << 29)
+        #expect(Resources.bytes("4096") == 4096 && Resources.bytes("0") == nil && Resources.bytes("lots") == nil && Resources.bytes("-1G") == nil)
+        #expect(Resources.seconds("90s") == 90 && Resources.seconds("10m") == 600 && Resources.seconds("2h") == 7200 && Resources.seconds("1d") == 86_400)
+        #expect(Resources.seconds("1:30:00") == 5400 && Resources.seconds("05:00") == 300 && Resources.seconds("2-01:00:00") == 176_400)
+        #expect(Resources.seconds("0s") == nil && Resources.seconds("1:75:00") == nil && Resources.seconds("soon") == nil && Resources.seconds("10y") == nil)
+    }
+
+    @Test func stageResources_areOverriddenPerStep_andBadOnesNameTheLine() throws {
+        let directory = try TemporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory.file("stages"), withIntermediateDirectories: true)
+        try """
+            stage: tool
+            executable: tool.sh
+            version: "1"
+            outputs:
+              out: out.txt
+            resources: {cpus: 2, mem: 2G, time: 10m}
+            """.write(toFile: directory.file("stages/tool.yaml"), atomically: true, encoding: .utf8)
+        let stages = try StageDeclaration.loadAll(directory: directory.file("stages"))
+        #expect(stages["tool"]?.resources == Resources(cpus: 2, memoryBytes: 2 << 30, seconds: 600))
+        try "pipeline: p\nsteps:\n  a:\n    stage: tool\n    resources: {cpus: 4}\n  b:\n    stage: tool\n"
+            .write(toFile: directory.file("p.yaml"), atomically: true, encoding: .utf8)
+        let pipeline = try PipelineDeclaration(file: directory.file("p.yaml"), stages: stages)
+        #expect(pipeline.step("a")?.resources == Resources(cpus: 4, memoryBytes: 2 << 30, seconds: 600))
+        #expect(pipeline.step("b")?.resources == Resources(cpus: 2, memoryBytes: 2 << 30, seconds: 600))
+        try "pipeline: p\nsteps:\n  a:\n    stage: tool\n    resources: {cpus: 0}\n".write(toFile: directory.file("q.yaml"), atomically: true, encoding: .utf8)
+        #expect {
+            try PipelineDeclaration(file: directory.file("q.yaml"), stages: stages)
+        } throws: { error in
+            "\(error)".contains("q.yaml:5") && "\(error)".contains("step 'a': cpus must be a whole number from 1 to 1024, not '0'")
+        }
+        try "pipeline: p\nsteps:\n  a:\n    stage: tool\n    resources: {gpus: 1}\n".write(toFile: directory.file("r.yaml"), atomically: true, encoding: .utf8)
+        #expect(throws: (any Error).self) { try PipelineDeclaration(file: directory.file("r.yaml"), stages: stages) }
     }
 }

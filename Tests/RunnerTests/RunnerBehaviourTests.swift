@@ -136,6 +136,22 @@ struct RunnerBehaviourTests {
         #expect(!FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/a"))
     }
 
+    /// A job takes as many of `-j`'s slots as its step's resources declare CPUs: b@1 and b@2 (each a
+    /// second long) overlap with one CPU each, and never with two; the resources are not in the keys.
+    @Test func jobsArePackedByTheirDeclaredCPUs() throws {
+        let sleepy = RunnerFixture.chain.replacingOccurrences(of: "    over: n\n", with: "    over: n\n    params: {sleep: 1}\n")
+        let fixture = try RunnerFixture(pipeline: sleepy)
+        #expect(try fixture.mimir(["run", "chain.yaml", "-j", "2", "--until", "b"]).status == 0)
+        #expect(fixture.mostAtOnce == 2, "one CPU each: b@1 and b@2 run together")
+        try fixture.write("chain.yaml", sleepy.replacingOccurrences(of: "    over: n\n", with: "    over: n\n    resources: {cpus: 2, mem: 1G, time: 10m}\n"))
+        let unchanged = try fixture.mimir(["run", "chain.yaml", "-j", "2", "--until", "b"])
+        #expect(RunnerFixture.counts(unchanged.output)?.ran == 0, "resources are not part of the key: \(unchanged.output)")
+        try fixture.write("state/concurrency", "")
+        #expect(try fixture.mimir(["run", "chain.yaml", "-j", "2", "--until", "b"], artifacts: "packed").status == 0)
+        #expect(fixture.mostAtOnce == 1, "two CPUs each on two slots: one at a time")
+        #expect(fixture.calls == 6)
+    }
+
     @Test func oneAndTwoJobsGiveIdenticalArtifacts() throws {
         let fixture = try RunnerFixture()
         #expect(try fixture.mimir(["run", "chain.yaml", "-j", "1"], artifacts: "one").status == 0)

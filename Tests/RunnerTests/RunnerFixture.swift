@@ -58,6 +58,9 @@ final class RunnerFixture {
     /// Every process id the tool ran as.
     var toolPids: [Int32] { (read("state/pids") ?? "").split(separator: "\n").compactMap { Int32($0) } }
 
+    /// The most tools that ran at once.
+    var mostAtOnce: Int { (read("state/concurrency") ?? "").split(separator: "\n").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }.max() ?? 0 }
+
     /// How many times the tool ran since the fixture was made.
     var calls: Int { (read("state/calls") ?? "").split(separator: "\n").count }
 
@@ -153,6 +156,10 @@ final class RunnerFixture {
             *) echo "unknown argument $1" >&2; exit 2 ;;
           esac
         done
+        # How many tools run at this moment, this one included (for the packing test).
+        mkdir "$TOOL_STATE/running.$$"
+        trap 'rmdir "$TOOL_STATE/running.$$"' EXIT
+        ls -d "$TOOL_STATE"/running.* | wc -l >> "$TOOL_STATE/concurrency"
         echo "$out" >> "$TOOL_STATE/calls"
         echo $$ > "$TOOL_STATE/pid"
         echo $$ >> "$TOOL_STATE/pids"

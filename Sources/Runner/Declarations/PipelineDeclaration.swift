@@ -32,6 +32,8 @@ public struct Step: Sendable {
     public var shardsFrom: String?
     /// Files of this step's runs deleted once every job reading them succeeded (`transient:`).
     public var transient: TransientOutputs?
+    /// What each job asks of the machine: the stage's, with the step's `resources:` over it.
+    public var resources: Resources
     public var line: Int?
     /// Input name -> the line that sets it (for errors).
     var inputLines: [String: Int] = [:]
@@ -109,7 +111,7 @@ public struct PipelineDeclaration: Sendable {
 
     private static func step(_ name: String, keyNode: Node, value: Node, source: YAMLSource, stages: [String: StageDeclaration],
                              files: [String: String], sweeps: [String: [String]]) throws -> Step {
-        let fields = try source.fields(value, "step '\(name)'", allowed: ["stage", "params", "inputs", "over", "shards", "transient"])
+        let fields = try source.fields(value, "step '\(name)'", allowed: ["stage", "params", "inputs", "over", "shards", "transient", "resources"])
         let stageName = try fields["stage"].map { try source.string($0, "stage") } ?? name
         guard let stage = stages[stageName] else {
             throw source.error(fields["stage"] ?? keyNode, "step '\(name)': unknown stage '\(stageName)' (declared: \(stages.keys.sorted().joined(separator: ", ")))")
@@ -180,8 +182,9 @@ public struct PipelineDeclaration: Sendable {
                 return file
             }))
         }
+        let resources = try fields["resources"].map { try stage.resources.overridden(by: $0, source: source, what: "step '\(name)'") } ?? stage.resources
         return Step(name: name, stage: stage, parameters: parameters, inputs: inputs, sweep: sweep, shardsFrom: shardsFrom,
-                    transient: transient == .files([]) ? nil : transient, line: keyNode.mark?.line, inputLines: inputLines)
+                    transient: transient == .files([]) ? nil : transient, resources: resources, line: keyNode.mark?.line, inputLines: inputLines)
     }
 
     private static func reference(_ text: String, node: Node, source: YAMLSource, files: [String: String]) throws -> Reference {

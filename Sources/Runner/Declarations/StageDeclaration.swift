@@ -48,6 +48,8 @@ public struct StageDeclaration: Sendable {
     /// (written only with some inputs, as score's evaluation tables with labels) need not exist.
     public var outputs: [(name: String, file: String, required: Bool)]
     public var parameters: [Parameter]
+    /// What each job asks of the machine (`resources:`; one CPU by default).
+    public var resources: Resources
     public var perShard: PerShard?
     /// For a stage that cuts its input into shards: the output that lists them (columns `shard` and `file_name`).
     public var shardTable: String?
@@ -60,7 +62,7 @@ public struct StageDeclaration: Sendable {
     public init(file: String) throws {
         let source = try YAMLSource(file: file)
         let fields = try source.fields(source.root, "a stage declaration", allowed: [
-            "stage", "executable", "version", "help", "inputs", "outputs", "params", "per_shard", "shard_table",
+            "stage", "executable", "version", "help", "inputs", "outputs", "params", "per_shard", "shard_table", "resources",
         ])
         let at = source.root
         self.file = file
@@ -108,6 +110,8 @@ public struct StageDeclaration: Sendable {
                                  help: try parameter["help"].map { try source.string($0, "help") } ?? "")
             }
         } ?? []
+        let stageName = name
+        resources = try fields["resources"].map { try Resources().overridden(by: $0, source: source, what: "stage '\(stageName)'") } ?? Resources()
         shardTable = try fields["shard_table"].map { node in
             let table = try source.string(node, "shard_table")
             guard outputs.contains(where: { $0.name == table }) else { throw source.error(node, "shard_table '\(table)' is not an output") }

@@ -25,6 +25,8 @@ public final class Scheduler {
         var outDir: String
         var command: [String]
         var logPath: String
+        /// The executor's slots it takes (`resources.cpus`, at most all of them).
+        var cpus: Int
         var started = Date()
     }
 
@@ -173,8 +175,10 @@ public final class Scheduler {
             }
         }
         if options.dryRun { return settle(job, .wouldRun(reason: reason)) }
-        guard running.count < executor.capacity else { return false }
-        try launch(job, plan: plan, reason: reason)
+        // A job takes as many slots as it declares CPUs (all of them at most, so a large job still runs, alone).
+        let cpus = min(pipeline.step(job.step)?.resources.cpus ?? 1, executor.capacity)
+        guard running.values.reduce(0, { $0 + $1.cpus }) + cpus <= executor.capacity else { return false }
+        try launch(job, plan: plan, reason: reason, cpus: cpus)
         return true
     }
 
@@ -212,7 +216,7 @@ public final class Scheduler {
 
     // MARK: Running
 
-    private func launch(_ job: JobID, plan: JobPlan, reason: String) throws {
+    private func launch(_ job: JobID, plan: JobPlan, reason: String, cpus: Int) throws {
         let executable = try workspace.executable(for: plan.stage)
         let temporary = try Publisher.temporaryDirectory(artifacts: workspace.artifacts, pipeline: pipeline.name, job: job)
         let outDir = workspace.outDir(pipeline: pipeline.name, job: job)
@@ -221,7 +225,7 @@ public final class Scheduler {
         try Publisher.makeDirectory(logDirectory)
         let (id, logPath) = try workspace.ledger.begin(pipeline: pipeline.name, job: job.description, key: plan.key, material: plan.material,
                                                        outDir: outDir, command: command, logDirectory: logDirectory)
-        running[id] = RunningJob(job: job, plan: plan, temporary: temporary, outDir: outDir, command: command, logPath: logPath)
+        running[id] = RunningJob(job: job, plan: plan, temporary: temporary, outDir: outDir, command: command, logPath: logPath, cpus: cpus)
         reporter.started(job, reason: reason)
         executor.launch(Task(id: id, label: job.description, arguments: plan.command(executable: executable, outDir: temporary), logPath: logPath))
     }

@@ -152,6 +152,16 @@ struct RunnerBehaviourTests {
         #expect(fixture.calls == 6)
     }
 
+    /// Each job's line says the CPU time and peak memory its process used (wait4's rusage): a shell
+    /// stage holds at least a megabyte resident.
+    @Test func ranLines_tellCPUTimeAndPeakMemory() throws {
+        let fixture = try RunnerFixture()
+        let run = try fixture.mimir(["run", "chain.yaml", "--until", "a"])
+        let line = run.output.split(separator: "\n").first { $0.hasPrefix("mimir: a: ran in ") }.map(String.init) ?? ""
+        let numbers = line.split(whereSeparator: { !$0.isNumber && $0 != "." }).compactMap { Double($0) }
+        #expect(line.contains(" s CPU, ") && line.hasSuffix(" MB peak)") && numbers.count == 3 && numbers[2] >= 1, "\(run.output)")
+    }
+
     @Test func oneAndTwoJobsGiveIdenticalArtifacts() throws {
         let fixture = try RunnerFixture()
         #expect(try fixture.mimir(["run", "chain.yaml", "-j", "1"], artifacts: "one").status == 0)

@@ -27,6 +27,15 @@ public struct TaskResult: Sendable {
     public var id: Int64
     public var ending: Ending
     public var seconds: Double
+    /// CPU time (user and system) and peak resident memory of the stage's process, where the executor
+    /// measures them.
+    public var usage: ResourceUsage?
+}
+
+/// What a finished stage process used.
+public struct ResourceUsage: Sendable, Equatable {
+    public var cpuSeconds: Double
+    public var peakMemoryBytes: Int64
 }
 
 /// Runs tasks; the runner decides which ones. Local processes now; a Slurm executor (sbatch per

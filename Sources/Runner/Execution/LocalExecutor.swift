@@ -43,7 +43,8 @@ public final class LocalExecutor: Executor, @unchecked Sendable {  // state behi
         condition.unlock()
         Thread.detachNewThread { [self] in
             var status: Int32 = 0
-            _ = retryOnInterrupt { waitpid(pid, &status, 0) }
+            var usage = rusage()
+            _ = retryOnInterrupt { wait4(pid, &status, 0, &usage) }
             recorder?.ended(pid: pid)
             let seconds = Nanoseconds.seconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             // WIFEXITED / WEXITSTATUS / WTERMSIG, which Swift does not import as macros.
@@ -52,7 +53,10 @@ public final class LocalExecutor: Executor, @unchecked Sendable {  // state behi
             condition.lock()
             running[task.id] = nil
             condition.unlock()
-            report(TaskResult(id: task.id, ending: ending, seconds: seconds))
+            let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+            // Linux counts ru_maxrss in kilobytes.
+            report(TaskResult(id: task.id, ending: ending, seconds: seconds,
+                              usage: ResourceUsage(cpuSeconds: cpu, peakMemoryBytes: Int64(usage.ru_maxrss) * 1024)))
         }
     }
 

@@ -16,8 +16,9 @@ public final class RunReporter {
     /// Whether a live progress line is shown (a terminal, not quiet).
     var showsProgress: Bool { interactive && !quiet }
 
-    func ran(_ job: JobID, seconds: Double) {
-        line("\(job): ran in \(Self.duration(seconds))")
+    func ran(_ job: JobID, seconds: Double, usage: ResourceUsage?) {
+        let used = usage.map { String(format: " (%.1f s CPU, %.0f MB peak)", $0.cpuSeconds, Double($0.peakMemoryBytes) / 1e6) } ?? ""
+        line("\(job): ran in \(Self.duration(seconds))\(used)")
     }
 
     func dropped(_ job: JobID, files: [String]) {

@@ -271,7 +271,7 @@ public final class Scheduler {
         }
         resolver.completed[entry.job] = CompletedJob(outDir: entry.outDir, outputs: outputs, run: result.id)
         remake.remove(entry.job)
-        reporter.ran(entry.job, seconds: result.seconds)
+        reporter.ran(entry.job, seconds: result.seconds, usage: result.usage)
         _ = settle(entry.job, .ran(seconds: result.seconds))
     }
 

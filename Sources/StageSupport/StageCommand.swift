@@ -37,9 +37,6 @@ public struct OutputDirectory: ParsableArguments {
         try makeOutputDirectory(path)
         return path
     }
-
-    /// The path of `file` in the directory.
-    public func file(_ name: String) -> String { path + "/" + name }
 }
 
 /// `fixed` (the method with the original's flaws fixed, the default) or `mimir` (the original's

@@ -3,8 +3,6 @@
 public enum Nanoseconds {
     /// Nanoseconds in a second.
     public static let perSecond: Int64 = 1_000_000_000
-    /// Nanoseconds in a millisecond.
-    public static let perMillisecond: Int64 = 1_000_000
     /// Nanoseconds in a microsecond.
     public static let perMicrosecond: Int64 = 1000
 
@@ -19,10 +17,6 @@ public enum Nanoseconds {
     /// `seconds` in nanoseconds, truncated towards zero.
     @inline(__always)
     public static func from(seconds: Double) -> Int64 { Int64(seconds * Double(perSecond)) }
-
-    /// `seconds` whole seconds in nanoseconds.
-    @inline(__always)
-    public static func from(seconds: Int) -> Int64 { Int64(seconds) * perSecond }
 }
 
 /// `a / b` rounded towards negative infinity (Swift's `/` rounds towards zero): the window of a time

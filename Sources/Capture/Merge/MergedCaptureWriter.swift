@@ -43,7 +43,7 @@ final class MergedCaptureWriter {
                 }
             } else {
                 pcapLinkType = linkType
-                for value in [UInt32(0xA1B2_3C4D), 0x0004_0002, 0, 0, Self.pcapSnapLength, linkType.rawValue] { record.appendLittleEndian(value) }
+                record = Self.pcapFileHeader(linkType)
             }
             let seconds = floorDivide(timestamp, Nanoseconds.perSecond)
             record.appendLittleEndian(UInt32(truncatingIfNeeded: seconds))
@@ -52,7 +52,7 @@ final class MergedCaptureWriter {
             record.appendLittleEndian(UInt32(clamping: max(originalLength, captured)))
             record.append(contentsOf: data)
         case .pcapng:
-            let interface = try interfaceNumber(for: linkType, header: &record)
+            let interface = try interfaceNumber(for: linkType, declaringInto: &record)
             let padded = (captured + 3) & ~3
             let blockLength = UInt32(32 + padded)
             let ticks = UInt64(bitPattern: timestamp)
@@ -72,33 +72,36 @@ final class MergedCaptureWriter {
     }
 
     /// The interface of `linkType`, declaring it (an interface description block with nanosecond
-    /// resolution) into `header` the first time.
-    private func interfaceNumber(for linkType: LinkType, header: inout [UInt8]) throws -> UInt32 {
+    /// resolution) into `record` the first time.
+    private func interfaceNumber(for linkType: LinkType, declaringInto record: inout [UInt8]) throws -> UInt32 {
         if let number = interfaces[linkType] { return number }
         guard linkType.rawValue <= UInt16.max else {
             throw CaptureError.invalidArgument("link type \(linkType.rawValue) does not fit a pcapng interface description")
         }
         let number = UInt32(interfaces.count)
         interfaces[linkType] = number
-        for value in [UInt32(1), 32] { header.appendLittleEndian(value) }
-        header.appendLittleEndian(UInt16(linkType.rawValue))
-        header.appendLittleEndian(UInt16(0))
-        header.appendLittleEndian(UInt32(0))  // snap length: none
-        header.appendLittleEndian(UInt16(9))  // if_tsresol: 10^-9 s
-        header.appendLittleEndian(UInt16(1))
-        header += [9, 0, 0, 0]
-        header.appendLittleEndian(UInt32(0))  // opt_endofopt
-        header.appendLittleEndian(UInt32(32))
+        for value in [UInt32(1), 32] { record.appendLittleEndian(value) }
+        record.appendLittleEndian(UInt16(linkType.rawValue))
+        record.appendLittleEndian(UInt16(0))
+        record.appendLittleEndian(UInt32(0))  // snap length: none
+        record.appendLittleEndian(UInt16(9))  // if_tsresol: 10^-9 s
+        record.appendLittleEndian(UInt16(1))
+        record += [9, 0, 0, 0]
+        record.appendLittleEndian(UInt32(0))  // opt_endofopt
+        record.appendLittleEndian(UInt32(32))
         return number
+    }
+
+    /// A nanosecond pcap file header (magic, version 2.4, zone and accuracy 0, snap length, link type).
+    private static func pcapFileHeader(_ linkType: LinkType) -> [UInt8] {
+        var header: [UInt8] = []
+        for value in [UInt32(0xA1B2_3C4D), 0x0004_0002, 0, 0, pcapSnapLength, linkType.rawValue] { header.appendLittleEndian(value) }
+        return header
     }
 
     /// Publishes the merged capture (an empty merge is a valid, packetless file).
     func finish() throws {
-        if format == .pcap && pcapLinkType == nil {
-            var header: [UInt8] = []
-            for value in [UInt32(0xA1B2_3C4D), 0x0004_0002, 0, 0, Self.pcapSnapLength, LinkType.ethernet.rawValue] { header.appendLittleEndian(value) }
-            try output.write(header)
-        }
+        if format == .pcap && pcapLinkType == nil { try output.write(Self.pcapFileHeader(.ethernet)) }
         try output.publish()
     }
 }

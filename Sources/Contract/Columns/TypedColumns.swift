@@ -24,7 +24,8 @@ public struct TypedColumns {
 
     private func column(_ name: String) throws -> (Field, ColumnArray) {
         guard let index = batch.schema.index(of: name) else {
-            throw ContractError.notTheTable(path: path, expected: "the table expected", detail: "it has no column '\(name)'")
+            throw ContractError.notTheTable(path: path, expected: "a table with a column '\(name)'",
+                                            detail: "its columns are \(batch.schema.names.joined(separator: ", "))")
         }
         let column = batch.columns[index]
         if let validity = column.validity, let row = validity.firstIndex(of: false) {

@@ -87,10 +87,10 @@ public final class FeatureExtraction {
                 throw TableError.mismatch(path: path, detail: "its windows start at \(EpochSeconds.format(flowsOrigin)), the pod edges' at "
                                           + "\(EpochSeconds.format(origin)): give every flows run the same --origin")
             }
+            let clock = WindowClock(origin: origin, lengths: [])
             try FlowTables.forEachFlow(reader) { flow in
                 let window = MergedPairs.Window(length: flow.length, index: flow.index)
                 guard graphs[window] != nil else { return }
-                let clock = WindowClock(origin: origin, lengths: [Int(flow.length)])
                 let start = clock.start(ofWindow: flow.index, length: Int(flow.length))
                 let end = start + Int64(flow.length) * Nanoseconds.perSecond
                 let source = try namer.node(for: flow.source, windowStart: start, windowEnd: end)

@@ -117,6 +117,8 @@ public struct ClusterSettings: Codable, Hashable, Sendable {
 
 public struct ClusterSettingsError: Error, ClassifiedError, CustomStringConvertible {
     public let detail: String
+    /// An error in a cluster.yaml, told in `detail` (with the file's path).
+    public init(detail: String) { self.detail = detail }
     public var errorClass: ErrorClass { .badInput }
     public var description: String { detail }
 }

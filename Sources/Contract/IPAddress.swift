@@ -23,6 +23,9 @@ public struct IPAddress: Hashable, Comparable, Sendable, CustomStringConvertible
         isIPv4 = false
     }
 
+    /// 127.0.0.0/8 or ::1: the host itself.
+    public var isLoopback: Bool { isIPv4 ? low >> 24 == 127 : high == 0 && low == 1 }
+
     public static func < (a: IPAddress, b: IPAddress) -> Bool {
         if a.isIPv4 != b.isIPv4 { return a.isIPv4 }
         return (a.high, a.low) < (b.high, b.low)

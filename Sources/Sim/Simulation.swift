@@ -21,6 +21,13 @@ public struct SimulationOptions: Sendable {
     public var snapLength: Int
     /// The request mix as given (`--mix`), recorded in the truth table's provenance.
     public var mix: String?
+    /// Write every node's capture (and the single-node truth), not only the capture node's.
+    public var everyNode = false
+    /// Every node's clock off by a share of this many milliseconds, from -skew on the first node to
+    /// +skew on the last; nil keeps the cluster model's `clock_skew_ms`.
+    public var clockSkewMs: Double?
+    /// Window lengths of the single-node truth table, seconds.
+    public var truthWindows = [10, 60]
 
     public init(durationS: Double, start: Int64, seed: UInt64, users: Int?, curve: LoadCurve, format: CaptureFileFormat,
                 linkType: LinkType, nanosecondTimestamps: Bool, snapLength: Int) {
@@ -59,8 +66,14 @@ public final class Simulation {
     let startTime: Int64
     let duration: Int64
     let captureNode: Int
+    /// Which nodes' captures are written: every node's with `everyNode`, else the capture node's.
+    let recorded: [Bool]
+    /// How far each node's clock is off the entity log's, nanoseconds.
+    let clockSkews: [Int64]
     let assembler: PacketAssembler
-    let writer: CaptureWriter
+    /// Each recorded node's capture writer.
+    let writers: [CaptureWriter?]
+    @exclusivity(unchecked) var singleNodePairs: SingleNodePairs?
     let entityLog: EntityLogWriter
 
     // Touched for every packet: no dynamic exclusivity checks (each access is a plain read or write
@@ -85,7 +98,8 @@ public final class Simulation {
     var metricsService = 0
     var podAddresses: [AddressPool]
     var serviceAddresses: AddressPool
-    var nextInterface = InterfaceIndex.firstVeth
+    /// The next veth's interface index on each node.
+    var nextInterface: [UInt32]
 
     var users: [UserState] = []
     var activeUsers = 0
@@ -110,7 +124,12 @@ public final class Simulation {
         self.directory = directory
         startTime = options.start
         duration = Nanoseconds.from(seconds: options.durationS)
-        captureNode = cluster.settings.nodes.firstIndex { $0.name == cluster.settings.captureNode } ?? 0
+        let captureNode = cluster.settings.nodes.firstIndex { $0.name == cluster.settings.captureNode } ?? 0
+        self.captureNode = captureNode
+        let nodes = cluster.settings.nodes
+        recorded = nodes.indices.map { options.everyNode || $0 == captureNode }
+        clockSkews = cluster.clockSkews(overriddenBy: options.clockSkewMs, seed: options.seed)
+        nextInterface = Array(repeating: InterfaceIndex.firstVeth, count: nodes.count)
         assembler = PacketAssembler(linkType: options.linkType, vxlanPort: UInt16(cluster.settings.vxlanPort))
         random = SeededRandom(seed: options.seed)
         podAddresses = cluster.settings.nodes.map { node in
@@ -128,9 +147,20 @@ public final class Simulation {
             RunningAttack(event: event, truth: TruthEvent(eventID: Int32(index + 1), kind: event.kind, start: 0, end: 0, source: "",
                                                           path: [], bytes: 0))
         }
-        let captureName = "capture." + options.format.fileExtension
-        writer = try CaptureWriter(path: directory + "/" + captureName, format: options.format, linkType: options.linkType,
-                                   nanosecondTimestamps: options.nanosecondTimestamps, snapLength: options.snapLength)
+        writers = try nodes.indices.map { node in
+            guard options.everyNode || node == captureNode else { return nil }
+            let name = options.everyNode ? NodeCaptures.fileName(node: nodes[node].name, format: options.format)
+                : "capture." + options.format.fileExtension
+            return try CaptureWriter(path: directory + "/" + name, format: options.format, linkType: options.linkType,
+                                     nanosecondTimestamps: options.nanosecondTimestamps, snapLength: options.snapLength)
+        }
+        if options.everyNode {
+            // Whole seconds at or before the earliest clock's start, aligned as split --align aligns shards.
+            let earliest = options.start + (clockSkews.min() ?? 0)
+            let longest = options.truthWindows.max() ?? 60
+            singleNodePairs = SingleNodePairs(clock: WindowClock(origin: WindowClock.origin(firstPacket: earliest, alignedTo: longest),
+                                                                 lengths: options.truthWindows))
+        }
         entityLog = try EntityLogWriter(path: directory + "/entities.jsonl")
     }
 
@@ -164,7 +194,7 @@ public final class Simulation {
             case let .attack(index): attackStep(Int(index), at: time)
             }
             if time >= nextProgress {
-                progress(Nanoseconds.seconds(time), writer.packetCount)
+                progress(Nanoseconds.seconds(time), packetCount)
                 nextProgress = time + Nanoseconds.perSecond
             }
         }
@@ -173,16 +203,25 @@ public final class Simulation {
             attacks[index].truth.end = startTime + duration
         }
         let truth = attacks.map(\.truth).filter { $0.end > 0 }
-        let captureBytes = writer.bytesWritten
-        try writer.finish(durable: false)
+        let captureBytes = writers.reduce(0) { $0 + ($1?.bytesWritten ?? 0) }
+        let packets = packetCount
+        if let singleNodePairs {
+            try singleNodePairs.write(to: directory + "/" + SingleNodePairs.fileName, provenance: provenance())
+            try NodeCaptures.write(nodes: cluster.settings.nodes.map(\.name), clockSkews: clockSkews, format: options.format,
+                                   directory: directory, provenance: provenance())
+        }
+        for writer in writers { try writer?.finish(durable: false) }
         try entityLog.finish(durable: false)
         try TruthTable.write(truth, path: directory + "/truth.parquet", provenance: provenance())
         let settings = AtomicOutputFileWriter(path: directory + "/cluster.yaml")
         let yaml = try cluster.settings.yaml()
         try settings.write(yaml.hasSuffix("\n") ? yaml : yaml + "\n")
-        return SimulationReport(packets: writer.packetCount, captureBytes: captureBytes, entityEvents: entityLog.count, podsCreated: pods.count,
+        return SimulationReport(packets: packets, captureBytes: captureBytes, entityEvents: entityLog.count, podsCreated: pods.count,
                                 truth: truth)
     }
+
+    /// Packets written so far, over every node's capture.
+    var packetCount: Int { writers.reduce(0) { $0 + ($1?.packetCount ?? 0) } }
 
     func provenance() throws -> Provenance {
         try Provenance(stage: Self.stage, version: SimulationVersion.current, schemaVersion: TruthTable.schemaVersion, params: .object([
@@ -193,13 +232,15 @@ public final class Simulation {
             "users": .int(Int64(peakUsers)),
             "curve": .string(options.curve.rawValue),
             "events": .int(Int64(plan.events.count)),
+            "every_node": .bool(options.everyNode),
+            "clock_skew_ns": .object(Dictionary(uniqueKeysWithValues: zip(cluster.settings.nodes.map(\.name), clockSkews.map { JSONValue.int($0) }))),
         ].merging(options.mix.map { ["mix": JSONValue.string($0)] } ?? [:]) { first, _ in first }))
     }
 }
 
 /// The simulator's implementation version (`stages/simulate.yaml`, `--version`).
 public enum SimulationVersion {
-    public static let current = "1"
+    public static let current = "2"
 }
 
 /// A small text file published atomically.

@@ -1,11 +1,12 @@
 import ArgumentParser
 import Capture
+import Cluster
 import StageSupport
 import Contract
 
 /// mimir-flows: per-window traffic tables from a capture, for every window length in one pass.
 struct FlowsCommand: StageCommand {
-    static let version = "2"
+    static let version = "3"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-flows",
@@ -18,6 +19,11 @@ struct FlowsCommand: StageCommand {
         Every window length given to --windows is counted in the same pass. Windows start at the \
         first packet (or --origin, as mimir-split decided it for a shard): \
         window_index = floor((ts - origin) / length).
+
+        With --node and --cluster the capture is that node's `tcpdump -i any` capture of a cluster \
+        captured on every node, and only the copies the node rule counts are counted (docs/captures.md, \
+        "Every node's capture"): the tables of every node then add up to what one capture of the \
+        whole cluster would show. The tables record it (mimir.observation).
 
         Example: mimir-flows capture.pcap.gz --windows 10,60 --out artifacts/flows
         """,
@@ -43,14 +49,31 @@ struct FlowsCommand: StageCommand {
     @Flag(help: "Count tunnelled packets (VXLAN, Geneve, GRE, IP-in-IP) by their outer header, not the inner packet.")
     var countOuterHeader = false
 
+    @Option(help: "The node whose capture this is, one of --cluster's: count only the copies the node rule counts.")
+    var node: String?
+
+    @Option(help: "The cluster's addressing (cluster.yaml), for --node.")
+    var cluster: String?
+
     func validate() throws {
         if origin != nil && align { throw ValidationError("--origin and --align exclude each other") }
+        if (node == nil) != (cluster == nil) { throw ValidationError("--node and --cluster go together") }
+    }
+
+    /// The node rule for --node, from --cluster's layout.
+    func nodeRule() throws -> NodeCopyRule? {
+        guard let node, let cluster else { return nil }
+        let settings = try ClusterSettings.read(path: cluster)
+        guard let rule = NodeCopyRule(node: node, of: settings.nodes.map { ($0.name, $0.address, $0.podCIDR) }, serviceRange: settings.serviceCIDR) else {
+            throw ClusterSettingsError(detail: "\(cluster): no node '\(node)' (its nodes: \(settings.nodes.map(\.name).joined(separator: ", ")))")
+        }
+        return rule
     }
 
     func run() throws {
         let out = try self.out.create()
         let extraction = FlowExtraction(windowLengths: windows, origin: origin?.nanoseconds, align: align,
-                                        filter: filter, countsOuterHeader: countOuterHeader, version: Self.version)
+                                        filter: filter, countsOuterHeader: countOuterHeader, nodeRule: try nodeRule(), version: Self.version)
         let progress = Progress("mimir-flows")
         let report = try extraction.run(capturePath: capture, directory: out) { packets, bytes in
             progress.update("\(humanCount(packets)) packets, \(humanCount(Int(bytes))) bytes")

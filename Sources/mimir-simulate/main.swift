@@ -14,7 +14,9 @@ struct SimulateCommand: StageCommand {
         discussion: """
         Writes into --out DIR: capture.pcap (or capture.pcapng), entities.jsonl (which pod or service \
         owned which address, when), truth.parquet (the attacks played in, with their paths and bytes) \
-        and cluster.yaml (the cluster's address ranges). Users arrive from outside along a daily load \
+        and cluster.yaml (the cluster's address ranges). With --every-node, one capture per node \
+        (capture-NODE.pcap) listed in captures.parquet, and single-node-pairs.parquet: the address \
+        pairs one capture of the whole cluster would count, which the nodes' shares add up to. Users arrive from outside along a daily load \
         curve compressed into the capture; services call each other as the application model says; \
         autoscaling adds and removes pods; attacks come from --events. The same models, options and \
         seed give byte-identical files. Models: pipelines/apps/*.yaml, pipelines/clusters/*.yaml; \
@@ -68,6 +70,17 @@ struct SimulateCommand: StageCommand {
     @Option(help: "Bytes kept of each packet (tcpdump -s); the original experiments used 1024.")
     var snaplen = 262_144
 
+    @Flag(help: "Write every node's capture (capture-NODE.pcap, listed in captures.parquet) and single-node-pairs.parquet, not only the capture node's capture.pcap.")
+    var everyNode = false
+
+    @Option(help: "Set the nodes' clocks off by -MS on the first node to +MS on the last, spread evenly (default: the cluster model's clock_skew_ms).")
+    var clockSkew: Double?
+
+    @Option(help: "Window lengths of single-node-pairs.parquet, whole seconds, comma-separated.")
+    var truthWindows = "10,60"
+
+    var truthWindowLengths: [Int] { truthWindows.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
+
     static func parseMix(_ text: String) throws -> [(task: String, share: Double)] {
         try text.split(separator: ",").map { part in
             let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -84,6 +97,11 @@ struct SimulateCommand: StageCommand {
         guard Timestamp.parse(start) != nil else { throw ValidationError("--start '\(start)' is not an RFC 3339 time such as 2026-11-28T10:00:00Z") }
         guard (64...262_144).contains(snaplen) else { throw ValidationError("--snaplen must be between 64 and 262144") }
         if let users, !(0...100_000).contains(users) { throw ValidationError("--users must be from 0 to 100000") }
+        if let clockSkew { try validateNumber(clockSkew, "--clock-skew", in: 0...60_000, unit: "milliseconds") }
+        let lengths = truthWindowLengths
+        guard !lengths.isEmpty, lengths.count == truthWindows.split(separator: ",").count, lengths.allSatisfy({ (1...86_400).contains($0) }) else {
+            throw ValidationError("--truth-windows takes whole seconds from 1 to 86400, comma-separated, not '\(truthWindows)'")
+        }
     }
 
     func run() throws {
@@ -97,6 +115,9 @@ struct SimulateCommand: StageCommand {
                                         linkType: link.linkType, nanosecondTimestamps: timestamps == .ns,
                                         snapLength: snaplen)
         options.mix = mix
+        options.everyNode = everyNode
+        options.clockSkewMs = clockSkew
+        options.truthWindows = truthWindowLengths
         let progress = Progress("mimir-simulate")
         let simulation = try Simulation(app: appModel, cluster: clusterModel, plan: plan, options: options, directory: out)
         let report = try simulation.run { seconds, packets in

@@ -30,10 +30,16 @@ public struct Dissector: Sendable {
         case .ethernet:
             return ethernet(packet, at: 0, depth: 0, &summary)
         case .linuxSLL:
-            guard packet.count >= 16, let type = packet.u16(14) else { return .damaged(reason: "truncated_linux_sll_header") }
+            guard packet.count >= 16, let type = packet.u16(14), let packetType = packet.u16(0) else {
+                return .damaged(reason: "truncated_linux_sll_header")
+            }
+            summary.direction = PacketDirection(packetType: packetType)
             return etherType(type, packet, at: 16, depth: 0, &summary)
         case .linuxSLL2:
-            guard packet.count >= 20, let type = packet.u16(0) else { return .damaged(reason: "truncated_linux_sll2_header") }
+            guard packet.count >= 20, let type = packet.u16(0), let packetType = packet.u8(10) else {
+                return .damaged(reason: "truncated_linux_sll2_header")
+            }
+            summary.direction = PacketDirection(packetType: UInt16(packetType))
             return etherType(type, packet, at: 20, depth: 0, &summary)
         case .rawIP, .rawIPAlternate12, .rawIPAlternate14:
             return rawIP(packet, at: 0, depth: 0, &summary)
@@ -262,6 +268,7 @@ public struct Dissector: Sendable {
         var innerSummary = PacketSummary()
         guard inner(&innerSummary) == .ip else { return .ip }
         innerSummary.tunnel = innerSummary.tunnel ?? tunnel
+        innerSummary.direction = summary.direction
         summary = innerSummary
         return .ip
     }

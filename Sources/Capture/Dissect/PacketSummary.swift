@@ -23,8 +23,24 @@ public struct PacketSummary {
     public var extensionChainCut = false
     /// The tunnel the counted packet came out of, if any.
     public var tunnel: Tunnel?
+    /// Whether the capturing host sent or received the packet, where the link header says so (Linux
+    /// cooked captures, `tcpdump -i any`).
+    public var direction = PacketDirection.unknown
 
     public init() {}
+}
+
+/// Which way a packet crossed the capturing host's interface (the SLL and SLL2 packet type).
+public enum PacketDirection: Sendable {
+    /// The link header does not say (Ethernet, raw IP, loopback).
+    case unknown
+    /// Received: to this host, broadcast, multicast, or to another host (promiscuous).
+    case incoming
+    /// Sent by this host.
+    case outgoing
+
+    /// From a Linux cooked header's packet type (`PACKET_OUTGOING` is 4).
+    init(packetType: UInt16) { self = packetType == 4 ? .outgoing : .incoming }
 }
 
 /// Overlay encapsulations that Kubernetes network plugins use.

@@ -11,17 +11,25 @@ public struct FlowExtraction: Sendable {
     public var align: Bool
     public var filter: String?
     public var countsOuterHeader: Bool
+    /// For one node's capture of a cluster: the rule that picks the copies this node's share counts.
+    public var nodeRule: NodeCopyRule?
     /// The stage's declared implementation version, written into the tables' provenance.
     public var version: String
 
     public init(windowLengths: [Int], origin: Int64? = nil, align: Bool = false, filter: String? = nil,
-                countsOuterHeader: Bool = false, version: String) {
+                countsOuterHeader: Bool = false, nodeRule: NodeCopyRule? = nil, version: String) {
         self.windowLengths = windowLengths
         self.origin = origin
         self.align = align
         self.filter = filter
         self.countsOuterHeader = countsOuterHeader
+        self.nodeRule = nodeRule
         self.version = version
+    }
+
+    /// What the tables hold: the whole capture, or a node's share.
+    public var observation: Observation {
+        nodeRule.map { Observation(source: .nodeShare, nodes: [$0.node]) } ?? .wholeCapture
     }
 
     /// What a run saw, for the one-line summary and the tests.
@@ -45,6 +53,7 @@ public struct FlowExtraction: Sendable {
         ]
         params["origin"] = origin.map { .string(EpochSeconds.format($0)) } ?? .null
         params["filter"] = filter.map { .string($0) } ?? .null
+        if let nodeRule { params["node"] = .string(nodeRule.node) }
         return .object(params)
     }
 
@@ -63,6 +72,7 @@ public struct FlowExtraction: Sendable {
         // Tallied per packet without a string or a dictionary: on an overlay network every packet is tunnelled.
         var laterFragments = Tally(), icmpErrors = Tally(), lengthFromCapture = Tally(), chainsCut = Tally()
         var tunnels = [Tally](repeating: Tally(), count: Tunnel.allCases.count)
+        var notCounted = [NodeCopyRule.Verdict: Tally]()
         var summary = PacketSummary()
         var aggregator: FlowAggregator?
         // The same aggregator, unretained (`aggregator` keeps it): reading the optional for every
@@ -112,6 +122,13 @@ public struct FlowExtraction: Sendable {
             if summary.ipLengthFromCapture { lengthFromCapture.add(packet: packet.index) }
             if summary.extensionChainCut { chainsCut.add(packet: packet.index) }
             if let tunnel = summary.tunnel { tunnels[tunnel.ordinal].add(packet: packet.index) }
+            if let nodeRule {
+                let verdict = nodeRule.verdict(summary)
+                if verdict != .counts {
+                    notCounted[verdict, default: Tally()].add(packet: packet.index)
+                    return
+                }
+            }
             try counting!._withUnsafeGuaranteedRef { try $0.add(summary, timestamp: packet.timestamp, bytes: packet.originalLength) }
         }
         for (linkType, count) in linkTypes.counts {
@@ -122,6 +139,7 @@ public struct FlowExtraction: Sendable {
         counters.record("ipv4_length_from_capture", lengthFromCapture)
         counters.record("ipv6_extension_chain_not_followed", chainsCut)
         for tunnel in Tunnel.allCases { counters.record("tunnel.\(tunnel.rawValue)", tunnels[tunnel.ordinal]) }
+        for (verdict, tally) in notCounted { counters.record("node_rule.\(verdict.rawValue)", tally) }
         counters.merge(reader.damage, prefix: "damaged.")
         if aggregator == nil {
             // No packet at all: the tables still exist, empty, so the stage's outputs are complete.
@@ -149,8 +167,10 @@ public struct FlowExtraction: Sendable {
     }
 
     private func provenance(origin: Int64) throws -> Provenance {
-        try Provenance(stage: FlowTables.stage, version: version, schemaVersion: FlowTables.schemaVersion,
-                       params: parameters, extra: [KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(origin))])
+        var extra = [KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(origin))]
+        if nodeRule != nil { extra.append(try observation.keyValue()) }
+        return try Provenance(stage: FlowTables.stage, version: version, schemaVersion: FlowTables.schemaVersion,
+                              params: parameters, extra: extra)
     }
 
     private func writeSummary(_ counters: PacketCounters, to path: String, origin: Int64) throws {

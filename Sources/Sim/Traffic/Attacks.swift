@@ -143,9 +143,9 @@ extension Simulation {
             return ipHeader + 24
         }
         // Nobody has the address: the SYN shows on the scanner's veth and goes unanswered.
-        guard pods[source].node == captureNode else { return ipHeader + 24 }
-        let view = View(interface: pods[source].interface, client: pods[source].address!, server: address, clientPort: sourcePort,
-                        serverPort: port, tunnel: nil, clientToServerOutgoing: false)
+        guard recorded[pods[source].node] else { return ipHeader + 24 }
+        let view = View(node: Int32(pods[source].node), interface: pods[source].interface, client: pods[source].address!, server: address,
+                        clientPort: sourcePort, serverPort: port, tunnel: nil, clientToServerOutgoing: false, singleNodeCopy: true)
         let id = newConnection(views: [view], tcp: true, clientPod: source, serverPod: -1, latency: 0)
         refusedConnection(id, at: time, answered: false)
         return ipHeader + 24

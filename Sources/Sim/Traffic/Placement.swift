@@ -11,78 +11,71 @@ enum Place {
 }
 
 extension Simulation {
-    /// Every copy of a connection's packets that `tcpdump -i any` on the capture node records
-    /// (docs/simulator.md, "What the capture sees"):
+    /// Every copy of a connection's packets that `tcpdump -i any` records on the nodes whose captures
+    /// are written (docs/simulator.md, "What the capture sees"):
     /// - a pod's veth shows what the pod sends and receives; a request to a service address shows
     ///   there before kube-proxy's DNAT (pod to service address) and at the serving pod's veth after
     ///   it (pod to pod);
-    /// - traffic between nodes shows on the uplink, in VXLAN with an overlay (the copies on the bridge
-    ///   and overlay devices repeat headers already recorded and are left out: analysers take a third
-    ///   copy of a segment for a fast retransmission);
-    /// - traffic from outside arrives on the uplink at a node port and reaches a pod of the node with
-    ///   the user's address kept (external traffic policy `local`), or masqueraded as the node's
-    ///   gateway address (`cluster`); traffic to outside leaves masqueraded as the node's address;
-    /// - traffic the capture node neither sends nor receives is not seen at all.
-    func views(client: Place, server: Place, service: Int?, clientPort: UInt16, serverPort: UInt16) -> [View] {
-        let here = captureNode
+    /// - traffic between nodes shows on both nodes' uplinks, in VXLAN with an overlay (the copies on
+    ///   the bridge and overlay devices repeat headers already recorded and are left out: analysers
+    ///   take a third copy of a segment for a fast retransmission);
+    /// - users arrive on the uplink of their entry node at a node port and reach a pod of that node
+    ///   with their address kept (external traffic policy `local`) or masqueraded as the node's
+    ///   gateway address (`cluster`); a pod elsewhere sees them masqueraded as the entry node's
+    ///   address, after the overlay; traffic to outside leaves masqueraded as the node's address.
+    func views(client: Place, server: Place, service: Int?, clientPort: UInt16, serverPort: UInt16, entry: Int? = nil) -> [View] {
         let nodes = cluster.settings.nodes
         var views: [View] = []
+        func add(_ node: Int, _ interface: UInt32, _ client: IPAddress, _ server: IPAddress, ports: (UInt16, UInt16)? = nil,
+                 tunnel: (IPAddress, IPAddress)? = nil, outgoing: Bool, single: Bool) {
+            guard recorded[node] else { return }
+            let (clientSide, serverSide) = ports ?? (clientPort, serverPort)
+            views.append(View(node: Int32(node), interface: interface, client: client, server: server, clientPort: clientSide,
+                              serverPort: serverSide, tunnel: tunnel, clientToServerOutgoing: outgoing, singleNodeCopy: single))
+        }
         func veth(_ pod: Int) -> UInt32 { pods[pod].interface }
-        func crossNode(from: Int, to: Int, client: IPAddress, server: IPAddress) {
-            guard from != to, from == here || to == here else { return }
-            let leaving = from == here
-            let tunnel = cluster.settings.networkPlugin == .vxlan ? (nodes[from].address, nodes[to].address) : nil
-            views.append(View(interface: InterfaceIndex.uplink, client: client, server: server, clientPort: clientPort,
-                              serverPort: serverPort, tunnel: tunnel, clientToServerOutgoing: leaving))
+        // Between two nodes: out of one uplink, into the other's; a single capture shows neither.
+        func crossNode(from: Int, to: Int, client: IPAddress, server: IPAddress, overlay: Bool = true) {
+            guard from != to else { return }
+            let tunnel = overlay && cluster.settings.networkPlugin == .vxlan ? (nodes[from].address, nodes[to].address) : nil
+            add(from, InterfaceIndex.uplink, client, server, tunnel: tunnel, outgoing: true, single: false)
+            add(to, InterfaceIndex.uplink, client, server, tunnel: tunnel, outgoing: false, single: false)
         }
         switch (client, server) {
         case let (.outside(address), .pod(target)):
-            // Users reach a node port of the capture node.
+            // Users reach a node port of their entry node.
+            let entry = entry ?? captureNode
             let nodePort = UInt16(services[service!].model?.nodePort ?? Int(serverPort))
-            views.append(View(interface: InterfaceIndex.uplink, client: address, server: nodes[here].address, clientPort: clientPort,
-                              serverPort: nodePort, tunnel: nil, clientToServerOutgoing: false))
+            add(entry, InterfaceIndex.uplink, address, nodes[entry].address, ports: (clientPort, nodePort), outgoing: false, single: true)
             let targetNode = pods[target].node
-            if targetNode == here {
-                let source = cluster.externalTrafficPolicy == .local ? address : nodes[here].gateway
-                views.append(View(interface: veth(target), client: source, server: pods[target].address!, clientPort: clientPort,
-                                  serverPort: serverPort, tunnel: nil, clientToServerOutgoing: true))
+            if targetNode == entry {
+                let source = cluster.externalTrafficPolicy == .local ? address : nodes[entry].gateway
+                add(entry, veth(target), source, pods[target].address!, outgoing: true, single: true)
             } else {
-                crossNode(from: here, to: targetNode, client: nodes[here].address, server: pods[target].address!)
+                crossNode(from: entry, to: targetNode, client: nodes[entry].address, server: pods[target].address!)
+                add(targetNode, veth(target), nodes[entry].address, pods[target].address!, outgoing: true, single: true)
             }
         case let (.pod(source), .outside(address)):
-            guard pods[source].node == here else { break }
-            views.append(View(interface: veth(source), client: pods[source].address!, server: address, clientPort: clientPort,
-                              serverPort: serverPort, tunnel: nil, clientToServerOutgoing: false))
-            views.append(View(interface: InterfaceIndex.uplink, client: nodes[here].address, server: address, clientPort: clientPort,
-                              serverPort: serverPort, tunnel: nil, clientToServerOutgoing: true))
+            let sourceNode = pods[source].node
+            add(sourceNode, veth(source), pods[source].address!, address, outgoing: false, single: true)
+            add(sourceNode, InterfaceIndex.uplink, nodes[sourceNode].address, address, outgoing: true, single: true)
         case let (.host(node), .pod(target)):
-            guard node == here, pods[target].node == here else { break }
-            views.append(View(interface: veth(target), client: nodes[here].gateway, server: pods[target].address!, clientPort: clientPort,
-                              serverPort: serverPort, tunnel: nil, clientToServerOutgoing: true))
+            let targetNode = pods[target].node
+            let from = node == targetNode ? nodes[node].gateway : nodes[node].address
+            crossNode(from: node, to: targetNode, client: from, server: pods[target].address!, overlay: false)
+            add(targetNode, veth(target), from, pods[target].address!, outgoing: true, single: true)
         case let (.pod(source), .host(node)):
             let sourceNode = pods[source].node
-            if sourceNode == here {
-                views.append(View(interface: veth(source), client: pods[source].address!, server: nodes[node].address, clientPort: clientPort,
-                                  serverPort: serverPort, tunnel: nil, clientToServerOutgoing: false))
-            }
-            if sourceNode != node && (sourceNode == here || node == here) {
-                views.append(View(interface: InterfaceIndex.uplink, client: pods[source].address!, server: nodes[node].address,
-                                  clientPort: clientPort, serverPort: serverPort, tunnel: nil, clientToServerOutgoing: sourceNode == here))
-            }
+            add(sourceNode, veth(source), pods[source].address!, nodes[node].address, outgoing: false, single: true)
+            crossNode(from: sourceNode, to: node, client: pods[source].address!, server: nodes[node].address, overlay: false)
         case let (.pod(source), .pod(target)):
             let sourceNode = pods[source].node, targetNode = pods[target].node
             let sourceAddress = pods[source].address!, targetAddress = pods[target].address!
-            if sourceNode == here {
-                let front = service.flatMap { services[$0].address } ?? targetAddress
-                let frontPort = service.map { services[$0].port } ?? serverPort
-                views.append(View(interface: veth(source), client: sourceAddress, server: front, clientPort: clientPort,
-                                  serverPort: frontPort, tunnel: nil, clientToServerOutgoing: false))
-            }
+            let front = service.flatMap { services[$0].address } ?? targetAddress
+            let frontPort = service.map { services[$0].port } ?? serverPort
+            add(sourceNode, veth(source), sourceAddress, front, ports: (clientPort, frontPort), outgoing: false, single: true)
             crossNode(from: sourceNode, to: targetNode, client: sourceAddress, server: targetAddress)
-            if targetNode == here {
-                views.append(View(interface: veth(target), client: sourceAddress, server: targetAddress, clientPort: clientPort,
-                                  serverPort: serverPort, tunnel: nil, clientToServerOutgoing: true))
-            }
+            add(targetNode, veth(target), sourceAddress, targetAddress, outgoing: true, single: true)
         default:
             break
         }

@@ -272,13 +272,19 @@ extension Simulation {
                    mss: segment.synOptions ? UInt16(connections[index].mss) : nil)
             : .udp
         for view in connections[index].views {
+            let writer = writers[Int(view.node)]!
             // The writer assembles each packet in place, so its buffer moves after every packet.
             let base = writer.packetBuffer + writer.packetOffset
             let payloadOffset = assembler.payloadOffset(view: view, transport: transport, isIPv4: view.client.isIPv4)
             if length > 0 { (base + payloadOffset).copyMemory(from: payloadScratch, byteCount: length) }
             let packetLength = assembler.write(to: base, view: view, forward: segment.forward, transport: transport,
                                                payloadLength: length, payloadSum: payloadSum, ipID: ipID)
-            try writer.appendPacket(length: packetLength, timestamp: startTime + time)
+            let timestamp = startTime + time + clockSkews[Int(view.node)]
+            try writer.appendPacket(length: packetLength, timestamp: timestamp)
+            if view.singleNodeCopy, singleNodePairs != nil {
+                singleNodePairs!.add(source: segment.forward ? view.client : view.server, destination: segment.forward ? view.server : view.client,
+                                     bytes: packetLength, timestamp: timestamp)
+            }
         }
     }
 }

@@ -66,11 +66,15 @@ extension Simulation {
         var id = users[user].connection
         if id < 0 || !connections[Int(id)].open || !pods[Int(connections[Int(id)].serverPod)].ready {
             if id >= 0 { close(id, at: time) }
-            guard let pod = pickPod(service, localOnly: cluster.externalTrafficPolicy == .local) else { return time + 1_000_000 }
+            // A load balancer in front of every node spreads users over them; one node's capture sees
+            // only the users that reach it.
+            let nodeCount = cluster.settings.nodes.count
+            let entry = options.everyNode && nodeCount > 1 ? random.int(0...(nodeCount - 1)) : captureNode
+            guard let pod = pickPod(service, localTo: cluster.externalTrafficPolicy == .local ? entry : nil) else { return time + 1_000_000 }
             let client = Place.outside(cluster.outside.loadGenerator), server = Place.pod(pod)
             let port = randomEphemeralPort()
             id = newConnection(views: views(client: client, server: server, service: service, clientPort: port,
-                                            serverPort: services[service].targetPort),
+                                            serverPort: services[service].targetPort, entry: entry),
                                tcp: true, clientPod: -1, serverPod: pod, latency: latency(client, server))
             users[user].connection = id
             start = handshake(id, at: time)
@@ -160,11 +164,11 @@ extension Simulation {
         if (services[service].model?.keepaliveS ?? 60) <= 0 { close(id, at: time + 100_000) }
     }
 
-    /// kube-proxy's choice among the ready pods (iptables mode: uniform); with `localOnly`, among
-    /// the capture node's when it has any (a node port under the `local` traffic policy).
-    func pickPod(_ service: Int, localOnly: Bool = false) -> Int? {
+    /// kube-proxy's choice among the ready pods (iptables mode: uniform); with `localTo`, among
+    /// that node's when it has any (a node port under the `local` traffic policy).
+    func pickPod(_ service: Int, localTo node: Int? = nil) -> Int? {
         var ready = services[service].pods
-        if localOnly, ready.contains(where: { pods[$0].node == captureNode }) { ready = ready.filter { pods[$0].node == captureNode } }
+        if let node, ready.contains(where: { pods[$0].node == node }) { ready = ready.filter { pods[$0].node == node } }
         return ready.isEmpty ? nil : ready[random.int(0...(ready.count - 1))]
     }
 
@@ -254,10 +258,10 @@ extension Simulation {
 
     // MARK: Cluster background traffic
 
-    /// Starts what a new pod does on its own: kubelet probes (seen only on the capture node) and
+    /// Starts what a new pod does on its own: kubelet probes (where its node's capture is written) and
     /// traffic among replicas.
     func schedulePodTraffic(_ pod: Int, at time: Int64) {
-        if pods[pod].node == captureNode && probeKind(pod) != .none {
+        if recorded[pods[pod].node] && probeKind(pod) != .none {
             queue.schedule(.probe(Int32(pod)), at: time + random.nanoseconds(0...probePeriod))
         }
         if services[pods[pod].service].model?.peers != nil {
@@ -284,7 +288,7 @@ extension Simulation {
     /// A kubelet probe: a new connection from the node, an HTTP GET or just the handshake, closed.
     func probe(_ pod: Int, at time: Int64) {
         guard pods[pod].ready else { return }
-        let client = Place.host(captureNode), server = Place.pod(pod)
+        let client = Place.host(pods[pod].node), server = Place.pod(pod)
         let port = services[pods[pod].service].model == nil && pods[pod].service == dnsService ? UInt16(8080) : services[pods[pod].service].targetPort
         let id = newConnection(views: views(client: client, server: server, service: nil, clientPort: randomEphemeralPort(), serverPort: port),
                                tcp: true, clientPod: -1, serverPod: pod, latency: latency(client, server))

@@ -14,7 +14,7 @@ struct PodState {
     var ready = false
     var terminating = false
     var deleted = false
-    /// The veth's interface index on the capture node (0 elsewhere).
+    /// The veth's interface index on its node (0 where the node's capture is not written).
     var interface: UInt32 = 0
     /// The last moment traffic was scheduled to or from the pod; deletion waits for it.
     var lastActivity: Int64 = 0
@@ -142,9 +142,9 @@ extension Simulation {
         }
         pods[id].address = address
         pods[id].ready = true
-        if node == captureNode {
-            pods[id].interface = nextInterface
-            nextInterface += 1
+        if recorded[node] {
+            pods[id].interface = nextInterface[node]
+            nextInterface[node] += 1
         }
         services[pods[id].service].pods.append(id)
         try log(pod: pods[id], namespace: services[pods[id].service].namespace, change: .modified, phase: "Running", at: time)

@@ -1,5 +1,3 @@
-import Contract
-
 /// An address range in CIDR notation (`10.244.0.0/24`, `fd00:10:244::/64`).
 public struct IPPrefix: Hashable, Sendable, CustomStringConvertible, Codable {
     public let network: IPAddress

@@ -1,0 +1,69 @@
+import Foundation
+import Table
+
+/// The observation model: which copies of a packet a source of traffic shows, and so what the counts
+/// of a pairs table, and of every table made from it, mean (docs/captures.md, "The observation model").
+///
+/// - `capture`: one capture counted whole. `tcpdump -i any` on a node shows what the node's pods send
+///   on the sender's veth before kube-proxy's NAT and on the receiver's veth after it: both copies of
+///   the node's own traffic, none of the traffic of other nodes.
+/// - `node-share`: one node's part of a capture per node, holding only the copies the node rule
+///   counts, so that the tables of every node of a cluster add up to what one capture of the whole
+///   cluster would show: both copies of every packet.
+///
+/// mimir-flows records it in its tables (`mimir.observation`); graph checks and passes it on.
+public struct Observation: Codable, Equatable, Sendable {
+    /// The entry of a table's metadata that holds it (canonical JSON).
+    public static let key = "mimir.observation"
+
+    public enum Source: String, Codable, Sendable {
+        /// One capture counted whole.
+        case capture
+        /// A node's share of a capture per node, under the node rule.
+        case nodeShare = "node-share"
+    }
+
+    public var source: Source
+    /// The nodes whose shares a table holds (sorted, no repeats); empty for `capture`.
+    public var nodes: [String]
+
+    public init(source: Source, nodes: [String] = []) {
+        self.source = source
+        self.nodes = Array(Set(nodes)).sorted()
+    }
+
+    /// What a table without the entry holds: it was written before the entry existed, from one capture.
+    public static let wholeCapture = Observation(source: .capture)
+
+    /// The observation of tables added together (the shards of one capture, or the shares of
+    /// several nodes): every table's source must be the same; the nodes are the union of theirs.
+    public static func sum(_ parts: [(observation: Observation, path: String)]) throws -> Observation {
+        guard let first = parts.first else { return .wholeCapture }
+        for (observation, path) in parts where observation.source != first.observation.source {
+            throw ContractError.notTheTable(path: path, expected: "a table observed as \(first.path) is (\(first.observation.source.rawValue))",
+                                            detail: "it is \(observation.source.rawValue)")
+        }
+        return Observation(source: first.observation.source, nodes: parts.flatMap(\.observation.nodes))
+    }
+
+    /// The metadata entry that records it.
+    public func keyValue() throws -> KeyValue {
+        KeyValue(key: Self.key, value: try JSONValue.object([
+            "source": .string(source.rawValue), "nodes": .array(nodes.map { .string($0) }),
+        ]).canonicalText())
+    }
+
+    /// What a table records, or `wholeCapture` for a table without the entry.
+    public init(of reader: TableReader) throws {
+        guard let text = reader.metadata[key: Self.key] else {
+            self = .wholeCapture
+            return
+        }
+        do {
+            let decoded = try JSONDecoder().decode(Observation.self, from: Data(text.utf8))
+            self.init(source: decoded.source, nodes: decoded.nodes)
+        } catch {
+            throw ContractError.notTheTable(path: reader.path, expected: "a table with a valid \(Self.key) entry", detail: "\(error)")
+        }
+    }
+}

@@ -8,12 +8,15 @@ public struct ClusterLayout: Sendable {
     public var serviceRanges: [IPPrefix]
     public var nodeAddresses: [IPAddress: String]
     public var gateways: Set<IPAddress>
+    /// The cluster's nodes, by name (sorted).
+    public var nodeNames: [String]
 
     public init(settings: ClusterSettings, extraGateways: [IPAddress] = []) {
         podRanges = settings.nodes.map(\.podCIDR)
         serviceRanges = [settings.serviceCIDR]
         nodeAddresses = Dictionary(settings.nodes.map { ($0.address, $0.name) }, uniquingKeysWith: { first, _ in first })
         gateways = Set(settings.nodes.map(\.gateway) + extraGateways)
+        nodeNames = settings.nodes.map(\.name).sorted()
     }
 
     /// Inferred: pod ranges cover each node's pod addresses (at least a /24, or a /64 for IPv6), the
@@ -31,6 +34,7 @@ public struct ClusterLayout: Sendable {
         serviceRanges = [Self.covering(services, minimumHostBits: 0)].compactMap { $0 }
         nodeAddresses = [:]
         for (node, addresses) in book.nodeAddresses { for address in addresses { nodeAddresses[address] = node } }
+        nodeNames = Set(book.entities.compactMap(\.node).filter { !$0.isEmpty } + book.nodeAddresses.keys).sorted()
         let owned = Set(book.ownedAddresses.map(\.address))
         gateways = given.isEmpty ? Set(podRanges.compactMap { $0.address(at: 1) }.filter { !owned.contains($0) }) : Set(given)
     }

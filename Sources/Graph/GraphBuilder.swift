@@ -26,6 +26,8 @@ struct GraphNode: Hashable, Comparable {
     var service: String
     var namespace: String
     var infrastructure: Bool
+    /// For a pod, the node it runs on; for a node's address, that node.
+    var host = ""
 
     static let outside = GraphNode(name: "outside", kind: .outside, service: "outside", namespace: "", infrastructure: false)
     /// Stands for every node's gateway until the gateway rule has run.
@@ -70,7 +72,7 @@ public final class AddressNamer {
             case .pod:
                 let service = serviceOf[index] ?? ""
                 return GraphNode(name: entity.name, kind: .pod, service: service, namespace: entity.namespace,
-                                 infrastructure: isInfrastructure(namespace: entity.namespace, service: service))
+                                 infrastructure: isInfrastructure(namespace: entity.namespace, service: service), host: entity.node ?? "")
             case .service:
                 return GraphNode(name: entity.name + "_VIP", kind: .vip, service: entity.name, namespace: entity.namespace,
                                  infrastructure: isInfrastructure(namespace: entity.namespace, service: entity.name))
@@ -78,12 +80,28 @@ public final class AddressNamer {
         }
         if layout.gateways.contains(address) { return .gateway }
         if let node = layout.nodeAddresses[address] {
-            return GraphNode(name: "node:" + node, kind: .node, service: "", namespace: "", infrastructure: true)
+            return GraphNode(name: "node:" + node, kind: .node, service: "", namespace: "", infrastructure: true, host: node)
         }
         if layout.isInCluster(address) {
             return GraphNode(name: text, kind: .unknown, service: "", namespace: "", infrastructure: true)
         }
         return .outside
+    }
+
+    /// The nodes a source and a destination address stand for in a window. Outside stays outside:
+    /// users reaching a node port of one node are masqueraded as that node's address when the pod
+    /// serving them runs on another node (external traffic policy `Cluster`, or `Local` without a
+    /// local pod), so a node's address talking to an application pod of another node stands for
+    /// outside. The node's own traffic (kubelet, probes, its processes) goes to its own pods, from
+    /// its gateway, or to the cluster's machinery, and stays the node's.
+    func nodes(source: String, destination: String, windowStart: Int64, windowEnd: Int64) throws -> (GraphNode, GraphNode) {
+        func standsForOutside(_ node: GraphNode, peer: GraphNode) -> Bool {
+            node.kind == .node && peer.kind == .pod && !peer.infrastructure && !peer.host.isEmpty && peer.host != node.host
+        }
+        var from = try node(for: source, windowStart: windowStart, windowEnd: windowEnd)
+        var to = try node(for: destination, windowStart: windowStart, windowEnd: windowEnd)
+        if standsForOutside(from, peer: to) { from = .outside } else if standsForOutside(to, peer: from) { to = .outside }
+        return (from, to)
     }
 
     private func isInfrastructure(namespace: String, service: String) -> Bool {
@@ -111,8 +129,8 @@ public final class GraphBuilder {
         let end = start + Int64(window.length) * Nanoseconds.perSecond
         var edges: [EdgeKey: (packets: Int64, bytes: Int64)] = [:]
         for (pair, total) in pairs.windows[window] ?? [:] {
-            let key = EdgeKey(source: try namer.node(for: pair.source, windowStart: start, windowEnd: end),
-                              destination: try namer.node(for: pair.destination, windowStart: start, windowEnd: end))
+            let (source, destination) = try namer.nodes(source: pair.source, destination: pair.destination, windowStart: start, windowEnd: end)
+            let key = EdgeKey(source: source, destination: destination)
             let sum = edges[key] ?? (0, 0)
             edges[key] = (sum.packets + total.packets, sum.bytes + total.bytes)
         }

@@ -17,6 +17,8 @@ public struct MergedPairs {
 
     /// The windows' origin, nanoseconds since the epoch (`mimir.origin` of the tables).
     public let origin: Int64
+    /// What the tables together show: one capture, or the shares of some nodes.
+    public let observation: Observation
     public private(set) var windows: [Window: [Pair: (packets: Int64, bytes: Int64)]] = [:]
     /// The first and last window index of each length.
     private var indexRanges: [Int32: ClosedRange<Int64>] = [:]
@@ -25,8 +27,10 @@ public struct MergedPairs {
     public init(paths: [String]) throws {
         var origin: Int64?
         var windows: [Window: [Pair: (packets: Int64, bytes: Int64)]] = [:]
+        var observations: [(observation: Observation, path: String)] = []
         for path in paths {
             let (reader, value) = try FlowTables.open(path, as: FlowTables.pairs, named: "a pairs table")
+            observations.append((try Observation(of: reader), path))
             if let origin, origin != value {
                 throw TableError.mismatch(path: path, detail: "its windows start at \(EpochSeconds.format(value)), the other tables' at "
                                           + "\(EpochSeconds.format(origin)); give flows the same --origin for every shard")
@@ -47,6 +51,7 @@ public struct MergedPairs {
         guard let origin else { throw TableError.invalidInput("mimir-graph needs at least one pairs table") }
         self.origin = origin
         self.windows = windows
+        observation = try Observation.sum(observations)
         for window in windows.keys {
             let range = indexRanges[window.length] ?? window.index...window.index
             indexRanges[window.length] = min(range.lowerBound, window.index)...max(range.upperBound, window.index)

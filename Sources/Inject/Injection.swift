@@ -85,8 +85,9 @@ public final class Injection {
     private var podsByService: [String: [Node]] = [:]
     private var podsByWindow: [Window: [String: [Node]]] = [:]
     public private(set) var origin: String?
-    /// Graph's naming choices (`AddressNaming`), passed on to the tables for features.
-    private var naming: String?
+    /// Graph's naming choices (`AddressNaming`) and what the capture showed (`Observation`), passed on
+    /// to the tables for features.
+    private var passedOn: [KeyValue] = []
 
     struct EdgeKeyPair: Hashable {
         var source: Node
@@ -114,7 +115,7 @@ public final class Injection {
         self.options = options
         let reader = try PodEdgeTable.open(path)
         origin = reader.metadata[key: WindowColumns.originKey]
-        naming = reader.metadata[key: AddressNaming.key]
+        passedOn = [AddressNaming.key, Observation.key].compactMap { key in reader.metadata[key: key].map { KeyValue(key: key, value: $0) } }
         try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
             let window = Window(length: length, index: index)
             let source = Node(name: edge.source, kind: edge.sourceKind, service: edge.sourceService)
@@ -298,7 +299,7 @@ public final class Injection {
                        version: String, longest: Int32) throws {
         var extra = [KeyValue(key: InjectTables.rateKey, value: "\(options.rate)")]
         if let origin { extra.append(KeyValue(key: WindowColumns.originKey, value: origin)) }
-        if let naming { extra.append(KeyValue(key: AddressNaming.key, value: naming)) }
+        extra += passedOn
         let edgeProvenance = try Provenance(stage: Self.stage, version: version, schemaVersion: GraphTables.schemaVersion, params: params, extra: extra)
         let tables = try EdgeTablesWriter(directory: directory, provenance: edgeProvenance)
         let split = Int64(schedule.endOfTraining) / Int64(longest)

@@ -206,7 +206,10 @@ public final class Simulation {
         let captureBytes = writers.reduce(0) { $0 + ($1?.bytesWritten ?? 0) }
         let packets = packetCount
         if let singleNodePairs {
-            try singleNodePairs.write(to: directory + "/" + SingleNodePairs.fileName, provenance: provenance())
+            // Every node's share, summed: what the tables of every node's mimir-flows add up to.
+            let observation = Observation(source: .nodeShare, nodes: cluster.settings.nodes.map(\.name))
+            try singleNodePairs.write(to: directory + "/" + SingleNodePairs.fileName,
+                                      provenance: provenance(schemaVersion: FlowTables.schemaVersion, extra: [try observation.keyValue()]))
             try NodeCaptures.write(nodes: cluster.settings.nodes.map(\.name), clockSkews: clockSkews, format: options.format,
                                    directory: directory, provenance: provenance())
         }
@@ -223,8 +226,8 @@ public final class Simulation {
     /// Packets written so far, over every node's capture.
     var packetCount: Int { writers.reduce(0) { $0 + ($1?.packetCount ?? 0) } }
 
-    func provenance() throws -> Provenance {
-        try Provenance(stage: Self.stage, version: SimulationVersion.current, schemaVersion: TruthTable.schemaVersion, params: .object([
+    func provenance(schemaVersion: Int = TruthTable.schemaVersion, extra: [KeyValue] = []) throws -> Provenance {
+        try Provenance(stage: Self.stage, version: SimulationVersion.current, schemaVersion: schemaVersion, params: .object([
             "app": .string(app.name),
             "duration_s": .double(options.durationS),
             "start": .string(Timestamp.format(nanoseconds: options.start)),
@@ -234,7 +237,7 @@ public final class Simulation {
             "events": .int(Int64(plan.events.count)),
             "every_node": .bool(options.everyNode),
             "clock_skew_ns": .object(Dictionary(uniqueKeysWithValues: zip(cluster.settings.nodes.map(\.name), clockSkews.map { JSONValue.int($0) }))),
-        ].merging(options.mix.map { ["mix": JSONValue.string($0)] } ?? [:]) { first, _ in first }))
+        ].merging(options.mix.map { ["mix": JSONValue.string($0)] } ?? [:]) { first, _ in first }), extra: extra)
     }
 }
 

@@ -7,7 +7,7 @@ import Contract
 
 /// mimir-features: one row of graph features per window.
 struct FeaturesCommand: StageCommand {
-    static let version = "4"
+    static let version = "5"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-features",
@@ -79,6 +79,11 @@ struct FeaturesCommand: StageCommand {
         ])
         let counts = try extraction.write(path: out + "/features.parquet", provenance: params, version: Self.version) { done, total in
             progress.update("\(done) of \(total) windows")
+        }
+        if !extraction.observation.showsBothCopies {
+            progress.warn("\(FeatureExtraction.needBothCopies.joined(separator: ", ")) cannot be computed (NaN): \(podEdges) comes from one "
+                          + "node's capture of a cluster of \(extraction.observation.clusterNodes.count) nodes, which shows one copy of the "
+                          + "traffic between its pods and other nodes' pods; capture every node (docs/captures.md, \"Every node's capture\")")
         }
         progress.finish("\(counts.windows) windows, \(counts.features) features", outputs: "table in \(out)")
     }

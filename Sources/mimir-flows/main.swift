@@ -52,18 +52,19 @@ struct FlowsCommand: StageCommand {
     @Option(help: "The node whose capture this is, one of --cluster's: count only the copies the node rule counts.")
     var node: String?
 
-    @Option(help: "The cluster's addressing (cluster.yaml), for --node.")
+    @Option(help: "The cluster's addressing (cluster.yaml), for --node (checked, and otherwise unused, without it).")
     var cluster: String?
 
     func validate() throws {
         if origin != nil && align { throw ValidationError("--origin and --align exclude each other") }
-        if (node == nil) != (cluster == nil) { throw ValidationError("--node and --cluster go together") }
+        if node != nil && cluster == nil { throw ValidationError("--node needs --cluster, the cluster's addressing") }
     }
 
     /// The node rule for --node, from --cluster's layout.
     func nodeRule() throws -> NodeCopyRule? {
-        guard let node, let cluster else { return nil }
+        guard let cluster else { return nil }
         let settings = try ClusterSettings.read(path: cluster)
+        guard let node else { return nil }
         guard let rule = NodeCopyRule(node: node, of: settings.nodes.map { ($0.name, $0.address, $0.podCIDR) }, serviceRange: settings.serviceCIDR) else {
             throw ClusterSettingsError(detail: "\(cluster): no node '\(node)' (its nodes: \(settings.nodes.map(\.name).joined(separator: ", ")))")
         }

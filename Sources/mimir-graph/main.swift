@@ -7,7 +7,7 @@ import Contract
 
 /// mimir-graph: per-window pod and service communication graphs from pairs tables and an entity log.
 struct GraphCommand: StageCommand {
-    static let version = "2"
+    static let version = "3"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-graph",
@@ -57,12 +57,30 @@ struct GraphCommand: StageCommand {
         let merged = try MergedPairs(paths: pairs)
         let naming = AddressNaming(profile: profile.rawValue, dropInfrastructure: !keepInfrastructure, gateways: gateway, logOffsetSeconds: logOffset)
         let setup = try NamingSetup(naming: naming, entities: entities, cluster: cluster, origin: merged.origin)
+        try checkEveryNode(merged.observation, layout: setup.layout)
+        var observation = merged.observation
+        observation.clusterNodes = setup.layout.nodeNames
         let origin = KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(merged.origin))
-        let provenance = try Self.provenance(schemaVersion: GraphTables.schemaVersion, params: naming.json, extra: [origin, try naming.keyValue()])
+        let provenance = try Self.provenance(schemaVersion: GraphTables.schemaVersion, params: naming.json,
+                                             extra: [origin, try naming.keyValue(), try observation.keyValue()])
         let builder = GraphBuilder(pairs: merged, book: setup.book, layout: setup.layout, options: setup.options)
         let counts = try builder.write(directory: out, provenance: provenance) { done, total in progress.update("\(done) of \(total) windows") }
         progress.finish("\(counts.windows) windows, \(counts.podEdges) pod edges, \(counts.serviceEdges) service edges "
                         + "from \(setup.eventCount) entity events", outputs: "tables in \(out)")
+    }
+
+    /// Node shares add up to the cluster's traffic only when every node's share is there, once.
+    func checkEveryNode(_ observation: Observation, layout: ClusterLayout) throws {
+        guard observation.source == .nodeShare, !layout.nodeNames.isEmpty else { return }
+        let missing = layout.nodeNames.filter { !observation.nodes.contains($0) }
+        let unknown = observation.nodes.filter { !layout.nodeNames.contains($0) }
+        guard missing.isEmpty, unknown.isEmpty else {
+            let told = (missing.isEmpty ? [] : ["no share of node \(missing.joined(separator: ", "))"])
+                + (unknown.isEmpty ? [] : ["shares of \(unknown.joined(separator: ", ")), which the cluster does not have"])
+            throw TableError.mismatch(path: pairs.first ?? "--pairs", detail: "the pairs tables hold node shares (mimir-flows --node) of "
+                                      + "\(observation.nodes.joined(separator: ", ")), but \(told.joined(separator: " and ")) "
+                                      + "(the cluster's nodes: \(layout.nodeNames.joined(separator: ", "))); every node's share is needed")
+        }
     }
 
     @OptionGroup var out: OutputDirectory

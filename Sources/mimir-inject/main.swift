@@ -8,7 +8,7 @@ import Contract
 
 /// mimir-inject: synthetic exfiltration added to a capture's graph, and every window labelled.
 struct InjectCommand: StageCommand {
-    static let version = "3"
+    static let version = "4"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-inject",

@@ -33,8 +33,12 @@ struct Run: ParsableCommand {
     @Option(help: "Run this step even if it is fresh (repeatable).")
     var force: [String] = []
 
-    @Option(help: "Run only this shard of sharded steps.")
-    var shard: Int?
+    @Option(help: "Run only this shard of sharded steps: I, or N.I under a fan-out per node (with the job that cut it).",
+            transform: { text in
+                guard let path = JobID.shardPath(text) else { throw ValidationError("--shard takes I or N.I (whole numbers), not '\(text)'") }
+                return path
+            })
+    var shard: [Int]?
 
     @Flag(help: "Say what would run and why; run nothing.")
     var dryRun = false

@@ -77,13 +77,13 @@ struct DryRun {
         reports = try scheduler.run()
     }
 
-    /// The reports of the jobs `STEP`, `STEP@VALUE`, `STEP#SHARD` or `STEP@VALUE#SHARD` (a bare step
+    /// The reports of the jobs `STEP`, `STEP@VALUE`, `STEP#SHARD` or `STEP@VALUE#SHARD` (`#1.3` under a fan-out per node; a bare step
     /// matches all of its jobs); refuses a text that matches none.
     func matching(_ text: String) throws -> [JobReport] {
         guard let wanted = JobID(parsing: text) else { throw RunnerError.usage("'\(text)' is not STEP[@SWEEP VALUE][#SHARD]") }
         let found = reports.filter { report in
             report.job.step == wanted.step && (wanted.sweepValue == nil || report.job.sweepValue == wanted.sweepValue)
-                && (wanted.shard == nil || report.job.shard == wanted.shard)
+                && (wanted.shards.isEmpty || report.job.shards == wanted.shards)
         }
         guard !found.isEmpty else { throw RunnerError.usage("\(pipeline.name) has no job \(text)") }
         return found
@@ -116,4 +116,13 @@ extension JobOutcome {
     }
 }
 
-Mimir.main()
+// ArgumentParser exits 64 on a usage error (an unknown option, a value that does not parse); the
+// runner's documented code for a wrong request is 2, as the stages' is.
+do {
+    var command = try Mimir.parseAsRoot()
+    try command.run()
+} catch {
+    guard Mimir.exitCode(for: error) == .validationFailure else { Mimir.exit(withError: error) }
+    FileHandle.standardError.write(Data((Mimir.fullMessage(for: error) + "\n").utf8))
+    exit(2)
+}

@@ -11,7 +11,8 @@ import Table
 ///   counts, so that the tables of every node of a cluster add up to what one capture of the whole
 ///   cluster would show: both copies of every packet.
 ///
-/// mimir-flows records it in its tables (`mimir.observation`); graph checks and passes it on.
+/// mimir-flows records it in its tables (`mimir.observation`); graph checks that node shares cover
+/// every node, adds the cluster's nodes, and passes it on through inject to features.
 public struct Observation: Codable, Equatable, Sendable {
     /// The entry of a table's metadata that holds it (canonical JSON).
     public static let key = "mimir.observation"
@@ -26,11 +27,28 @@ public struct Observation: Codable, Equatable, Sendable {
     public var source: Source
     /// The nodes whose shares a table holds (sorted, no repeats); empty for `capture`.
     public var nodes: [String]
+    /// The cluster's nodes as graph knew them (sorted); empty where not known (flows' tables).
+    public var clusterNodes: [String]
 
-    public init(source: Source, nodes: [String] = []) {
+    public init(source: Source, nodes: [String] = [], clusterNodes: [String] = []) {
         self.source = source
         self.nodes = Array(Set(nodes)).sorted()
+        self.clusterNodes = Array(Set(clusterNodes)).sorted()
     }
+
+    enum CodingKeys: String, CodingKey { case source, nodes, clusterNodes = "cluster_nodes" }
+
+    public init(from decoder: Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(source: try container.decode(Source.self, forKey: .source), nodes: try container.decode([String].self, forKey: .nodes),
+                  clusterNodes: try container.decodeIfPresent([String].self, forKey: .clusterNodes) ?? [])
+    }
+
+    /// Whether the tables show both copies of the traffic between two pods, the sender's before
+    /// kube-proxy's NAT and the receiver's after it, which the service-address invariant compares:
+    /// so with every node's share, or one capture of a cluster of one node. One node's capture of a
+    /// larger cluster shows one copy of what its pods exchange with other nodes' pods.
+    public var showsBothCopies: Bool { source == .nodeShare || clusterNodes.count <= 1 }
 
     /// What a table without the entry holds: it was written before the entry existed, from one capture.
     public static let wholeCapture = Observation(source: .capture)
@@ -43,14 +61,15 @@ public struct Observation: Codable, Equatable, Sendable {
             throw ContractError.notTheTable(path: path, expected: "a table observed as \(first.path) is (\(first.observation.source.rawValue))",
                                             detail: "it is \(observation.source.rawValue)")
         }
-        return Observation(source: first.observation.source, nodes: parts.flatMap(\.observation.nodes))
+        return Observation(source: first.observation.source, nodes: parts.flatMap(\.observation.nodes),
+                           clusterNodes: parts.flatMap(\.observation.clusterNodes))
     }
 
     /// The metadata entry that records it.
     public func keyValue() throws -> KeyValue {
-        KeyValue(key: Self.key, value: try JSONValue.object([
-            "source": .string(source.rawValue), "nodes": .array(nodes.map { .string($0) }),
-        ]).canonicalText())
+        var fields: [String: JSONValue] = [CodingKeys.source.rawValue: .string(source.rawValue), CodingKeys.nodes.rawValue: .array(nodes.map { .string($0) })]
+        if !clusterNodes.isEmpty { fields[CodingKeys.clusterNodes.rawValue] = .array(clusterNodes.map { .string($0) }) }
+        return KeyValue(key: Self.key, value: try JSONValue.object(fields).canonicalText())
     }
 
     /// What a table records, or `wholeCapture` for a table without the entry.
@@ -60,8 +79,7 @@ public struct Observation: Codable, Equatable, Sendable {
             return
         }
         do {
-            let decoded = try JSONDecoder().decode(Observation.self, from: Data(text.utf8))
-            self.init(source: decoded.source, nodes: decoded.nodes)
+            self = try JSONDecoder().decode(Observation.self, from: Data(text.utf8))
         } catch {
             throw ContractError.notTheTable(path: reader.path, expected: "a table with a valid \(Self.key) entry", detail: "\(error)")
         }

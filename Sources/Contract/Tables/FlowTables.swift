@@ -5,6 +5,8 @@ import Table
 public enum FlowTables {
     /// The stage that writes these tables.
     public static let stage = "flows"
+    /// mimir-simulate writes a pairs table too: what one capture of the whole cluster would count.
+    public static let truthStage = "simulate"
     /// Their schema version.
     public static let schemaVersion = 1
 
@@ -47,11 +49,13 @@ public struct FlowRow {
 }
 
 extension FlowTables {
-    /// Opens a table of mimir-flows, checking its provenance and that its columns start with `schema`'s;
-    /// returns it with its windows' origin (nanoseconds since the epoch).
+    /// Opens a table of mimir-flows (or mimir-simulate's single-node pairs), checking its provenance
+    /// and that its columns start with `schema`'s; returns it with its windows' origin (nanoseconds
+    /// since the epoch).
     public static func open(_ path: String, as schema: Schema, named name: String) throws -> (reader: TableReader, origin: Int64) {
         let reader = try TableReader(path: path)
-        let provenance = try Provenance(of: reader, stage: stage, schemaVersions: 1...schemaVersion)
+        let writer = schema == pairs && reader.metadata[key: Provenance.stageKey] == truthStage ? truthStage : stage
+        let provenance = try Provenance(of: reader, stage: writer, schemaVersions: 1...schemaVersion)
         guard reader.schema.names.starts(with: schema.names) else {
             throw ContractError.notTheTable(path: path, expected: name, detail: "columns \(reader.schema.names.joined(separator: ", "))")
         }

@@ -41,6 +41,10 @@ public final class FeatureExtraction {
     public private(set) var naming: AddressNaming?
     /// The injection rate of the pod-edge table (`InjectTables.rateKey`), passed on to the features.
     private var rate: String?
+    /// What the capture showed of the traffic (recorded by graph, passed on by inject).
+    public private(set) var observation: Observation
+    /// Features that compare the two copies of a packet, NaN where the capture shows one.
+    public static let needBothCopies = ["fraction_pod_comm_not_through_vips"]
 
     public init(podEdges path: String, options: FeatureOptions) throws {
         self.options = options
@@ -48,6 +52,7 @@ public final class FeatureExtraction {
         origin = reader.metadata[key: WindowColumns.originKey]
         naming = try AddressNaming(of: reader)
         rate = reader.metadata[key: InjectTables.rateKey]
+        observation = try Observation(of: reader)
         var services = Set<String>()
         try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
             if edge.sourceKind == .pod { services.insert(edge.sourceService) }
@@ -93,8 +98,8 @@ public final class FeatureExtraction {
                 guard graphs[window] != nil else { return }
                 let start = clock.start(ofWindow: flow.index, length: Int(flow.length))
                 let end = start + Int64(flow.length) * Nanoseconds.perSecond
-                let source = try namer.node(for: flow.source, windowStart: start, windowEnd: end)
-                if source.kind == .outside, try namer.node(for: flow.destination, windowStart: start, windowEnd: end).kind != .outside {
+                let (source, destination) = try namer.nodes(source: flow.source, destination: flow.destination, windowStart: start, windowEnd: end)
+                if source.kind == .outside, destination.kind != .outside {
                     fromOutside[window, default: []].insert("\(flow.source) \(flow.sourcePort) \(flow.destination) \(flow.destinationPort) \(flow.ipProtocol)")
                 }
                 guard source.kind == .pod else { return }
@@ -190,7 +195,8 @@ public final class FeatureExtraction {
                 values["pods_cfbc_sub_coef_of_var_" + service] = betweenness.map { values in coefficientOfVariation(pods.compactMap { values[$0] }) } ?? .nan
             }
         }
-        values["fraction_pod_comm_not_through_vips"] = features.podTrafficNotThroughServiceAddresses(dnsService: options.dnsService)
+        values["fraction_pod_comm_not_through_vips"] = observation.showsBothCopies
+            ? features.podTrafficNotThroughServiceAddresses(dnsService: options.dnsService) : .nan
         let dns = features.dnsRatios(dnsService: options.dnsService)
         values["into_dns_from_outside"] = dns.fromOutside
         values["dns_outside_inside_ratio"] = dns.outsideInsideRatio

@@ -141,8 +141,9 @@ public struct PipelineDeclaration: Sendable {
                 throw source.error(fields["over"], "step '\(name)': sweep '\(sweep)' value '\(text)' is not a \(declaration.type.rawValue)")
             }
         }
+        let sharded = fields["shards"] != nil
         for declaration in stage.parameters where declaration.required && parameters[declaration.name] == nil
-            && !(declaration.name == sweep) && !(stage.perShard?.parameters.contains { $0.name == declaration.name } ?? false) {
+            && !(declaration.name == sweep) && !(sharded && stage.perShard?.parameters.contains { $0.name == declaration.name } ?? false) {
             throw source.error(keyNode, "step '\(name)': stage '\(stage.name)' needs the parameter '\(declaration.name)' (\(declaration.help))")
         }
 
@@ -158,18 +159,14 @@ public struct PipelineDeclaration: Sendable {
                 try reference(text, node: inputValue, source: source, files: files)
             }
         }
+        // A stage that can run per shard may also run on one file the pipeline gives it (split on a capture).
         let shardsFrom = try fields["shards"].map { try source.string($0, "shards") }
-        if let perShard = stage.perShard {
-            guard shardsFrom != nil else {
-                throw source.error(keyNode, "step '\(name)': stage '\(stage.name)' runs per shard; say which step's shards with 'shards: STEP'")
-            }
-            guard inputs[perShard.input] == nil else {
-                throw source.error(keyNode, "step '\(name)': input '\(perShard.input)' receives each shard; it cannot be set")
-            }
-        } else if shardsFrom != nil {
+        if let perShard = stage.perShard, shardsFrom != nil, inputs[perShard.input] != nil {
+            throw source.error(keyNode, "step '\(name)': input '\(perShard.input)' receives each shard; it cannot be set")
+        } else if stage.perShard == nil && shardsFrom != nil {
             throw source.error(fields["shards"], "step '\(name)': stage '\(stage.name)' does not run per shard")
         }
-        for input in stage.inputs where input.required && inputs[input.name] == nil && input.name != stage.perShard?.input {
+        for input in stage.inputs where input.required && inputs[input.name] == nil && !(shardsFrom != nil && input.name == stage.perShard?.input) {
             throw source.error(keyNode, "step '\(name)': missing input '\(input.name)' of stage '\(stage.name)' (\(input.help))")
         }
         let transient = try fields["transient"].map { node -> TransientOutputs in
@@ -222,6 +219,9 @@ public struct PipelineDeclaration: Sendable {
                 guard let producer = byName[shardsFrom], producer.stage.shardTable != nil else {
                     throw RunnerError.declaration(file: source.file, line: step.line, message: "step '\(step.name)' takes shards from '\(shardsFrom)', which is not a step whose stage cuts shards")
                 }
+                guard producer.sweep == nil else {
+                    throw RunnerError.declaration(file: source.file, line: step.line, message: "step '\(step.name)' takes shards from '\(shardsFrom)', which runs over '\(producer.sweep!)'; a cutting step must run once (or once per shard)")
+                }
             }
         }
         var result: [Step] = []
@@ -241,6 +241,8 @@ public struct PipelineDeclaration: Sendable {
     /// A step that reads many runs (every rate, every shard) into one input needs a list input.
     private static func checkFanIn(_ steps: [Step], source: YAMLSource) throws {
         let byName = Dictionary(uniqueKeysWithValues: steps.map { ($0.name, $0) })
+        // The cutting steps a step's fan-out descends from, outermost first.
+        func fanOut(_ step: Step) -> [String] { step.shardsFrom.map { (byName[$0].map(fanOut) ?? []) + [$0] } ?? [] }
         for step in steps {
             for (inputName, references) in step.inputs {
                 guard let input = step.stage.input(inputName) else { continue }
@@ -250,7 +252,7 @@ public struct PipelineDeclaration: Sendable {
                     if let sweep = producer.sweep, step.sweep != nil, step.sweep != sweep {
                         throw RunnerError.declaration(file: source.file, line: line, message: "step '\(step.name)' runs over '\(step.sweep!)' but reads '\(upstream).\(output)', which runs over '\(sweep)'")
                     }
-                    let many = (producer.sweep != nil && step.sweep == nil) || (producer.shardsFrom != nil && step.shardsFrom != producer.shardsFrom)
+                    let many = (producer.sweep != nil && step.sweep == nil) || !fanOut(step).starts(with: fanOut(producer))
                     if (many || references.count > 1) && !input.list {
                         throw RunnerError.declaration(file: source.file, line: line, message: "step '\(step.name)': input '\(inputName)' takes one file, but '\(upstream).\(output)' gives one per \(producer.sweep.map { "value of \($0)" } ?? "shard")")
                     }

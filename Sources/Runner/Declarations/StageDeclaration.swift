@@ -24,10 +24,17 @@ public struct StageDeclaration: Sendable {
         public var help: String
     }
 
-    /// Where a per-shard run's values come from: a column of the shard table or its metadata.
+    /// Where a per-shard run's values come from.
     public enum ShardValue: Sendable, Equatable {
-        case column(String)
+        /// `column NAME`: the shard's row of its table, or, for a shard of a sharded cutting step, the
+        /// row its cutting job came from (the nearest table that has the column). `optional column
+        /// NAME` leaves the parameter unset when no table of the fan-out has the column.
+        case column(String, optional: Bool)
+        /// `metadata KEY`: an entry of the shard's table's metadata.
         case metadata(String)
+        /// `earliest metadata KEY`: the earliest (smallest) value of the entry over every table of the
+        /// cutting step's jobs, so that every node's shards share one origin.
+        case earliestMetadata(String)
     }
 
     /// A stage that runs once per shard: which input receives the shard's file and which parameters
@@ -126,11 +133,15 @@ public struct StageDeclaration: Sendable {
                     guard self.parameters.contains(where: { $0.name == name }) else {
                         throw source.error(keyNode, "per_shard parameter '\(name)' is not a parameter")
                     }
-                    let words = try source.string(value, "per_shard parameter").split(separator: " ", maxSplits: 1).map(String.init)
-                    switch (words.first, words.count) {
-                    case ("column", 2): return (name, ShardValue.column(words[1]))
-                    case ("metadata", 2): return (name, ShardValue.metadata(words[1]))
-                    default: throw source.error(value, "per_shard parameter '\(name)' must be 'column NAME' or 'metadata KEY'")
+                    let words = try source.string(value, "per_shard parameter").split(separator: " ").map(String.init)
+                    switch (words.count, words.first, words.count > 1 ? words[1] : "") {
+                    case (2, "column", _): return (name, ShardValue.column(words[1], optional: false))
+                    case (3, "optional", "column"): return (name, ShardValue.column(words[2], optional: true))
+                    case (2, "metadata", _): return (name, ShardValue.metadata(words[1]))
+                    case (3, "earliest", "metadata"): return (name, ShardValue.earliestMetadata(words[2]))
+                    default:
+                        throw source.error(value, "per_shard parameter '\(name)' must be 'column NAME', 'optional column NAME', "
+                                           + "'metadata KEY' or 'earliest metadata KEY'")
                     }
                 }
             } ?? []

@@ -37,8 +37,9 @@ public final class RunReporter {
     func progress(running: [(job: JobID, shardCount: Int?)], done: Int, known: Int, remaining: Double?) {
         guard showsProgress else { return }
         let names = running.map { job, count -> String in
-            guard let shard = job.shard, let count else { return job.description }
-            return "\(job.step)\(job.sweepValue.map { "@" + $0 } ?? "") shard \(shard + 1)/\(count)"
+            guard let shard = job.shards.last, let count else { return job.description }
+            let outer = job.shards.dropLast().map { "\($0)." }.joined()
+            return "\(job.step)\(job.sweepValue.map { "@" + $0 } ?? "") shard \(outer)\(shard + 1)/\(count)"
         }
         let activity = names.isEmpty ? "checking" : "running \(names.joined(separator: ", "))"
         var text = "mimir: \(done)/\(known) done, \(activity), \(Self.duration(Date().timeIntervalSince(start)))"

@@ -197,8 +197,9 @@ public final class Scheduler {
     }
 
     private func shardSelected(_ job: JobID) -> Bool {
-        guard let shard = options.shard, let jobShard = job.shard else { return true }
-        return shard == jobShard
+        // `--shard 1.3` selects that shard and the cutting job that made it (`split#1`).
+        guard let shard = options.shard, !job.shards.isEmpty else { return true }
+        return shard.starts(with: job.shards) || job.shards.starts(with: shard)
     }
 
     /// Whether step `name` is upstream (directly or not) of any of `steps`.

@@ -1,22 +1,26 @@
-/// One run of a step: for a swept step, one sweep value; for a sharded step, one shard.
-/// Written `step`, `step@value`, `step#shard` or `step@value#shard`.
+/// One run of a step: for a swept step, one sweep value; for a sharded step, one shard. A step
+/// fanned out from a step that is itself sharded (split per node, then flows per node and shard) has a
+/// shard path, one index per level. Written `step`, `step@value`, `step#shard`, `step#node.shard`, or
+/// with both, `step@value#shard`.
 public struct JobID: Hashable, Sendable, CustomStringConvertible {
     public var step: String
     public var sweepValue: String?
-    public var shard: Int?
+    /// The shard path, outermost level first; empty for an unsharded job.
+    public var shards: [Int]
 
-    public init(step: String, sweepValue: String? = nil, shard: Int? = nil) {
+    public init(step: String, sweepValue: String? = nil, shards: [Int] = []) {
         self.step = step
         self.sweepValue = sweepValue
-        self.shard = shard
+        self.shards = shards
     }
 
-    /// Parses `step[@value][#shard]`.
+    /// Parses `step[@value][#shard[.shard...]]`.
     public init?(parsing text: String) {
         var rest = Substring(text)
+        shards = []
         if let hash = rest.lastIndex(of: "#") {
-            guard let shard = Int(rest[rest.index(after: hash)...]), shard >= 0 else { return nil }
-            self.shard = shard
+            guard let path = Self.shardPath(rest[rest.index(after: hash)...]) else { return nil }
+            shards = path
             rest = rest[..<hash]
         }
         if let at = rest.firstIndex(of: "@") {
@@ -27,13 +31,23 @@ public struct JobID: Hashable, Sendable, CustomStringConvertible {
         step = String(rest)
     }
 
-    public var description: String {
-        step + (sweepValue.map { "@" + $0 } ?? "") + (shard.map { "#\($0)" } ?? "")
+    /// `3` or `1.3`: shard indices, outermost first; nil unless every part is a whole number >= 0.
+    public static func shardPath<Text: StringProtocol>(_ text: Text) -> [Int]? {
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false).map { Int($0) }
+        guard !parts.isEmpty, parts.allSatisfy({ ($0 ?? -1) >= 0 }) else { return nil }
+        return parts.map { $0! }
     }
 
-    /// The output directory under the pipeline's: `step[/value][/shard]`.
+    /// The shard path as written: `1.3`.
+    public static func shardText(_ path: [Int]) -> String { path.map(String.init).joined(separator: ".") }
+
+    public var description: String {
+        step + (sweepValue.map { "@" + $0 } ?? "") + (shards.isEmpty ? "" : "#" + Self.shardText(shards))
+    }
+
+    /// The output directory under the pipeline's: `step[/value][/shard...]`.
     public var directory: String {
-        step + (sweepValue.map { "/" + $0 } ?? "") + (shard.map { "/" + Self.shardName($0) } ?? "")
+        step + (sweepValue.map { "/" + $0 } ?? "") + shards.map { "/" + Self.shardName($0) }.joined()
     }
 
     static func shardName(_ shard: Int) -> String {

@@ -18,7 +18,8 @@ public struct JobPlan: Sendable {
     public var parameters: [String: ParameterValue]
     /// The executable's digest, with `--strict`.
     public var executableDigest: String?
-    public var shard: (index: Int, count: Int)?
+    /// The shard's path and how many shards its cutting job made.
+    public var shard: (path: [Int], count: Int)?
 
     /// The key's material, flat and readable: `params.rate` -> `1.0`, `inputs.capture` -> a digest.
     public var material: [String: String] {
@@ -33,7 +34,7 @@ public struct JobPlan: Sendable {
                 material["inputs." + name + (declaredList ? "[\(index)]" : "")] = file.digest
             }
         }
-        if let shard { material["shard"] = "\(shard.index)/\(shard.count)" }
+        if let shard { material["shard"] = "\(JobID.shardText(shard.path))/\(shard.count)" }
         if let executableDigest { material["exe"] = executableDigest }
         return material
     }

@@ -8,7 +8,8 @@ final class JobResolver {
     let strict: Bool
     /// Jobs whose outputs are in place and counted.
     var completed: [JobID: CompletedJob] = [:]
-    private var shardLists: [String: ShardList] = [:]
+    /// Cutting job -> the shards its table lists.
+    private var shardLists: [JobID: ShardList] = [:]
 
     init(workspace: Workspace, pipeline: PipelineDeclaration, strict: Bool) {
         self.workspace = workspace
@@ -18,35 +19,52 @@ final class JobResolver {
 
     func step(_ name: String) -> Step { pipeline.step(name)! }
 
-    /// A step's jobs in their stable order (sweep values as declared, then shards); nil while a
-    /// sharded step's shards are not known.
+    /// A step's jobs in their stable order (sweep values as declared, then each cutting job's shards
+    /// in its order); nil while a sharded step's shards are not known, that is until every job of the
+    /// step it takes shards from has completed.
     func jobs(of step: Step) throws -> [JobID]? {
         let values: [String?] = step.sweep.map { pipeline.sweeps[$0] ?? [] } ?? [nil]
         guard let source = step.shardsFrom else { return values.map { JobID(step: step.name, sweepValue: $0) } }
-        guard let shards = try shards(for: step, source: source) else { return nil }
-        return values.flatMap { value in shards.shards.map { JobID(step: step.name, sweepValue: value, shard: $0.index) } }
+        guard let cutters = try jobs(of: self.step(source)) else { return nil }
+        var shards: [[Int]] = []
+        for cutter in cutters {
+            guard let list = try shardList(of: cutter) else { return nil }
+            shards += list.shards.map { cutter.shards + [$0.index] }
+        }
+        return values.flatMap { value in shards.map { JobID(step: step.name, sweepValue: value, shards: $0) } }
     }
 
-    private func shards(for step: Step, source: String) throws -> ShardList? {
-        if let known = shardLists[step.name] { return known }
-        let sourceStep = self.step(source)
-        guard let done = completed[JobID(step: source)], let perShard = step.stage.perShard,
-              let table = sourceStep.stage.shardTable.flatMap(sourceStep.stage.output) else { return nil }
-        let list = try ShardList(table: done.outDir + "/" + table, perShard: perShard)
-        shardLists[step.name] = list
+    /// The shard table a completed cutting job wrote; nil while it has not completed.
+    private func shardList(of cutter: JobID) throws -> ShardList? {
+        if let known = shardLists[cutter] { return known }
+        let stage = step(cutter.step).stage
+        guard let done = completed[cutter], let table = stage.shardTable.flatMap(stage.output) else { return nil }
+        let list = try ShardList(table: done.outDir + "/" + table)
+        shardLists[cutter] = list
         return list
     }
 
-    /// The jobs `job` reads from; nil while some are not known yet.
+    /// The cutting steps a step's fan-out descends from, outermost first: `[simulate, split]` for flows
+    /// run per shard of split run per node of simulate.
+    private func fanOut(of step: Step) -> [String] {
+        guard let source = step.shardsFrom else { return [] }
+        return fanOut(of: self.step(source)) + [source]
+    }
+
+    /// The jobs `job` reads from; nil while some are not known yet. A producer's job is read when it
+    /// has the same sweep value (if both run over the sweep) and agrees with `job` on the levels of
+    /// fan-out the two steps share: the same shard of the same cutting, or every shard otherwise.
     func dependencies(of job: JobID) throws -> [JobID]? {
         let consumer = step(job.step)
+        let consumerFanOut = fanOut(of: consumer)
         var result: [JobID] = []
         for name in consumer.upstream.sorted() {
             let producer = step(name)
             guard let jobs = try jobs(of: producer) else { return nil }
+            let shared = zip(fanOut(of: producer), consumerFanOut).prefix { $0 == $1 }.count
             result += jobs.filter { candidate in
                 (producer.sweep == nil || producer.sweep != consumer.sweep || candidate.sweepValue == job.sweepValue)
-                    && (producer.shardsFrom == nil || producer.shardsFrom != consumer.shardsFrom || candidate.shard == job.shard)
+                    && candidate.shards.prefix(shared) == job.shards.prefix(shared)
             }
         }
         return result
@@ -64,22 +82,24 @@ final class JobResolver {
             parameters[sweep] = ParameterValue(text: value, type: declaration.type)
         }
         var inputs: [(name: String, files: [InputFile])] = []
-        var shard: (index: Int, count: Int)?
+        var shard: (path: [Int], count: Int)?
         let upstream = try dependencies(of: job) ?? []
         for input in step.stage.inputs {
             var files: [InputFile] = []
-            if let perShard = step.stage.perShard, input.name == perShard.input, let source = step.shardsFrom,
-               let list = shardLists[step.name], let index = job.shard, let entry = list.shards.first(where: { $0.index == index }),
-               let done = completed[JobID(step: source)] {
+            if let perShard = step.stage.perShard, input.name == perShard.input, let source = step.shardsFrom, let index = job.shards.last {
+                let cutter = JobID(step: source, shards: Array(job.shards.dropLast()))
+                guard let list = try shardList(of: cutter), let entry = list.shard(index), let done = completed[cutter] else {
+                    throw RunnerError.io("\(cutter) lists no shard \(index)")
+                }
                 guard let digest = done.outputs[entry.file]?.digest else {
-                    throw RunnerError.io("\(source) lists the shard \(entry.file), which it did not write")
+                    throw RunnerError.io("\(cutter) lists the shard \(entry.file), which it did not write")
                 }
                 files.append(InputFile(path: done.outDir + "/" + entry.file, digest: digest))
-                shard = (index, list.shards.count)
-                for (name, _) in perShard.parameters {
-                    guard let declaration = step.stage.parameter(name), let text = entry.parameters[name],
-                          let value = ParameterValue(text: text, type: declaration.type) else {
-                        throw RunnerError.io("shard \(index) of \(source): '\(entry.parameters[name] ?? "")' is not a valid \(name)")
+                shard = (job.shards, list.shards.count)
+                for (name, source) in perShard.parameters {
+                    guard let text = try shardValue(source, for: job, from: step) else { continue }
+                    guard let declaration = step.stage.parameter(name), let value = ParameterValue(text: text, type: declaration.type) else {
+                        throw RunnerError.io("shard \(JobID.shardText(job.shards)) of \(source): '\(text)' is not a valid \(name)")
                     }
                     parameters[name] = value
                 }
@@ -91,6 +111,36 @@ final class JobResolver {
         }
         let executableDigest = strict ? try workspace.digests.digest(of: try workspace.executable(for: step.stage))?.digest : nil
         return JobPlan(id: job, stage: step.stage, inputs: inputs, parameters: parameters, executableDigest: executableDigest, shard: shard)
+    }
+
+    /// A per-shard parameter's text for `job` of `step` (a step that takes shards); nil for an optional
+    /// column no table of the fan-out has.
+    private func shardValue(_ source: StageDeclaration.ShardValue, for job: JobID, from step: Step) throws -> String? {
+        let cutting = step.shardsFrom!
+        let table = try shardList(of: JobID(step: cutting, shards: Array(job.shards.dropLast())))!
+        switch source {
+        case let .metadata(key):
+            guard let value = table.metadata[key] else { throw RunnerError.io("the shard table \(table.path) has no metadata '\(key)'") }
+            return value
+        case let .earliestMetadata(key):
+            let cutters = try jobs(of: self.step(cutting)) ?? []
+            return try ShardList.earliest(key, of: cutters.compactMap { try shardList(of: $0) })
+        case let .column(column, optional):
+            // The shard's own row, then the row each enclosing level of the fan-out came from.
+            var level = self.step(cutting)
+            var path = job.shards
+            var list = table
+            while true {
+                if let value = list.shard(path.last!)?.columns[column] { return value }
+                guard let outer = level.shardsFrom, path.count > 1 else { break }
+                path.removeLast()
+                level = self.step(outer)
+                guard let outerList = try shardList(of: JobID(step: outer, shards: Array(path.dropLast()))) else { break }
+                list = outerList
+            }
+            if optional { return nil }
+            throw RunnerError.io("the shard table \(table.path) has no column '\(column)'")
+        }
     }
 
     /// The files a reference names for `job`, whose upstream jobs are `upstream` (in their stable order).

@@ -10,8 +10,9 @@ public struct RunOptions: Sendable {
     public var until: String?
     /// Run these steps even when they are fresh.
     public var force: [String] = []
-    /// Run only this shard of sharded steps (the other shards from their recorded outputs).
-    public var shard: Int?
+    /// Run only this shard of sharded steps (the other shards from their recorded outputs): a shard
+    /// path, `3` or, under a fan-out per node, `1.3`.
+    public var shard: [Int]?
     /// Decide and report, run nothing.
     public var dryRun = false
     /// Add each executable's digest to the keys.

@@ -1,25 +1,29 @@
+import Foundation
 import Table
 
-/// The shards a cutting stage wrote, read from its shard table (columns `shard` and `file_name`; more
-/// columns or metadata keys when a per-shard stage takes parameters from them).
+/// The shards a cutting job wrote, read from its shard table (columns `shard` and `file_name`; more
+/// columns or metadata entries when a per-shard stage takes parameters from them).
 struct ShardList {
     struct Shard {
         var index: Int
         var file: String
-        /// Parameter name -> value text, from the table.
-        var parameters: [String: String]
+        /// Every other column of the shard's row, as text.
+        var columns: [String: String]
     }
 
+    var path: String
     var shards: [Shard]
+    /// The table's metadata entries.
+    var metadata: [String: String]
 
-    init(table path: String, perShard: StageDeclaration.PerShard) throws {
+    init(table path: String) throws {
+        self.path = path
         let reader: TableReader
         do { reader = try TableReader(path: path) } catch { throw RunnerError.io("cannot read the shard table \(path): \(error)") }
-        let columns = ["shard", "file_name"] + perShard.parameters.compactMap { if case let .column(name) = $0.source { name } else { nil } }
-        for column in columns where !reader.schema.names.contains(column) {
+        for column in ["shard", "file_name"] where !reader.schema.names.contains(column) {
             throw RunnerError.io("the shard table \(path) has no column '\(column)'")
         }
-        let batch = try reader.readAll(columns: columns)
+        let batch = try reader.readAll(columns: reader.schema.names)
         func text(_ column: String, _ row: Int) -> String {
             guard let array = batch[column], !array.isNull(row) else { return "" }
             switch array.values {
@@ -30,19 +34,29 @@ struct ShardList {
             case let .byteArray(values): return values.string(at: row)
             }
         }
-        let metadata = Dictionary(reader.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
+        metadata = Dictionary(reader.metadata.map { ($0.key, $0.value) }, uniquingKeysWith: { first, _ in first })
         shards = try (0..<batch.rowCount).map { row in
-            var parameters: [String: String] = [:]
-            for (name, source) in perShard.parameters {
-                switch source {
-                case let .column(column): parameters[name] = text(column, row)
-                case let .metadata(key):
-                    guard let value = metadata[key] else { throw RunnerError.io("the shard table \(path) has no metadata '\(key)'") }
-                    parameters[name] = value
-                }
+            guard let index = Int(text("shard", row)), index >= 0 else {
+                throw RunnerError.io("the shard table \(path) has a shard without an index at row \(row)")
             }
-            guard let index = Int(text("shard", row)) else { throw RunnerError.io("the shard table \(path) has a shard without an index at row \(row)") }
-            return Shard(index: index, file: text("file_name", row), parameters: parameters)
+            let columns = Dictionary(uniqueKeysWithValues: reader.schema.names.filter { $0 != "shard" && $0 != "file_name" }.map { ($0, text($0, row)) })
+            return Shard(index: index, file: text("file_name", row), columns: columns)
         }.sorted { $0.index < $1.index }
+    }
+
+    func shard(_ index: Int) -> Shard? { shards.first { $0.index == index } }
+
+    /// The earliest value of the metadata entry `key` over `lists`, compared as decimal numbers
+    /// (epoch seconds with up to nine decimals: a Double would round them).
+    static func earliest(_ key: String, of lists: [ShardList]) throws -> String? {
+        var best: (value: Decimal, text: String)?
+        for list in lists {
+            guard let text = list.metadata[key] else { throw RunnerError.io("the shard table \(list.path) has no metadata '\(key)'") }
+            guard let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")) else {
+                throw RunnerError.io("the shard table \(list.path) has metadata '\(key)' = '\(text)', which is not a number")
+            }
+            if best == nil || value < best!.value { best = (value, text) }
+        }
+        return best?.text
     }
 }

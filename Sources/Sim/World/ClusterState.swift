@@ -210,6 +210,7 @@ extension Simulation {
     func log(pod: PodState, namespace: String, change: EntityEvent.Change, phase: String, at time: Int64) throws {
         try entityLog.append(EntityEvent(time: startTime + time, change: change, kind: .pod, namespace: namespace, name: pod.name,
                                          ips: pod.address.map { [$0] } ?? [], labels: pod.labels,
-                                         node: cluster.settings.nodes[pod.node].name, phase: phase, hostNetwork: pod.hostNetwork))
+                                         node: cluster.settings.nodes[pod.node].name, phase: phase, hostNetwork: pod.hostNetwork,
+                                         hostIPs: [cluster.settings.nodes[pod.node].address]))
     }
 }

@@ -70,7 +70,7 @@ class Plan:
         return [(name, policy, "" if i == 0 else "_" + name.split("-")[-1]) for i, (name, policy) in
                 enumerate((app.get("policies") or {app["_name"]: None}).items())]
 
-    def capture_steps(self, seed, hours, events=False, users=None, curve=None, mix=None):
+    def capture_steps(self, app, seed, hours, events=False, users=None, curve=None, mix=None):
         c = self.config
         params = {"duration": self.seconds(hours), "users": users or c["users"], "seed": seed, "snaplen": c["snaplen"]}
         if curve:
@@ -80,6 +80,14 @@ class Plan:
         inputs = {"app": "app", "cluster": "cluster"}
         if events:
             inputs["events"] = "events"
+        if app.get("every_node"):
+            # Every node's capture, each split and counted on its own under the node rule.
+            return {
+                "simulate": {"inputs": inputs, "params": dict(params, every_node=True), "transient": True},
+                "split": {"shards": "simulate", "params": {"interval": c["shard_seconds"], "align": True}, "transient": True},
+                "flows": {"shards": "split", "inputs": {"cluster": "simulate.cluster"}, "params": {"windows": c["windows"]}},
+                "graph": {"inputs": {"pairs": "flows.pairs", "entities": "simulate.entities", "cluster": "simulate.cluster"}},
+            }
         return {
             "simulate": {"inputs": inputs, "params": params, "transient": ["capture"]},
             "split": {"inputs": {"capture": "simulate.capture"}, "params": {"interval": c["shard_seconds"]}, "transient": True},
@@ -95,7 +103,7 @@ class Plan:
             "entities": "simulate.entities", "cluster": "simulate.cluster"}}
 
     def inputs(self, app, policies, events=False):
-        files = {"app": app["app"], "cluster": CLUSTER}
+        files = {"app": app["app"], "cluster": app.get("cluster", CLUSTER)}
         if events:
             files["events"] = app["plan"]
         for name, policy, suffix in policies:
@@ -108,7 +116,7 @@ class Plan:
         app = dict(app, _name=name)
         variants = self.variants(app)
         train = f"{self.prefix}-{name}-train"
-        steps = self.capture_steps(self.seed(index, 0, 1), c["training_hours"])
+        steps = self.capture_steps(app, self.seed(index, 0, 1), c["training_hours"])
         for variant, policy, suffix in variants:
             inject = {"over": "rate", "inputs": {"pod_edges": "graph.pod_edges", "truth": "simulate.truth"},
                       "params": {"sensitive": app["sensitive"], "seed": self.base, "train_fraction": 1}}
@@ -120,12 +128,12 @@ class Plan:
                                                                  "service_edges": "graph.service_edges"},
                                       "params": {"estimator": c["estimator"], "threshold": f"budget:{c['budget_per_day']}"}}
         self.add(train, self.inputs(app, variants), {"rate": [number(r) for r in c["rates"]]}, steps)
-        for i in range(c["benign_captures"]):
+        for i in range(app.get("benign_captures", c["benign_captures"])):
             injected = i < c["injected_captures"]
             rates = [0] + (c["rates"] if injected else [])
             self.evaluation(f"{self.prefix}-{name}-benign-{i + 1}", app, variants, train, self.seed(index, 1, i), c["capture_hours"],
                             rates, condition="1.0x", injection=dict(c["injection"], known_pairs_only=(i % 2 == 1)) if injected else None)
-        for i in range(c["event_captures"]):
+        for i in range(app.get("event_captures", c["event_captures"])):
             self.evaluation(f"{self.prefix}-{name}-events-{i + 1}", app, variants, train, self.seed(index, 2, i), c["event_hours"], [0],
                             condition="1.0x", events=True)
 
@@ -150,7 +158,7 @@ class Plan:
     def evaluation(self, pipeline, app, variants, train, seed, hours, rates, condition, injection=None, events=False,
                    users=None, curve=None, mix=None, application=None):
         c = self.config
-        steps = self.capture_steps(seed, hours, events=events, users=users, curve=curve, mix=mix)
+        steps = self.capture_steps(app, seed, hours, events=events, users=users, curve=curve, mix=mix)
         for variant, policy, suffix in variants:
             params = {"sensitive": app["sensitive"], "seed": self.base, "train_fraction": 0}
             if injection:

@@ -88,6 +88,9 @@ public final class Injection {
     /// Graph's naming choices (`AddressNaming`) and what the capture showed (`Observation`), passed on
     /// to the tables for features.
     private var passedOn: [KeyValue] = []
+    /// Whether the capture shows both copies of a packet between pods (sender's and receiver's veth):
+    /// then a direct hop between pods adds its bytes twice, as such a capture counts them.
+    private let bothCopies: Bool
 
     struct EdgeKeyPair: Hashable {
         var source: Node
@@ -116,6 +119,7 @@ public final class Injection {
         let reader = try PodEdgeTable.open(path)
         origin = reader.metadata[key: WindowColumns.originKey]
         passedOn = [AddressNaming.key, Observation.key].compactMap { key in reader.metadata[key: key].map { KeyValue(key: key, value: $0) } }
+        bothCopies = try Observation(of: reader).showsBothCopies
         try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
             let window = Window(length: length, index: index)
             let source = Node(name: edge.source, kind: edge.sourceKind, service: edge.sourceService)
@@ -205,7 +209,7 @@ public final class Injection {
         }
         // The variants' draws come from their own generator, so the plain injection stays as it was.
         var variantRandom = SeededRandom(seed: options.seed ^ 0x686F_7076_6172_6961)  // "hopvaria"
-        let hopsByAttack = concrete.map { $0.map(Self.hops) }
+        let hopsByAttack = concrete.map { $0.map { Self.hops($0, bothCopies: bothCopies) } }
         let variants: [[HopVariant]] = hopsByAttack.map { hops in
             (hops ?? []).indices.map { hop in
                 var variant = HopVariant()
@@ -271,8 +275,11 @@ public final class Injection {
     /// The edges a capture on `any` would show for data moving along `nodes`, hop by hop (pod to pod,
     /// or to outside): a hop into a service address shows before and after DNAT (client -> address and
     /// client -> pod; or, answering through the server's own address, pod -> client and address ->
-    /// client). Each edge also carries the receiver's ACKs back (40 bytes per packet).
-    static func hops(_ nodes: [Node]) -> [[(Node, Node)]] {
+    /// client); a direct hop between pods shows on both pods' veths, the same edge twice, where the
+    /// capture shows `bothCopies` (docs/captures.md, the observation model); a hop to or from outside
+    /// once (its other copy is the node's masqueraded address, which graph drops). Each edge also
+    /// carries the receiver's ACKs back (40 bytes per packet).
+    static func hops(_ nodes: [Node], bothCopies: Bool) -> [[(Node, Node)]] {
         var hops: [[(Node, Node)]] = []
         var index = 0
         while index + 1 < nodes.count {
@@ -282,7 +289,8 @@ public final class Injection {
                 hops.append(to.service == from.service ? [(from, after), (to, after)] : [(from, to), (from, after)])
                 index += 2
             } else {
-                hops.append([(from, to)])
+                let copies = bothCopies && from.kind != .outside && to.kind != .outside ? 2 : 1
+                hops.append(Array(repeating: (from, to), count: copies))
                 index += 1
             }
         }

@@ -62,10 +62,11 @@ import Contract
         #expect(!withEvent.attacks.contains { $0.windows.overlaps(5..<7) })
     }
 
-    /// A two-window graph: pods a1 (service a), b1 (b), b's address, outside.
-    static func writeEdges(to path: String) throws {
+    /// A two-window graph: pods a1 (service a), b1 (b), b's address, outside; observed as `observation`
+    /// (none: a table of graph 1, one capture).
+    static func writeEdges(to path: String, observation: Observation? = nil) throws {
         let provenance = try Provenance(stage: GraphTables.stage, version: "1", schemaVersion: 1, params: .object([:]),
-                                        extra: [KeyValue(key: "mimir.origin", value: "1795860000")])
+                                        extra: [KeyValue(key: "mimir.origin", value: "1795860000")] + (observation.map { [try $0.keyValue()] } ?? []))
         let writer = try TableWriter(path: path, schema: GraphTables.podEdges, metadata: provenance.keyValues)
         var rows: [[String]] = []
         var windows: [Int64] = []
@@ -115,7 +116,8 @@ import Contract
                 // Answering through its own address: a1 -> b1 and a_VIP -> b1.
                 #expect(weight("a1", "b1") == 1000 + bytes && weight("a_VIP", "b1") == bytes)
             case "a_pod>b_pod>internet":
-                #expect(weight("a1", "b1") == 1000 + bytes && weight("a1", "b_VIP") == 1000)
+                // Pod to pod directly: both veths show it, so the edge and its ACKs count twice.
+                #expect(weight("a1", "b1") == 1000 + 2 * bytes && weight("a1", "b_VIP") == 1000 && weight("b1", "a1") == 1000 + 2 * 40 * packets)
             default:
                 Issue.record("unexpected path \(path)")
             }
@@ -127,6 +129,28 @@ import Contract
         let slower = try TableReader(path: other.file("labels.parquet")).readAll()
         #expect(slower["label"]!.bools == labels["label"]!.bools && slower["path_id"]!.int32s == labels["path_id"]!.int32s)
         #expect(slower["rate_mb_per_min"]!.doubles.allSatisfy { $0 == 0.1 })
+    }
+
+    @Test func oneNodesCaptureOfSeveral_showsADirectHopOnce() throws {
+        let directory = try TemporaryDirectory()
+        let observation = Observation(source: .capture, clusterNodes: ["n1", "n2", "n3"])
+        try Self.writeEdges(to: directory.file("edges.parquet"), observation: observation)
+        let options = InjectionOptions(rate: 1, seed: 5, sensitiveService: "a", policy: .everyone)
+        _ = try Injection(podEdges: directory.file("edges.parquet"), options: options).run(truth: [], directory: directory.path, provenance: .object([:]), version: "1")
+        let labels = try TableReader(path: directory.file("labels.parquet")).readAll()
+        let edges = try TableReader(path: directory.file("pod_edges.parquet")).readAll()
+        let pathText = try TableReader(path: directory.file("paths.parquet")).readAll()["path"]!.byteArrays.strings
+        var checked = 0
+        for row in 0..<labels.rowCount where labels["label"]!.bools[row] && pathText[Int(labels["path_id"]!.int32s[row])] == "a_pod>b_pod>internet" {
+            let window = labels["window_index"]!.int64s[row]
+            let direct = (0..<edges.rowCount).first { edges["window_index"]!.int64s[$0] == window && edges["src"]!.byteArrays.string(at: $0) == "a1"
+                && edges["dst"]!.byteArrays.string(at: $0) == "b1" }.map { edges["bytes"]!.int64s[$0] }
+            #expect(direct == 1000 + labels["bytes"]!.int64s[row])
+            checked += 1
+        }
+        #expect(checked == 2)
+        // The observation is passed on for features.
+        #expect(try Observation(of: TableReader(path: directory.file("pod_edges.parquet"))) == observation)
     }
 
     @Test func realEvents_labelTheirWindowsWithTheirKind() throws {

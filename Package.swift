@@ -99,7 +99,7 @@ let package = Package(
         .executableTarget(name: "mimir-record-entities", dependencies: ["Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-truth", dependencies: ["Table", "Contract", "Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .executableTarget(name: "mimir-merge", dependencies: ["Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-merge", dependencies: ["Capture", "Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         // `make bench`: our writer and reader on the benchmark table (Benchmarks/table_bench.py drives it).
         .executableTarget(name: "TableBench", dependencies: ["SystemSupport", "Table"], path: "Benchmarks/TableBench"),

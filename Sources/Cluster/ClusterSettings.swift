@@ -101,6 +101,14 @@ public struct ClusterSettings: Codable, Hashable, Sendable {
             + (try YAMLEncoder().encode(self))
     }
 
+    /// Each node's name, address and pod range: what the node rule needs of the layout.
+    public var nodeLayout: [(name: String, address: IPAddress, pods: IPPrefix)] { nodes.map { ($0.name, $0.address, $0.podCIDR) } }
+
+    /// The error for a node the file at `path` does not have.
+    public func unknownNode(_ name: String, path: String) -> ClusterSettingsError {
+        ClusterSettingsError(detail: "\(path): no node '\(name)' (its nodes: \(nodes.map(\.name).joined(separator: ", ")))")
+    }
+
     public static func read(path: String) throws -> ClusterSettings {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             throw ClusterSettingsError(detail: "cannot read \(path)")

@@ -65,8 +65,8 @@ struct FlowsCommand: StageCommand {
         guard let cluster else { return nil }
         let settings = try ClusterSettings.read(path: cluster)
         guard let node else { return nil }
-        guard let rule = NodeCopyRule(node: node, of: settings.nodes.map { ($0.name, $0.address, $0.podCIDR) }, serviceRange: settings.serviceCIDR) else {
-            throw ClusterSettingsError(detail: "\(cluster): no node '\(node)' (its nodes: \(settings.nodes.map(\.name).joined(separator: ", ")))")
+        guard let rule = NodeCopyRule(node: node, of: settings.nodeLayout, serviceRange: settings.serviceCIDR) else {
+            throw settings.unknownNode(node, path: cluster)
         }
         return rule
     }

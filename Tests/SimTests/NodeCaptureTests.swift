@@ -65,6 +65,27 @@ import TestSupport
         #expect(try CrossCheck.runScript("check_node_shares.py", [sim] + tables + [whole + "/pairs.parquet"]).status == 1)
     }
 
+    /// mimir-merge with the node rule: one file whose whole count is the cluster's.
+    @Test(.needs(enabled && FileManager.default.isExecutableFile(atPath: CrossCheck.packageRoot + "/.build/debug/mimir-merge"),
+                 "needs the built simulator, mimir-merge and mimir-flows, tshark and Python"))
+    func mergedWithTheNodeRule_countsAsTheNodesSharesAddUp() throws {
+        let directory = try TemporaryDirectory()
+        let sim = directory.file("sim")
+        try #require(try SimFixture.simulate(["--app", SimFixture.models + "apps/sockshop.yaml", "--cluster", SimFixture.models + "clusters/ipv6-two-nodes.yaml",
+                                              "--duration", "20", "--users", "10", "--every-node", "--clock-skew", "50"], out: sim).status == 0)
+        let merged = directory.file("merged.pcapng")
+        let merge = try CrossCheck.run(CrossCheck.packageRoot + "/.build/debug/mimir-merge",
+                                       ["--cluster", sim + "/cluster.yaml", "v6-a=" + sim + "/capture-v6-a.pcap", "v6-b=" + sim + "/capture-v6-b.pcap", "--out", merged])
+        #expect(merge.status == 0 && merge.output.contains("copies left out"), "\(merge.output)")
+        let flows = try CrossCheck.run(Self.flows, [merged, "--origin", Self.origin, "--out", directory.file("flows")])
+        try #require(flows.status == 0, "\(flows.output)")
+        let check = try CrossCheck.runScript("check_node_shares.py", [sim, directory.file("flows/pairs.parquet")])
+        #expect(check.status == 0 && check.output.contains(" 0 mismatches"), "\(check.output)")
+        let bare = try CrossCheck.run(CrossCheck.packageRoot + "/.build/debug/mimir-merge",
+                                      ["--cluster", sim + "/cluster.yaml", sim + "/capture-v6-a.pcap", "--out", directory.file("bare.pcapng")])
+        #expect(bare.status == 2 && bare.output.contains("every input is NODE=FILE"), "\(bare.output)")
+    }
+
     @Test(.needs(enabled, "needs the built simulator and mimir-flows, tshark and Python"))
     func nodeRule_needsTheClusterAndAKnownNode() throws {
         let directory = try TemporaryDirectory()

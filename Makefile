@@ -47,6 +47,7 @@ bench: build venv
 	$(VENV_PYTHON) Benchmarks/graph_bench.py --bin "$(BIN)"
 	$(VENV_PYTHON) Benchmarks/hash_bench.py --bin "$(BIN)"
 	$(VENV_PYTHON) Benchmarks/bounds_bench.py --bin "$(BIN)"
+	$(VENV_PYTHON) Benchmarks/multinode_bench.py --bin "$(BIN)"
 	$(VENV_PYTHON) Benchmarks/pipeline_bench.py --bin "$(BIN)"
 
 ## quality: the detection-quality benchmark (Benchmarks/quality.yaml) on the held-out seeds; SEEDS=development

@@ -8,7 +8,9 @@ of the process it was forked from):
   - multi-node: per node, mimir-split --align and mimir-flows --node per shard (the node rule, one
     origin for every node), then one mimir-graph and one mimir-features over every node's shares;
   - single-node runs: per node, mimir-split and mimir-flows per shard counted whole, then a
-    mimir-graph and a mimir-features of that node alone.
+    mimir-graph and a mimir-features of that node alone;
+  - and, for graph and features, one capture of the same traffic: the simulator's
+    single-node-pairs.parquet (what one capture of the whole cluster counts), with the same flows.
 Features run without --sensitive: one node alone may have no pod of the sensitive service.
 It prints, per stage, the summed CPU time and the largest peak memory of either way, and the ratios
 (the goals: total CPU at most 1.1x, each stage's peak memory at most 1.1x).
@@ -84,6 +86,7 @@ def main():
             pairs += ["--pairs", os.path.join(out, "pairs.parquet")]
             flows += ["--flows", os.path.join(out, "flows.parquet")]
     multi.run("graph", [tool("mimir-graph"), *pairs, "--entities", entities, "--cluster", cluster, "--out", os.path.join(work, "m-graph")])
+    flows_multi = flows
     multi.run("features", [tool("mimir-features"), "--pod-edges", os.path.join(work, "m-graph", "pod_edges.parquet"),
                            *flows, "--entities", entities, "--cluster", cluster, "--out", os.path.join(work, "m-features")])
 
@@ -103,11 +106,20 @@ def main():
         single.run("features", [tool("mimir-features"), "--pod-edges", os.path.join(graph, "pod_edges.parquet"),
                                 *flows, "--entities", entities, "--cluster", cluster, "--out", os.path.join(work, "s-features", node)])
 
+    whole = Usage()
+    whole.run("graph", [tool("mimir-graph"), "--pairs", os.path.join(sim, "single-node-pairs.parquet"), "--entities", entities,
+                        "--cluster", cluster, "--out", os.path.join(work, "w-graph")])
+    whole.run("features", [tool("mimir-features"), "--pod-edges", os.path.join(work, "w-graph", "pod_edges.parquet"),
+                           *flows_multi, "--entities", entities, "--cluster", cluster, "--out", os.path.join(work, "w-features")])
+
     print(f"multinode_bench: Sock Shop, three nodes, {arguments.minutes:g} min, {capture_bytes / 1e6:.0f} MB of captures")
     print(f"{'stage':<10} {'multi CPU s':>12} {'single CPU s':>13} {'ratio':>6} {'multi MB':>9} {'single MB':>10} {'ratio':>6}")
     for stage in ["split", "flows", "graph", "features"]:
         print(f"{stage:<10} {multi.cpu[stage]:>12.2f} {single.cpu[stage]:>13.2f} {multi.cpu[stage] / single.cpu[stage]:>6.2f} "
               f"{multi.peak[stage]:>9.0f} {single.peak[stage]:>10.0f} {multi.peak[stage] / single.peak[stage]:>6.2f}")
+    for stage in ["graph", "features"]:
+        print(f"{stage:<10} peak memory against one capture of the same traffic: {multi.peak[stage]:.0f} / {whole.peak[stage]:.0f} MB "
+              f"= {multi.peak[stage] / whole.peak[stage]:.2f}")
     total_multi, total_single = sum(multi.cpu.values()), sum(single.cpu.values())
     print(f"{'total':<10} {total_multi:>12.2f} {total_single:>13.2f} {total_multi / total_single:>6.2f}   (goal: CPU at most 1.1x; "
           "each stage's peak memory at most 1.1x)")

@@ -1,6 +1,8 @@
 /// An address range in CIDR notation (`10.244.0.0/24`, `fd00:10:244::/64`).
 public struct IPPrefix: Hashable, Sendable, CustomStringConvertible, Codable {
+    /// The range's first address (the address given, masked to the prefix).
     public let network: IPAddress
+    /// The prefix length in bits.
     public let length: Int
 
     /// Parses `address/length`; the address is masked to the prefix.
@@ -14,8 +16,10 @@ public struct IPPrefix: Hashable, Sendable, CustomStringConvertible, Codable {
 
     public var description: String { "\(network)/\(length)" }
 
+    /// The address family's width: 32 or 128 bits.
     public var bitWidth: Int { network.isIPv4 ? 32 : 128 }
 
+    /// Whether `address` is in the range (an address of the other family never is).
     public func contains(_ address: IPAddress) -> Bool {
         address.isIPv4 == network.isIPv4 && Self.masked(address, length) == network
     }

@@ -45,6 +45,7 @@ public struct NodeCopyRule: Sendable {
         case noDirection = "no_direction"
     }
 
+    /// Whether this node's share counts the copy `packet` summarises, or why not.
     @inline(__always)
     public func verdict(_ packet: PacketSummary) -> Verdict {
         if packet.tunnel != nil { return .overlay }

@@ -17,6 +17,7 @@ public struct Observation: Codable, Equatable, Sendable {
     /// The entry of a table's metadata that holds it (canonical JSON).
     public static let key = "mimir.observation"
 
+    /// The kind of source.
     public enum Source: String, Codable, Sendable {
         /// One capture counted whole.
         case capture
@@ -24,12 +25,14 @@ public struct Observation: Codable, Equatable, Sendable {
         case nodeShare = "node-share"
     }
 
+    /// What showed the traffic.
     public var source: Source
     /// The nodes whose shares a table holds (sorted, no repeats); empty for `capture`.
     public var nodes: [String]
     /// The cluster's nodes as graph knew them (sorted); empty where not known (flows' tables).
     public var clusterNodes: [String]
 
+    /// An observation; the node lists are sorted and their repeats dropped.
     public init(source: Source, nodes: [String] = [], clusterNodes: [String] = []) {
         self.source = source
         self.nodes = Array(Set(nodes)).sorted()

@@ -74,6 +74,15 @@ public struct PipelineDeclaration: Sendable {
 
     public func step(_ name: String) -> Step? { steps.first { $0.name == name } }
 
+    /// The cutting steps a step's fan-out descends from, outermost first: `[simulate, split]` for flows
+    /// run per shard of split run per node of simulate.
+    public func fanOut(of step: Step) -> [String] { Self.fanOut(of: step) { self.step($0) } }
+
+    static func fanOut(of step: Step, _ lookup: (String) -> Step?) -> [String] {
+        guard let source = step.shardsFrom else { return [] }
+        return (lookup(source).map { fanOut(of: $0, lookup) } ?? []) + [source]
+    }
+
     public init(file: String, stages: [String: StageDeclaration]) throws {
         let source = try YAMLSource(file: file)
         let fields = try source.fields(source.root, "a pipeline", allowed: ["pipeline", "help", "inputs", "sweeps", "steps"])
@@ -241,8 +250,7 @@ public struct PipelineDeclaration: Sendable {
     /// A step that reads many runs (every rate, every shard) into one input needs a list input.
     private static func checkFanIn(_ steps: [Step], source: YAMLSource) throws {
         let byName = Dictionary(uniqueKeysWithValues: steps.map { ($0.name, $0) })
-        // The cutting steps a step's fan-out descends from, outermost first.
-        func fanOut(_ step: Step) -> [String] { step.shardsFrom.map { (byName[$0].map(fanOut) ?? []) + [$0] } ?? [] }
+        func fanOut(_ step: Step) -> [String] { Self.fanOut(of: step) { byName[$0] } }
         for step in steps {
             for (inputName, references) in step.inputs {
                 guard let input = step.stage.input(inputName) else { continue }

@@ -44,24 +44,17 @@ final class JobResolver {
         return list
     }
 
-    /// The cutting steps a step's fan-out descends from, outermost first: `[simulate, split]` for flows
-    /// run per shard of split run per node of simulate.
-    private func fanOut(of step: Step) -> [String] {
-        guard let source = step.shardsFrom else { return [] }
-        return fanOut(of: self.step(source)) + [source]
-    }
-
     /// The jobs `job` reads from; nil while some are not known yet. A producer's job is read when it
     /// has the same sweep value (if both run over the sweep) and agrees with `job` on the levels of
     /// fan-out the two steps share: the same shard of the same cutting, or every shard otherwise.
     func dependencies(of job: JobID) throws -> [JobID]? {
         let consumer = step(job.step)
-        let consumerFanOut = fanOut(of: consumer)
+        let consumerFanOut = pipeline.fanOut(of: consumer)
         var result: [JobID] = []
         for name in consumer.upstream.sorted() {
             let producer = step(name)
             guard let jobs = try jobs(of: producer) else { return nil }
-            let shared = zip(fanOut(of: producer), consumerFanOut).prefix { $0 == $1 }.count
+            let shared = zip(pipeline.fanOut(of: producer), consumerFanOut).prefix { $0 == $1 }.count
             result += jobs.filter { candidate in
                 (producer.sweep == nil || producer.sweep != consumer.sweep || candidate.sweepValue == job.sweepValue)
                     && candidate.shards.prefix(shared) == job.shards.prefix(shared)
@@ -96,10 +89,10 @@ final class JobResolver {
                 }
                 files.append(InputFile(path: done.outDir + "/" + entry.file, digest: digest))
                 shard = (job.shards, list.shards.count)
-                for (name, source) in perShard.parameters {
-                    guard let text = try shardValue(source, for: job, from: step) else { continue }
+                for (name, origin) in perShard.parameters {
+                    guard let text = try shardValue(origin, for: job, from: step) else { continue }
                     guard let declaration = step.stage.parameter(name), let value = ParameterValue(text: text, type: declaration.type) else {
-                        throw RunnerError.io("shard \(JobID.shardText(job.shards)) of \(source): '\(text)' is not a valid \(name)")
+                        throw RunnerError.io("shard \(index) of \(cutter): '\(text)' is not a valid \(name)")
                     }
                     parameters[name] = value
                 }
@@ -115,10 +108,10 @@ final class JobResolver {
 
     /// A per-shard parameter's text for `job` of `step` (a step that takes shards); nil for an optional
     /// column no table of the fan-out has.
-    private func shardValue(_ source: StageDeclaration.ShardValue, for job: JobID, from step: Step) throws -> String? {
+    private func shardValue(_ origin: StageDeclaration.ShardValue, for job: JobID, from step: Step) throws -> String? {
         let cutting = step.shardsFrom!
         let table = try shardList(of: JobID(step: cutting, shards: Array(job.shards.dropLast())))!
-        switch source {
+        switch origin {
         case let .metadata(key):
             guard let value = table.metadata[key] else { throw RunnerError.io("the shard table \(table.path) has no metadata '\(key)'") }
             return value

@@ -8,8 +8,12 @@ PYTHON       ?= python3
 VENV         := .venv
 JOBS         ?= $(shell nproc)
 VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
-# C libraries of the system-library targets (zstd, pcap, zlib, xxhash, sqlite3); tshark (with editcap) and zstd for the capture oracle tests; xxhsum for the digest check; chromium renders the report (test) and prints its PDF.
-APT_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config tshark zstd xxhash chromium
+# What the build (and so `make demo`) needs: the C libraries of the system-library targets (zstd, pcap,
+# zlib, xxhash, sqlite3). What tests, benchmarks and `mimir-report --pdf` add: tshark (with editcap) and
+# zstd for the capture oracle tests, xxhsum for the digest check, chromium to render the report and
+# print its PDF, and Python's venv for the cross-checks.
+BUILD_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config
+TEST_PACKAGES  := tshark zstd xxhash chromium
 
 .PHONY: all build test bench quality demo fuzz clean distclean deps venv
 
@@ -19,20 +23,21 @@ BIN             := $(CURDIR)/.build/release
 RELEASE_STAMP   := .build/release.stamp
 # Directories count too: adding or removing a source file changes its directory.
 RELEASE_INPUTS  := Package.swift Package.resolved $(shell find Sources Benchmarks/TableBench 2>/dev/null)
-DEPS_STAMP      := .build/deps.stamp
+BUILD_DEPS      := .build/deps-build.stamp
+TEST_DEPS       := .build/deps-test.stamp
 
 all: build
 
 ## build: release binaries in .build/release
 build: $(RELEASE_STAMP)
 
-$(RELEASE_STAMP): $(RELEASE_INPUTS) | $(DEPS_STAMP)
+$(RELEASE_STAMP): $(RELEASE_INPUTS) | $(BUILD_DEPS)
 	$(SWIFT) build -c release
 	touch $@
 
 ## test: every test (Swift Testing), including the pyarrow / DuckDB / polars cross-checks. A test whose
 ## oracle or tool is missing is skipped and counted at the end; with MIMIR_REQUIRE_ORACLES=1 (CI) it fails.
-test: $(DEPS_STAMP) venv
+test: $(TEST_DEPS) venv
 	$(SWIFT) build
 	$(VENV_PYTHON) Tests/doc_comments.py
 	set -o pipefail; MIMIR_PYTHON=$(VENV_PYTHON) $(SWIFT) test --disable-xctest 2>&1 | tee .build/test.log
@@ -75,16 +80,21 @@ clean:
 distclean: clean
 	rm -rf $(VENV)
 
-## deps: the Debian packages, checked again when the package list (this file) or dpkg's state changes
-deps: $(DEPS_STAMP)
+## deps: every Debian package (the build's and the tests'), checked again when the package list (this
+## file) or dpkg's state changes. `make` and `make demo` check only the build's.
+deps: $(TEST_DEPS)
 
-$(DEPS_STAMP): Makefile $(wildcard /var/lib/dpkg/status)
+$(BUILD_DEPS): PACKAGES = $(BUILD_PACKAGES)
+$(BUILD_DEPS): NEEDS_VENV = no
+$(TEST_DEPS): PACKAGES = $(BUILD_PACKAGES) $(TEST_PACKAGES)
+$(TEST_DEPS): NEEDS_VENV = yes
+$(BUILD_DEPS) $(TEST_DEPS): Makefile $(wildcard /var/lib/dpkg/status)
 	@mkdir -p $(dir $@)
 	@missing=""; \
-	for package in $(APT_PACKAGES); do \
+	for package in $(PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$package"; \
 	done; \
-	$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3 python3-venv"; \
+	if [ "$(NEEDS_VENV)" = yes ]; then $(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || missing="$$missing python3 python3-venv"; fi; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "Installing Debian packages:$$missing"; \
@@ -99,7 +109,7 @@ $(DEPS_STAMP): Makefile $(wildcard /var/lib/dpkg/status)
 
 venv: $(VENV)/.installed
 
-$(VENV)/.installed: Tests/interop/requirements.txt
+$(VENV)/.installed: Tests/interop/requirements.txt | $(TEST_DEPS)
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r Tests/interop/requirements.txt
 	touch $@

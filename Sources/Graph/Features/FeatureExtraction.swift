@@ -210,7 +210,9 @@ public final class FeatureExtraction {
     public func write(path: String, provenance params: JSONValue, version: String,
                       progress: (Int, Int) -> Void = { _, _ in }) throws -> (windows: Int, features: Int) {
         let rows = rows(progress: progress)
-        let names = Set(rows.flatMap { $0.values.keys }).sorted()
+        var nameSet = Set<String>()
+        for row in rows { nameSet.formUnion(row.values.keys) }
+        let names = nameSet.sorted()
         let definitions = JSONValue.object(Dictionary(uniqueKeysWithValues: names.map { ($0, JSONValue.string(FeatureDefinitions.describe($0))) }))
         var extra = [KeyValue(key: FeatureColumns.meaningsKey, value: try definitions.canonicalText())]
         if let origin { extra.append(KeyValue(key: WindowColumns.originKey, value: origin)) }
@@ -221,7 +223,14 @@ public final class FeatureExtraction {
             ColumnArray(rows.map(\.window.length)), ColumnArray(rows.map(\.window.index)),
             ColumnArray(.int64(rows.map { starts[$0.window]! / 1000 })), ColumnArray(rows.map { partial[$0.window]! }),
         ]
-        for name in names { columns.append(ColumnArray(rows.map { $0.values[name] ?? (FeatureColumns.isBytes(name) ? 0 : .nan) })) }
+        // Filled row by row from each row's own entries: looking every name up in every row cost most of
+        // the stage's time (profiled on Sock Shop: 840 windows, 410 features).
+        let slot = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+        var values = names.map { name in [Double](repeating: FeatureColumns.isBytes(name) ? 0 : .nan, count: rows.count) }
+        for (row, entry) in rows.enumerated() {
+            for (name, value) in entry.values { values[slot[name]!][row] = value }
+        }
+        columns += values.map { ColumnArray($0) }
         let writer = try TableWriter(path: path, schema: schema, metadata: provenance.keyValues)
         try writer.write(TableBatch(schema: schema, columns: columns))
         try writer.close()

@@ -12,11 +12,13 @@ import Contract
     static let t0: Int64 = 1_795_860_000_000_000_000
     static let second: Int64 = 1_000_000_000
 
-    /// Writes a pairs table as mimir-flows would (stage flows, schema 1, mimir.origin).
+    /// Writes a pairs table as mimir-flows would (stage flows, schema 1, mimir.origin, and the observation
+    /// where one is given).
     static func writePairs(_ rows: [(length: Int32, index: Int64, src: String, dst: String, packets: Int64, bytes: Int64)],
-                           origin: Int64 = t0, to path: String) throws {
+                           origin: Int64 = t0, observation: Observation? = nil, to path: String) throws {
         let provenance = try Provenance(stage: FlowTables.stage, version: "1", schemaVersion: 1, params: .object([:]),
-                                        extra: [KeyValue(key: "mimir.origin", value: EpochSeconds.format(origin))])
+                                        extra: [KeyValue(key: "mimir.origin", value: EpochSeconds.format(origin))]
+                                            + (observation.map { [try $0.keyValue()] } ?? []))
         let writer = try TableWriter(path: path, schema: FlowTables.pairs, metadata: provenance.keyValues)
         try writer.write(TableBatch(schema: FlowTables.pairs, columns: [
             ColumnArray(rows.map(\.length)), ColumnArray(rows.map(\.index)),
@@ -154,6 +156,26 @@ import Contract
         #expect(merged.isPartial(MergedPairs.Window(length: 10, index: 3)) && merged.isPartial(MergedPairs.Window(length: 10, index: 4)))
         try Self.writePairs([(10, 3, "10.244.0.2", "10.244.0.3", 1, 100)], origin: Self.t0 + 1, to: directory.file("c.parquet"))
         #expect(throws: TableError.self) { try MergedPairs(paths: [directory.file("a.parquet"), directory.file("c.parquet")]) }
+    }
+
+    @Test func nodeSharesAddUp_andAWholeCaptureDoesNotMixWithThem() throws {
+        let directory = try TemporaryDirectory()
+        let row: [(length: Int32, index: Int64, src: String, dst: String, packets: Int64, bytes: Int64)] = [(10, 3, "10.244.0.2", "10.244.1.3", 1, 100)]
+        try Self.writePairs(row, observation: Observation(source: .nodeShare, nodes: ["n2"]), to: directory.file("n2.parquet"))
+        try Self.writePairs(row, observation: Observation(source: .nodeShare, nodes: ["n1"]), to: directory.file("n1-a.parquet"))
+        try Self.writePairs(row, observation: Observation(source: .nodeShare, nodes: ["n1"]), to: directory.file("n1-b.parquet"))
+        let merged = try MergedPairs(paths: ["n2", "n1-a", "n1-b"].map { directory.file($0 + ".parquet") })
+        #expect(merged.observation == Observation(source: .nodeShare, nodes: ["n1", "n2"]))
+        #expect(merged.windows[MergedPairs.Window(length: 10, index: 3)]?[MergedPairs.Pair(source: "10.244.0.2", destination: "10.244.1.3")]?.packets == 3)
+        // A table without the entry is one capture counted whole: it cannot join node shares.
+        try Self.writePairs(row, to: directory.file("whole.parquet"))
+        #expect(try MergedPairs(paths: [directory.file("whole.parquet")]).observation == .wholeCapture)
+        do {
+            _ = try MergedPairs(paths: [directory.file("n1-a.parquet"), directory.file("whole.parquet")])
+            Issue.record("a whole capture was summed with a node share")
+        } catch let error as ContractError {
+            #expect("\(error)".contains("whole.parquet: not counted as") && "\(error)".contains("it is capture"), "\(error)")
+        }
     }
 
     @Test func layoutInferredFromTheEntityLog() throws {

@@ -61,8 +61,9 @@ public struct Observation: Codable, Equatable, Sendable {
     public static func sum(_ parts: [(observation: Observation, path: String)]) throws -> Observation {
         guard let first = parts.first else { return .wholeCapture }
         for (observation, path) in parts where observation.source != first.observation.source {
-            throw ContractError.notTheTable(path: path, expected: "a table observed as \(first.path) is (\(first.observation.source.rawValue))",
-                                            detail: "it is \(observation.source.rawValue)")
+            throw ContractError.notTheTable(path: path, expected: "counted as \(first.path) is (\(first.observation.source.rawValue))",
+                                            detail: "it is \(observation.source.rawValue); count every table alike: mimir-flows --node for "
+                                                + "each node's capture of a cluster, without it for one capture")
         }
         return Observation(source: first.observation.source, nodes: parts.flatMap(\.observation.nodes),
                            clusterNodes: parts.flatMap(\.observation.clusterNodes))

@@ -72,7 +72,7 @@ public struct FlowExtraction: Sendable {
         // Tallied per packet without a string or a dictionary: on an overlay network every packet is tunnelled.
         var laterFragments = Tally(), icmpErrors = Tally(), lengthFromCapture = Tally(), chainsCut = Tally()
         var tunnels = [Tally](repeating: Tally(), count: Tunnel.allCases.count)
-        var notCounted = [NodeCopyRule.Verdict: Tally]()
+        var notCounted = [Tally](repeating: Tally(), count: NodeCopyRule.Verdict.allCases.count)
         var summary = PacketSummary()
         var aggregator: FlowAggregator?
         // The same aggregator, unretained (`aggregator` keeps it): reading the optional for every
@@ -125,7 +125,7 @@ public struct FlowExtraction: Sendable {
             if let nodeRule {
                 let verdict = nodeRule.verdict(summary)
                 if verdict != .counts {
-                    notCounted[verdict, default: Tally()].add(packet: packet.index)
+                    notCounted[verdict.ordinal].add(packet: packet.index)
                     return
                 }
             }
@@ -139,7 +139,11 @@ public struct FlowExtraction: Sendable {
         counters.record("ipv4_length_from_capture", lengthFromCapture)
         counters.record("ipv6_extension_chain_not_followed", chainsCut)
         for tunnel in Tunnel.allCases { counters.record("tunnel.\(tunnel.rawValue)", tunnels[tunnel.ordinal]) }
-        for (verdict, tally) in notCounted { counters.record("node_rule.\(verdict.rawValue)", tally) }
+        if nodeRule != nil {
+            for verdict in NodeCopyRule.Verdict.allCases where verdict != .counts {
+                counters.record("node_rule.\(verdict.rawValue)", notCounted[verdict.ordinal])
+            }
+        }
         counters.merge(reader.damage, prefix: "damaged.")
         if aggregator == nil {
             // No packet at all: the tables still exist, empty, so the stage's outputs are complete.

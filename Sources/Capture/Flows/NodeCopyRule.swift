@@ -43,6 +43,17 @@ public struct NodeCopyRule: Sendable {
         case betweenNodes = "between_nodes"
         case loopback
         case noDirection = "no_direction"
+
+        /// Position in `allCases`, for tallies kept in arrays (the rule runs for every packet).
+        var ordinal: Int {
+            switch self {
+            case .counts: 0
+            case .overlay: 1
+            case .betweenNodes: 2
+            case .loopback: 3
+            case .noDirection: 4
+            }
+        }
     }
 
     /// Whether this node's share counts the copy `packet` summarises, or why not.

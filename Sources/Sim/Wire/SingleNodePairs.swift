@@ -16,8 +16,18 @@ struct SingleNodePairs {
         var destination: IPAddress
     }
 
+    private struct Count {
+        var packets: Int64 = 0
+        var bytes: Int64 = 0
+
+        mutating func add(bytes size: Int) {
+            packets += 1
+            bytes += Int64(size)
+        }
+    }
+
     let clock: WindowClock
-    private var counts: [Key: (packets: Int64, bytes: Int64)] = [:]
+    private var counts: [Key: Count] = [:]
 
     init(clock: WindowClock) { self.clock = clock }
 
@@ -25,8 +35,7 @@ struct SingleNodePairs {
     mutating func add(source: IPAddress, destination: IPAddress, bytes: Int, timestamp: Int64) {
         for length in clock.lengths {
             let key = Key(length: Int32(length), index: clock.index(of: timestamp, length: length), source: source, destination: destination)
-            counts[key, default: (0, 0)].packets += 1
-            counts[key, default: (0, 0)].bytes += Int64(bytes)
+            counts[key, default: Count()].add(bytes: bytes)  // one lookup per copy and window length
         }
     }
 

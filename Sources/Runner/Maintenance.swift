@@ -66,7 +66,8 @@ public enum Maintenance {
             try !owned.contains(directory) && !isNewestSuccessfulRun(in: directory, ledger: workspace.ledger)
         }
         let pipelines = (try? FileManager.default.contentsOfDirectory(atPath: workspace.artifacts)) ?? []
-        doomed += pipelines.map { "\(workspace.artifacts)/\($0)/.tmp" }.filter { FileManager.default.fileExists(atPath: $0) }
+        let submitted = try workspace.ledger.outstandingTasks()
+        doomed += pipelines.flatMap { Publisher.leftovers(artifacts: workspace.artifacts, pipeline: $0, keeping: submitted) }
         collection.directories = doomed.sorted()
         collection.bytes = doomed.reduce(0) { $0 + size(of: $1) }
         guard !dryRun else { return collection }
@@ -79,6 +80,28 @@ public enum Maintenance {
         for directory in doomed { try? FileManager.default.removeItem(atPath: directory) }
         _ = try workspace.ledger.pruneStatCache()
         return collection
+    }
+
+    /// Cancels a pipeline's outstanding batch tasks; with `record` (under the lock, no runner
+    /// following them) waits until each has ended, records it interrupted and removes what it wrote.
+    /// Returns how many it cancelled.
+    public static func cancelSubmitted(workspace: Workspace, pipeline: String, executor: Executor, record: Bool) throws -> Int {
+        let submitted = try workspace.ledger.outstandingTasks(pipeline: pipeline)
+        guard !submitted.isEmpty, executor.adopt(submitted) else { return 0 }
+        executor.cancelAll()
+        guard record else { return submitted.count }
+        var left = Dictionary(uniqueKeysWithValues: submitted.map { ($0.id, $0) })
+        let deadline = Date(timeIntervalSinceNow: 300)
+        while !left.isEmpty && Date() < deadline {
+            guard let result = executor.next(timeout: 1), let task = left.removeValue(forKey: result.id) else { continue }
+            try? FileManager.default.removeItem(atPath: task.temporary)
+            let code: Int32? = if case let .exited(code) = result.ending { code } else { nil }
+            try workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: code, seconds: result.seconds)
+        }
+        guard left.isEmpty else {
+            throw RunnerError.io("Slurm has not ended \(left.values.map(\.batchID).sorted().joined(separator: ", ")) after 5 minutes; they stay outstanding")
+        }
+        return submitted.count
     }
 
     /// Whether a directory's manifest names the newest successful run of its job: a second guard,

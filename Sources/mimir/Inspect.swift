@@ -15,13 +15,18 @@ struct Status: ParsableCommand {
 
     func run() throws {
         try guarded {
+            try collectSubmitted()
             let plan = try DryRun(locations, pipeline: pipeline, strict: strict)
             let running = try runningJobs(plan)
+            let submitted = try submittedJobs(plan)
             let rows = try plan.reports.map { report -> [String] in
                 let last = try plan.workspace.ledger.latestSuccessful(pipeline: plan.pipeline.name, job: report.job.description)
                 let when = last.map { ISO8601DateFormatter().string(from: $0.started) } ?? "-"
                 if let (pid, started) = running[report.job.description] {
                     return [report.job.description, "running", when, "process \(pid), started \(ISO8601DateFormatter().string(from: started))"]
+                }
+                if let (state, batchID) = submitted[report.job.description] {
+                    return [report.job.description, state, when, "Slurm task \(batchID)"]
                 }
                 let dropped = report.dropped.isEmpty ? "" : "dropped \(report.dropped.joined(separator: ", ")) (transient)"
                 let state = report.dropped.isEmpty ? report.outcome.word : report.outcome.word + ", dropped"
@@ -30,6 +35,35 @@ struct Status: ParsableCommand {
             print(table(rows, header: ["job", "state", "last success", "why"]))
         }
     }
+}
+
+extension Status {
+    /// With Slurm tasks outstanding and no runner following them: collects what ended, publishes it
+    /// and submits what became ready, as `mimir run --detach` would.
+    private func collectSubmitted() throws {
+        let reading = try locations.workspace()
+        let name = try reading.pipeline(pipeline).name
+        guard try !reading.ledger.outstandingTasks(pipeline: name).isEmpty,
+              let workspace = try? locations.workspace(.exclusive(wait: false)) else { return }
+        var options = RunOptions()
+        options.detach = true
+        let reporter = RunReporter()
+        let executor = try ExecutorOptions.make(kind: .slurm, settings: SlurmSettings(), workspace: workspace, pipeline: name, jobs: 1, reporter: reporter)
+        let scheduler = try Scheduler(workspace: workspace, pipeline: try workspace.pipeline(pipeline), options: options, executor: executor, reporter: reporter)
+        _ = try scheduler.run()
+    }
+}
+
+/// The pipeline's jobs a batch system holds: job -> (queued or running, Slurm id).
+private func submittedJobs(_ plan: DryRun) throws -> [String: (state: String, batchID: String)] {
+    let tasks = try plan.workspace.ledger.outstandingTasks(pipeline: plan.pipeline.name)
+    let states = SlurmExecutor.states(of: tasks.map(\.batchID))
+    var jobs: [String: (state: String, batchID: String)] = [:]
+    for task in tasks {
+        guard let record = try plan.workspace.ledger.run(id: task.id) else { continue }
+        jobs[record.job] = (states[task.batchID] ?? "submitted", task.batchID)
+    }
+    return jobs
 }
 
 /// The pipeline's jobs that a live runner is running now (from the lock file): job -> process, start.

@@ -49,6 +49,8 @@ struct Run: ParsableCommand {
     @Flag(help: "Wait for another runner working on the same artifacts instead of refusing.")
     var wait = false
 
+    @OptionGroup(title: "Slurm") var batch: ExecutorOptions
+
     func validate() throws {
         guard jobs >= 1 else { throw ValidationError("-j must be at least 1") }
     }
@@ -59,11 +61,12 @@ struct Run: ParsableCommand {
             var options = RunOptions()
             (options.jobs, options.only, options.from, options.until) = (jobs, only, from, until)
             (options.force, options.shard, options.dryRun, options.strict) = (force, shard, dryRun, strict)
+            options.detach = batch.detach
             let reporter = RunReporter()
-            let executor = LocalExecutor(capacity: jobs, recorder: workspace.lock)
             for name in pipelines {
                 let (pipelineStarted, hashedBefore) = (Date(), workspace.digests.bytesHashed)
                 let pipeline = try workspace.pipeline(name)
+                let executor = dryRun ? LocalExecutor(capacity: jobs) : try batch.make(workspace: workspace, pipeline: pipeline.name, jobs: jobs, reporter: reporter)
                 let scheduler = try Scheduler(workspace: workspace, pipeline: pipeline, options: options, executor: executor, reporter: reporter)
                 let reports = try withSignalsStopping(scheduler) { try scheduler.run() }
                 if dryRun {
@@ -73,7 +76,9 @@ struct Run: ParsableCommand {
                 let ran = reports.filter { if case .ran = $0.outcome { true } else { false } }.count
                 let fresh = reports.filter { $0.outcome == .fresh || $0.outcome == .recorded }.count
                 let failed = reports.filter { if case .failed = $0.outcome { true } else { false } }.map(\.job.description)
-                reporter.line(String(format: "%@: %d ran, %d fresh, %.2f s, %@ hashed", pipeline.name, ran, fresh,
+                let submitted = reports.filter { if case .submitted = $0.outcome { true } else { false } }.count
+                let queued = submitted == 0 ? "" : ", \(submitted) submitted to Slurm (mimir status \(pipeline.name) collects them)"
+                reporter.line(String(format: "%@: %d ran, %d fresh%@, %.2f s, %@ hashed", pipeline.name, ran, fresh, queued,
                                      Date().timeIntervalSince(pipelineStarted), byteCount(workspace.digests.bytesHashed - hashedBefore)))
                 if !failed.isEmpty { throw RunnerError.stagesFailed(failed) }
             }

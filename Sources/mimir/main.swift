@@ -14,7 +14,7 @@ struct Mimir: ParsableCommand {
             the content digests of its inputs) has no intact recorded run in the ledger, artifacts/ledger.sqlite. \
             Timestamps are never compared. Outputs land in artifacts/PIPELINE/STEP[/SWEEP VALUE][/SHARD]/.
             """,
-        subcommands: [Run.self, Status.self, Explain.self, Command.self, Log.self, GC.self, Recover.self, Digest.self])
+        subcommands: [Run.self, Status.self, Cancel.self, Explain.self, Command.self, Log.self, GC.self, Recover.self, Digest.self, LaunchTask.self])
 }
 
 /// Options every subcommand shares.
@@ -101,6 +101,7 @@ extension JobOutcome {
         case .failed: "failed"
         case .interrupted: "interrupted"
         case .blocked: "blocked"
+        case .submitted: "submitted"
         }
     }
 
@@ -111,6 +112,7 @@ extension JobOutcome {
         case let .failed(reason): reason
         case let .blocked(by): "\(by) failed"
         case let .ran(seconds): String(format: "%.1f s", seconds)
+        case let .submitted(batchID): "Slurm task \(batchID)"
         default: ""
         }
     }

@@ -10,6 +10,8 @@ final class RunnerFixture {
 
     let directory: TemporaryDirectory
     var root: String { directory.path }
+    /// Set for every mimir this fixture starts (e.g. `SLURM_CONF`).
+    var environment: [String: String] = [:]
 
     init(pipeline: String = RunnerFixture.chain) throws {
         directory = try TemporaryDirectory()
@@ -82,6 +84,7 @@ final class RunnerFixture {
         process.currentDirectoryURL = URL(fileURLWithPath: root)
         var environment = ProcessInfo.processInfo.environment
         environment["TOOL_STATE"] = root + "/state"
+        environment.merge(self.environment) { _, own in own }
         process.environment = environment
         let pipe = Pipe()
         process.standardOutput = pipe

@@ -17,7 +17,7 @@ enum Publisher {
 
     /// Writes a small file atomically (SystemSupport's `AtomicOutputFile`); a failure (a full disk) is the
     /// runner's I/O error, naming the file and the system's reason.
-    private static func write(_ data: Data, to path: String) throws {
+    static func write(_ data: Data, to path: String) throws {
         do {
             let file = try AtomicOutputFile(path: path)
             try file.write(Array(data))
@@ -72,9 +72,20 @@ enum Publisher {
         if hadOld { try? FileManager.default.removeItem(atPath: aside) }
     }
 
-    /// Removes what runs that did not finish left behind (only under the lock).
-    static func removeLeftovers(artifacts: String, pipeline: String) {
-        try? FileManager.default.removeItem(atPath: "\(artifacts)/\(pipeline)/.tmp")
+    /// What runs that did not finish left behind: their temporary directories and task files, except
+    /// those of tasks a batch system may still run.
+    static func leftovers(artifacts: String, pipeline: String, keeping submitted: [SubmittedTask]) -> [String] {
+        let kept = Set(submitted.flatMap { [$0.temporary, ($0.taskFile as NSString).deletingLastPathComponent] })
+        return [".tmp", ".slurm"].flatMap { area -> [String] in
+            let directory = "\(artifacts)/\(pipeline)/\(area)"
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+            return names.sorted().map { directory + "/" + $0 }.filter { !kept.contains($0) }
+        }
+    }
+
+    /// Removes the leftovers (only under the lock).
+    static func removeLeftovers(artifacts: String, pipeline: String, keeping submitted: [SubmittedTask]) {
+        for path in leftovers(artifacts: artifacts, pipeline: pipeline, keeping: submitted) { try? FileManager.default.removeItem(atPath: path) }
     }
 
     static func makeDirectory(_ path: String) throws {

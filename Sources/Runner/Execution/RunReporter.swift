@@ -34,14 +34,16 @@ public final class RunReporter {
     }
 
     /// The live line: what runs, how far the run is, how long it has left.
-    func progress(running: [(job: JobID, shardCount: Int?)], done: Int, known: Int, remaining: Double?) {
+    func progress(running: [(job: JobID, shardCount: Int?)], queue: (queued: Int, running: Int)?, done: Int, known: Int, remaining: Double?) {
         guard showsProgress else { return }
         let names = running.map { job, count -> String in
             guard let shard = job.shards.last, let count else { return job.description }
             let outer = job.shards.dropLast().map { "\($0)." }.joined()
             return "\(job.step)\(job.sweepValue.map { "@" + $0 } ?? "") shard \(outer)\(shard + 1)/\(count)"
         }
-        let activity = names.isEmpty ? "checking" : "running \(names.joined(separator: ", "))"
+        var activity = names.isEmpty ? "checking" : "running \(names.joined(separator: ", "))"
+        // A batch system's queue: what waits there and what runs, rather than every name.
+        if let queue { activity = "\(queue.queued) queued, \(queue.running) running" }
         var text = "mimir: \(done)/\(known) done, \(activity), \(Self.duration(Date().timeIntervalSince(start)))"
         if let remaining { text += ", ~\(Self.duration(remaining)) left" }
         FileHandle.standardError.write(Data("\r\u{1B}[K\(text.prefix(200))".utf8))

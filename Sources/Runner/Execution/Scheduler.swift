@@ -14,13 +14,22 @@ public final class Scheduler {
     private var outcomes: [JobID: JobOutcome] = [:]
     private var order: [JobID] = []
     private var running: [Int64: RunningJob] = [:]
+    /// The jobs of `running`.
+    private var runningJobs = Set<JobID>()
+    /// Jobs decided to run in this pass, handed to the executor together at its end (a batch
+    /// executor submits them as one array per step).
+    private var ready: [Task] = []
     /// Done jobs whose dropped transient outputs a stale job reads: they run again first.
     private var remake = Set<JobID>()
     private let stop = StopFlag()
 
     private struct RunningJob {
         var job: JobID
-        var plan: JobPlan
+        /// The stage (nil for a collected batch task whose step the pipeline no longer has).
+        var stage: StageDeclaration?
+        var key: String
+        var material: [String: String]
+        var shardCount: Int?
         var temporary: String
         var outDir: String
         var command: [String]
@@ -28,6 +37,8 @@ public final class Scheduler {
         /// The executor's slots it takes (`resources.cpus`, at most all of them).
         var cpus: Int
         var started = Date()
+        /// The batch system's name for it, once submitted.
+        var batchID: String?
     }
 
     /// The steps this run decides (selected ones and what they need), and each job's last duration.
@@ -77,6 +88,7 @@ public final class Scheduler {
 
     private func abandon(_ result: TaskResult) {
         guard let entry = running.removeValue(forKey: result.id) else { return }
+        runningJobs.remove(entry.job)
         try? FileManager.default.removeItem(atPath: entry.temporary)
         try? workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: exitCode(result), seconds: result.seconds)
     }
@@ -84,7 +96,9 @@ public final class Scheduler {
     private func runJobs() throws -> [JobReport] {
         if !options.dryRun {
             try workspace.ledger.abandonUnfinished()
-            Publisher.removeLeftovers(artifacts: workspace.artifacts, pipeline: pipeline.name)
+            let submitted = try workspace.ledger.outstandingTasks(pipeline: pipeline.name)
+            Publisher.removeLeftovers(artifacts: workspace.artifacts, pipeline: pipeline.name, keeping: submitted)
+            try collect(submitted)
         }
         let selected = selectedSteps()
         relevant = pipeline.steps.filter { selected.contains($0.name) || isAncestor($0.name, of: selected) }
@@ -95,14 +109,20 @@ public final class Scheduler {
                 progressed = false
                 for step in relevant {
                     guard let jobs = try resolver.jobs(of: step) else { continue }
-                    for job in jobs where outcomes[job] == nil && !running.values.contains(where: { $0.job == job }) {
+                    for job in jobs where outcomes[job] == nil && !runningJobs.contains(job) {
                         if try decide(job, selected: selected.contains(step.name) && shardSelected(job)) { progressed = true }
                     }
                 }
+                try submitReady()
             }
             if !options.dryRun && !stop.isSet { try dropTransientOutputs() }
             if running.isEmpty { break }
-            if let result = executor.next(timeout: 0.25) { try finish(result) }
+            if let result = executor.next(timeout: options.detach ? 0 : 0.25) {
+                try finish(result)
+            } else if options.detach {
+                for entry in running.values { _ = settle(entry.job, .submitted(entry.batchID ?? "")) }
+                break
+            }
             reportProgress()
         }
         if stop.isSet { throw RunnerError.interrupted }
@@ -226,21 +246,68 @@ public final class Scheduler {
         try Publisher.makeDirectory(logDirectory)
         let (id, logPath) = try workspace.ledger.begin(pipeline: pipeline.name, job: job.description, key: plan.key, material: plan.material,
                                                        outDir: outDir, command: command, logDirectory: logDirectory)
-        running[id] = RunningJob(job: job, plan: plan, temporary: temporary, outDir: outDir, command: command, logPath: logPath, cpus: cpus)
+        running[id] = RunningJob(job: job, stage: plan.stage, key: plan.key, material: plan.material, shardCount: plan.shard?.count,
+                                 temporary: temporary, outDir: outDir, command: command, logPath: logPath, cpus: cpus)
+        runningJobs.insert(job)
         reporter.started(job, reason: reason)
-        executor.launch(Task(id: id, label: job.description, arguments: plan.command(executable: executable, outDir: temporary), logPath: logPath))
+        ready.append(Task(id: id, label: job.description, step: job.step, arguments: plan.command(executable: executable, outDir: temporary),
+                          logPath: logPath, temporary: temporary, resources: pipeline.step(job.step)?.resources ?? Resources()))
+    }
+
+    /// Hands the jobs decided in this pass to the executor; records what went to a batch system.
+    private func submitReady() throws {
+        guard !ready.isEmpty else { return }
+        let tasks = ready
+        ready = []
+        let submitted = executor.launch(tasks)
+        try workspace.ledger.recordSubmitted(submitted)
+        for task in submitted { running[task.id]?.batchID = task.batchID }
+        if !submitted.isEmpty {
+            let arrays = Set(submitted.map { $0.batchID.prefix { $0 != "_" } }).sorted().joined(separator: ", ")
+            reporter.line("submitted \(submitted.count) \(submitted.count == 1 ? "task" : "tasks") of \(Set(tasks.map(\.step)).sorted().joined(separator: ", ")) to Slurm (job \(arrays))")
+        }
+    }
+
+    /// Follows the tasks an earlier runner submitted and left running: they are collected as they
+    /// end, never submitted again while they live.
+    private func collect(_ submitted: [SubmittedTask]) throws {
+        guard !submitted.isEmpty else { return }
+        guard executor.adopt(submitted) else {
+            throw RunnerError.usage("""
+                \(submitted.count) \(pipeline.name) \(submitted.count == 1 ? "job was" : "jobs were") submitted to Slurm by an earlier run \
+                and may still run (\(submitted.map(\.batchID).prefix(5).joined(separator: ", "))); collect them with \
+                `mimir run --executor slurm`, or stop them with `mimir cancel \(pipeline.name)`
+                """)
+        }
+        for task in submitted {
+            guard let record = try workspace.ledger.run(id: task.id), let job = JobID(parsing: record.job) else { continue }
+            let shardCount = record.material["shard"].flatMap { $0.split(separator: "/").last.flatMap { Int($0) } }
+            running[task.id] = RunningJob(job: job, stage: pipeline.step(job.step)?.stage, key: record.key, material: record.material,
+                                          shardCount: shardCount, temporary: task.temporary, outDir: record.outDir, command: record.command,
+                                          logPath: record.logPath, cpus: 0, started: record.started, batchID: task.batchID)
+            runningJobs.insert(job)
+        }
+        reporter.line("collecting \(submitted.count) Slurm \(submitted.count == 1 ? "task" : "tasks") an earlier run submitted")
     }
 
     private func finish(_ result: TaskResult) throws {
         guard let entry = running.removeValue(forKey: result.id) else { return }
-        let failure: String?
+        runningJobs.remove(entry.job)
+        var failure: String?
         switch result.ending {
         case .exited(0):
-            let missing = Publisher.missingOutputs(of: entry.plan.stage, in: entry.temporary)
-            failure = missing.isEmpty ? nil : "exited 0 without writing \(missing.joined(separator: ", "))"
+            if let stage = entry.stage {
+                let missing = Publisher.missingOutputs(of: stage, in: entry.temporary)
+                failure = missing.isEmpty ? nil : "exited 0 without writing \(missing.joined(separator: ", "))"
+            } else {
+                failure = "its step is no longer in \(pipeline.file)"
+            }
         case let .exited(code): failure = "exited with status \(code)"
         case let .signalled(signal): failure = "killed by signal \(signal)"
         case let .notStarted(message): failure = message
+        }
+        if let batchID = result.batchID ?? entry.batchID, let told = failure, !told.contains(batchID) {
+            failure = "Slurm task \(batchID) \(told)"
         }
         if let failure {
             try? FileManager.default.removeItem(atPath: entry.temporary)
@@ -257,7 +324,7 @@ public final class Scheduler {
         let outputs: [String: OutputFile]
         do {
             outputs = try Publisher.hashOutputs(in: entry.temporary)
-            let manifest = RunManifest(pipeline: pipeline.name, job: entry.job.description, key: entry.plan.key, material: entry.plan.material,
+            let manifest = RunManifest(pipeline: pipeline.name, job: entry.job.description, key: entry.key, material: entry.material,
                                        command: entry.command, outputs: outputs.mapValues { .init(digest: $0.digest, size: $0.size) })
             try Publisher.publish(entry.temporary, to: entry.outDir, manifest: manifest)
             for (name, output) in outputs { try workspace.digests.remember(path: entry.outDir + "/" + name, digest: output.digest) }
@@ -327,8 +394,9 @@ public final class Scheduler {
             guard let estimate = durations[job] ?? typical else { remaining = nil; break }
             remaining? += max(0, estimate - (runningJobs[job].map { Date().timeIntervalSince($0) } ?? 0))
         }
-        reporter.progress(running: running.values.map { ($0.job, $0.plan.shard?.count) }, done: outcomes.count,
-                          known: outcomes.count + pending.count, remaining: remaining.map { $0 / Double(executor.capacity) })
+        let parallel = Double(max(1, min(executor.capacity, running.count)))
+        reporter.progress(running: running.values.map { ($0.job, $0.shardCount) }, queue: executor.queue, done: outcomes.count,
+                          known: outcomes.count + pending.count, remaining: remaining.map { $0 / parallel })
     }
 }
 

@@ -46,7 +46,7 @@ public struct RunRecord: Sendable {
 /// is spelled (`art`, `art/`, `./art`, `../x/art`) a run finds, and `gc` keeps, the same directories.
 public final class Ledger {
     public static let fileName = "ledger.sqlite"
-    static let schemaVersion = "2"
+    static let schemaVersion = "3"
     public let path: String
     /// The artifacts folder as the caller spells it: the stored paths are relative to it.
     let root: String
@@ -96,11 +96,19 @@ public final class Ledger {
             CREATE TABLE IF NOT EXISTS stat_cache(
                 path TEXT PRIMARY KEY, device INTEGER NOT NULL, inode INTEGER NOT NULL, size INTEGER NOT NULL,
                 mtime_ns INTEGER NOT NULL, ctime_ns INTEGER NOT NULL, digest TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS batch_tasks(
+                run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE, batch_id TEXT NOT NULL,
+                task_file TEXT NOT NULL, temporary TEXT NOT NULL);
             INSERT OR IGNORE INTO meta VALUES ('schema', '\(Self.schemaVersion)');
             """)
         var version = try database.query("SELECT value FROM meta WHERE name = 'schema'").first?.first?.text
         if version == "1" {
             try migrateFromSchema1()
+            version = "2"
+        }
+        if version == "2" {
+            // Schema 3 only adds the batch_tasks table, made above.
+            try database.query("UPDATE meta SET value = ? WHERE name = 'schema'", [.text(Self.schemaVersion)])
             version = Self.schemaVersion
         }
         guard version == Self.schemaVersion else {
@@ -118,19 +126,19 @@ public final class Ledger {
                 try database.query("UPDATE runs SET out_dir = ?, log_path = ? WHERE id = ?",
                                    [.text("\(pipeline)/\(job.directory)"), .text(log), row[0]])
             }
-            try database.query("UPDATE meta SET value = ? WHERE name = 'schema'", [.text(Self.schemaVersion)])
+            try database.query("UPDATE meta SET value = '2' WHERE name = 'schema'")
         }
     }
 
     /// A path under the artifacts folder as stored: relative to it.
-    private func stored(_ path: String) throws -> String {
+    func stored(_ path: String) throws -> String {
         guard !path.isEmpty else { return "" }
         guard path.hasPrefix(root + "/") else { throw RunnerError.ledger("\(path) is not under the artifacts folder \(root)") }
         return String(path.dropFirst(root.count + 1))
     }
 
     /// A stored path as the caller's spelling of the artifacts folder reaches it.
-    private func resolved(_ stored: String) -> String {
+    func resolved(_ stored: String) -> String {
         stored.isEmpty ? "" : root + "/" + stored
     }
 
@@ -190,10 +198,11 @@ public final class Ledger {
         }
     }
 
-    /// Runs left `running` by a runner that died (SIGKILL, power loss) become `interrupted`.
+    /// Runs left `running` by a runner that died (SIGKILL, power loss) become `interrupted`, except
+    /// those handed to a batch system: they may still run, and the next runner collects them.
     /// Called only by the runner holding the lock.
     public func abandonUnfinished() throws {
-        try database.query("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
+        try database.query("UPDATE runs SET status = 'interrupted' WHERE status = 'running' AND id NOT IN (SELECT run_id FROM batch_tasks)")
     }
 
     /// The newest successful run of a job, optionally with a given key.
@@ -242,6 +251,7 @@ public final class Ledger {
             let doomed = try database.query("""
                 SELECT id, log_path FROM runs r WHERE
                   (SELECT COUNT(*) FROM runs n WHERE n.pipeline = r.pipeline AND n.job = r.job AND n.id > r.id) >= ?
+                  AND r.status <> 'running'
                   AND r.id <> COALESCE((SELECT MAX(id) FROM runs s WHERE s.pipeline = r.pipeline AND s.job = r.job AND s.status = 'ok'), -1)
                 """, [.int(Int64(keep))])
             for row in doomed { try database.query("DELETE FROM runs WHERE id = ?", [row[0]]) }

@@ -17,6 +17,8 @@ public struct RunOptions: Sendable {
     public var dryRun = false
     /// Add each executable's digest to the keys.
     public var strict = false
+    /// Return once every ready job is submitted to the batch system (a later run collects them).
+    public var detach = false
 
     public init() {}
 }
@@ -38,6 +40,8 @@ public enum JobOutcome: Sendable, Equatable {
     case interrupted
     /// Not run because a job it needs failed.
     case blocked(by: String)
+    /// Handed to a batch system, which runs it (`--detach`); its Slurm id.
+    case submitted(String)
 }
 
 extension JobOutcome {

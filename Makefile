@@ -54,6 +54,7 @@ bench: build venv
 	$(VENV_PYTHON) Benchmarks/bounds_bench.py --bin "$(BIN)"
 	$(VENV_PYTHON) Benchmarks/multinode_bench.py --bin "$(BIN)"
 	$(VENV_PYTHON) Benchmarks/pipeline_bench.py --bin "$(BIN)"
+	$(VENV_PYTHON) Benchmarks/slurm_bench.py --bin "$(BIN)"
 
 ## quality: the detection-quality benchmark (Benchmarks/quality.yaml) on the held-out seeds; SEEDS=development
 ## while working on the detector. Its table goes to artifacts/quality/SEEDS/ and docs/model.md.

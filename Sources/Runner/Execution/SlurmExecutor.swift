@@ -40,7 +40,7 @@ public struct SlurmSettings: Codable, Sendable, Equatable {
 /// that a task Slurm ended without a status (cancelled, out of time, a node failure) is not waited
 /// for forever. Jobs are never chained with `--dependency`: the runner publishes a job's outputs
 /// before it submits the jobs that read them.
-public final class SlurmExecutor: Executor {
+public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by one thread, but for `cancelAll`
     /// The cluster decides how many run at once.
     public let capacity = 1 << 20
     private let settings: SlurmSettings
@@ -55,6 +55,8 @@ public final class SlurmExecutor: Executor {
     private var finished: [TaskResult] = []
     private var lastQueueCheck = Date.distantPast
     private var cancelled = false
+    /// Set by `cancelAll`, which a signal handler's thread may call; the next `next` cancels.
+    private let cancelRequest = StopFlag()
     private lazy var configuration = Self.readConfiguration()
     private var maxArraySize: Int { configuration.maxArraySize }
 
@@ -176,6 +178,7 @@ public final class SlurmExecutor: Executor {
     public func next(timeout: Double) -> TaskResult? {
         let deadline = Date(timeIntervalSinceNow: timeout)
         while true {
+            if cancelRequest.isSet && !cancelled { cancelTracked() }
             if finished.isEmpty { collectStatusFiles() }
             if finished.isEmpty && Date().timeIntervalSince(lastQueueCheck) >= queueInterval { checkQueue() }
             if !finished.isEmpty { return finished.removeFirst() }
@@ -281,6 +284,11 @@ public final class SlurmExecutor: Executor {
     }
 
     public func cancelAll() {
+        cancelRequest.set()
+    }
+
+    /// scancel of every tracked task's array.
+    private func cancelTracked() {
         checkQueue()  // which tasks run: their launchers get KillWait to report
         cancelled = true
         let jobs = Set(tracked.values.map { String($0.task.batchID.prefix { $0 != "_" }) }).sorted()

@@ -65,6 +65,7 @@ def main():
         return
     mimir = os.path.abspath(os.path.join(arguments.bin, "mimir"))
     project = tempfile.mkdtemp(prefix="mimir-slurm-bench-")
+    os.chmod(project, 0o755)  # munged wants every folder above its socket open to all
     base = project + "/cluster"
     cluster = dict(os.environ, BASE=base, CTLD_PORT="19817", SLURMD_PORT="19818")
     subprocess.run(["bash", SCRIPT, "start"], env=cluster, check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)

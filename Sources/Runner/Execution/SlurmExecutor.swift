@@ -53,6 +53,8 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
     private let queueInterval: Double
     private var tracked: [Int64: Tracked] = [:]
     private var finished: [TaskResult] = []
+    /// Tracked tasks per task folder: the folder goes with its last task.
+    private var tasksIn: [String: Int] = [:]
     private var lastQueueCheck = Date.distantPast
     private var cancelled = false
     /// Set by `cancelAll`, which a signal handler's thread may call; the next `next` cancels.
@@ -106,7 +108,7 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
                 }
             }
         }
-        for task in submitted { tracked[task.id] = Tracked(task: task) }
+        follow(submitted)
         return submitted
     }
 
@@ -170,9 +172,16 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
     // MARK: Following
 
     public func adopt(_ tasks: [SubmittedTask]) -> Bool {
-        for task in tasks { tracked[task.id] = Tracked(task: task) }
+        follow(tasks)
         lastQueueCheck = .distantPast
         return true
+    }
+
+    private func follow(_ tasks: [SubmittedTask]) {
+        for task in tasks {
+            tracked[task.id] = Tracked(task: task)
+            tasksIn[(task.taskFile as NSString).deletingLastPathComponent, default: 0] += 1
+        }
     }
 
     public func next(timeout: Double) -> TaskResult? {
@@ -180,18 +189,28 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
         while true {
             if cancelRequest.isSet && !cancelled { cancelTracked() }
             if finished.isEmpty { collectStatusFiles() }
-            if finished.isEmpty && Date().timeIntervalSince(lastQueueCheck) >= queueInterval { checkQueue() }
+            // squeue lists every task: asked less often when there are many (liveness, not completion).
+            let period = max(queueInterval, Double(tracked.count) / 100)
+            if finished.isEmpty && Date().timeIntervalSince(lastQueueCheck) >= period { checkQueue() }
             if !finished.isEmpty { return finished.removeFirst() }
             guard Date() < deadline, !tracked.isEmpty else { return nil }
-            usleep(UInt32(min(0.1, max(0, deadline.timeIntervalSinceNow)) * 1e6))
+            usleep(UInt32(min(0.25, max(0, deadline.timeIntervalSinceNow)) * 1e6))
         }
     }
 
     /// Every tracked task whose launcher left its status becomes a result.
+    /// One listing per task folder, not one open per task: a thousand tasks cost a readdir a poll.
     private func collectStatusFiles() {
-        for (id, entry) in tracked.sorted(by: { $0.key < $1.key }) {
-            guard let status = TaskLauncher.status(taskFile: entry.task.taskFile) else { continue }
-            end(id, TaskResult(id: id, ending: status.ending, seconds: status.seconds, usage: status.usage, batchID: entry.task.batchID))
+        let folders = Dictionary(grouping: tracked.values) { ($0.task.taskFile as NSString).deletingLastPathComponent }
+        for (folder, entries) in folders.sorted(by: { $0.key < $1.key }) {
+            let names = Set((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [])
+            for entry in entries.sorted(by: { $0.task.id < $1.task.id }) {
+                let statusFile = TaskLauncher.statusPath(taskFile: entry.task.taskFile)
+                guard names.contains((statusFile as NSString).lastPathComponent),
+                      let status = TaskLauncher.status(taskFile: entry.task.taskFile) else { continue }
+                end(entry.task.id, TaskResult(id: entry.task.id, ending: status.ending, seconds: status.seconds, usage: status.usage,
+                                              batchID: entry.task.batchID))
+            }
         }
     }
 
@@ -209,7 +228,7 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
             switch state {
             case nil:
                 // Listed at once after sbatch returns; absent later, it ended long ago.
-                lost = Date().timeIntervalSince(entry.submitted) > queueInterval ? "Slurm no longer knows it" : nil
+                lost = Date().timeIntervalSince(entry.submitted) > 2 ? "Slurm no longer knows it" : nil
             case let .ended(name, end)?:
                 let patience = statusGrace + (cancelled && wasRunning ? configuration.killWait : 0)
                 lost = (cancelled && !wasRunning) || Date().timeIntervalSince(end ?? entry.submitted) > patience ? "Slurm ended it as \(name)" : nil
@@ -277,7 +296,9 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
         unlink(TaskLauncher.statusPath(taskFile: file))
         if (FileStat(path: outputFile(of: entry.task))?.size ?? 1) == 0 { unlink(outputFile(of: entry.task)) }
         let directory = (file as NSString).deletingLastPathComponent
-        if !tracked.values.contains(where: { ($0.task.taskFile as NSString).deletingLastPathComponent == directory }) {
+        tasksIn[directory, default: 1] -= 1
+        if tasksIn[directory] == 0 {
+            tasksIn[directory] = nil
             unlink(directory + "/batch.sh")
             rmdir(directory)  // stays if a launcher's output is there to read
         }

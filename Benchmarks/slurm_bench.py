@@ -88,7 +88,7 @@ def main():
         same = digests(project + "/local") == digests(project + "/slurm")
         print(f"slurm_bench: {arguments.tasks} no-op tasks: {arrays} sbatch array(s); runner CPU {cpu:.2f} s "
               f"= {1000 * cpu / arguments.tasks:.1f} ms per task (goal: under 50 ms); wall {wall:.1f} s through Slurm, "
-              f"{local_wall:.1f} s locally with -j 2 (runner CPU {1000 * local_cpu / arguments.tasks:.1f} ms per task); "
+              f"{local_wall:.1f} s locally with -j 2 (runner and stages {1000 * local_cpu / arguments.tasks:.1f} ms CPU per task); "
               f"artifacts {'identical' if same else 'DIFFER'}")
         if not same or arrays != -(-arguments.tasks // 1001):
             sys.exit(1)

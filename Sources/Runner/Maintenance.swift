@@ -95,8 +95,7 @@ public enum Maintenance {
         while !left.isEmpty && Date() < deadline {
             guard let result = executor.next(timeout: 1), let task = left.removeValue(forKey: result.id) else { continue }
             try? FileManager.default.removeItem(atPath: task.temporary)
-            let code: Int32? = if case let .exited(code) = result.ending { code } else { nil }
-            try workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: code, seconds: result.seconds)
+            try workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: result.exitCode, seconds: result.seconds)
         }
         guard left.isEmpty else {
             throw RunnerError.io("Slurm has not ended \(left.values.map(\.batchID).sorted().joined(separator: ", ")) after 5 minutes; they stay outstanding")

@@ -31,15 +31,17 @@ struct ExecutorOptions: ParsableArguments {
         SlurmSettings(partition: partition, account: account, qos: qos, options: slurmOption)
     }
 
+    /// Whether an option only Slurm takes was given (it implies `--executor slurm`).
+    private var asksForSlurm: Bool { slurmSettings != SlurmSettings() || detach }
+
     func validate() throws {
-        let slurmOnly = partition != nil || account != nil || qos != nil || !slurmOption.isEmpty || detach
-        if slurmOnly && executor == .local { throw ValidationError("--partition, --account, --qos, --slurm-option and --detach need --executor slurm") }
+        if asksForSlurm && executor == .local { throw ValidationError("--partition, --account, --qos, --slurm-option and --detach need --executor slurm") }
         do { try slurmSettings.validate() } catch let error as RunnerError { throw ValidationError(error.description) }
     }
 
     /// The executor for one pipeline, as these options choose it.
     func make(workspace: Workspace, pipeline: String, jobs: Int, reporter: RunReporter) throws -> Executor {
-        try Self.make(kind: executor ?? (slurmSettings != SlurmSettings() || detach ? .slurm : nil), settings: slurmSettings,
+        try Self.make(kind: executor ?? (asksForSlurm ? .slurm : nil), settings: slurmSettings,
                       workspace: workspace, pipeline: pipeline, jobs: jobs, reporter: reporter)
     }
 

@@ -57,7 +57,7 @@ extension Status {
 /// The pipeline's jobs a batch system holds: job -> (queued or running, Slurm id).
 private func submittedJobs(_ plan: DryRun) throws -> [String: (state: String, batchID: String)] {
     let tasks = try plan.workspace.ledger.outstandingTasks(pipeline: plan.pipeline.name)
-    let states = SlurmExecutor.states(of: tasks.map(\.batchID))
+    let states = SlurmExecutor.states(of: tasks)
     var jobs: [String: (state: String, batchID: String)] = [:]
     for task in tasks {
         guard let record = try plan.workspace.ledger.run(id: task.id) else { continue }

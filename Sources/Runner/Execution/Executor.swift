@@ -36,6 +36,11 @@ public struct TaskResult: Sendable {
     public var usage: ResourceUsage?
     /// The batch system's name for the task (`1234_5`), for messages.
     public var batchID: String?
+
+    /// The stage's exit status, if it exited.
+    public var exitCode: Int32? {
+        if case let .exited(code) = ending { code } else { nil }
+    }
 }
 
 /// What a finished stage process used.
@@ -55,6 +60,9 @@ public struct SubmittedTask: Sendable, Equatable {
     public var taskFile: String
     /// The directory the stage writes into.
     public var temporary: String
+
+    /// The job array it belongs to (`1234` of `1234_5`): what sbatch returned, squeue and scancel take.
+    public var arrayJob: String { String(batchID.prefix { $0 != "_" }) }
 }
 
 /// Runs tasks; the runner decides which ones, verifies their outputs and publishes them. Two

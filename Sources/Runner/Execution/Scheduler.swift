@@ -90,7 +90,7 @@ public final class Scheduler {
         guard let entry = running.removeValue(forKey: result.id) else { return }
         runningJobs.remove(entry.job)
         try? FileManager.default.removeItem(atPath: entry.temporary)
-        try? workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: exitCode(result), seconds: result.seconds)
+        try? workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: result.exitCode, seconds: result.seconds)
     }
 
     private func runJobs() throws -> [JobReport] {
@@ -263,7 +263,7 @@ public final class Scheduler {
         try workspace.ledger.recordSubmitted(submitted)
         for task in submitted { running[task.id]?.batchID = task.batchID }
         if !submitted.isEmpty {
-            let arrays = Set(submitted.map { $0.batchID.prefix { $0 != "_" } }).sorted().joined(separator: ", ")
+            let arrays = Set(submitted.map(\.arrayJob)).sorted().joined(separator: ", ")
             reporter.line("submitted \(submitted.count) \(submitted.count == 1 ? "task" : "tasks") of \(Set(tasks.map(\.step)).sorted().joined(separator: ", ")) to Slurm (job \(arrays))")
         }
     }
@@ -312,10 +312,10 @@ public final class Scheduler {
         if let failure {
             try? FileManager.default.removeItem(atPath: entry.temporary)
             if stop.isSet {
-                try workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: exitCode(result), seconds: result.seconds)
+                try workspace.ledger.finish(id: result.id, status: .interrupted, exitCode: result.exitCode, seconds: result.seconds)
                 _ = settle(entry.job, .interrupted)
             } else {
-                try workspace.ledger.finish(id: result.id, status: .failed, exitCode: exitCode(result), seconds: result.seconds)
+                try workspace.ledger.finish(id: result.id, status: .failed, exitCode: result.exitCode, seconds: result.seconds)
                 reporter.failed(entry.job, reason: failure, log: entry.logPath)
                 _ = settle(entry.job, .failed(reason: failure))
             }
@@ -367,10 +367,6 @@ public final class Scheduler {
             resolver.completed[job]?.dropped.formUnion(dropped)
             reporter.dropped(job, files: dropped)
         }
-    }
-
-    private func exitCode(_ result: TaskResult) -> Int32? {
-        if case let .exited(code) = result.ending { code } else { nil }
     }
 
     /// The live line: what runs, how many jobs are done of how many, and the time left estimated from

@@ -198,8 +198,8 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
         }
     }
 
-    /// Every tracked task whose launcher left its status becomes a result.
-    /// One listing per task folder, not one open per task: a thousand tasks cost a readdir a poll.
+    /// Every tracked task whose launcher left its status becomes a result: one listing per task
+    /// folder, not one open per task, so a thousand tasks cost a readdir a poll.
     private func collectStatusFiles() {
         let folders = Dictionary(grouping: tracked.values) { ($0.task.taskFile as NSString).deletingLastPathComponent }
         for (folder, entries) in folders.sorted(by: { $0.key < $1.key }) {
@@ -218,7 +218,7 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
     /// the grace a shared file system needs) or no longer knows is lost.
     private func checkQueue() {
         lastQueueCheck = Date()
-        guard !tracked.isEmpty, let states = Self.queueStates(of: tracked.values.map(\.task.batchID)) else { return }
+        guard !tracked.isEmpty, let states = Self.queueStates(of: tracked.values.map(\.task)) else { return }
         for (id, entry) in tracked.sorted(by: { $0.key < $1.key }) {
             let state = states[entry.task.batchID]
             // Slurm says CANCELLED at once, while a running task's launcher still waits for its stage.
@@ -243,8 +243,8 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
 
     /// What squeue says of each task (`1234_5`): queued, running, or ended as STATE; nil when
     /// slurmctld does not answer (then nothing is judged). A task squeue no longer lists is absent.
-    private static func queueStates(of batchIDs: [String]) -> [String: State]? {
-        let jobs = Set(batchIDs.map { $0.prefix { $0 != "_" } }).sorted()
+    private static func queueStates(of tasks: [SubmittedTask]) -> [String: State]? {
+        let jobs = Set(tasks.map(\.arrayJob)).sorted()
         guard !jobs.isEmpty, let output = try? SlurmCommands.run("squeue", ["-h", "-r", "-t", "all", "-j", jobs.joined(separator: ","), "-o", "%i|%T|%e"]) else { return nil }
         // Every job purged (older than MinJobAge): squeue refuses the list.
         guard output.status == 0 else { return output.stderr.contains("Invalid job id") ? [:] : nil }
@@ -257,8 +257,8 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
     }
 
     /// For `mimir status`: each task's state in words (queued, running, or Slurm's name for how it ended).
-    public static func states(of batchIDs: [String]) -> [String: String] {
-        (queueStates(of: batchIDs) ?? [:]).mapValues { state in
+    public static func states(of tasks: [SubmittedTask]) -> [String: String] {
+        (queueStates(of: tasks) ?? [:]).mapValues { state in
             switch state {
             case .unknown, .queued: "queued"
             case .running: "running"
@@ -312,7 +312,7 @@ public final class SlurmExecutor: Executor, @unchecked Sendable {  // used by on
     private func cancelTracked() {
         checkQueue()  // which tasks run: their launchers get KillWait to report
         cancelled = true
-        let jobs = Set(tracked.values.map { String($0.task.batchID.prefix { $0 != "_" }) }).sorted()
+        let jobs = Set(tracked.values.map(\.task.arrayJob)).sorted()
         guard !jobs.isEmpty else { return }
         _ = try? SlurmCommands.run("scancel", jobs)
         lastQueueCheck = .distantPast

@@ -23,20 +23,25 @@ public struct MergedPairs {
     /// The first and last window index of each length.
     private var indexRanges: [Int32: ClosedRange<Int64>] = [:]
 
-    /// Reads every table; refuses tables of another stage or schema, or with different origins.
-    public init(paths: [String]) throws {
+    /// Reads every table, counting bytes in `unit`; refuses tables of another stage or schema, with
+    /// different origins, or from flow records (which have no frames) read in frame bytes.
+    public init(paths: [String], bytes unit: ByteUnit) throws {
         var origin: Int64?
         var windows: [Window: [Pair: (packets: Int64, bytes: Int64)]] = [:]
         var observations: [(observation: Observation, path: String)] = []
         for path in paths {
             let (reader, value) = try FlowTables.open(path, as: FlowTables.pairs, named: "a pairs table")
+            if unit == .frame && reader.metadata[key: Provenance.stageKey] == FlowTables.recordsStage {
+                throw TableError.mismatch(path: path, detail: "it was counted from flow records, which count IP bytes, not frames: "
+                                          + "give mimir-graph --bytes ip")
+            }
             observations.append((try Observation(of: reader), path))
             if let origin, origin != value {
                 throw TableError.mismatch(path: path, detail: "its windows start at \(EpochSeconds.format(value)), the other tables' at "
                                           + "\(EpochSeconds.format(origin)); give flows the same --origin for every shard")
             }
             origin = value
-            try FlowTables.forEachPair(reader) { length, index, source, destination, packets, bytes in
+            try FlowTables.forEachPair(reader, bytes: unit) { length, index, source, destination, packets, bytes in
                 let pair = Pair(source: source, destination: destination)
                 let window = Window(length: length, index: index)
                 let total = windows[window, default: [:]][pair] ?? (0, 0)

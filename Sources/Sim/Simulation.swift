@@ -243,7 +243,7 @@ public final class Simulation {
 
 /// The simulator's implementation version (`stages/simulate.yaml`, `--version`).
 public enum SimulationVersion {
-    public static let current = "2"
+    public static let current = "3"
 }
 
 /// A small text file published atomically.

@@ -23,3 +23,5 @@ public struct PositiveSeconds: ExpressibleByArgument, Sendable {
         nanoseconds = value
     }
 }
+
+extension ByteUnit: ExpressibleByArgument {}

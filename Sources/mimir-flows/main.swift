@@ -6,7 +6,7 @@ import Contract
 
 /// mimir-flows: per-window traffic tables from a capture, for every window length in one pass.
 struct FlowsCommand: StageCommand {
-    static let version = "3"
+    static let version = "4"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-flows",

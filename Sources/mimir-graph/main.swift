@@ -7,7 +7,7 @@ import Contract
 
 /// mimir-graph: per-window pod and service communication graphs from pairs tables and an entity log.
 struct GraphCommand: StageCommand {
-    static let version = "3"
+    static let version = "4"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-graph",
@@ -46,6 +46,9 @@ struct GraphCommand: StageCommand {
     @Option(help: "Seconds from the capture's start to the original pickle log's second 0 (the original's logger started 3 s early).")
     var logOffset = OriginalCreationLog.defaultOffset
 
+    @Option(help: "The bytes an edge counts: frame (link header included, as tshark's conversations) or ip (IP lengths, what flow records count; needed for mimir-records' tables).")
+    var bytes = ByteUnit.frame
+
     func validate() throws {
         try validateNumber(logOffset, "--log-offset", in: -86_400...86_400, unit: "seconds")
         for text in gateway where IPAddress(text) == nil { throw ValidationError("--gateway '\(text)' is not an IPv4 or IPv6 address") }
@@ -54,14 +57,14 @@ struct GraphCommand: StageCommand {
     func run() throws {
         let out = try self.out.create()
         let progress = Progress("mimir-graph")
-        let merged = try MergedPairs(paths: pairs)
+        let merged = try MergedPairs(paths: pairs, bytes: bytes)
         let naming = AddressNaming(profile: profile.rawValue, dropInfrastructure: !keepInfrastructure, gateways: gateway, logOffsetSeconds: logOffset)
         let setup = try NamingSetup(naming: naming, entities: entities, cluster: cluster, origin: merged.origin)
         try checkEveryNode(merged.observation, layout: setup.layout)
         var observation = merged.observation
         observation.clusterNodes = setup.layout.nodeNames
         let origin = KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(merged.origin))
-        let provenance = try Self.provenance(schemaVersion: GraphTables.schemaVersion, params: naming.json,
+        let provenance = try Self.provenance(schemaVersion: GraphTables.schemaVersion, params: naming.json.adding("bytes", .string(bytes.rawValue)),
                                              extra: [origin, try naming.keyValue(), try observation.keyValue()])
         let builder = GraphBuilder(pairs: merged, book: setup.book, layout: setup.layout, options: setup.options)
         let counts = try builder.write(directory: out, provenance: provenance) { done, total in progress.update("\(done) of \(total) windows") }

@@ -101,6 +101,7 @@ import Contract
         ip[3] = 0  // total length 0, as Linux 6.3+ BIG TCP packets are captured
         let (outcome, summary) = dissect(K.ethernet(type: 0x0800, ip))
         #expect(outcome == .ip && summary.ipLengthFromCapture)
+        #expect(summary.ipLength == 20 + 20 + 3000)  // the wire length less the 14-byte Ethernet header
         #expect(summary.sourcePort == 40000 && summary.destinationPort == 443 && summary.tcpFlags == 0x10)
         let directory = try TemporaryDirectory()
         let path = directory.file("big.pcap")

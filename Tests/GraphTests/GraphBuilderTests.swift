@@ -12,11 +12,11 @@ import Contract
     static let t0: Int64 = 1_795_860_000_000_000_000
     static let second: Int64 = 1_000_000_000
 
-    /// Writes a pairs table as mimir-flows would (stage flows, schema 1, mimir.origin, and the observation
-    /// where one is given).
+    /// Writes a pairs table as mimir-flows would (stage flows, schema 2, mimir.origin, and the observation
+    /// where one is given); each packet's IP bytes are its frame's less a 14-byte Ethernet header.
     static func writePairs(_ rows: [(length: Int32, index: Int64, src: String, dst: String, packets: Int64, bytes: Int64)],
                            origin: Int64 = t0, observation: Observation? = nil, to path: String) throws {
-        let provenance = try Provenance(stage: FlowTables.stage, version: "1", schemaVersion: 1, params: .object([:]),
+        let provenance = try Provenance(stage: FlowTables.stage, version: "1", schemaVersion: 2, params: .object([:]),
                                         extra: [KeyValue(key: "mimir.origin", value: EpochSeconds.format(origin))]
                                             + (observation.map { [try $0.keyValue()] } ?? []))
         let writer = try TableWriter(path: path, schema: FlowTables.pairs, metadata: provenance.keyValues)
@@ -24,7 +24,7 @@ import Contract
             ColumnArray(rows.map(\.length)), ColumnArray(rows.map(\.index)),
             ColumnArray(.int64(rows.map { (origin + $0.index * Int64($0.length) * second) / 1000 })),
             ColumnArray(rows.map { _ in false }), ColumnArray(rows.map(\.src)), ColumnArray(rows.map(\.dst)),
-            ColumnArray(rows.map(\.packets)), ColumnArray(rows.map(\.bytes)),
+            ColumnArray(rows.map(\.packets)), ColumnArray(rows.map(\.bytes)), ColumnArray(rows.map { $0.bytes - 14 * $0.packets }),
         ]))
         try writer.close()
     }
@@ -66,7 +66,7 @@ import Contract
                       expires: Bool = true, options: GraphOptions = GraphOptions()) throws -> [MergedPairs.Window: [String: Int64]] {
         let directory = try TemporaryDirectory()
         try writePairs(rows, to: directory.file("pairs.parquet"))
-        let builder = GraphBuilder(pairs: try MergedPairs(paths: [directory.file("pairs.parquet")]), book: AddressBook(events: events, expires: expires),
+        let builder = GraphBuilder(pairs: try MergedPairs(paths: [directory.file("pairs.parquet")], bytes: .frame), book: AddressBook(events: events, expires: expires),
                                    layout: ClusterLayout(settings: settings), options: options)
         var result: [MergedPairs.Window: [String: Int64]] = [:]
         for window in builder.pairs.windows.keys {
@@ -149,13 +149,16 @@ import Contract
     @Test func shardsAreSummedByWindow_andOriginsMustAgree() throws {
         let directory = try TemporaryDirectory()
         try Self.writePairs([(10, 3, "10.244.0.2", "10.244.0.3", 1, 100)], to: directory.file("a.parquet"))
-        try Self.writePairs([(10, 3, "10.244.0.2", "10.244.0.3", 2, 50), (10, 4, "10.244.0.2", "10.244.0.3", 1, 7)], to: directory.file("b.parquet"))
-        let merged = try MergedPairs(paths: [directory.file("a.parquet"), directory.file("b.parquet")])
+        try Self.writePairs([(10, 3, "10.244.0.2", "10.244.0.3", 2, 50), (10, 4, "10.244.0.2", "10.244.0.3", 1, 70)], to: directory.file("b.parquet"))
+        let merged = try MergedPairs(paths: [directory.file("a.parquet"), directory.file("b.parquet")], bytes: .frame)
         let total = merged.windows[MergedPairs.Window(length: 10, index: 3)]?[MergedPairs.Pair(source: "10.244.0.2", destination: "10.244.0.3")]
         #expect(total?.packets == 3 && total?.bytes == 150)
+        let inIPBytes = try MergedPairs(paths: [directory.file("a.parquet"), directory.file("b.parquet")], bytes: .ip)
+        let ipTotal = inIPBytes.windows[MergedPairs.Window(length: 10, index: 3)]?[MergedPairs.Pair(source: "10.244.0.2", destination: "10.244.0.3")]
+        #expect(ipTotal?.packets == 3 && ipTotal?.bytes == 108)  // 150 frame bytes less three 14-byte Ethernet headers
         #expect(merged.isPartial(MergedPairs.Window(length: 10, index: 3)) && merged.isPartial(MergedPairs.Window(length: 10, index: 4)))
         try Self.writePairs([(10, 3, "10.244.0.2", "10.244.0.3", 1, 100)], origin: Self.t0 + 1, to: directory.file("c.parquet"))
-        #expect(throws: TableError.self) { try MergedPairs(paths: [directory.file("a.parquet"), directory.file("c.parquet")]) }
+        #expect(throws: TableError.self) { try MergedPairs(paths: [directory.file("a.parquet"), directory.file("c.parquet")], bytes: .frame) }
     }
 
     @Test func nodeSharesAddUp_andAWholeCaptureDoesNotMixWithThem() throws {
@@ -164,14 +167,14 @@ import Contract
         try Self.writePairs(row, observation: Observation(source: .nodeShare, nodes: ["n2"]), to: directory.file("n2.parquet"))
         try Self.writePairs(row, observation: Observation(source: .nodeShare, nodes: ["n1"]), to: directory.file("n1-a.parquet"))
         try Self.writePairs(row, observation: Observation(source: .nodeShare, nodes: ["n1"]), to: directory.file("n1-b.parquet"))
-        let merged = try MergedPairs(paths: ["n2", "n1-a", "n1-b"].map { directory.file($0 + ".parquet") })
+        let merged = try MergedPairs(paths: ["n2", "n1-a", "n1-b"].map { directory.file($0 + ".parquet") }, bytes: .frame)
         #expect(merged.observation == Observation(source: .nodeShare, nodes: ["n1", "n2"]))
         #expect(merged.windows[MergedPairs.Window(length: 10, index: 3)]?[MergedPairs.Pair(source: "10.244.0.2", destination: "10.244.1.3")]?.packets == 3)
         // A table without the entry is one capture counted whole: it cannot join node shares.
         try Self.writePairs(row, to: directory.file("whole.parquet"))
-        #expect(try MergedPairs(paths: [directory.file("whole.parquet")]).observation == .wholeCapture)
+        #expect(try MergedPairs(paths: [directory.file("whole.parquet")], bytes: .frame).observation == .wholeCapture)
         do {
-            _ = try MergedPairs(paths: [directory.file("n1-a.parquet"), directory.file("whole.parquet")])
+            _ = try MergedPairs(paths: [directory.file("n1-a.parquet"), directory.file("whole.parquet")], bytes: .frame)
             Issue.record("a whole capture was summed with a node share")
         } catch let error as ContractError {
             #expect("\(error)".contains("whole.parquet: not counted as") && "\(error)".contains("it is capture"), "\(error)")

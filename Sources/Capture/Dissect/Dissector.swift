@@ -25,7 +25,7 @@ public struct Dissector: Sendable {
                         into summary: inout PacketSummary) -> DissectionOutcome {
         summary = PacketSummary()
         guard let base = data.baseAddress, data.count > 0 else { return .damaged(reason: "empty_packet") }
-        let packet = PacketBytes(base: base, count: data.count, cutBySnapLength: data.count < originalLength)
+        let packet = PacketBytes(base: base, count: data.count, wireLength: max(originalLength, data.count))
         switch linkType {
         case .ethernet:
             return ethernet(packet, at: 0, depth: 0, &summary)
@@ -113,6 +113,7 @@ public struct Dissector: Sendable {
         // the capture, as tshark takes it.
         guard totalLength >= headerLength || totalLength == 0 else { return .damaged(reason: "ipv4_total_length_below_header") }
         summary.ipLengthFromCapture = totalLength == 0
+        summary.ipLength = totalLength == 0 ? packet.wireLength - offset : totalLength
         summary.source = source
         summary.destination = destination
         summary.ipProtocol = ipProtocol
@@ -139,6 +140,8 @@ public struct Dissector: Sendable {
         summary.source = source
         summary.destination = destination
         let payloadLength = Int(payload)
+        // A payload length of 0 is a jumbogram or segmentation offload: the length comes from the capture.
+        summary.ipLength = payloadLength == 0 ? packet.wireLength - offset : 40 + payloadLength
         if payloadLength > packet.count - offset - 40 && !packet.cutBySnapLength && payloadLength != 0 {
             return .damaged(reason: "ipv6_payload_length_exceeds_packet")
         }
@@ -281,16 +284,22 @@ struct PacketBytes {
     private let base: UnsafeRawPointer
     /// How many bytes reads may reach (the capture's, or fewer where an IP length ends the packet).
     let count: Int
+    /// The packet's length on the wire (at least the captured bytes').
+    let wireLength: Int
     /// The capture kept fewer bytes than were on the wire.
     let cutBySnapLength: Bool
 
-    init(base: UnsafeRawPointer, count: Int, cutBySnapLength: Bool) {
-        (self.base, self.count, self.cutBySnapLength) = (base, count, cutBySnapLength)
+    init(base: UnsafeRawPointer, count: Int, wireLength: Int) {
+        (self.base, self.count, self.wireLength, cutBySnapLength) = (base, count, wireLength, count < wireLength)
+    }
+
+    private init(base: UnsafeRawPointer, count: Int, wireLength: Int, cutBySnapLength: Bool) {
+        (self.base, self.count, self.wireLength, self.cutBySnapLength) = (base, count, wireLength, cutBySnapLength)
     }
 
     /// The same bytes, readable only below `end` (at most `count`).
     @inline(__always) func prefix(_ end: Int) -> PacketBytes {
-        PacketBytes(base: base, count: max(0, min(count, end)), cutBySnapLength: cutBySnapLength)
+        PacketBytes(base: base, count: max(0, min(count, end)), wireLength: wireLength, cutBySnapLength: cutBySnapLength)
     }
 
     /// Whether `size` bytes at `offset` lie inside the readable bytes (no overflow for any offset).

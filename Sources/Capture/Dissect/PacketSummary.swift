@@ -17,6 +17,9 @@ public struct PacketSummary {
     public var isLaterFragment = false
     /// An ICMP or ICMPv6 error message (its quoted header is not a flow).
     public var isICMPError = false
+    /// The counted IP packet's length in bytes, headers included: IPv4's total length, IPv6's payload
+    /// length plus its fixed header, or where those are 0 the wire length from the IP header on.
+    public var ipLength = 0
     /// An IPv4 total length of 0 (segmentation offload): the packet's length came from the capture.
     public var ipLengthFromCapture = false
     /// An IPv6 extension header chain too long to follow: `ipProtocol` is the header where it stopped.

@@ -67,7 +67,7 @@ final class FlowAggregator {
             recent = (summary.source, summary.destination, pair)
         }
         let flowKey = FiveTupleKey(pair: pair, sourcePort: summary.sourcePort, destinationPort: summary.destinationPort, ipProtocol: summary.ipProtocol)
-        let byteCount = Int64(bytes)
+        let byteCount = Int64(bytes), ipByteCount = Int64(summary.ipLength)
         for lengthSlot in 0..<clock.lengths.count {
             let flows: Unmanaged<FlowHashTable<FiveTupleKey, FlowCounters>>
             if let cached = current[lengthSlot], timestamp >= cached.start, timestamp < cached.end {
@@ -84,6 +84,7 @@ final class FlowAggregator {
             flows._withUnsafeGuaranteedRef { $0.update(flowKey) {
                 $0.packets += 1
                 $0.bytes += byteCount
+                $0.ipBytes += ipByteCount
                 $0.first = min($0.first, timestamp)
                 $0.last = max($0.last, timestamp)
                 $0.tcpFlags |= summary.tcpFlags
@@ -133,6 +134,7 @@ final class FlowAggregator {
             windowPairs.update(key.pair) {
                 $0.packets += counters.packets
                 $0.bytes += counters.bytes
+                $0.ipBytes += counters.ipBytes
             }
         }
         let texts = addressTexts
@@ -142,6 +144,7 @@ final class FlowAggregator {
             pairs.string(1, from: texts, at: Int(key.destination))
             pairs.int64(0, counters.packets)
             pairs.int64(1, counters.bytes)
+            pairs.int64(2, counters.ipBytes)
             try pairs.flushIfLarge()
         }
         try window.flows.forEach { key, counters in
@@ -155,6 +158,7 @@ final class FlowAggregator {
             flows.int64(1, floorDivide(counters.last, 1000))
             flows.int64(2, counters.packets)
             flows.int64(3, counters.bytes)
+            flows.int64(4, counters.ipBytes)
             flows.int32(3, Int32(counters.tcpFlags))
             try flows.flushIfLarge()
         }

@@ -135,6 +135,7 @@ struct PairKey: FlowKey {
 struct PairCounters {
     var packets: Int64 = 0
     var bytes: Int64 = 0
+    var ipBytes: Int64 = 0
 }
 
 struct FiveTupleKey: FlowKey {
@@ -151,6 +152,7 @@ struct FiveTupleKey: FlowKey {
 struct FlowCounters {
     var packets: Int64 = 0
     var bytes: Int64 = 0
+    var ipBytes: Int64 = 0
     var first: Int64 = .max
     var last: Int64 = .min
     var tcpFlags: UInt8 = 0

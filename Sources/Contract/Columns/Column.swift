@@ -29,8 +29,11 @@ public enum Column {
     public static let lastSeen = "last_seen"
     /// Packets counted (int64, never negative).
     public static let packets = "packets"
-    /// Bytes counted (int64, never negative).
+    /// Bytes counted (int64, never negative): in pairs and flows, frame bytes (the link header
+    /// included; null where the source has no frames, as flow records).
     public static let bytes = "bytes"
+    /// IP bytes counted, IP headers included (int64, never negative): what flow records count.
+    public static let ipBytes = "ip_bytes"
     /// The TCP flags seen in the flow, OR-ed (int32).
     public static let tcpFlags = "tcp_flags"
 

@@ -1,31 +1,47 @@
 import Table
 
-/// The schemas of mimir-flows' tables (schema version 1). Every windowed table starts with
-/// `WindowColumns.fields`.
+/// The schemas of mimir-flows' and mimir-records' tables (schema version 2: `ip_bytes` added, `bytes`
+/// nullable). Every windowed table starts with `WindowColumns.fields`.
 public enum FlowTables {
-    /// The stage that writes these tables.
+    /// The stage that writes these tables from a capture.
     public static let stage = "flows"
+    /// The stage that writes them from flow records.
+    public static let recordsStage = "records"
     /// mimir-simulate writes a pairs table too: what one capture of the whole cluster would count.
     public static let truthStage = "simulate"
     /// Their schema version.
-    public static let schemaVersion = 1
+    public static let schemaVersion = 2
 
-    /// Directed address-pair totals per window: what tshark's IP conversation table counts.
+    /// Directed address-pair totals per window: what tshark's IP conversation table counts (`bytes`,
+    /// frame lengths), and the same packets' IP lengths (`ip_bytes`, what flow records count).
     public static let pairs = try! Schema(WindowColumns.fields + [
-        Field(Column.source, .string), Field(Column.destination, .string), Field(Column.packets, .int64), Field(Column.bytes, .int64),
+        Field(Column.source, .string), Field(Column.destination, .string), Field(Column.packets, .int64),
+        Field(Column.bytes, .int64, nullable: true), Field(Column.ipBytes, .int64),
     ])
 
     /// 5-tuple flows per window. For ICMP and ICMPv6 the ports hold the type and code.
     public static let flows = try! Schema(WindowColumns.fields + [
         Field(Column.source, .string), Field(Column.destination, .string), Field(Column.sourcePort, .int32),
         Field(Column.destinationPort, .int32), Field(Column.ipProtocol, .int32), Field(Column.firstSeen, .timestamp),
-        Field(Column.lastSeen, .timestamp), Field(Column.packets, .int64), Field(Column.bytes, .int64), Field(Column.tcpFlags, .int32),
+        Field(Column.lastSeen, .timestamp), Field(Column.packets, .int64), Field(Column.bytes, .int64, nullable: true),
+        Field(Column.ipBytes, .int64), Field(Column.tcpFlags, .int32),
     ])
 
     /// Counters of the whole input: packets by link type, non-IP packets by kind, damage by reason.
     public static let summary = try! Schema([
         Field(Column.counter, .string, sortKey: true), Field(Column.value, .int64), Field(Column.firstPacket, .int64, nullable: true),
     ])
+}
+
+/// Which bytes a stage counts from a pairs table.
+public enum ByteUnit: String, CaseIterable, Sendable {
+    /// Frame lengths, link header included, as tshark's conversations count them (captures only).
+    case frame
+    /// IP lengths, IP header included, as flow records count them.
+    case ip
+
+    /// The pairs and flows column that holds them.
+    public var column: String { self == .frame ? Column.bytes : Column.ipBytes }
 }
 
 /// One row of a flows table, as the feature stage reads it.
@@ -49,13 +65,15 @@ public struct FlowRow {
 }
 
 extension FlowTables {
-    /// Opens a table of mimir-flows (or mimir-simulate's single-node pairs), checking its provenance
-    /// and that its columns start with `schema`'s; returns it with its windows' origin (nanoseconds
-    /// since the epoch).
+    /// Opens a table of mimir-flows or mimir-records (or mimir-simulate's single-node pairs), checking
+    /// its provenance and that its columns start with `schema`'s; returns it with its windows' origin
+    /// (nanoseconds since the epoch).
     public static func open(_ path: String, as schema: Schema, named name: String) throws -> (reader: TableReader, origin: Int64) {
         let reader = try TableReader(path: path)
-        let writer = schema == pairs && reader.metadata[key: Provenance.stageKey] == truthStage ? truthStage : stage
-        let provenance = try Provenance(of: reader, stage: writer, schemaVersions: 1...schemaVersion)
+        let writers = schema == pairs ? [stage, recordsStage, truthStage] : [stage, recordsStage]
+        let written = reader.metadata[key: Provenance.stageKey]
+        let writer = writers.first { $0 == written } ?? stage
+        let provenance = try Provenance(of: reader, stage: writer, schemaVersions: schemaVersion...schemaVersion)
         guard reader.schema.names.starts(with: schema.names) else {
             throw ContractError.notTheTable(path: path, expected: name, detail: "columns \(reader.schema.names.joined(separator: ", "))")
         }
@@ -66,13 +84,15 @@ extension FlowTables {
     }
 
     /// Calls `body` with every row of a pairs table: window length and index, source, destination,
-    /// packets and bytes (never negative).
-    public static func forEachPair(_ reader: TableReader, _ body: (Int32, Int64, String, String, Int64, Int64) throws -> Void) throws {
+    /// packets and bytes in `unit` (never negative). A table without frame bytes (from flow records)
+    /// read in frames is an error naming the row.
+    public static func forEachPair(_ reader: TableReader, bytes unit: ByteUnit,
+                                   _ body: (Int32, Int64, String, String, Int64, Int64) throws -> Void) throws {
         try reader.forEachRowGroup(columns: [Column.windowLength, Column.windowIndex, Column.source, Column.destination,
-                                             Column.packets, Column.bytes]) { columns in
+                                             Column.packets, unit.column]) { columns in
             let (lengths, indices) = try WindowColumns.lengthsAndIndices(columns)
             let sources = try columns.strings(Column.source), destinations = try columns.strings(Column.destination)
-            let packets = try columns.int64s(Column.packets, in: 0...Int64.max), bytes = try columns.int64s(Column.bytes, in: 0...Int64.max)
+            let packets = try columns.int64s(Column.packets, in: 0...Int64.max), bytes = try columns.int64s(unit.column, in: 0...Int64.max)
             for row in 0..<columns.rowCount {
                 try body(lengths[row], indices[row], sources.string(at: row), destinations.string(at: row), packets[row], bytes[row])
             }

@@ -15,6 +15,8 @@ public final class WindowedRowWriter {
     @exclusivity(unchecked) private var batchRows = 0
     @exclusivity(unchecked) private var strings: [ByteArrayColumn]
     @exclusivity(unchecked) private var integers: [[Int64]]
+    /// Per int64 slot, which rows hold a value; nil while every row of the batch does.
+    @exclusivity(unchecked) private var integerValidity: [[Bool]?]
     @exclusivity(unchecked) private var smallIntegers: [[Int32]]
     private let stringCount, integerCount, smallCount: Int
     private let layout: [(kind: Kind, slot: Int)]
@@ -45,6 +47,7 @@ public final class WindowedRowWriter {
         (stringCount, integerCount, smallCount) = counts
         strings = Array(repeating: ByteArrayColumn(), count: counts.0)
         integers = Array(repeating: [], count: counts.1)
+        integerValidity = Array(repeating: nil, count: counts.1)
         smallIntegers = Array(repeating: [], count: counts.2)
     }
 
@@ -66,6 +69,12 @@ public final class WindowedRowWriter {
     public func string(_ slot: Int, from column: ByteArrayColumn, at index: Int) { strings[slot].append(from: column, at: index) }
     /// Sets the current row's int64 in slot `slot`.
     public func int64(_ slot: Int, _ value: Int64) { integers[slot].append(value) }
+    /// Sets the current row's int64 in slot `slot` to `value`, or to null (a nullable column's).
+    public func int64(_ slot: Int, orNull value: Int64?) {
+        if value == nil && integerValidity[slot] == nil { integerValidity[slot] = Array(repeating: true, count: integers[slot].count) }
+        integerValidity[slot]?.append(value != nil)
+        integers[slot].append(value ?? 0)
+    }
     /// Sets the current row's int32 in slot `slot`.
     public func int32(_ slot: Int, _ value: Int32) { smallIntegers[slot].append(value) }
 
@@ -82,7 +91,7 @@ public final class WindowedRowWriter {
         for (kind, slot) in layout {
             switch kind {
             case .string: columns.append(ColumnArray(.byteArray(strings[slot])))
-            case .int64: columns.append(ColumnArray(integers[slot]))
+            case .int64: columns.append(ColumnArray(.int64(integers[slot]), validity: integerValidity[slot]))
             case .int32: columns.append(ColumnArray(smallIntegers[slot]))
             }
         }
@@ -90,7 +99,10 @@ public final class WindowedRowWriter {
         windowRuns.removeAll(keepingCapacity: true)
         batchRows = 0
         for slot in 0..<stringCount { strings[slot] = ByteArrayColumn() }
-        for slot in 0..<integerCount { integers[slot].removeAll(keepingCapacity: true) }
+        for slot in 0..<integerCount {
+            integers[slot].removeAll(keepingCapacity: true)
+            integerValidity[slot] = nil
+        }
         for slot in 0..<smallCount { smallIntegers[slot].removeAll(keepingCapacity: true) }
     }
 

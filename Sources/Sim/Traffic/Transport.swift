@@ -283,7 +283,7 @@ extension Simulation {
             try writer.appendPacket(length: packetLength, timestamp: timestamp)
             if view.singleNodeCopy, singleNodePairs != nil {
                 singleNodePairs!.add(source: segment.forward ? view.client : view.server, destination: segment.forward ? view.server : view.client,
-                                     bytes: packetLength, timestamp: timestamp)
+                                     bytes: packetLength, ipBytes: assembler.innerIPLength(ofPacket: packetLength, view: view), timestamp: timestamp)
             }
         }
     }

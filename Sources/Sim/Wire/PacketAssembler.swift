@@ -19,12 +19,22 @@ struct PacketAssembler {
         }
     }
 
+    /// The length of the inner IP packet of a packet `length` bytes long as `view` shows it: what the
+    /// pairs' `ip_bytes` count.
+    func innerIPLength(ofPacket length: Int, view: View) -> Int {
+        length - linkHeaderLength - encapsulationLength(view)
+    }
+
+    /// The VXLAN encapsulation's bytes before the inner IP header (outer IP, UDP, VXLAN, inner Ethernet).
+    private func encapsulationLength(_ view: View) -> Int {
+        view.tunnel.map { ($0.from.isIPv4 ? 20 : 40) + 8 + 8 + 14 } ?? 0
+    }
+
     /// Writes the packet at `out` and returns its length. The payload (`payloadLength` bytes, whose
     /// checksum sum is `payloadSum`) must already sit at `out + payloadOffset(...)`; the caller puts it
     /// there with `payloadOffset`.
     func payloadOffset(view: View, transport: Transport, isIPv4: Bool) -> Int {
-        var offset = linkHeaderLength
-        if view.tunnel != nil { offset += (view.tunnel!.from.isIPv4 ? 20 : 40) + 8 + 8 + 14 }
+        var offset = linkHeaderLength + encapsulationLength(view)
         offset += isIPv4 ? 20 : 40
         switch transport {
         case let .tcp(_, _, _, _, mss): offset += mss == nil ? 20 : 24

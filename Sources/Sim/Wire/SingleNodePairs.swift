@@ -19,10 +19,12 @@ struct SingleNodePairs {
     private struct Count {
         var packets: Int64 = 0
         var bytes: Int64 = 0
+        var ipBytes: Int64 = 0
 
-        mutating func add(bytes size: Int) {
+        mutating func add(bytes size: Int, ipBytes ipSize: Int) {
             packets += 1
             bytes += Int64(size)
+            ipBytes += Int64(ipSize)
         }
     }
 
@@ -31,11 +33,12 @@ struct SingleNodePairs {
 
     init(clock: WindowClock) { self.clock = clock }
 
-    /// Counts one copy of `bytes` bytes (on the wire) seen at `timestamp` (its node's clock).
-    mutating func add(source: IPAddress, destination: IPAddress, bytes: Int, timestamp: Int64) {
+    /// Counts one copy of `bytes` bytes on the wire, `ipBytes` of them its IP packet's, seen at
+    /// `timestamp` (its node's clock).
+    mutating func add(source: IPAddress, destination: IPAddress, bytes: Int, ipBytes: Int, timestamp: Int64) {
         for length in clock.lengths {
             let key = Key(length: Int32(length), index: clock.index(of: timestamp, length: length), source: source, destination: destination)
-            counts[key, default: Count()].add(bytes: bytes)  // one lookup per copy and window length
+            counts[key, default: Count()].add(bytes: bytes, ipBytes: ipBytes)  // one lookup per copy and window length
         }
     }
 
@@ -59,6 +62,7 @@ struct SingleNodePairs {
             writer.string(1, key.destination.description)
             writer.int64(0, count.packets)
             writer.int64(1, count.bytes)
+            writer.int64(2, count.ipBytes)
             try writer.flushIfLarge()
         }
         try writer.close()

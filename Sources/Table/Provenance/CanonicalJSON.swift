@@ -12,6 +12,13 @@ public indirect enum JSONValue: Sendable, Hashable {
     case array([JSONValue])
     case object([String: JSONValue])
 
+    /// This object with `key` set to `value` (a value that is not an object is returned unchanged).
+    public func adding(_ key: String, _ value: JSONValue) -> JSONValue {
+        guard case var .object(members) = self else { return self }
+        members[key] = value
+        return .object(members)
+    }
+
     /// The canonical text.
     /// - Throws: `TableError.invalidInput` for a NaN or infinite double.
     public func canonicalText() throws -> String {

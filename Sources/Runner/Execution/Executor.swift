@@ -39,7 +39,12 @@ public struct TaskResult: Sendable {
 
     /// The stage's exit status, if it exited.
     public var exitCode: Int32? {
-        if case let .exited(code) = ending { code } else { nil }
+        // A switch statement: Swift 6.3's optimizer crashed (an ownership verifier error) on the
+        // if-expression form inlined into `Maintenance.cancelSubmitted` in release builds.
+        switch ending {
+        case let .exited(code): return code
+        case .signalled, .notStarted: return nil
+        }
     }
 }
 

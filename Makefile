@@ -13,7 +13,7 @@ VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
 # zstd for the capture oracle tests, xxhsum for the digest check, chromium to render the report and
 # print its PDF, tcpdump for the capture benchmark's floor, and Python's venv for the cross-checks.
 BUILD_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config
-TEST_PACKAGES  := tshark zstd xxhash chromium tcpdump slurm-wlm munge
+TEST_PACKAGES  := tshark zstd xxhash chromium tcpdump slurm-wlm munge softflowd
 
 .PHONY: all build test bench quality demo fuzz clean distclean deps venv
 

@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Runner", targets: ["Runner"]),
         .executable(name: "mimir-split", targets: ["mimir-split"]),
         .executable(name: "mimir-flows", targets: ["mimir-flows"]),
+        .executable(name: "mimir-records", targets: ["mimir-records"]),
         .executable(name: "mimir-simulate", targets: ["mimir-simulate"]),
         .executable(name: "mimir-record-entities", targets: ["mimir-record-entities"]),
         .executable(name: "mimir-truth", targets: ["mimir-truth"]),
@@ -87,6 +88,7 @@ let package = Package(
 
         .executableTarget(name: "mimir-split", dependencies: ["Contract", "Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-flows", dependencies: ["Contract", "Capture", "Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-records", dependencies: ["Contract", "Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-simulate", dependencies: ["Capture", "Cluster", "Sim", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(name: "mimir-graph", dependencies: ["Table", "Contract", "Cluster", "Graph", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

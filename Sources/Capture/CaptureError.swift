@@ -11,6 +11,8 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
     case io(path: String, operation: String, errno: Int32)
     /// The file is neither pcap nor pcapng (after any gzip or zstd decompression).
     case notACapture(path: String, firstBytes: [UInt8])
+    /// The file is none of the flow record formats mimir-records reads; `detail` says what it looks like.
+    case notFlowRecords(path: String, detail: String)
     /// A header that cannot be right (an absurd length, a broken block), at an offset of the
     /// decompressed stream.
     case corrupt(path: String, offset: Int, detail: String)
@@ -26,6 +28,8 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
         case let .notACapture(path, firstBytes):
             let hex = firstBytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: " ")
             return "\(path): not a pcap or pcapng capture (it starts with \(hex.isEmpty ? "nothing: the file is empty" : hex))"
+        case let .notFlowRecords(path, detail):
+            return "\(path): not flow records mimir-records reads (IPFIX): \(detail)"
         case let .corrupt(path, offset, detail):
             return "\(path): at byte offset \(offset): \(detail)"
         case let .corruptCompression(path, format, offset, detail):
@@ -38,10 +42,19 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
     }
 }
 
+extension CaptureError {
+    /// Refuses window lengths the stages cannot count in: none, or outside 1 s to a year.
+    static func checkWindowLengths(_ lengths: [Int]) throws {
+        guard !lengths.isEmpty, lengths.allSatisfy({ $0 > 0 && $0 <= 86_400 * 366 }) else {
+            throw CaptureError.invalidArgument("window lengths must be whole seconds from 1 to one year, got \(lengths)")
+        }
+    }
+}
+
 extension CaptureError: ClassifiedError {
     public var errorClass: ErrorClass {
         switch self {
-        case .notACapture, .corrupt, .corruptCompression: .badInput
+        case .notACapture, .notFlowRecords, .corrupt, .corruptCompression: .badInput
         case .badFilter, .invalidArgument: .usage
         case .io: .failure
         }

@@ -34,14 +34,7 @@ struct FlowsCommand: StageCommand {
 
     @OptionGroup var out: OutputDirectory
 
-    @Option(help: "Window lengths in whole seconds, comma-separated.", transform: parseWindowLengths)
-    var windows: [Int] = [10, 60]
-
-    @Option(help: "The windows' origin in epoch seconds (up to nine decimals), as mimir-split wrote it for a shard.")
-    var origin: EpochTime?
-
-    @Flag(help: "Without --origin: align the origin to an epoch multiple of the longest window.")
-    var align = false
+    @OptionGroup var windowing: WindowOptions
 
     @Option(help: "A BPF filter in tcpdump's syntax, e.g. 'tcp port 80'; only matching packets are counted.")
     var filter: String?
@@ -56,7 +49,6 @@ struct FlowsCommand: StageCommand {
     var cluster: String?
 
     func validate() throws {
-        if origin != nil && align { throw ValidationError("--origin and --align exclude each other") }
         if node != nil && cluster == nil { throw ValidationError("--node needs --cluster, the cluster's addressing") }
     }
 
@@ -73,7 +65,7 @@ struct FlowsCommand: StageCommand {
 
     func run() throws {
         let out = try self.out.create()
-        let extraction = FlowExtraction(windowLengths: windows, origin: origin?.nanoseconds, align: align,
+        let extraction = FlowExtraction(windowLengths: windowing.windows, origin: windowing.origin?.nanoseconds, align: windowing.align,
                                         filter: filter, countsOuterHeader: countOuterHeader, nodeRule: try nodeRule(), version: Self.version)
         let progress = Progress("mimir-flows")
         let report = try extraction.run(capturePath: capture, directory: out) { packets, bytes in
@@ -86,15 +78,6 @@ struct FlowsCommand: StageCommand {
         progress.finish("\(humanCount(report.packets)) packets (\(humanCount(report.ipPackets)) IP, \(damaged) damaged), "
                         + "\(humanCount(Int(rate))) packets/s", outputs: "tables in \(out)")
     }
-}
-
-func parseWindowLengths(_ text: String) throws -> [Int] {
-    let parts = text.split(separator: ",").map { $0.split(whereSeparator: \.isWhitespace) }
-    let lengths = parts.compactMap { $0.count == 1 ? Int($0[0]) : nil }
-    guard !parts.isEmpty, lengths.count == parts.count, lengths.allSatisfy({ (1...Int(WindowColumns.longestLength)).contains($0) }) else {
-        throw ValidationError("--windows takes whole seconds from 1 to \(WindowColumns.longestLength) (a week), comma-separated, e.g. 10,60; got '\(text)'")
-    }
-    return Array(Set(lengths)).sorted()
 }
 
 StageMain.run(FlowsCommand.self)

@@ -2,7 +2,8 @@ import Table
 import Contract
 import SystemSupport
 
-/// Counts packets into address pairs and 5-tuple flows for every window length in one pass.
+/// Counts packets (or flow records) into address pairs and 5-tuple flows for every window length in
+/// one pass.
 ///
 /// Each window length keeps its open windows in a short list. A window closes (its rows are written,
 /// in the order their keys first appeared, which depends only on the input) once a packet two or more
@@ -10,15 +11,31 @@ import SystemSupport
 /// capture's length. A packet for a window already closed (badly
 /// out-of-order timestamps) opens it again and is counted under `late_packets`: its rows then appear
 /// twice for that window, and readers sum rows with equal keys, as they do across shards.
+///
+/// Flow records span windows and arrive when they end, so windows stay open longer: for as long as
+/// the longest record seen so far, plus `recordLag`.
 final class FlowAggregator {
     private let clock: WindowClock
     private let pairs: WindowedRowWriter
     private let flows: WindowedRowWriter
+    /// Whether the input has frame lengths (captures); flow records have only IP lengths, and their
+    /// tables leave `bytes` null.
+    private let countsFrames: Bool
+    /// Per length, how many windows beyond the usual one stay open (for records).
+    @exclusivity(unchecked) private var extraOpen: [Int64]
+    /// The longest record seen, nanoseconds.
+    private var longestRecord: Int64 = 0
+    /// How long windows stay open after the longest record's span, for records that arrive out of
+    /// order (an exporter's idle timeout, a log's buffering).
+    static let recordLag: Int64 = 120 * Nanoseconds.perSecond
+    /// The most windows of one length a record may cover; a longer one is refused (damage).
+    static let maximumWindowsPerRecord: Int64 = 1 << 20
     // Touched on every packet, from one thread, never across a call that could re-enter: dynamic
     // exclusivity checks on these cost a third of the stage's time (measured), so they are off here.
     @exclusivity(unchecked) private var open: [[OpenWindow]]
     @exclusivity(unchecked) private var closedThrough: [Int64]
     @exclusivity(unchecked) private var firstWindow: [Int64?]
+    /// Windows opened again after they were written (a late packet's, or a late record's).
     @exclusivity(unchecked) private(set) var latePackets = 0
     /// Per length, the counters of the last packet's window and its time range. Unretained: the
     /// window is held by `open` until it closes, which clears this entry; a retain and release per
@@ -48,10 +65,12 @@ final class FlowAggregator {
     /// Scratch for deriving a window's pairs.
     private let windowPairs = FlowHashTable<PairKey, PairCounters>(emptyValue: PairCounters(), capacity: 64)
 
-    init(clock: WindowClock, pairs: WindowedRowWriter, flows: WindowedRowWriter) {
+    init(clock: WindowClock, pairs: WindowedRowWriter, flows: WindowedRowWriter, countsFrames: Bool = true) {
         self.clock = clock
         self.pairs = pairs
         self.flows = flows
+        self.countsFrames = countsFrames
+        extraOpen = Array(repeating: 0, count: clock.lengths.count)
         open = Array(repeating: [], count: clock.lengths.count)
         closedThrough = Array(repeating: .min, count: clock.lengths.count)
         firstWindow = Array(repeating: nil, count: clock.lengths.count)
@@ -92,6 +111,56 @@ final class FlowAggregator {
         }
     }
 
+    /// Counts a flow record, its packets and IP bytes spread over the windows it overlaps in proportion
+    /// to time (docs/records.md): window k gets `round(V * (b_k+1 - start) / D) - round(V * (b_k - start) / D)`
+    /// of a value V over the record's span D, b_k being the window's bounds clipped to the span, so the
+    /// parts add up to V exactly and a record inside one window counts whole. Each window's part keeps
+    /// the record's flags; its first and last times are the span clipped to the window. Returns false
+    /// for a record spanning more than `maximumWindowsPerRecord` windows of a length (not counted).
+    func add(_ record: FlowRecord) throws -> Bool {
+        let span = record.end - record.start
+        for length in clock.lengths where span / (Int64(length) * Nanoseconds.perSecond) >= Self.maximumWindowsPerRecord { return false }
+        if span > longestRecord {
+            longestRecord = span
+            for (slot, length) in clock.lengths.enumerated() {
+                extraOpen[slot] = (span + Self.recordLag) / (Int64(length) * Nanoseconds.perSecond) + 1
+            }
+        }
+        let key = FiveTupleKey(pair: PairKey(source: number(record.source), destination: number(record.destination)),
+                               sourcePort: record.sourcePort, destinationPort: record.destinationPort, ipProtocol: record.ipProtocol)
+        for (slot, length) in clock.lengths.enumerated() {
+            let first = clock.index(of: record.start, length: length), last = clock.index(of: record.end, length: length)
+            firstWindow[slot] = min(firstWindow[slot] ?? first, first)
+            var packetsBefore: Int64 = 0, bytesBefore: Int64 = 0
+            for index in first...last {
+                let windowEnd = index == last ? record.end : clock.start(ofWindow: index + 1, length: length)
+                let packetsThrough = Self.share(record.packets, of: windowEnd - record.start, in: span)
+                let bytesThrough = Self.share(record.ipBytes, of: windowEnd - record.start, in: span)
+                let (packets, bytes) = (packetsThrough - packetsBefore, bytesThrough - bytesBefore)
+                (packetsBefore, bytesBefore) = (packetsThrough, bytesThrough)
+                guard packets > 0 || bytes > 0 else { continue }
+                let windowStart = clock.start(ofWindow: index, length: length)
+                try window(index, slot).flows.update(key) {
+                    $0.packets += packets
+                    $0.ipBytes += bytes
+                    $0.first = min($0.first, max(record.start, windowStart))
+                    $0.last = max($0.last, index == last ? record.end : windowEnd - 1)
+                    $0.tcpFlags |= record.tcpFlags
+                }
+            }
+        }
+        return true
+    }
+
+    /// `round(value * part / whole)`, halves up, exact for any 63-bit value and span; all of `value`
+    /// when `part` reaches `whole` (including a record of no duration).
+    static func share(_ value: Int64, of part: Int64, in whole: Int64) -> Int64 {
+        guard part < whole else { return value }
+        let product = UInt64(value).multipliedFullWidth(by: UInt64(part))
+        let (quotient, remainder) = UInt64(whole).dividingFullWidth(product)
+        return Int64(quotient) + (remainder >= UInt64(whole) - remainder ? 1 : 0)
+    }
+
     /// Window `index`, opening it (and closing windows two or more behind it) as needed.
     @inline(__always)
     private func window(_ index: Int64, _ lengthSlot: Int) throws -> OpenWindow {
@@ -100,7 +169,7 @@ final class FlowAggregator {
         if index <= closedThrough[lengthSlot] { latePackets += 1 }
         let newest = max(index, open[lengthSlot].last?.index ?? index)
         // Close what is two or more windows behind the newest (never the window being opened).
-        while let oldest = open[lengthSlot].first, oldest.index < newest - 1, oldest.index != index {
+        while let oldest = open[lengthSlot].first, oldest.index < newest - 1 - extraOpen[lengthSlot], oldest.index != index {
             try write(oldest, lengthSlot, lastWindow: nil)
             closedThrough[lengthSlot] = max(closedThrough[lengthSlot], oldest.index)
             open[lengthSlot].removeFirst()
@@ -143,7 +212,7 @@ final class FlowAggregator {
             pairs.string(0, from: texts, at: Int(key.source))
             pairs.string(1, from: texts, at: Int(key.destination))
             pairs.int64(0, counters.packets)
-            pairs.int64(1, counters.bytes)
+            pairs.int64(1, orNull: countsFrames ? counters.bytes : nil)
             pairs.int64(2, counters.ipBytes)
             try pairs.flushIfLarge()
         }
@@ -157,7 +226,7 @@ final class FlowAggregator {
             flows.int64(0, floorDivide(counters.first, 1000))
             flows.int64(1, floorDivide(counters.last, 1000))
             flows.int64(2, counters.packets)
-            flows.int64(3, counters.bytes)
+            flows.int64(3, orNull: countsFrames ? counters.bytes : nil)
             flows.int64(4, counters.ipBytes)
             flows.int32(3, Int32(counters.tcpFlags))
             try flows.flushIfLarge()

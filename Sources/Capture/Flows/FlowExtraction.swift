@@ -61,9 +61,7 @@ public struct FlowExtraction: Sendable {
     /// - Parameter progress: called now and then with the packets and bytes read so far.
     public func run(capturePath: String, directory: String,
                     progress: (Int, Int64) -> Void = { _, _ in }) throws -> Report {
-        guard !windowLengths.isEmpty, windowLengths.allSatisfy({ $0 > 0 && $0 <= 86_400 * 366 }) else {
-            throw CaptureError.invalidArgument("window lengths must be whole seconds from 1 to one year, got \(windowLengths)")
-        }
+        try CaptureError.checkWindowLengths(windowLengths)
         let reader = try CaptureReader(path: capturePath)
         let packetFilter = try filter.map(PacketFilter.init)
         let dissector = Dissector(countsOuterHeader: countsOuterHeader)
@@ -78,7 +76,7 @@ public struct FlowExtraction: Sendable {
         // The same aggregator, unretained (`aggregator` keeps it): reading the optional for every
         // packet cost a retain and a release each.
         var counting: Unmanaged<FlowAggregator>?
-        var pairsWriter: WindowedRowWriter?, flowsWriter: WindowedRowWriter?
+        var tables: FlowTableSet?
         var previousTimestamp = Int64.min
         var linkTypes = LinkTypeTally()
         let longest = windowLengths.max()!
@@ -89,9 +87,9 @@ public struct FlowExtraction: Sendable {
                 // The origin is the capture's first packet, of whatever kind (ARCHITECTURE.md).
                 let origin = self.origin ?? WindowClock.origin(firstPacket: packet.timestamp, alignedTo: align ? longest : nil)
                 report.origin = origin
-                (pairsWriter, flowsWriter) = try openTables(in: directory, origin: origin)
+                tables = try openTables(in: directory, origin: origin)
                 aggregator = FlowAggregator(clock: WindowClock(origin: origin, lengths: windowLengths),
-                                            pairs: pairsWriter!, flows: flowsWriter!)
+                                            pairs: tables!.pairs, flows: tables!.flows)
                 counting = Unmanaged.passUnretained(aggregator!)
             }
             report.packets += 1
@@ -147,7 +145,7 @@ public struct FlowExtraction: Sendable {
         counters.merge(reader.damage, prefix: "damaged.")
         if aggregator == nil {
             // No packet at all: the tables still exist, empty, so the stage's outputs are complete.
-            (pairsWriter, flowsWriter) = try openTables(in: directory, origin: origin ?? 0)
+            tables = try openTables(in: directory, origin: origin ?? 0)
         }
         try aggregator?.finish()
         if let late = aggregator?.latePackets, late > 0 { counters.record("late_packets", count: late, packet: nil) }
@@ -158,34 +156,13 @@ public struct FlowExtraction: Sendable {
         counters.record("bytes", count: Int(report.bytes), packet: nil)
         counters.record("ip_packets", count: report.ipPackets, packet: nil)
         report.counters = counters.entries.mapValues { (Int64($0.count), $0.firstPacket) }
-        try pairsWriter!.close()
-        try flowsWriter!.close()
-        try writeSummary(counters, to: directory + "/summary.parquet", origin: report.origin ?? origin ?? 0)
+        try tables!.close(summary: counters)
         return report
     }
 
-    private func openTables(in directory: String, origin: Int64) throws -> (WindowedRowWriter, WindowedRowWriter) {
-        let metadata = try provenance(origin: origin).keyValues
-        return (try WindowedRowWriter(path: directory + "/pairs.parquet", schema: FlowTables.pairs, metadata: metadata),
-                try WindowedRowWriter(path: directory + "/flows.parquet", schema: FlowTables.flows, metadata: metadata))
-    }
-
-    private func provenance(origin: Int64) throws -> Provenance {
-        var extra = [KeyValue(key: WindowColumns.originKey, value: EpochSeconds.format(origin))]
-        if nodeRule != nil { extra.append(try observation.keyValue()) }
-        return try Provenance(stage: FlowTables.stage, version: version, schemaVersion: FlowTables.schemaVersion,
-                              params: parameters, extra: extra)
-    }
-
-    private func writeSummary(_ counters: PacketCounters, to path: String, origin: Int64) throws {
-        let names = counters.entries.keys.sorted()
-        let writer = try TableWriter(path: path, schema: FlowTables.summary, metadata: try provenance(origin: origin).keyValues)
-        try writer.write(TableBatch(schema: FlowTables.summary, columns: [
-            ColumnArray(names),
-            ColumnArray(names.map { Int64(counters.entries[$0]!.count) }),
-            ColumnArray(names.map { counters.entries[$0]!.firstPacket.map(Int64.init) }),
-        ]))
-        try writer.close()
+    private func openTables(in directory: String, origin: Int64) throws -> FlowTableSet {
+        try FlowTableSet(directory: directory, stage: FlowTables.stage, version: version, parameters: parameters, origin: origin,
+                         observation: nodeRule != nil ? observation : nil)
     }
 }
 

@@ -10,6 +10,8 @@ import Table
 /// - `node-share`: one node's part of a capture per node, holding only the copies the node rule
 ///   counts, so that the tables of every node of a cluster add up to what one capture of the whole
 ///   cluster would show: both copies of every packet.
+/// - `records`: flow records (IPFIX, Zeek's conn.log, VPC flow logs), which count each packet once,
+///   as its exporter saw it: never the second copy of `-i any`, so what needs both is unavailable.
 ///
 /// mimir-flows records it in its tables (`mimir.observation`); graph checks that node shares cover
 /// every node, adds the cluster's nodes, and passes it on through inject to features.
@@ -23,6 +25,8 @@ public struct Observation: Codable, Equatable, Sendable {
         case capture
         /// A node's share of a capture per node, under the node rule.
         case nodeShare = "node-share"
+        /// Flow records: one copy of each packet.
+        case records
     }
 
     /// What showed the traffic.
@@ -50,8 +54,15 @@ public struct Observation: Codable, Equatable, Sendable {
     /// Whether the tables show both copies of the traffic between two pods, the sender's before
     /// kube-proxy's NAT and the receiver's after it, which the service-address invariant compares:
     /// so with every node's share, or one capture of a cluster of one node. One node's capture of a
-    /// larger cluster shows one copy of what its pods exchange with other nodes' pods.
-    public var showsBothCopies: Bool { source == .nodeShare || clusterNodes.count <= 1 }
+    /// larger cluster shows one copy of what its pods exchange with other nodes' pods; flow records
+    /// show one copy of everything.
+    public var showsBothCopies: Bool {
+        switch source {
+        case .nodeShare: true
+        case .capture: clusterNodes.count <= 1
+        case .records: false
+        }
+    }
 
     /// What a table without the entry holds: it was written before the entry existed, from one capture.
     public static let wholeCapture = Observation(source: .capture)

@@ -1,0 +1,155 @@
+import Contract
+import SystemSupport
+
+/// The values one IPFIX data record gave, gathered field by field before they are turned into a
+/// `FlowRecord` (a time may need a system init time given later in the same record).
+struct RecordFields {
+    struct Counters {
+        var packetDelta: UInt64?
+        var octetDelta: UInt64?
+        var packetTotal: UInt64?
+        var octetTotal: UInt64?
+    }
+
+    /// What a start or end field gave: the raw value and its unit.
+    struct RawTime {
+        var value: UInt64
+        var unit: IPFIXRole.TimeUnit
+    }
+
+    enum Time {
+        case value(Int64)
+        case absent
+        case needsSystemInit
+        case outOfRange
+    }
+
+    /// Seconds from the NTP epoch (1900) to the Unix epoch.
+    private static let ntpToUnixSeconds: UInt64 = 2_208_988_800
+
+    var sourceIPv4: UInt32?, destinationIPv4: UInt32?
+    var sourceIPv6: IPAddress?, destinationIPv6: IPAddress?
+    var sourcePort: UInt16 = 0, destinationPort: UInt16 = 0
+    var ipProtocol: UInt8?
+    var tcpFlags: UInt16 = 0, reverseTCPFlags: UInt16 = 0
+    var icmpTypeCode: UInt16?, icmpType: UInt8?, icmpCode: UInt8?
+    var forward = Counters(), reverse = Counters()
+    var start: RawTime?, end: RawTime?
+    var duration: RawTime?
+    /// Nanoseconds since the epoch.
+    var systemInit: Int64?
+    var sourcePodNamespace: String?, sourcePodName: String?, destinationPodNamespace: String?, destinationPodName: String?
+
+    /// Takes field `role` of `length` bytes at `offset`; lengths were checked against the role when the
+    /// template was read.
+    mutating func take(_ role: IPFIXRole, _ bytes: MessageBytes, _ offset: Int, _ length: Int) {
+        switch role {
+        case .sourceIPv4: sourceIPv4 = bytes.u32(offset)
+        case .destinationIPv4: destinationIPv4 = bytes.u32(offset)
+        case .sourceIPv6: sourceIPv6 = IPAddress(ipv6: bytes.unsigned(offset, 8), bytes.unsigned(offset + 8, 8))
+        case .destinationIPv6: destinationIPv6 = IPAddress(ipv6: bytes.unsigned(offset, 8), bytes.unsigned(offset + 8, 8))
+        case .sourcePort: sourcePort = UInt16(bytes.unsigned(offset, length))
+        case .destinationPort: destinationPort = UInt16(bytes.unsigned(offset, length))
+        case .ipProtocol: ipProtocol = bytes.u8(offset)
+        case .tcpFlags: tcpFlags = UInt16(bytes.unsigned(offset, length))
+        case .reverseTCPFlags: reverseTCPFlags = UInt16(bytes.unsigned(offset, length))
+        case .icmpTypeCode: icmpTypeCode = UInt16(bytes.unsigned(offset, length))
+        case .icmpType: icmpType = bytes.u8(offset)
+        case .icmpCode: icmpCode = bytes.u8(offset)
+        case let .counter(kind):
+            let value = bytes.unsigned(offset, length)
+            switch (kind.octets, kind.total, kind.reverse) {
+            case (false, false, false): forward.packetDelta = value
+            case (true, false, false): forward.octetDelta = value
+            case (false, true, false): forward.packetTotal = value
+            case (true, true, false): forward.octetTotal = value
+            case (false, false, true): reverse.packetDelta = value
+            case (true, false, true): reverse.octetDelta = value
+            case (false, true, true): reverse.packetTotal = value
+            case (true, true, true): reverse.octetTotal = value
+            }
+        case let .time(field):
+            let raw = RawTime(value: bytes.unsigned(offset, length), unit: field.unit)
+            switch field.unit {
+            case .durationMilliseconds, .durationMicroseconds: duration = raw
+            default: if field.isStart { start = raw } else { end = raw }
+            }
+        case .systemInit:
+            let milliseconds = bytes.unsigned(offset, length)
+            systemInit = milliseconds <= UInt64(Int64.max / 1_000_000) ? Int64(milliseconds) * 1_000_000 : nil
+        case .sourcePodNamespace: sourcePodNamespace = bytes.text(offset, length)
+        case .sourcePodName: sourcePodName = bytes.text(offset, length)
+        case .destinationPodNamespace: destinationPodNamespace = bytes.text(offset, length)
+        case .destinationPodName: destinationPodName = bytes.text(offset, length)
+        case .skipped: break
+        }
+    }
+
+    /// Source and destination of one family, or nil.
+    var addresses: (IPAddress, IPAddress)? {
+        if let source = sourceIPv4, let destination = destinationIPv4 { return (IPAddress(ipv4: source), IPAddress(ipv4: destination)) }
+        if let source = sourceIPv6, let destination = destinationIPv6 { return (source, destination) }
+        return nil
+    }
+
+    var hasStart: Bool { start != nil }
+
+    /// The ports as flows' tables hold them: for ICMP and ICMPv6 the type and the code, from the
+    /// type-and-code elements or, where an exporter put them there as NetFlow did, the destination port.
+    func ports(ipProtocol: UInt8) -> (UInt16, UInt16) {
+        guard ipProtocol == 1 || ipProtocol == 58 else { return (sourcePort, destinationPort) }
+        if let icmpTypeCode { return (icmpTypeCode >> 8, icmpTypeCode & 0xFF) }
+        if icmpType != nil || icmpCode != nil { return (UInt16(icmpType ?? 0), UInt16(icmpCode ?? 0)) }
+        if sourcePort == 0 && destinationPort != 0 { return (destinationPort >> 8, destinationPort & 0xFF) }
+        return (sourcePort, destinationPort)
+    }
+
+    var sourcePod: PodName? { Self.pod(sourcePodNamespace, sourcePodName) }
+    var destinationPod: PodName? { Self.pod(destinationPodNamespace, destinationPodName) }
+
+    private static func pod(_ namespace: String?, _ name: String?) -> PodName? {
+        guard let namespace, let name, !namespace.isEmpty, !name.isEmpty else { return nil }
+        return PodName(namespace: namespace, name: name)
+    }
+
+    /// The duration after the start, in nanoseconds, if the record gave one.
+    var durationNanoseconds: Int64? {
+        guard let duration else { return nil }
+        let scale: UInt64 = duration.unit == .durationMilliseconds ? 1_000_000 : 1_000
+        return duration.value <= UInt64(Int64.max) / scale ? Int64(duration.value * scale) : Int64.max
+    }
+
+    /// The start or end in nanoseconds since the epoch.
+    func time(start isStart: Bool, systemInit initTime: Int64?, exportTime: Int64) -> Time {
+        guard let raw = isStart ? start : end else { return .absent }
+        let value = raw.value
+        switch raw.unit {
+        case .seconds:
+            return .value(Int64(value) * 1_000_000_000)  // at most 32 bits
+        case .milliseconds:
+            guard value <= UInt64(Int64.max / 1_000_000) else { return .outOfRange }
+            return .value(Int64(value) * 1_000_000)
+        case .ntpMicroseconds, .ntpNanoseconds:
+            let seconds = value >> 32
+            var fraction = value & 0xFFFF_FFFF
+            if raw.unit == .ntpMicroseconds { fraction &= ~0x7FF }
+            guard seconds >= Self.ntpToUnixSeconds else { return .outOfRange }
+            return .value(Int64(seconds - Self.ntpToUnixSeconds) * 1_000_000_000 + Int64((fraction * 1_000_000_000) >> 32))
+        case .sinceSystemInit:
+            // A 32-bit millisecond uptime wraps every 49.7 days (and an exporter reading an old capture
+            // sends times before its own start, wrapped): of the times it can stand for, the one
+            // nearest the message's export time.
+            guard let initTime else { return .needsSystemInit }
+            let period: Int64 = (1 << 32) * 1_000_000
+            let (sum, overflow) = initTime.addingReportingOverflow(Int64(value) * 1_000_000)
+            guard !overflow, exportTime <= Int64.max / 1_000_000_000 else { return .outOfRange }
+            let turns = floorDivide(exportTime * 1_000_000_000 - sum + period / 2, period)
+            let (time, wrapped) = sum.addingReportingOverflow(turns * period)
+            return wrapped ? .outOfRange : .value(time)
+        case .beforeExport:
+            return .value(exportTime * 1_000_000_000 - Int64(value) * 1_000)
+        case .durationMilliseconds, .durationMicroseconds:
+            return .absent
+        }
+    }
+}

@@ -1,0 +1,111 @@
+import Contract
+import Table
+
+/// What `mimir-records` does: reads a file of flow records and writes the tables mimir-flows writes
+/// from a capture (`pairs.parquet`, `flows.parquet`, `summary.parquet`), for every window length at
+/// once, counting IP bytes (`bytes` stays null: records know no frames) and recording the `records`
+/// observation. A record's packets and bytes are spread over the windows it overlaps (docs/records.md).
+///
+/// Records need not come in time order, so without `--origin` the file is read twice: once for the
+/// earliest start (the windows' origin), once to count.
+public struct RecordExtraction: Sendable {
+    public var windowLengths: [Int]
+    /// The origin in nanoseconds; nil: the earliest record's start (or with `align` the epoch multiple
+    /// of the longest window at or before it).
+    public var origin: Int64?
+    public var align: Bool
+    /// The stage's declared implementation version, written into the tables' provenance.
+    public var version: String
+
+    public init(windowLengths: [Int], origin: Int64? = nil, align: Bool = false, version: String) {
+        self.windowLengths = windowLengths
+        self.origin = origin
+        self.align = align
+        self.version = version
+    }
+
+    /// What a run saw, for the one-line summary and the tests.
+    public struct Report: Sendable {
+        public var format: RecordFormat?
+        /// Records counted (one per direction that carried traffic).
+        public var records = 0
+        public var packets: Int64 = 0
+        public var ipBytes: Int64 = 0
+        /// Every counter of `summary.parquet`, by name: its value and first record.
+        public var counters: [String: (value: Int64, firstRecord: Int?)] = [:]
+        public var origin: Int64?
+    }
+
+    public var parameters: JSONValue {
+        var params: [String: JSONValue] = [
+            "windows": .array(windowLengths.sorted().map { .int(Int64($0)) }),
+            "align": .bool(align),
+        ]
+        params["origin"] = origin.map { .string(EpochSeconds.format($0)) } ?? .null
+        return .object(params)
+    }
+
+    /// Reads `path` and writes the three tables into `directory`.
+    /// - Parameter progress: called now and then with the records read so far.
+    public func run(recordsPath path: String, directory: String, progress: (Int) -> Void = { _ in }) throws -> Report {
+        try CaptureError.checkWindowLengths(windowLengths)
+        var report = Report()
+        report.format = try Self.format(of: path)
+        let origin = try self.origin ?? Self.earliestStart(path).map {
+            WindowClock.origin(firstPacket: $0, alignedTo: align ? windowLengths.max() : nil)
+        } ?? 0
+        report.origin = origin
+        let tables = try FlowTableSet(directory: directory, stage: FlowTables.recordsStage, version: version, parameters: parameters,
+                                      origin: origin, observation: Observation(source: .records))
+        let aggregator = FlowAggregator(clock: WindowClock(origin: origin, lengths: windowLengths), pairs: tables.pairs, flows: tables.flows,
+                                        countsFrames: false)
+        var counters = PacketCounters()
+        let reader = try Self.open(path)
+        try reader.read { record in
+            if report.records & 0xFFFF == 0 { progress(report.records) }
+            guard try aggregator.add(record) else {
+                counters.record("damaged.record_spans_too_many_windows", packet: report.records)
+                return
+            }
+            report.records += 1
+            report.packets += record.packets
+            report.ipBytes += record.ipBytes
+        }
+        try aggregator.finish()
+        counters.merge(reader.damage, prefix: "damaged.")
+        if reader.compressionEndedEarly { counters.record("damaged.compressed_stream_truncated", packet: report.records) }
+        if aggregator.latePackets > 0 { counters.record("late_windows", count: aggregator.latePackets, packet: nil) }
+        counters.record("format.\(report.format!.rawValue)", count: 1, packet: nil)
+        counters.record("ipfix_messages", count: reader.messages, packet: nil)
+        counters.record("ipfix_templates", count: reader.templatesDefined, packet: nil)
+        counters.record("records", count: report.records, packet: nil)
+        counters.record("ip_packets", count: Int(report.packets), packet: nil)
+        counters.record("ip_bytes", count: Int(report.ipBytes), packet: nil)
+        report.counters = counters.entries.mapValues { (Int64($0.count), $0.firstPacket) }
+        try tables.close(summary: counters)
+        return report
+    }
+
+    /// The file's format, or an error naming the file and saying what it looks like.
+    static func format(of path: String) throws -> RecordFormat {
+        let (source, _) = try openByteSource(path: path)
+        let input = BufferedInput(source, capacity: 64)
+        _ = try input.request(16)
+        let prefix = Array(input.window.prefix(16))
+        switch RecordFormat.detect(prefix) {
+        case let .success(format): return format
+        case let .failure(failure): throw CaptureError.notFlowRecords(path: path, detail: failure.detail)
+        }
+    }
+
+    private static func open(_ path: String) throws -> IPFIXReader {
+        IPFIXReader(BufferedInput(try openByteSource(path: path).0))
+    }
+
+    /// The earliest start of any record, or nil for a file without one.
+    private static func earliestStart(_ path: String) throws -> Int64? {
+        var earliest: Int64?
+        try open(path).read { earliest = min(earliest ?? $0.start, $0.start) }
+        return earliest
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Capture
+import Contract
+import Table
+
+/// mimir-records' tables: a record's packets and bytes spread over the windows it overlaps, worked
+/// out by hand, and what the tables record about themselves.
+@Suite struct RecordExtractionTests {
+    typealias K = IPFIXKit
+
+    /// Rows of a table as dictionaries, in file order.
+    static func rows(_ path: String) throws -> [[String: Any]] {
+        let columns = try TableReader(path: path).readAllTyped()
+        return (0..<columns.rowCount).map { row in
+            var values: [String: Any] = [:]
+            for (index, field) in columns.batch.schema.fields.enumerated() {
+                let column = columns.batch.columns[index]
+                if column.validity?[row] == false { continue }
+                switch column.values {
+                case let .int64(v): values[field.name] = v[row]
+                case let .int32(v): values[field.name] = v[row]
+                case let .byteArray(v): values[field.name] = v.string(at: row)
+                case let .bool(v): values[field.name] = v[row]
+                case let .double(v): values[field.name] = v[row]
+                }
+            }
+            return values
+        }
+    }
+
+    @Test func aRecordSpanningWindows_isSpreadInProportionToTime() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("records.ipfix")
+        // From 5 s to 25 s after the origin: 10 packets, 1000 bytes over windows [0,10) [10,20) [20,30).
+        // Through 10 s: round(10 * 5/20) = round(2.5) = 3 packets, 250 bytes; through 20 s:
+        // round(7.5) = 8 and 750; then all. So 3, 5, 2 packets and 250, 500, 250 bytes.
+        // A second record inside window 1 counts whole there.
+        let origin: UInt64 = 1_800_000_000_000
+        try Data(K.message(sequence: 0, K.template(256, K.flowFields),
+                           K.set(256, K.flow(K.a, K.b, startMs: origin + 5000, endMs: origin + 25000, packets: 10, octets: 1000)
+                                 + K.flow(K.b, K.a, ports: (80, 40000), startMs: origin + 12000, endMs: origin + 13000, packets: 4, octets: 400))))
+            .write(to: URL(fileURLWithPath: path))
+        let out = directory.file("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let report = try RecordExtraction(windowLengths: [10, 60], origin: Int64(origin) * 1_000_000, version: "test")
+            .run(recordsPath: path, directory: out)
+        #expect(report.records == 2 && report.packets == 14 && report.ipBytes == 1400)
+        let pairs = try Self.rows(out + "/pairs.parquet").map {
+            "\($0["window_len_s"]!) \($0["window_index"]!) \($0["src"]!) \($0["packets"]!) \($0["ip_bytes"]!) \($0["bytes"] ?? "null")"
+        }
+        #expect(Set(pairs) == ["10 0 10.0.0.1 3 250 null", "10 1 10.0.0.1 5 500 null", "10 1 10.0.0.2 4 400 null",
+                               "10 2 10.0.0.1 2 250 null", "60 0 10.0.0.1 10 1000 null", "60 0 10.0.0.2 4 400 null"])
+        // Each window's part of the flow spans the record clipped to the window (microseconds).
+        let flows = try Self.rows(out + "/flows.parquet").filter { $0["window_len_s"] as? Int32 == 10 && $0["src"] as? String == "10.0.0.1" }
+        let start = Int64(origin) * 1000
+        #expect(flows.map { [$0["first_seen"] as! Int64 - start, $0["last_seen"] as! Int64 - start] }
+                == [[5_000_000, 9_999_999], [10_000_000, 19_999_999], [20_000_000, 25_000_000]])
+        let metadata = try TableReader(path: out + "/pairs.parquet").metadata
+        #expect(metadata[key: "mimir.stage"] == "records")
+        #expect(metadata[key: Observation.key] == #"{"nodes":[],"source":"records"}"#)
+    }
+
+    @Test func shares_addUpExactly_andRoundHalvesUp() {
+        #expect(FlowAggregator.share(10, of: 5, in: 20) == 3)
+        #expect(FlowAggregator.share(10, of: 20, in: 20) == 10)
+        #expect(FlowAggregator.share(7, of: 0, in: 0) == 7)
+        // No overflow at the extremes: 2^63 - 1 over a span of 2^62.
+        #expect(FlowAggregator.share(.max, of: 1 << 61, in: 1 << 62) == 1 << 62)
+    }
+
+    @Test func otherFiles_areRefusedWithWhatTheyAre() throws {
+        let directory = try TemporaryDirectory()
+        let cases: [(bytes: [UInt8], says: String)] = [
+            ([], "the file is empty"),
+            ([0, 9, 0, 1, 0, 0, 0, 0], "NetFlow version 9"),
+            ([0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0], "packet capture"),
+            (Array("#separator \\x09\n".utf8), "it starts with 23 73 65"),
+        ]
+        for (index, item) in cases.enumerated() {
+            let path = directory.file("input\(index)")
+            try Data(item.bytes).write(to: URL(fileURLWithPath: path))
+            #expect {
+                _ = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPath: path, directory: directory.path)
+            } throws: { error in
+                "\(error)".contains(path) && "\(error)".contains(item.says)
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+import TestSupport
+@testable import Capture
+import Contract
+import Table
+
+/// mimir-records against a real exporter: softflowd (Debian's) reads a simulated capture and sends
+/// IPFIX, which a UDP listener stores; the records' per-pair packets and IP bytes over the whole
+/// capture equal what mimir-flows counts from the capture itself, for every way softflowd can send
+/// times (uptime with the options record's init time, seconds, milliseconds, NTP microseconds and
+/// nanoseconds) and for its bidirectional records (RFC 5103), over IPv4 and IPv6.
+@Suite(.serialized) struct RecordsOracleTests {
+    static let simulator = CrossCheck.packageRoot + "/.build/debug/mimir-simulate"
+    static let enabled = FileManager.default.isExecutableFile(atPath: simulator) && CrossCheck.python != nil
+        && CrossCheck.hasCommand("softflowd")
+    static let models = CrossCheck.packageRoot + "/pipelines/"
+
+    /// An Ethernet capture of `cluster` (softflowd refuses Linux cooked captures).
+    static func capture(cluster: String, in directory: TemporaryDirectory) throws -> String {
+        let out = directory.file("sim-\(cluster)")
+        let app = cluster == "minikube" ? "wordpress" : "sockshop"
+        let run = try CrossCheck.run(simulator, ["--app", models + "apps/\(app).yaml", "--cluster", models + "clusters/\(cluster).yaml",
+                                                 "--duration", "40", "--users", "4", "--link", "ethernet", "--out", out])
+        try #require(run.status == 0, "\(run.output)")
+        return out + "/capture.pcap"
+    }
+
+    /// Per directed pair: packets and IP bytes summed over the windows of `length` seconds.
+    static func pairTotals(_ path: String, length: Int32) throws -> [String: [Int64]] {
+        var totals: [String: [Int64]] = [:]
+        let reader = try TableReader(path: path)
+        try FlowTables.forEachPair(reader, bytes: .ip) { windowLength, _, source, destination, packets, bytes in
+            guard windowLength == length else { return }
+            let sum = totals[source + " > " + destination] ?? [0, 0]
+            totals[source + " > " + destination] = [sum[0] + packets, sum[1] + bytes]
+        }
+        return totals
+    }
+
+    @Test(.needs(enabled, "needs the built simulator, Python and softflowd"),
+          arguments: ["minikube", "ipv6-two-nodes"])
+    func softflowdsRecords_addUpToTheCapturesPairs(cluster: String) throws {
+        let directory = try TemporaryDirectory()
+        let capture = try Self.capture(cluster: cluster, in: directory)
+        // Tunnelled copies count by their outer header, as softflowd sees them.
+        let fromCapture = directory.file("flows")
+        try FileManager.default.createDirectory(atPath: fromCapture, withIntermediateDirectories: true)
+        _ = try FlowExtraction(windowLengths: [10, 60], countsOuterHeader: true, version: "test").run(capturePath: capture, directory: fromCapture)
+        let expected = try Self.pairTotals(fromCapture + "/pairs.parquet", length: 60)
+        #expect(expected.count > 20)
+        for options in [[], ["-A", "sec"], ["-A", "milli"], ["-A", "micro"], ["-A", "nano"], ["-b"]] {
+            let name = options.joined().replacingOccurrences(of: "-", with: "")
+            let ipfix = directory.file("softflowd\(name).ipfix")
+            let export = try CrossCheck.runScript("softflowd_ipfix.py", [capture, ipfix] + options)
+            try #require(export.status == 0, "\(export.output)")
+            let out = directory.file("records\(name)")
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let report = try RecordExtraction(windowLengths: [10, 60], version: "test").run(recordsPath: ipfix, directory: out)
+            #expect(report.counters.keys.filter { $0.hasPrefix("damaged.") }.isEmpty, "softflowd \(options): \(report.counters)")
+            let counted = try Self.pairTotals(out + "/pairs.parquet", length: 60)
+            let differing = Set(expected.keys).union(counted.keys).filter { expected[$0] != counted[$0] }.sorted()
+            #expect(differing.isEmpty, "softflowd \(options): \(differing.prefix(5).map { "\($0): capture \(expected[$0] ?? []), records \(counted[$0] ?? [])" })")
+            // Windows of 10 s sum to the same totals: spreading moves packets between windows, never loses them.
+            #expect(try Self.pairTotals(out + "/pairs.parquet", length: 10) == counted)
+        }
+    }
+}

@@ -16,6 +16,8 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
     /// A header that cannot be right (an absurd length, a broken block), at an offset of the
     /// decompressed stream.
     case corrupt(path: String, offset: Int, detail: String)
+    /// A line of a text log that cannot be read on (a header it needs is missing or wrong).
+    case badLine(path: String, line: Int, detail: String)
     case corruptCompression(path: String, format: String, offset: Int, detail: String)
     /// A BPF filter libpcap would not compile.
     case badFilter(expression: String, linkType: String, message: String)
@@ -29,9 +31,11 @@ public enum CaptureError: Error, Equatable, CustomStringConvertible {
             let hex = firstBytes.map { String($0, radix: 16).leftPadded(to: 2) }.joined(separator: " ")
             return "\(path): not a pcap or pcapng capture (it starts with \(hex.isEmpty ? "nothing: the file is empty" : hex))"
         case let .notFlowRecords(path, detail):
-            return "\(path): not flow records mimir-records reads (IPFIX): \(detail)"
+            return "\(path): not flow records mimir-records reads (IPFIX, Zeek's conn.log, VPC flow logs): \(detail)"
         case let .corrupt(path, offset, detail):
             return "\(path): at byte offset \(offset): \(detail)"
+        case let .badLine(path, line, detail):
+            return "\(path): line \(line): \(detail)"
         case let .corruptCompression(path, format, offset, detail):
             return "\(path): \(format) data is damaged at compressed byte offset \(offset): \(detail)"
         case let .badFilter(expression, linkType, message):
@@ -54,7 +58,7 @@ extension CaptureError {
 extension CaptureError: ClassifiedError {
     public var errorClass: ErrorClass {
         switch self {
-        case .notACapture, .notFlowRecords, .corrupt, .corruptCompression: .badInput
+        case .notACapture, .notFlowRecords, .corrupt, .badLine, .corruptCompression: .badInput
         case .badFilter, .invalidArgument: .usage
         case .io: .failure
         }

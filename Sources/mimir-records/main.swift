@@ -11,8 +11,9 @@ struct RecordsCommand: StageCommand {
         commandName: "mimir-records",
         abstract: "Count flow records' traffic per time window: address pairs, 5-tuple flows and a summary.",
         discussion: """
-        Reads a file of IPFIX messages (RFC 5655's file format, or messages as a collector received \
-        them; plain, .gz or .zst; recognised by content) and writes into --out DIR the tables \
+        Reads flow records (IPFIX messages, as RFC 5655's file format or as a collector received \
+        them; Zeek's conn.log, TSV or JSON lines; AWS VPC flow logs, default or custom format; plain, \
+        .gz or .zst; recognised by content) and writes into --out DIR the tables \
         mimir-flows writes from a capture: pairs.parquet, flows.parquet and summary.parquet. Records \
         count IP bytes (the ip_bytes column; bytes stays null) and show each packet once (the records \
         observation). A record's packets and bytes are spread over the windows it overlaps in \
@@ -24,7 +25,7 @@ struct RecordsCommand: StageCommand {
         """,
         version: version)
 
-    @Argument(help: "The flow records (IPFIX; optionally gzip or zstd compressed).")
+    @Argument(help: "The flow records (IPFIX, Zeek conn.log or VPC flow log; optionally gzip or zstd compressed).")
     var records: String
 
     @OptionGroup var out: OutputDirectory
@@ -37,6 +38,7 @@ struct RecordsCommand: StageCommand {
                                           version: Self.version)
         let progress = Progress("mimir-records")
         let report = try extraction.run(recordsPath: records, directory: out) { done in progress.update("\(humanCount(done)) records") }
+        for warning in report.warnings { progress.warn("\(records): \(warning)") }
         let damaged = report.counters.filter { $0.key.hasPrefix("damaged.") }.reduce(Int64(0)) { $0 + $1.value.value }
         let rate = Double(report.records) / max(progress.elapsed, 1e-9)
         progress.finish("\(humanCount(report.records)) records (\(humanCount(Int(report.packets))) packets, \(damaged) damaged), "

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import Contract
 import Cluster
 import Foundation
 import Sim

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Cluster
+import Contract
 
 /// The entity logs mimir-graph accepts besides ours: the original project's pickled creation log and
 /// kubectl's watch streams, each checked against Python (pickle, json) reading the same files.

@@ -11,7 +11,7 @@ import Contract
 /// or withdrawn), gaps in a domain's sequence numbers and the records they lost, and records that
 /// cannot be placed: no addresses, no time, an end before the start, `*SysUpTime` without the
 /// exporter's `systemInitTimeMilliseconds`, counters beyond 2^63.
-final class IPFIXReader {
+final class IPFIXReader: RecordReader {
     /// The damage seen, by name; `firstPacket` holds the number of records delivered before it.
     private(set) var damage = PacketCounters()
     /// Messages read whole, and templates defined.
@@ -40,8 +40,10 @@ final class IPFIXReader {
         self.input = input
     }
 
-    /// Whether a gzip or zstd stream ended inside a member or frame.
     var compressionEndedEarly: Bool { input.endedEarly }
+    var tallies: [(String, Int)] { [("ipfix_messages", messages), ("ipfix_templates", templatesDefined)] }
+    /// Damage is counted; the names say enough.
+    var warnings: [String] { [] }
 
     /// Calls `body` with every flow record, in file order.
     func read(_ body: (FlowRecord) throws -> Void) throws {

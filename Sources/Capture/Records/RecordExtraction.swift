@@ -33,6 +33,8 @@ public struct RecordExtraction: Sendable {
         public var ipBytes: Int64 = 0
         /// Every counter of `summary.parquet`, by name: its value and first record.
         public var counters: [String: (value: Int64, firstRecord: Int?)] = [:]
+        /// Where each kind of damage first happened (text logs: the line).
+        public var warnings: [String] = []
         public var origin: Int64?
     }
 
@@ -50,8 +52,9 @@ public struct RecordExtraction: Sendable {
     public func run(recordsPath path: String, directory: String, progress: (Int) -> Void = { _ in }) throws -> Report {
         try CaptureError.checkWindowLengths(windowLengths)
         var report = Report()
-        report.format = try Self.format(of: path)
-        let origin = try self.origin ?? Self.earliestStart(path).map {
+        let format = try Self.format(of: path)
+        report.format = format
+        let origin = try self.origin ?? Self.earliestStart(path, format).map {
             WindowClock.origin(firstPacket: $0, alignedTo: align ? windowLengths.max() : nil)
         } ?? 0
         report.origin = origin
@@ -60,7 +63,7 @@ public struct RecordExtraction: Sendable {
         let aggregator = FlowAggregator(clock: WindowClock(origin: origin, lengths: windowLengths), pairs: tables.pairs, flows: tables.flows,
                                         countsFrames: false)
         var counters = PacketCounters()
-        let reader = try Self.open(path)
+        let reader = try Self.open(path, format)
         try reader.read { record in
             if report.records & 0xFFFF == 0 { progress(report.records) }
             guard try aggregator.add(record) else {
@@ -75,9 +78,9 @@ public struct RecordExtraction: Sendable {
         counters.merge(reader.damage, prefix: "damaged.")
         if reader.compressionEndedEarly { counters.record("damaged.compressed_stream_truncated", packet: report.records) }
         if aggregator.latePackets > 0 { counters.record("late_windows", count: aggregator.latePackets, packet: nil) }
-        counters.record("format.\(report.format!.rawValue)", count: 1, packet: nil)
-        counters.record("ipfix_messages", count: reader.messages, packet: nil)
-        counters.record("ipfix_templates", count: reader.templatesDefined, packet: nil)
+        counters.record("format.\(format.rawValue)", count: 1, packet: nil)
+        for (name, value) in reader.tallies { counters.record(name, count: value, packet: nil) }
+        report.warnings = reader.warnings
         counters.record("records", count: report.records, packet: nil)
         counters.record("ip_packets", count: Int(report.packets), packet: nil)
         counters.record("ip_bytes", count: Int(report.ipBytes), packet: nil)
@@ -86,26 +89,30 @@ public struct RecordExtraction: Sendable {
         return report
     }
 
-    /// The file's format, or an error naming the file and saying what it looks like.
+    /// The file's format, from its first 64 KiB, or an error naming the file and saying what it looks like.
     static func format(of path: String) throws -> RecordFormat {
-        let (source, _) = try openByteSource(path: path)
-        let input = BufferedInput(source, capacity: 64)
-        _ = try input.request(16)
-        let prefix = Array(input.window.prefix(16))
-        switch RecordFormat.detect(prefix) {
+        let input = BufferedInput(try openByteSource(path: path).0, capacity: 1 << 16)
+        _ = try input.request(1 << 16)
+        switch RecordFormat.detect(Array(input.window.prefix(1 << 16))) {
         case let .success(format): return format
         case let .failure(failure): throw CaptureError.notFlowRecords(path: path, detail: failure.detail)
         }
     }
 
-    private static func open(_ path: String) throws -> IPFIXReader {
-        IPFIXReader(BufferedInput(try openByteSource(path: path).0))
+    static func open(_ path: String, _ format: RecordFormat) throws -> RecordReader {
+        let input = BufferedInput(try openByteSource(path: path).0)
+        switch format {
+        case .ipfix: return IPFIXReader(input)
+        case .zeekTSV: return ZeekConnReader(TextLines(input), layout: .tsv, path: path)
+        case .zeekJSON: return ZeekConnReader(TextLines(input), layout: .json, path: path)
+        case .vpcFlowLog: return VPCFlowLogReader(TextLines(input), path: path)
+        }
     }
 
     /// The earliest start of any record, or nil for a file without one.
-    private static func earliestStart(_ path: String) throws -> Int64? {
+    private static func earliestStart(_ path: String, _ format: RecordFormat) throws -> Int64? {
         var earliest: Int64?
-        try open(path).read { earliest = min(earliest ?? $0.start, $0.start) }
+        try open(path, format).read { earliest = min(earliest ?? $0.start, $0.start) }
         return earliest
     }
 }

@@ -28,6 +28,8 @@ public struct SimulationOptions: Sendable {
     public var clockSkewMs: Double?
     /// Window lengths of the single-node truth table, seconds.
     public var truthWindows = [10, 60]
+    /// Flow records to write beside the captures.
+    public var flowExport = FlowExportOptions()
 
     public init(durationS: Double, start: Int64, seed: UInt64, users: Int?, curve: LoadCurve, format: CaptureFileFormat,
                 linkType: LinkType, nanosecondTimestamps: Bool, snapLength: Int) {
@@ -74,6 +76,7 @@ public final class Simulation {
     /// Each recorded node's capture writer.
     let writers: [CaptureWriter?]
     @exclusivity(unchecked) var singleNodePairs: SingleNodePairs?
+    let flowExport: FlowExport?
     let entityLog: EntityLogWriter
 
     // Touched for every packet: no dynamic exclusivity checks (each access is a plain read or write
@@ -162,7 +165,11 @@ public final class Simulation {
                                                                  lengths: options.truthWindows))
         }
         entityLog = try EntityLogWriter(path: directory + "/entities.jsonl")
+        flowExport = options.flowExport.any ? try FlowExport(directory: directory, options: options.flowExport, start: options.start) : nil
     }
+
+    /// Node `node`'s clock at simulation time `time`.
+    func nodeClock(_ node: Int32, at time: Int64) -> Int64 { startTime + time + clockSkews[Int(node)] }
 
     deinit { payloadScratch.deallocate() }
 
@@ -190,7 +197,9 @@ public final class Simulation {
             case let .peers(pod): peerTraffic(Int(pod), at: time)
             case let .background(pod): backgroundCalls(Int(pod), at: time)
             case .metrics: scrapeMetrics(at: time)
-            case .sweep: sweepIdleConnections(at: time)
+            case .sweep:
+                sweepIdleConnections(at: time)
+                try flowExport?.sweep { self.nodeClock($0, at: time) }
             case let .attack(index): attackStep(Int(index), at: time)
             }
             if time >= nextProgress {
@@ -214,6 +223,7 @@ public final class Simulation {
                                    directory: directory, provenance: provenance())
         }
         for writer in writers { try writer?.finish(durable: false) }
+        try flowExport?.finish(clock: { self.nodeClock($0, at: duration) }, end: startTime + duration)
         try entityLog.finish(durable: false)
         try TruthTable.write(truth, path: directory + "/truth.parquet", provenance: provenance())
         let settings = AtomicOutputFileWriter(path: directory + "/cluster.yaml")
@@ -236,6 +246,10 @@ public final class Simulation {
             "curve": .string(options.curve.rawValue),
             "events": .int(Int64(plan.events.count)),
             "every_node": .bool(options.everyNode),
+            "ipfix": .bool(options.flowExport.ipfix),
+            "conn_log": .bool(options.flowExport.connLog),
+            "active_timeout_s": .double(options.flowExport.activeTimeoutS),
+            "idle_timeout_s": .double(options.flowExport.idleTimeoutS),
             "clock_skew_ns": .object(Dictionary(uniqueKeysWithValues: zip(cluster.settings.nodes.map(\.name), clockSkews.map { JSONValue.int($0) }))),
         ].merging(options.mix.map { ["mix": JSONValue.string($0)] } ?? [:]) { first, _ in first }), extra: extra)
     }

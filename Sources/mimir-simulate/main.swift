@@ -17,7 +17,9 @@ struct SimulateCommand: StageCommand {
         owned which address, when), truth.parquet (the attacks played in, with their paths and bytes) \
         and cluster.yaml (the cluster's address ranges). With --every-node, one capture per node \
         (capture-NODE.pcap) listed in captures.parquet, and single-node-pairs.parquet: the address \
-        pairs one capture of the whole cluster would count, which the nodes' shares add up to. Users arrive from outside along a daily load \
+        pairs one capture of the whole cluster would count, which the nodes' shares add up to. With \
+        --ipfix and --conn-log, the same traffic's flow records: records.ipfix (a flow exporter's, \
+        with --active-timeout and --idle-timeout) and conn.log (Zeek's), each packet once. Users arrive from outside along a daily load \
         curve compressed into the capture; services call each other as the application model says; \
         autoscaling adds and removes pods; attacks come from --events. The same models, options and \
         seed give byte-identical files. Models: pipelines/apps/*.yaml, pipelines/clusters/*.yaml; \
@@ -80,6 +82,18 @@ struct SimulateCommand: StageCommand {
     @Option(help: "Window lengths of single-node-pairs.parquet, whole seconds, comma-separated.")
     var truthWindows = "10,60"
 
+    @Flag(help: "Write records.ipfix: the IPFIX a flow exporter on the recorded nodes sends of the same traffic.")
+    var ipfix = false
+
+    @Flag(help: "Write conn.log: what Zeek logs of the same traffic (TSV).")
+    var connLog = false
+
+    @Option(help: "The flow exporter's active timeout, seconds: a longer flow is exported in parts.")
+    var activeTimeout = 60.0
+
+    @Option(help: "The flow exporter's idle timeout, seconds: a flow quiet this long is exported.")
+    var idleTimeout = 15.0
+
     var truthWindowLengths: [Int] { truthWindows.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) } }
 
     static func parseMix(_ text: String) throws -> [(task: String, share: Double)] {
@@ -99,6 +113,8 @@ struct SimulateCommand: StageCommand {
         guard (64...262_144).contains(snaplen) else { throw ValidationError("--snaplen must be between 64 and 262144") }
         if let users, !(0...100_000).contains(users) { throw ValidationError("--users must be from 0 to 100000") }
         if let clockSkew { try validateNumber(clockSkew, "--clock-skew", in: 0...60_000, unit: "milliseconds") }
+        try validateNumber(activeTimeout, "--active-timeout", in: 1...86_400, unit: "seconds")
+        try validateNumber(idleTimeout, "--idle-timeout", in: 1...86_400, unit: "seconds")
         let lengths = truthWindowLengths
         guard !lengths.isEmpty, lengths.count == truthWindows.split(separator: ",").count, lengths.allSatisfy({ (1...86_400).contains($0) }) else {
             throw ValidationError("--truth-windows takes whole seconds from 1 to 86400, comma-separated, not '\(truthWindows)'")
@@ -119,6 +135,10 @@ struct SimulateCommand: StageCommand {
         options.everyNode = everyNode
         options.clockSkewMs = clockSkew
         options.truthWindows = truthWindowLengths
+        options.flowExport.ipfix = ipfix
+        options.flowExport.connLog = connLog
+        options.flowExport.activeTimeoutS = activeTimeout
+        options.flowExport.idleTimeoutS = idleTimeout
         let progress = Progress("mimir-simulate")
         let simulation = try Simulation(app: appModel, cluster: clusterModel, plan: plan, options: options, directory: out)
         let report = try simulation.run { seconds, packets in

@@ -60,11 +60,11 @@ import TestSupport
         func run(_ name: String, seed: Int) throws -> [String: Data] {
             let (status, output) = try SimFixture.simulate(["--app", SimFixture.models + "apps/sockshop.yaml",
                                                             "--cluster", SimFixture.models + "clusters/three-nodes.yaml",
-                                                            "--duration", "8", "--users", "10", "--seed", String(seed)],
+                                                            "--duration", "8", "--users", "10", "--seed", String(seed), "--ipfix", "--conn-log"],
                                                            out: directory.file(name))
             #expect(status == 0, "\(output)")
             var files: [String: Data] = [:]
-            for file in ["capture.pcap", "entities.jsonl", "truth.parquet", "cluster.yaml"] {
+            for file in ["capture.pcap", "entities.jsonl", "truth.parquet", "cluster.yaml", "records.ipfix", "conn.log"] {
                 files[file] = try Data(contentsOf: URL(fileURLWithPath: directory.file("\(name)/\(file)")))
             }
             return files

@@ -145,7 +145,8 @@ extension Simulation {
         // Nobody has the address: the SYN shows on the scanner's veth and goes unanswered.
         guard recorded[pods[source].node] else { return ipHeader + 24 }
         let view = View(node: Int32(pods[source].node), interface: pods[source].interface, client: pods[source].address!, server: address,
-                        clientPort: sourcePort, serverPort: port, tunnel: nil, clientToServerOutgoing: false, singleNodeCopy: true)
+                        clientPort: sourcePort, serverPort: port, tunnel: nil, clientToServerOutgoing: false, singleNodeCopy: true,
+                        recordsForward: true, recordsBackward: true)
         let id = newConnection(views: [view], tcp: true, clientPod: source, serverPod: -1, latency: 0)
         refusedConnection(id, at: time, answered: false)
         return ipHeader + 24

@@ -23,15 +23,18 @@ extension Simulation {
     ///   with their address kept (external traffic policy `local`) or masqueraded as the node's
     ///   gateway address (`cluster`); a pod elsewhere sees them masqueraded as the entry node's
     ///   address, after the overlay; traffic to outside leaves masqueraded as the node's address.
+    /// Flow records count each packet once: at the veth that delivers it into a pod, or, when it goes
+    /// to no pod (outside, a node), at the veth it leaves its pod by.
     func views(client: Place, server: Place, service: Int?, clientPort: UInt16, serverPort: UInt16, entry: Int? = nil) -> [View] {
         let nodes = cluster.settings.nodes
         var views: [View] = []
         func add(_ node: Int, _ interface: UInt32, _ client: IPAddress, _ server: IPAddress, ports: (UInt16, UInt16)? = nil,
-                 tunnel: (IPAddress, IPAddress)? = nil, outgoing: Bool, single: Bool) {
+                 tunnel: (IPAddress, IPAddress)? = nil, outgoing: Bool, single: Bool, records: (forward: Bool, backward: Bool) = (false, false)) {
             guard recorded[node] else { return }
             let (clientSide, serverSide) = ports ?? (clientPort, serverPort)
             views.append(View(node: Int32(node), interface: interface, client: client, server: server, clientPort: clientSide,
-                              serverPort: serverSide, tunnel: tunnel, clientToServerOutgoing: outgoing, singleNodeCopy: single))
+                              serverPort: serverSide, tunnel: tunnel, clientToServerOutgoing: outgoing, singleNodeCopy: single,
+                              recordsForward: records.forward, recordsBackward: records.backward))
         }
         func veth(_ pod: Int) -> UInt32 { pods[pod].interface }
         // Between two nodes: out of one uplink, into the other's; a single capture shows neither.
@@ -50,32 +53,34 @@ extension Simulation {
             let targetNode = pods[target].node
             if targetNode == entry {
                 let source = cluster.externalTrafficPolicy == .local ? address : nodes[entry].gateway
-                add(entry, veth(target), source, pods[target].address!, outgoing: true, single: true)
+                add(entry, veth(target), source, pods[target].address!, outgoing: true, single: true, records: (true, true))
             } else {
                 crossNode(from: entry, to: targetNode, client: nodes[entry].address, server: pods[target].address!)
-                add(targetNode, veth(target), nodes[entry].address, pods[target].address!, outgoing: true, single: true)
+                add(targetNode, veth(target), nodes[entry].address, pods[target].address!, outgoing: true, single: true, records: (true, true))
             }
         case let (.pod(source), .outside(address)):
             let sourceNode = pods[source].node
-            add(sourceNode, veth(source), pods[source].address!, address, outgoing: false, single: true)
+            add(sourceNode, veth(source), pods[source].address!, address, outgoing: false, single: true, records: (true, true))
             add(sourceNode, InterfaceIndex.uplink, nodes[sourceNode].address, address, outgoing: true, single: true)
         case let (.host(node), .pod(target)):
             let targetNode = pods[target].node
             let from = node == targetNode ? nodes[node].gateway : nodes[node].address
             crossNode(from: node, to: targetNode, client: from, server: pods[target].address!, overlay: false)
-            add(targetNode, veth(target), from, pods[target].address!, outgoing: true, single: true)
+            add(targetNode, veth(target), from, pods[target].address!, outgoing: true, single: true, records: (true, true))
         case let (.pod(source), .host(node)):
             let sourceNode = pods[source].node
-            add(sourceNode, veth(source), pods[source].address!, nodes[node].address, outgoing: false, single: true)
+            add(sourceNode, veth(source), pods[source].address!, nodes[node].address, outgoing: false, single: true, records: (true, true))
             crossNode(from: sourceNode, to: node, client: pods[source].address!, server: nodes[node].address, overlay: false)
         case let (.pod(source), .pod(target)):
             let sourceNode = pods[source].node, targetNode = pods[target].node
             let sourceAddress = pods[source].address!, targetAddress = pods[target].address!
             let front = service.flatMap { services[$0].address } ?? targetAddress
             let frontPort = service.map { services[$0].port } ?? serverPort
-            add(sourceNode, veth(source), sourceAddress, front, ports: (clientPort, frontPort), outgoing: false, single: true)
+            // Requests are delivered at the target's veth (after DNAT), replies at the source's (before it).
+            add(sourceNode, veth(source), sourceAddress, front, ports: (clientPort, frontPort), outgoing: false, single: true,
+                records: (false, true))
             crossNode(from: sourceNode, to: targetNode, client: sourceAddress, server: targetAddress)
-            add(targetNode, veth(target), sourceAddress, targetAddress, outgoing: true, single: true)
+            add(targetNode, veth(target), sourceAddress, targetAddress, outgoing: true, single: true, records: (true, false))
         default:
             break
         }

@@ -279,11 +279,19 @@ extension Simulation {
             if length > 0 { (base + payloadOffset).copyMemory(from: payloadScratch, byteCount: length) }
             let packetLength = assembler.write(to: base, view: view, forward: segment.forward, transport: transport,
                                                payloadLength: length, payloadSum: payloadSum, ipID: ipID)
-            let timestamp = startTime + time + clockSkews[Int(view.node)]
+            let timestamp = nodeClock(view.node, at: time)
             try writer.appendPacket(length: packetLength, timestamp: timestamp)
             if view.singleNodeCopy, singleNodePairs != nil {
                 singleNodePairs!.add(source: segment.forward ? view.client : view.server, destination: segment.forward ? view.server : view.client,
                                      bytes: packetLength, ipBytes: assembler.innerIPLength(ofPacket: packetLength, view: view), timestamp: timestamp)
+            }
+            if let flowExport, segment.forward ? view.recordsForward : view.recordsBackward {
+                try flowExport.observe(ObservedPacket(
+                    node: view.node, source: segment.forward ? view.client : view.server, destination: segment.forward ? view.server : view.client,
+                    sourcePort: segment.forward ? view.clientPort : view.serverPort, destinationPort: segment.forward ? view.serverPort : view.clientPort,
+                    ipProtocol: connections[index].tcp ? 6 : 17, tcpFlags: connections[index].tcp ? segment.flags : 0,
+                    ipLength: assembler.innerIPLength(ofPacket: packetLength, view: view), payloadLength: length, timestamp: timestamp,
+                    forward: segment.forward))
             }
         }
     }

@@ -23,6 +23,11 @@ struct View {
     /// NAT, the receiver's veth after it, and where traffic enters or leaves the cluster; not the
     /// overlay and host copies between nodes (docs/simulator.md, "Every node's capture").
     var singleNodeCopy: Bool
+    /// Whether flow records count this copy of a client-to-server (`recordsForward`) or
+    /// server-to-client packet: each packet once, where it is delivered into a pod, or, going
+    /// nowhere in a pod, where it leaves one (docs/simulator.md, "Flow records").
+    var recordsForward = false
+    var recordsBackward = false
 }
 
 /// Interface indices of a node, as Linux numbers them: lo 1, the uplink 2, then the pods' veths in

@@ -9,8 +9,9 @@ import collections
 import json
 import sys
 
-import pyarrow.parquet as pq
 from parsezeeklogs import ParseZeekLogs
+
+from pair_totals import mismatches, pair_totals
 
 
 def main(conn_log, pairs_path, window):
@@ -26,15 +27,7 @@ def main(conn_log, pairs_path, window):
         expected[(responder, origin, "packets")] += int(entry["resp_pkts"])
         expected[(responder, origin, "ip_bytes")] += int(entry["resp_ip_bytes"])
     expected = collections.Counter({key: value for key, value in expected.items() if value})
-    got = collections.Counter()
-    for row in pq.read_table(pairs_path).to_pylist():
-        if row["window_len_s"] == int(window):
-            got[(row["src"], row["dst"], "packets")] += row["packets"]
-            got[(row["src"], row["dst"], "ip_bytes")] += row["ip_bytes"]
-    problems = [f"{key}: parsezeeklogs {expected.get(key, 0)}, mimir {got.get(key, 0)}"
-                for key in sorted(set(expected) | set(got), key=str) if expected.get(key, 0) != got.get(key, 0)]
-    for problem in problems[:30]:
-        print(problem)
+    problems = mismatches(expected, pair_totals(pairs_path, window), "parsezeeklogs")
     print(f"{conn_log}: {entries} entries, {len(expected) // 2} pairs, {len(problems)} mismatches")
     return 1 if problems or not entries else 0
 

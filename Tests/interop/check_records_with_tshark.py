@@ -14,8 +14,9 @@ import ipaddress
 import subprocess
 import sys
 
-import pyarrow.parquet as pq
 import yaml
+
+from pair_totals import mismatches, pair_totals
 
 
 def packets(capture):
@@ -55,15 +56,7 @@ def main(captures, cluster_path, pairs_path, window):
     with open(cluster_path) as file:
         cluster = yaml.safe_load(file)
     expected = expected_pairs(captures.split(","), cluster)
-    got = collections.Counter()
-    for row in pq.read_table(pairs_path).to_pylist():
-        if row["window_len_s"] == int(window):
-            got[(row["src"], row["dst"], "packets")] += row["packets"]
-            got[(row["src"], row["dst"], "ip_bytes")] += row["ip_bytes"]
-    problems = [f"{key}: capture {expected.get(key, 0)}, records {got.get(key, 0)}"
-                for key in sorted(set(expected) | set(got), key=str) if expected.get(key, 0) != got.get(key, 0)]
-    for problem in problems[:30]:
-        print(problem)
+    problems = mismatches(expected, pair_totals(pairs_path, window), "tshark")
     print(f"{captures}: {len(expected) // 2} expected pairs, {sum(v for k, v in expected.items() if k[2] == 'packets')} packets, "
           f"{len(problems)} mismatches")
     return 1 if problems or not expected else 0

@@ -7,17 +7,8 @@ import SystemSupport
 /// timeout (TCP 5 minutes, UDP and ICMP 1 minute), or when the simulation ends; never on an active
 /// timeout. Lines are in logging order, ties by uid.
 final class ConnLogWriter {
-    private struct Key: Hashable, Comparable {
-        var node: Int32
-        var client: IPAddress, server: IPAddress
-        var clientPort: UInt16, serverPort: UInt16
-        var ipProtocol: UInt8
-
-        static func < (a: Key, b: Key) -> Bool {
-            (a.node, a.client, a.server, a.clientPort, a.serverPort, a.ipProtocol)
-                < (b.node, b.client, b.server, b.clientPort, b.serverPort, b.ipProtocol)
-        }
-    }
+    /// A connection: its originator the source.
+    private typealias Key = NodeFlowKey
 
     /// One side's tallies.
     fileprivate struct Side {
@@ -56,11 +47,7 @@ final class ConnLogWriter {
     }
 
     func observe(_ packet: ObservedPacket) throws {
-        let key = packet.forward
-            ? Key(node: packet.node, client: packet.source, server: packet.destination, clientPort: packet.sourcePort,
-                  serverPort: packet.destinationPort, ipProtocol: packet.ipProtocol)
-            : Key(node: packet.node, client: packet.destination, server: packet.source, clientPort: packet.destinationPort,
-                  serverPort: packet.sourcePort, ipProtocol: packet.ipProtocol)
+        let key = packet.connectionKey
         if entries[key] == nil {
             entries[key] = Entry(uid: nextUID, first: packet.timestamp, last: packet.timestamp)
             nextUID += 1
@@ -102,8 +89,8 @@ final class ConnLogWriter {
         let first = floorDivide(entry.first, 1000), last = floorDivide(entry.last, 1000)
         let proto = key.ipProtocol == 6 ? "tcp" : key.ipProtocol == 17 ? "udp" : "icmp"
         let values: [String] = [
-            Self.seconds(first), "C" + String(entry.uid, radix: 36), key.client.description, String(key.clientPort), key.server.description,
-            String(key.serverPort), proto, "-", last > first ? Self.seconds(last - first) : "-", String(entry.origin.payload),
+            Self.seconds(first), "C" + String(entry.uid, radix: 36), key.source.description, String(key.sourcePort), key.destination.description,
+            String(key.destinationPort), proto, "-", last > first ? Self.seconds(last - first) : "-", String(entry.origin.payload),
             String(entry.responder.payload), entry.state(tcp: key.ipProtocol == 6), "-", "-", "0", String(decoding: entry.history, as: UTF8.self),
             String(entry.origin.packets), String(entry.origin.ipBytes), String(entry.responder.packets), String(entry.responder.ipBytes), "-",
         ]

@@ -8,17 +8,7 @@ import SystemSupport
 /// starts a new record), checked at every packet and once a simulated second, and when the
 /// simulation ends. Templates (IPv4 256, IPv6 257) open a domain's first message and every 20th.
 final class IPFIXExporter {
-    private struct Key: Hashable, Comparable {
-        var node: Int32
-        var source: IPAddress, destination: IPAddress
-        var sourcePort: UInt16, destinationPort: UInt16
-        var ipProtocol: UInt8
-
-        static func < (a: Key, b: Key) -> Bool {
-            (a.node, a.source, a.destination, a.sourcePort, a.destinationPort, a.ipProtocol)
-                < (b.node, b.source, b.destination, b.sourcePort, b.destinationPort, b.ipProtocol)
-        }
-    }
+    private typealias Key = NodeFlowKey
 
     fileprivate struct Flow {
         var first: Int64, last: Int64
@@ -48,8 +38,7 @@ final class IPFIXExporter {
     }
 
     func observe(_ packet: ObservedPacket) throws {
-        let key = Key(node: packet.node, source: packet.source, destination: packet.destination, sourcePort: packet.sourcePort,
-                      destinationPort: packet.destinationPort, ipProtocol: packet.ipProtocol)
+        let key = packet.flowKey
         if let flow = flows[key], packet.timestamp - flow.first >= activeTimeout || packet.timestamp - flow.last >= idleTimeout {
             try export([(key, flow)], node: packet.node, at: packet.timestamp)
             flows[key] = nil

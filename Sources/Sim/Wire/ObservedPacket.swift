@@ -19,3 +19,31 @@ struct ObservedPacket {
     /// Client to server, as the view's client and server are.
     var forward: Bool
 }
+
+/// A flow's identity at one node: a direction of a 5-tuple (the exporter's), or a connection's with
+/// its originator as the source (Zeek's).
+struct NodeFlowKey: Hashable, Comparable {
+    var node: Int32
+    var source: IPAddress, destination: IPAddress
+    var sourcePort: UInt16, destinationPort: UInt16
+    var ipProtocol: UInt8
+
+    static func < (a: NodeFlowKey, b: NodeFlowKey) -> Bool {
+        (a.node, a.source, a.destination, a.sourcePort, a.destinationPort, a.ipProtocol)
+            < (b.node, b.source, b.destination, b.sourcePort, b.destinationPort, b.ipProtocol)
+    }
+}
+
+extension ObservedPacket {
+    /// The packet's direction of its 5-tuple.
+    var flowKey: NodeFlowKey {
+        NodeFlowKey(node: node, source: source, destination: destination, sourcePort: sourcePort, destinationPort: destinationPort,
+                    ipProtocol: ipProtocol)
+    }
+
+    /// Its connection's 5-tuple, from the view's client.
+    var connectionKey: NodeFlowKey {
+        forward ? flowKey : NodeFlowKey(node: node, source: destination, destination: source, sourcePort: destinationPort,
+                                        destinationPort: sourcePort, ipProtocol: ipProtocol)
+    }
+}

@@ -90,7 +90,7 @@ public final class Injection {
     private var passedOn: [KeyValue] = []
     /// Whether the capture shows both copies of a packet between pods (sender's and receiver's veth):
     /// then a direct hop between pods adds its bytes twice, as such a capture counts them.
-    private let bothCopies: Bool
+    private let observation: Observation
 
     struct EdgeKeyPair: Hashable {
         var source: Node
@@ -119,7 +119,7 @@ public final class Injection {
         let reader = try PodEdgeTable.open(path)
         origin = reader.metadata[key: WindowColumns.originKey]
         passedOn = [AddressNaming.key, Observation.key].compactMap { key in reader.metadata[key: key].map { KeyValue(key: key, value: $0) } }
-        bothCopies = try Observation(of: reader).showsBothCopies
+        observation = try Observation(of: reader)
         try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
             let window = Window(length: length, index: index)
             let source = Node(name: edge.source, kind: edge.sourceKind, service: edge.sourceService)
@@ -209,7 +209,7 @@ public final class Injection {
         }
         // The variants' draws come from their own generator, so the plain injection stays as it was.
         var variantRandom = SeededRandom(seed: options.seed ^ 0x686F_7076_6172_6961)  // "hopvaria"
-        let hopsByAttack = concrete.map { $0.map { Self.hops($0, bothCopies: bothCopies) } }
+        let hopsByAttack = concrete.map { $0.map { Self.hops($0, observation: observation) } }
         let variants: [[HopVariant]] = hopsByAttack.map { hops in
             (hops ?? []).indices.map { hop in
                 var variant = HopVariant()
@@ -243,9 +243,9 @@ public final class Injection {
                         guard windows[window] != nil else { continue }
                         let hopBytes = Int64(Double(bytes) * variant.factor)
                         let packets = max(1, Int64(Double(hopBytes) / packetSize))
-                        for (source, destination) in edges {
-                            add(EdgeKeyPair(source: source, destination: destination), packets: packets, bytes: hopBytes, window: window)
-                            add(EdgeKeyPair(source: destination, destination: source), packets: packets, bytes: 40 * packets, window: window)
+                        for edge in edges {
+                            add(EdgeKeyPair(source: edge.data.0, destination: edge.data.1), packets: packets, bytes: hopBytes, window: window)
+                            add(EdgeKeyPair(source: edge.ack.0, destination: edge.ack.1), packets: packets, bytes: 40 * packets, window: window)
                         }
                         var label = labels[window] ?? planned
                         if hopBytes > label.bytes { (label.bytes, label.packets) = (hopBytes, packets) }
@@ -272,25 +272,42 @@ public final class Injection {
                       injectedBytes: injectedBytes)
     }
 
-    /// The edges a capture on `any` would show for data moving along `nodes`, hop by hop (pod to pod,
-    /// or to outside): a hop into a service address shows before and after DNAT (client -> address and
-    /// client -> pod; or, answering through the server's own address, pod -> client and address ->
-    /// client); a direct hop between pods shows on both pods' veths, the same edge twice, where the
-    /// capture shows `bothCopies` (docs/captures.md, the observation model); a hop to or from outside
-    /// once (its other copy is the node's masqueraded address, which graph drops). Each edge also
-    /// carries the receiver's ACKs back (40 bytes per packet).
-    static func hops(_ nodes: [Node], bothCopies: Bool) -> [[(Node, Node)]] {
-        var hops: [[(Node, Node)]] = []
+    /// One copy of an injected hop's packets: the edge its data shows on, and the edge the
+    /// receiver's ACKs (40 bytes a packet) show on.
+    struct HopEdge {
+        var data: (Node, Node)
+        var ack: (Node, Node)
+    }
+
+    /// The edges the source of `observation` would show for data moving along `nodes`, hop by hop
+    /// (pod to pod, or to outside; docs/captures.md, the observation model).
+    /// - A capture on `any`: a hop into a service address shows before and after DNAT (client ->
+    ///   address and client -> pod; or, answering through the server's own address, pod -> client and
+    ///   address -> client), the ACKs on the reversed edges; a direct hop between pods shows on both
+    ///   pods' veths, the same edge twice, where the capture shows both copies; a hop to or from
+    ///   outside once (its other copy is the node's masqueraded address, which graph drops).
+    /// - Flow records: every packet once, where a pod receives it: a request through a service
+    ///   address as client -> pod, its ACKs as address -> client; an answer through the server's
+    ///   own address as address -> client, its ACKs as client -> pod; any other hop once.
+    static func hops(_ nodes: [Node], observation: Observation) -> [[HopEdge]] {
+        func both(_ from: Node, _ to: Node) -> HopEdge { HopEdge(data: (from, to), ack: (to, from)) }
+        let records = observation.source == .records
+        var hops: [[HopEdge]] = []
         var index = 0
         while index + 1 < nodes.count {
             let (from, to) = (nodes[index], nodes[index + 1])
             if to.kind == .vip, index + 2 < nodes.count {
                 let after = nodes[index + 2]
-                hops.append(to.service == from.service ? [(from, after), (to, after)] : [(from, to), (from, after)])
+                let answer = to.service == from.service
+                if records {
+                    hops.append([answer ? HopEdge(data: (to, after), ack: (after, from)) : HopEdge(data: (from, after), ack: (to, from))])
+                } else {
+                    hops.append(answer ? [both(from, after), both(to, after)] : [both(from, to), both(from, after)])
+                }
                 index += 2
             } else {
-                let copies = bothCopies && from.kind != .outside && to.kind != .outside ? 2 : 1
-                hops.append(Array(repeating: (from, to), count: copies))
+                let copies = observation.showsBothCopies && from.kind != .outside && to.kind != .outside ? 2 : 1
+                hops.append(Array(repeating: both(from, to), count: copies))
                 index += 1
             }
         }

@@ -81,9 +81,11 @@ struct FeaturesCommand: StageCommand {
             progress.update("\(done) of \(total) windows")
         }
         if !extraction.observation.showsBothCopies {
-            progress.warn("\(FeatureExtraction.needBothCopies.joined(separator: ", ")) cannot be computed (NaN): \(podEdges) comes from one "
-                          + "node's capture of a cluster of \(extraction.observation.clusterNodes.count) nodes, which shows one copy of the "
-                          + "traffic between its pods and other nodes' pods; capture every node (docs/captures.md, \"Every node's capture\")")
+            let why = extraction.observation.source == .records
+                ? "comes from flow records, which show each packet once (docs/records.md)"
+                : "comes from one node's capture of a cluster of \(extraction.observation.clusterNodes.count) nodes, which shows one copy of the "
+                    + "traffic between its pods and other nodes' pods; capture every node (docs/captures.md, \"Every node's capture\")"
+            progress.warn("\(FeatureExtraction.needBothCopies.joined(separator: ", ")) cannot be computed (NaN): \(podEdges) \(why)")
         }
         progress.finish("\(counts.windows) windows, \(counts.features) features", outputs: "table in \(out)")
     }

@@ -153,6 +153,41 @@ import Contract
         #expect(try Observation(of: TableReader(path: directory.file("pod_edges.parquet"))) == observation)
     }
 
+    @Test func flowRecords_showEachPacketOnce_whereAPodReceivesIt() throws {
+        let directory = try TemporaryDirectory()
+        let observation = Observation(source: .records)
+        try Self.writeEdges(to: directory.file("edges.parquet"), observation: observation)
+        let options = InjectionOptions(rate: 1, seed: 5, sensitiveService: "a", policy: .everyone)
+        _ = try Injection(podEdges: directory.file("edges.parquet"), options: options).run(truth: [], directory: directory.path, provenance: .object([:]), version: "1")
+        let labels = try TableReader(path: directory.file("labels.parquet")).readAll()
+        let edges = try TableReader(path: directory.file("pod_edges.parquet")).readAll()
+        let pathText = try TableReader(path: directory.file("paths.parquet")).readAll()["path"]!.byteArrays.strings
+        var checked = Set<String>()
+        for row in 0..<labels.rowCount where labels["label"]!.bools[row] {
+            let window = labels["window_index"]!.int64s[row], bytes = labels["bytes"]!.int64s[row], packets = labels["packets"]!.int64s[row]
+            func weight(_ src: String, _ dst: String) -> Int64 {
+                (0..<edges.rowCount).first { edges["window_index"]!.int64s[$0] == window && edges["src"]!.byteArrays.string(at: $0) == src
+                    && edges["dst"]!.byteArrays.string(at: $0) == dst }.map { edges["bytes"]!.int64s[$0] } ?? 0
+            }
+            let path = pathText[Int(labels["path_id"]!.int32s[row])]
+            switch path {
+            case "a_pod>b_vip>b_pod>internet":
+                // The request is received by b1 after DNAT: a1 -> b1; its ACKs by a1, from b's address.
+                #expect(weight("a1", "b1") == 1000 + bytes && weight("a1", "b_VIP") == 1000)
+                #expect(weight("b_VIP", "a1") == 40 * packets && weight("b1", "a1") == 1000)
+            case "a_pod>a_vip>b_pod>internet":
+                // The answer is received by b1 from a's address; b1's ACKs are received by a1.
+                #expect(weight("a_VIP", "b1") == bytes && weight("a1", "b1") == 1000 && weight("b1", "a1") == 1000 + 40 * packets)
+            case "a_pod>b_pod>internet":
+                #expect(weight("a1", "b1") == 1000 + bytes && weight("b1", "a1") == 1000 + 40 * packets)
+            default:
+                #expect(weight("a1", "outside") == bytes)
+            }
+            checked.insert(path)
+        }
+        #expect(checked.count == 4)
+    }
+
     @Test func realEvents_labelTheirWindowsWithTheirKind() throws {
         let directory = try TemporaryDirectory()
         try Self.writeEdges(to: directory.file("edges.parquet"))

@@ -80,6 +80,15 @@ class Plan:
         inputs = {"app": "app", "cluster": "cluster"}
         if events:
             inputs["events"] = "events"
+        if app.get("records"):
+            # The same traffic's flow records in place of the capture (docs/records.md), in IP bytes.
+            kind = app["records"]
+            return {
+                "simulate": {"inputs": inputs, "params": dict(params, **{kind: True}), "transient": ["capture"]},
+                "records": {"inputs": {"records": f"simulate.{kind}"}, "params": {"windows": c["windows"]}},
+                "graph": {"inputs": {"pairs": "records.pairs", "entities": "simulate.entities", "cluster": "simulate.cluster"},
+                          "params": {"bytes": "ip"}},
+            }
         if app.get("every_node"):
             # Every node's capture, each split and counted on its own under the node rule.
             return {
@@ -99,7 +108,7 @@ class Plan:
     def features_step(app, suffix, reference):
         """Features of one injection variant's graph, the flows naming behaviour, `reference` the known edges."""
         return {"stage": "features", "over": "rate", "params": {"sensitive": app["sensitive"]}, "inputs": {
-            "pod_edges": f"inject{suffix}.pod_edges", "reference": reference, "flows": "flows.flows",
+            "pod_edges": f"inject{suffix}.pod_edges", "reference": reference, "flows": "records.flows" if app.get("records") else "flows.flows",
             "entities": "simulate.entities", "cluster": "simulate.cluster"}}
 
     def inputs(self, app, policies, events=False):
@@ -114,6 +123,9 @@ class Plan:
     def application(self, index, name, app):
         c = self.config
         app = dict(app, _name=name)
+        if app.get("same_traffic_as"):
+            # The seeds of another application's captures: the same traffic, seen another way.
+            index = list(c["applications"]).index(app["same_traffic_as"])
         variants = self.variants(app)
         train = f"{self.prefix}-{name}-train"
         steps = self.capture_steps(app, self.seed(index, 0, 1), c["training_hours"])

@@ -78,14 +78,7 @@ final class FlowAggregator {
     }
 
     func add(_ summary: PacketSummary, timestamp: Int64, bytes: Int) throws {
-        let pair: PairKey
-        if let recent, recent.source == summary.source, recent.destination == summary.destination {
-            pair = recent.pair
-        } else {
-            pair = PairKey(source: number(summary.source), destination: number(summary.destination))
-            recent = (summary.source, summary.destination, pair)
-        }
-        let flowKey = FiveTupleKey(pair: pair, sourcePort: summary.sourcePort, destinationPort: summary.destinationPort, ipProtocol: summary.ipProtocol)
+        let flowKey = FiveTupleKey(pair: pair(summary.source, summary.destination), sourcePort: summary.sourcePort, destinationPort: summary.destinationPort, ipProtocol: summary.ipProtocol)
         let byteCount = Int64(bytes), ipByteCount = Int64(summary.ipLength)
         for lengthSlot in 0..<clock.lengths.count {
             let flows: Unmanaged<FlowHashTable<FiveTupleKey, FlowCounters>>
@@ -126,8 +119,8 @@ final class FlowAggregator {
                 extraOpen[slot] = (span + Self.recordLag) / (Int64(length) * Nanoseconds.perSecond) + 1
             }
         }
-        let key = FiveTupleKey(pair: PairKey(source: number(record.source), destination: number(record.destination)),
-                               sourcePort: record.sourcePort, destinationPort: record.destinationPort, ipProtocol: record.ipProtocol)
+        let key = FiveTupleKey(pair: pair(record.source, record.destination), sourcePort: record.sourcePort,
+                               destinationPort: record.destinationPort, ipProtocol: record.ipProtocol)
         for (slot, length) in clock.lengths.enumerated() {
             let first = clock.index(of: record.start, length: length), last = clock.index(of: record.end, length: length)
             firstWindow[slot] = min(firstWindow[slot] ?? first, first)
@@ -231,6 +224,15 @@ final class FlowAggregator {
             flows.int32(3, Int32(counters.tcpFlags))
             try flows.flushIfLarge()
         }
+    }
+
+    /// The numbered pair of two addresses; most packets and records repeat the last one's.
+    @inline(__always)
+    private func pair(_ source: IPAddress, _ destination: IPAddress) -> PairKey {
+        if let recent, recent.source == source, recent.destination == destination { return recent.pair }
+        let pair = PairKey(source: number(source), destination: number(destination))
+        recent = (source, destination, pair)
+        return pair
     }
 
     /// The number of `address` (a new one gets the next number, and its text).

@@ -19,14 +19,16 @@ final class IPFIXReader: RecordReader {
     private(set) var templatesDefined = 0
 
     private let input: BufferedInput
-    private var templates: [IPFIXTemplateKey: IPFIXTemplate] = [:]
+    // Read for every data set and record from one thread, never across a call that could re-enter:
+    // dynamic exclusivity checks on them are off, as in the flow aggregator.
+    @exclusivity(unchecked) private var templates: [IPFIXTemplateKey: IPFIXTemplate] = [:]
     /// Per domain: the sequence numbers so far.
     private var sequences: [UInt32: IPFIXSequence] = [:]
     /// Per domain: the exporter's system init time (nanoseconds since the epoch), from options records.
-    private var systemInit: [UInt32: Int64] = [:]
+    @exclusivity(unchecked) private var systemInit: [UInt32: Int64] = [:]
     /// Total counters last seen per flow, for exporters that send only totals.
     private var lastTotals: [TotalsKey: (packets: UInt64, octets: UInt64)] = [:]
-    private var delivered = 0
+    @exclusivity(unchecked) private var delivered = 0
 
     private struct TotalsKey: Hashable {
         var domain: UInt32
@@ -45,8 +47,24 @@ final class IPFIXReader: RecordReader {
     /// Damage is counted; the names say enough.
     var warnings: [String] { [] }
 
+    /// What a read hands on: every record, or only each record's start (a cheap first pass: only
+    /// the time fields are decoded).
+    private enum Consumer {
+        case records((FlowRecord) throws -> Void)
+        case starts((Int64) -> Void)
+    }
+
     /// Calls `body` with every flow record, in file order.
     func read(_ body: (FlowRecord) throws -> Void) throws {
+        try withoutActuallyEscaping(body) { try read(.records($0)) }
+    }
+
+    /// Calls `body` with the start of every record that has one (damage is counted as in `read`).
+    func readStarts(_ body: (Int64) -> Void) throws {
+        try withoutActuallyEscaping(body) { try read(.starts($0)) }
+    }
+
+    private func read(_ body: Consumer) throws {
         var skipped = 0
         while true {
             guard let header = try input.request(16) else {
@@ -83,7 +101,7 @@ final class IPFIXReader: RecordReader {
 
     // MARK: Messages and sets
 
-    private func decode(_ message: MessageBytes, length: Int, _ body: (FlowRecord) throws -> Void) throws {
+    private func decode(_ message: MessageBytes, length: Int, _ body: Consumer) throws {
         let exportTime = Int64(message.u32(4))
         let sequence = message.u32(8)
         let domain = message.u32(12)
@@ -198,13 +216,17 @@ final class IPFIXReader: RecordReader {
 
     /// Reads a data set's records; returns how many it held.
     private func readData(_ message: MessageBytes, _ range: Range<Int>, _ template: IPFIXTemplate, domain: UInt32, exportTime: Int64,
-                          _ body: (FlowRecord) throws -> Void) throws -> Int {
+                          _ body: Consumer) throws -> Int {
         var offset = range.lowerBound
         let end = range.upperBound
         var records = 0
+        var initTime = systemInit[domain]
+        let startsOnly: Bool
+        if case .starts = body { startsOnly = true } else { startsOnly = false }
+        let plan = startsOnly ? template.timeFields : template.fields
         while end - offset >= template.minimumLength {
             var fields = RecordFields()
-            for field in template.fields {
+            for field in plan {
                 var length = field.length
                 if length == IPFIXTemplate.variableLength {
                     guard end - offset >= 1 else { return shortRecord(records) }
@@ -222,9 +244,21 @@ final class IPFIXReader: RecordReader {
             }
             records += 1
             if template.isOptions {
-                if let initTime = fields.systemInit { systemInit[domain] = initTime }
+                if let time = fields.systemInit {
+                    systemInit[domain] = time
+                    initTime = time
+                }
             } else {
-                try deliver(fields, domain: domain, exportTime: exportTime, body)
+                switch body {
+                case let .records(consume):
+                    try deliver(fields, message, systemInit: fields.systemInit ?? initTime, domain: domain, exportTime: exportTime, consume)
+                case let .starts(consume):
+                    if case let .value(start) = fields.time(start: true, systemInit: fields.systemInit ?? initTime, exportTime: exportTime) {
+                        consume(start)
+                    } else if case let .value(end) = fields.time(start: false, systemInit: fields.systemInit ?? initTime, exportTime: exportTime) {
+                        consume(end)
+                    }
+                }
             }
         }
         return records
@@ -235,12 +269,12 @@ final class IPFIXReader: RecordReader {
         return records
     }
 
-    private func deliver(_ fields: RecordFields, domain: UInt32, exportTime: Int64, _ body: (FlowRecord) throws -> Void) throws {
+    private func deliver(_ fields: RecordFields, _ message: MessageBytes, systemInit initTime: Int64?, domain: UInt32, exportTime: Int64,
+                         _ body: (FlowRecord) throws -> Void) throws {
         guard let (source, destination) = fields.addresses else {
             count("record_without_addresses")
             return
         }
-        let initTime = fields.systemInit ?? systemInit[domain]
         let start: Int64?, end: Int64?
         switch (fields.time(start: true, systemInit: initTime, exportTime: exportTime),
                 fields.time(start: false, systemInit: initTime, exportTime: exportTime)) {
@@ -276,6 +310,7 @@ final class IPFIXReader: RecordReader {
         }
         let ipProtocol = fields.ipProtocol ?? 0
         let (sourcePort, destinationPort) = fields.ports(ipProtocol: ipProtocol)
+        let sourcePod = fields.sourcePod(in: message), destinationPod = fields.destinationPod(in: message)
         for reverse in [false, true] {
             guard let (packets, octets) = counters(fields, reverse: reverse, domain: domain, source: source, destination: destination,
                                                    ports: UInt32(sourcePort) << 16 | UInt32(destinationPort), ipProtocol: ipProtocol) else {
@@ -291,8 +326,7 @@ final class IPFIXReader: RecordReader {
                                     sourcePort: reverse ? destinationPort : sourcePort, destinationPort: reverse ? sourcePort : destinationPort,
                                     ipProtocol: ipProtocol, tcpFlags: UInt8(truncatingIfNeeded: reverse ? fields.reverseTCPFlags : fields.tcpFlags),
                                     start: first, end: last, packets: Int64(packets), ipBytes: Int64(octets),
-                                    sourcePod: reverse ? fields.destinationPod : fields.sourcePod,
-                                    destinationPod: reverse ? fields.sourcePod : fields.destinationPod)
+                                    sourcePod: reverse ? destinationPod : sourcePod, destinationPod: reverse ? sourcePod : destinationPod)
             delivered += 1
             try body(record)
         }

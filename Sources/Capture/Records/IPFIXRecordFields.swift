@@ -38,7 +38,8 @@ struct RecordFields {
     var duration: RawTime?
     /// Nanoseconds since the epoch.
     var systemInit: Int64?
-    var sourcePodNamespace: String?, sourcePodName: String?, destinationPodNamespace: String?, destinationPodName: String?
+    /// Where the pods' names lie in the message: turned into text only for a record that has them.
+    var sourcePodNamespace: Range<Int>?, sourcePodName: Range<Int>?, destinationPodNamespace: Range<Int>?, destinationPodName: Range<Int>?
 
     /// Takes field `role` of `length` bytes at `offset`; lengths were checked against the role when the
     /// template was read.
@@ -77,10 +78,10 @@ struct RecordFields {
         case .systemInit:
             let milliseconds = bytes.unsigned(offset, length)
             systemInit = milliseconds <= UInt64(Int64.max / 1_000_000) ? Int64(milliseconds) * 1_000_000 : nil
-        case .sourcePodNamespace: sourcePodNamespace = bytes.text(offset, length)
-        case .sourcePodName: sourcePodName = bytes.text(offset, length)
-        case .destinationPodNamespace: destinationPodNamespace = bytes.text(offset, length)
-        case .destinationPodName: destinationPodName = bytes.text(offset, length)
+        case .sourcePodNamespace: sourcePodNamespace = offset..<(offset + length)
+        case .sourcePodName: sourcePodName = offset..<(offset + length)
+        case .destinationPodNamespace: destinationPodNamespace = offset..<(offset + length)
+        case .destinationPodName: destinationPodName = offset..<(offset + length)
         case .skipped: break
         }
     }
@@ -104,12 +105,16 @@ struct RecordFields {
         return (sourcePort, destinationPort)
     }
 
-    var sourcePod: PodName? { Self.pod(sourcePodNamespace, sourcePodName) }
-    var destinationPod: PodName? { Self.pod(destinationPodNamespace, destinationPodName) }
+    /// The pods the record names (both texts present, non-empty, UTF-8), read from `message`.
+    func sourcePod(in message: MessageBytes) -> PodName? { Self.pod(sourcePodNamespace, sourcePodName, message) }
+    func destinationPod(in message: MessageBytes) -> PodName? { Self.pod(destinationPodNamespace, destinationPodName, message) }
 
-    private static func pod(_ namespace: String?, _ name: String?) -> PodName? {
-        guard let namespace, let name, !namespace.isEmpty, !name.isEmpty else { return nil }
-        return PodName(namespace: namespace, name: name)
+    private static func pod(_ namespace: Range<Int>?, _ name: Range<Int>?, _ message: MessageBytes) -> PodName? {
+        guard let namespace, let name, !namespace.isEmpty, !name.isEmpty,
+              let namespaceText = message.text(namespace.lowerBound, namespace.count), let nameText = message.text(name.lowerBound, name.count) else {
+            return nil
+        }
+        return PodName(namespace: namespaceText, name: nameText)
     }
 
     /// The duration after the start, in nanoseconds, if the record gave one.

@@ -11,12 +11,21 @@ struct IPFIXTemplate {
     static let variableLength = 65535
 
     var fields: [Field]
+    /// The same fields with only the times (and the system init time) taken, for a first pass that
+    /// looks for the earliest start.
+    var timeFields: [Field]
     var isOptions: Bool
     /// Bytes of the shortest record: a variable-length field takes at least its one length byte.
     var minimumLength: Int
 
     init(fields: [Field], isOptions: Bool) {
         self.fields = fields
+        timeFields = fields.map { field in
+            switch field.role {
+            case .time, .systemInit: field
+            default: Field(role: .skipped, length: field.length)
+            }
+        }
         self.isOptions = isOptions
         minimumLength = fields.reduce(0) { $0 + ($1.length == Self.variableLength ? 1 : $1.length) }
     }

@@ -112,7 +112,7 @@ public struct RecordExtraction: Sendable {
     /// The earliest start of any record, or nil for a file without one.
     private static func earliestStart(_ path: String, _ format: RecordFormat) throws -> Int64? {
         var earliest: Int64?
-        try open(path, format).read { earliest = min(earliest ?? $0.start, $0.start) }
+        try open(path, format).readStarts { earliest = min(earliest ?? $0, $0) }
         return earliest
     }
 }

@@ -2,6 +2,8 @@
 protocol RecordReader: AnyObject {
     /// Calls `body` with every record that can be counted.
     func read(_ body: (FlowRecord) throws -> Void) throws
+    /// Calls `body` with the start of every record, for the earliest: a reader may read less for it.
+    func readStarts(_ body: (Int64) -> Void) throws
     /// What could not be used, by name (summary.parquet's `damaged.*`); `firstPacket` holds the
     /// number of records delivered before the first.
     var damage: PacketCounters { get }
@@ -11,6 +13,12 @@ protocol RecordReader: AnyObject {
     var warnings: [String] { get }
     /// Whether a gzip or zstd stream ended inside a member or frame.
     var compressionEndedEarly: Bool { get }
+}
+
+extension RecordReader {
+    func readStarts(_ body: (Int64) -> Void) throws {
+        try read { body($0.start) }
+    }
 }
 
 /// The fields of one line of a text log, split at a separator, as ranges of the line.

@@ -13,7 +13,7 @@ VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
 # zstd for the capture oracle tests, xxhsum for the digest check, chromium to render the report and
 # print its PDF, tcpdump for the capture benchmark's floor, and Python's venv for the cross-checks.
 BUILD_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config
-TEST_PACKAGES  := tshark zstd xxhash chromium tcpdump slurm-wlm munge softflowd
+TEST_PACKAGES  := tshark zstd xxhash chromium tcpdump slurm-wlm munge softflowd pmacct
 
 .PHONY: all build test bench quality demo fuzz clean distclean deps venv
 
@@ -53,6 +53,7 @@ bench: build venv
 	$(VENV_PYTHON) Benchmarks/hash_bench.py --bin "$(BIN)"
 	$(VENV_PYTHON) Benchmarks/bounds_bench.py --bin "$(BIN)"
 	$(VENV_PYTHON) Benchmarks/multinode_bench.py --bin "$(BIN)"
+	$(VENV_PYTHON) Benchmarks/records_bench.py --bin "$(BIN)"
 	$(VENV_PYTHON) Benchmarks/pipeline_bench.py --bin "$(BIN)"
 	$(VENV_PYTHON) Benchmarks/slurm_bench.py --bin "$(BIN)"
 

@@ -5,15 +5,16 @@ import TestSupport
 import Contract
 import Table
 
-/// mimir-records against a real exporter: softflowd (Debian's) reads a simulated capture and sends
-/// IPFIX, which a UDP listener stores; the records' per-pair packets and IP bytes over the whole
+/// mimir-records against real exporters: softflowd and pmacct (Debian's) read a simulated capture and
+/// send IPFIX, which a UDP listener stores; the records' per-pair packets and IP bytes over the whole
 /// capture equal what mimir-flows counts from the capture itself, for every way softflowd can send
 /// times (uptime with the options record's init time, seconds, milliseconds, NTP microseconds and
-/// nanoseconds) and for its bidirectional records (RFC 5103), over IPv4 and IPv6.
+/// nanoseconds), for its bidirectional records (RFC 5103), and for pmacct's nfprobe (milliseconds,
+/// 8-byte counters), over IPv4 and IPv6.
 @Suite(.serialized) struct RecordsOracleTests {
     static let simulator = CrossCheck.packageRoot + "/.build/debug/mimir-simulate"
     static let enabled = FileManager.default.isExecutableFile(atPath: simulator) && CrossCheck.python != nil
-        && CrossCheck.hasCommand("softflowd")
+        && CrossCheck.hasCommand("softflowd") && CrossCheck.hasCommand("pmacctd")
     static let models = CrossCheck.packageRoot + "/pipelines/"
 
     /// An Ethernet capture of `cluster` (softflowd refuses Linux cooked captures).
@@ -38,9 +39,9 @@ import Table
         return totals
     }
 
-    @Test(.needs(enabled, "needs the built simulator, Python and softflowd"),
+    @Test(.needs(enabled, "needs the built simulator, Python, softflowd and pmacct"),
           arguments: ["minikube", "ipv6-two-nodes"])
-    func softflowdsRecords_addUpToTheCapturesPairs(cluster: String) throws {
+    func exportersRecords_addUpToTheCapturesPairs(cluster: String) throws {
         let directory = try TemporaryDirectory()
         let capture = try Self.capture(cluster: cluster, in: directory)
         // Tunnelled copies count by their outer header, as softflowd sees them.
@@ -49,18 +50,20 @@ import Table
         _ = try FlowExtraction(windowLengths: [10, 60], countsOuterHeader: true, version: "test").run(capturePath: capture, directory: fromCapture)
         let expected = try Self.pairTotals(fromCapture + "/pairs.parquet", length: 60)
         #expect(expected.count > 20)
-        for options in [[], ["-A", "sec"], ["-A", "milli"], ["-A", "micro"], ["-A", "nano"], ["-b"]] {
-            let name = options.joined().replacingOccurrences(of: "-", with: "")
-            let ipfix = directory.file("softflowd\(name).ipfix")
-            let export = try CrossCheck.runScript("softflowd_ipfix.py", [capture, ipfix] + options)
+        let exports = [[], ["-A", "sec"], ["-A", "milli"], ["-A", "micro"], ["-A", "nano"], ["-b"]].map { ["softflowd"] + $0 } + [["pmacct"]]
+        for exporter in exports {
+            let (program, options) = (exporter[0], Array(exporter.dropFirst()))
+            let name = exporter.joined().replacingOccurrences(of: "-", with: "")
+            let ipfix = directory.file("\(name).ipfix")
+            let export = try CrossCheck.runScript("exporter_ipfix.py", [program, capture, ipfix] + options)
             try #require(export.status == 0, "\(export.output)")
             let out = directory.file("records\(name)")
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let report = try RecordExtraction(windowLengths: [10, 60], version: "test").run(recordsPath: ipfix, directory: out)
-            #expect(report.counters.keys.filter { $0.hasPrefix("damaged.") }.isEmpty, "softflowd \(options): \(report.counters)")
+            #expect(report.counters.keys.filter { $0.hasPrefix("damaged.") }.isEmpty, "\(exporter): \(report.counters)")
             let counted = try Self.pairTotals(out + "/pairs.parquet", length: 60)
             let differing = Set(expected.keys).union(counted.keys).filter { expected[$0] != counted[$0] }.sorted()
-            #expect(differing.isEmpty, "softflowd \(options): \(differing.prefix(5).map { "\($0): capture \(expected[$0] ?? []), records \(counted[$0] ?? [])" })")
+            #expect(differing.isEmpty, "\(exporter): \(differing.prefix(5).map { "\($0): capture \(expected[$0] ?? []), records \(counted[$0] ?? [])" })")
             // Windows of 10 s sum to the same totals: spreading moves packets between windows, never loses them.
             #expect(try Self.pairTotals(out + "/pairs.parquet", length: 10) == counted)
         }

@@ -88,7 +88,7 @@ let package = Package(
 
         .executableTarget(name: "mimir-split", dependencies: ["Contract", "Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-flows", dependencies: ["Contract", "Capture", "Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
-        .executableTarget(name: "mimir-records", dependencies: ["Contract", "Capture", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "mimir-records", dependencies: ["Contract", "Capture", "Cluster", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .executableTarget(name: "mimir-simulate", dependencies: ["Capture", "Cluster", "Sim", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .executableTarget(name: "mimir-graph", dependencies: ["Table", "Contract", "Cluster", "Graph", "StageSupport", .product(name: "ArgumentParser", package: "swift-argument-parser")]),

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Capture
+import Cluster
+import Foundation
 import StageSupport
 import Contract
 
@@ -18,8 +20,9 @@ struct RecordsCommand: StageCommand {
         count IP bytes (the ip_bytes column; bytes stays null) and show each packet once (the records \
         observation). A record's packets and bytes are spread over the windows it overlaps in \
         proportion to time; a record inside one window counts whole. Damage (unknown templates, short \
-        sets, sequence gaps, records without times) is counted in summary.parquet, not fatal. \
-        docs/records.md describes every rule.
+        sets, sequence gaps, records without times) is counted in summary.parquet, not fatal. When \
+        the records name pods and services (Antrea's IPFIX elements), entities.jsonl lists them for \
+        mimir-graph. docs/records.md describes every rule.
 
         Example: mimir-records flows.ipfix --windows 10,60 --out artifacts/records
         """,
@@ -39,10 +42,41 @@ struct RecordsCommand: StageCommand {
         let progress = Progress("mimir-records")
         let report = try extraction.run(recordsPath: records, directory: out) { done in progress.update("\(humanCount(done)) records") }
         for warning in report.warnings { progress.warn("\(records): \(warning)") }
+        try writeEntities(report.entities, to: out + "/" + Self.entitiesFile)
         let damaged = report.counters.filter { $0.key.hasPrefix("damaged.") }.reduce(Int64(0)) { $0 + $1.value.value }
         let rate = Double(report.records) / max(progress.elapsed, 1e-9)
         progress.finish("\(humanCount(report.records)) records (\(humanCount(Int(report.packets))) packets, \(damaged) damaged), "
                         + "\(humanCount(Int(rate))) records/s", outputs: "tables in \(out)")
+    }
+}
+
+extension RecordsCommand {
+    static let entitiesFile = "entities.jsonl"
+    /// The label a pod carries, and its service selects, for each service it was reached through.
+    static func membershipLabel(_ service: String) -> String { "mimir.records/service." + service }
+
+    /// The entity log of the pods and services the records name, each added when first seen; nothing
+    /// (and no stale file) when they name none.
+    func writeEntities(_ entities: RecordEntities, to path: String) throws {
+        guard !entities.isEmpty else {
+            try? FileManager.default.removeItem(atPath: path)
+            return
+        }
+        var events = entities.podList.map { pod in
+            EntityEvent(time: pod.firstSeen, change: .added, kind: .pod, namespace: pod.name.namespace, name: pod.name.name, ips: pod.addresses,
+                        labels: Dictionary(uniqueKeysWithValues: pod.services.map { (Self.membershipLabel($0), "true") }), phase: "Running")
+        }
+        events += entities.serviceList.map { service in
+            EntityEvent(time: service.firstSeen, change: .added, kind: .service, namespace: service.namespace, name: service.name,
+                        ips: service.addresses, labels: [:], selector: [Self.membershipLabel(service.name): "true"])
+        }
+        let writer = try EntityLogWriter(path: path)
+        // Services first at equal times, so a pod's service exists when it is added.
+        let ordered = events.enumerated().sorted {
+            ($0.element.time, $0.element.kind == .service ? 0 : 1, $0.offset) < ($1.element.time, $1.element.kind == .service ? 0 : 1, $1.offset)
+        }
+        for (_, event) in ordered { try writer.append(event) }
+        try writer.finish()
     }
 }
 

@@ -76,7 +76,7 @@ import Table
             ([], "the file is empty"),
             ([0, 9, 0, 1, 0, 0, 0, 0], "NetFlow version 9"),
             ([0xD4, 0xC3, 0xB2, 0xA1, 2, 0, 4, 0], "packet capture"),
-            (Array("#separator \\x09\n".utf8), "it starts with 23 73 65"),
+            (Array("hello, flows\n".utf8), "it starts with 68 65 6c"),
         ]
         for (index, item) in cases.enumerated() {
             let path = directory.file("input\(index)")

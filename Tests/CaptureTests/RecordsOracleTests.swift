@@ -52,20 +52,35 @@ import Table
         #expect(expected.count > 20)
         let exports = [[], ["-A", "sec"], ["-A", "milli"], ["-A", "micro"], ["-A", "nano"], ["-b"]].map { ["softflowd"] + $0 } + [["pmacct"]]
         for exporter in exports {
-            let (program, options) = (exporter[0], Array(exporter.dropFirst()))
-            let name = exporter.joined().replacingOccurrences(of: "-", with: "")
-            let ipfix = directory.file("\(name).ipfix")
-            let export = try CrossCheck.runScript("exporter_ipfix.py", [program, capture, ipfix] + options)
-            try #require(export.status == 0, "\(export.output)")
-            let out = directory.file("records\(name)")
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let report = try RecordExtraction(windowLengths: [10, 60], version: "test").run(recordsPath: ipfix, directory: out)
-            #expect(report.counters.keys.filter { $0.hasPrefix("damaged.") }.isEmpty, "\(exporter): \(report.counters)")
-            let counted = try Self.pairTotals(out + "/pairs.parquet", length: 60)
-            let differing = Set(expected.keys).union(counted.keys).filter { expected[$0] != counted[$0] }.sorted()
-            #expect(differing.isEmpty, "\(exporter): \(differing.prefix(5).map { "\($0): capture \(expected[$0] ?? []), records \(counted[$0] ?? [])" })")
-            // Windows of 10 s sum to the same totals: spreading moves packets between windows, never loses them.
-            #expect(try Self.pairTotals(out + "/pairs.parquet", length: 10) == counted)
+            // pmacct may stop before it has taken in every packet when the machine is busy: up to
+            // three tries for it (exporter_ipfix.py); softflowd has one.
+            let tries = exporter[0] == "pmacct" ? 3 : 1
+            for attempt in 1...tries {
+                let differing = try Self.compare(exporter, capture: capture, expected: expected, in: directory)
+                if differing.isEmpty { break }
+                if attempt == tries { Issue.record("\(exporter): \(differing.prefix(5))") }
+            }
         }
+    }
+
+    /// Runs `exporter` over the capture and mimir-records over its IPFIX; returns the pairs whose
+    /// totals differ from `expected` (checking that no damage was counted and that 10 s windows add
+    /// up to what 60 s windows do).
+    static func compare(_ exporter: [String], capture: String, expected: [String: [Int64]], in directory: TemporaryDirectory) throws -> [String] {
+        let (program, options) = (exporter[0], Array(exporter.dropFirst()))
+        let name = exporter.joined().replacingOccurrences(of: "-", with: "")
+        let ipfix = directory.file("\(name).ipfix")
+        let export = try CrossCheck.runScript("exporter_ipfix.py", [program, capture, ipfix] + options)
+        guard export.status == 0 else { return ["\(program) sent nothing: \(export.output.suffix(500))"] }
+        let out = directory.file("records\(name)")
+        try? FileManager.default.removeItem(atPath: out)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let report = try RecordExtraction(windowLengths: [10, 60], version: "test").run(recordsPath: ipfix, directory: out)
+        #expect(report.counters.keys.filter { $0.hasPrefix("damaged.") }.isEmpty, "\(exporter): \(report.counters)")
+        let counted = try pairTotals(out + "/pairs.parquet", length: 60)
+        // Windows of 10 s sum to the same totals: spreading moves packets between windows, never loses them.
+        #expect(try pairTotals(out + "/pairs.parquet", length: 10) == counted)
+        return Set(expected.keys).union(counted.keys).filter { expected[$0] != counted[$0] }.sorted()
+            .map { "\($0): capture \(expected[$0] ?? []), records \(counted[$0] ?? [])" }
     }
 }

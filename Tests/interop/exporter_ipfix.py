@@ -3,7 +3,10 @@ collector would write them: a UDP listener on 127.0.0.1 receives them until the 
 and the socket has been quiet for a second.
 
 - softflowd (Debian's): `softflowd -d -r CAPTURE -n 127.0.0.1:PORT -v 10 -c none` and any options.
-- pmacct (Debian's pmacctd with its nfprobe plugin, reading the capture as a savefile, IPFIX).
+- pmacct (Debian's pmacctd with its nfprobe plugin, reading the capture as a savefile, IPFIX). Its
+  core ends at the file's end and stops the plugin whether or not it has taken in every packet: on a
+  busy machine it may send less than the capture (the tests try it again). Waiting to be stopped
+  (`pcap_savefile_wait`) made it count some packets twice, and so did short timeouts.
 
 Usage: exporter_ipfix.py softflowd|pmacct CAPTURE OUT.ipfix [SOFTFLOWD OPTION ...]
 e.g. exporter_ipfix.py softflowd capture.pcap out.ipfix -b     (bidirectional records, RFC 5103)
@@ -15,6 +18,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 
 PMACCT_CONFIG = """daemonize: false
 pcap_savefile: {capture}
@@ -52,6 +56,9 @@ def main(exporter, capture, out, options):
         process = subprocess.Popen(command(exporter, capture, listener.getsockname()[1], scratch, options),
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    preexec_fn=clean_signals)
+        log = []
+        reader = threading.Thread(target=lambda: log.extend(line.decode(errors="replace") for line in process.stdout), daemon=True)
+        reader.start()
         messages = 0
         with open(out, "wb") as stored:
             while True:
@@ -64,7 +71,8 @@ def main(exporter, capture, out, options):
                     continue
                 stored.write(data)
                 messages += 1
-        output = process.stdout.read().decode(errors="replace")
+        reader.join(5)
+        output = "".join(log)
     if process.returncode != 0 or messages == 0:
         print(output[-3000:])
         return process.returncode or 1

@@ -20,10 +20,12 @@ public struct FlowRecord: Sendable, Equatable {
     /// The pods at either end, where the source names them (Antrea's elements).
     public var sourcePod: PodName?
     public var destinationPod: PodName?
+    /// The service the packets were sent to, where the source names it (Antrea's).
+    public var destinationService: ServiceName?
 
     public init(source: IPAddress, destination: IPAddress, sourcePort: UInt16 = 0, destinationPort: UInt16 = 0, ipProtocol: UInt8,
                 tcpFlags: UInt8 = 0, start: Int64, end: Int64, packets: Int64, ipBytes: Int64,
-                sourcePod: PodName? = nil, destinationPod: PodName? = nil) {
+                sourcePod: PodName? = nil, destinationPod: PodName? = nil, destinationService: ServiceName? = nil) {
         self.source = source
         self.destination = destination
         self.sourcePort = sourcePort
@@ -36,6 +38,7 @@ public struct FlowRecord: Sendable, Equatable {
         self.ipBytes = ipBytes
         self.sourcePod = sourcePod
         self.destinationPod = destinationPod
+        self.destinationService = destinationService
     }
 }
 
@@ -46,5 +49,26 @@ public struct PodName: Sendable, Hashable {
 
     public init(namespace: String, name: String) {
         (self.namespace, self.name) = (namespace, name)
+    }
+}
+
+/// A service as a record names it: namespace, name, and its cluster address where given.
+public struct ServiceName: Sendable, Hashable {
+    public var namespace: String
+    public var name: String
+    public var address: IPAddress?
+
+    public init(namespace: String, name: String, address: IPAddress? = nil) {
+        (self.namespace, self.name, self.address) = (namespace, name, address)
+    }
+
+    /// Antrea's `destinationServicePortName`, `NAMESPACE/NAME:PORT` (the port's name may be empty),
+    /// with the cluster address; nil for other text.
+    init?(antreaPortName text: String, address: IPAddress?) {
+        guard let slash = text.firstIndex(of: "/") else { return nil }
+        let namespace = String(text[..<slash]), rest = text[text.index(after: slash)...]
+        let name = String(rest[..<(rest.lastIndex(of: ":") ?? rest.endIndex)])
+        guard !namespace.isEmpty, !name.isEmpty else { return nil }
+        self.init(namespace: namespace, name: name, address: address)
     }
 }

@@ -13,6 +13,7 @@ enum IPFIXRole: Equatable {
     /// `systemInitTimeMilliseconds`: the epoch time `*SysUpTime` fields count from.
     case systemInit
     case sourcePodNamespace, sourcePodName, destinationPodNamespace, destinationPodName
+    case destinationServicePortName, destinationClusterIPv4, destinationClusterIPv6
     case skipped
 
     struct Counter: Equatable {
@@ -46,8 +47,9 @@ enum IPFIXRole: Equatable {
 
     /// RFC 5103's enterprise number for reverse elements.
     static let reversePEN: UInt32 = 29305
-    /// Antrea's enterprise numbers: its own, and VMware's that earlier releases used.
-    static let antreaPENs: Set<UInt32> = [56505, 55829]
+    /// Antrea's enterprise number, and VMware's that its earlier releases used (whose registry
+    /// numbered the service elements differently).
+    static let antreaPEN: UInt32 = 56505, earlyAntreaPEN: UInt32 = 55829
 
     /// The role of element `id` of enterprise `pen` (0 for IANA's).
     init(id: UInt16, pen: UInt32) {
@@ -62,12 +64,17 @@ enum IPFIXRole: Equatable {
             case 6: self = .reverseTCPFlags
             default: self = .skipped
             }
-        case let pen where Self.antreaPENs.contains(pen):
+        case Self.antreaPEN, Self.earlyAntreaPEN:
+            let early = pen == Self.earlyAntreaPEN
             switch id {
             case 100: self = .sourcePodNamespace
             case 101: self = .sourcePodName
             case 102: self = .destinationPodNamespace
             case 103: self = .destinationPodName
+            case 106: self = .destinationClusterIPv4
+            case 107: self = early ? .skipped : .destinationClusterIPv6
+            case 108: self = early ? .destinationServicePortName : .skipped
+            case 109: self = early ? .skipped : .destinationServicePortName
             default: self = .skipped
             }
         default: self = .skipped
@@ -120,7 +127,9 @@ enum IPFIXRole: Equatable {
             case .milliseconds, .durationMilliseconds, .durationMicroseconds: (1...8).contains(length)
             case .ntpMicroseconds, .ntpNanoseconds: length == 8
             }
-        case .sourcePodNamespace, .sourcePodName, .destinationPodNamespace, .destinationPodName: true
+        case .sourcePodNamespace, .sourcePodName, .destinationPodNamespace, .destinationPodName, .destinationServicePortName: true
+        case .destinationClusterIPv4: length == 4
+        case .destinationClusterIPv6: length == 16
         case .skipped: true
         }
     }

@@ -311,6 +311,7 @@ final class IPFIXReader: RecordReader {
         let ipProtocol = fields.ipProtocol ?? 0
         let (sourcePort, destinationPort) = fields.ports(ipProtocol: ipProtocol)
         let sourcePod = fields.sourcePod(in: message), destinationPod = fields.destinationPod(in: message)
+        let service = fields.destinationService(in: message)
         for reverse in [false, true] {
             guard let (packets, octets) = counters(fields, reverse: reverse, domain: domain, source: source, destination: destination,
                                                    ports: UInt32(sourcePort) << 16 | UInt32(destinationPort), ipProtocol: ipProtocol) else {
@@ -326,7 +327,8 @@ final class IPFIXReader: RecordReader {
                                     sourcePort: reverse ? destinationPort : sourcePort, destinationPort: reverse ? sourcePort : destinationPort,
                                     ipProtocol: ipProtocol, tcpFlags: UInt8(truncatingIfNeeded: reverse ? fields.reverseTCPFlags : fields.tcpFlags),
                                     start: first, end: last, packets: Int64(packets), ipBytes: Int64(octets),
-                                    sourcePod: reverse ? destinationPod : sourcePod, destinationPod: reverse ? sourcePod : destinationPod)
+                                    sourcePod: reverse ? destinationPod : sourcePod, destinationPod: reverse ? sourcePod : destinationPod,
+                                    destinationService: reverse ? nil : service)
             delivered += 1
             try body(record)
         }
@@ -355,7 +357,7 @@ extension IPFIXRole {
     /// Whether the role's value can come in a variable-length field (strings only).
     var acceptsVariableLength: Bool {
         switch self {
-        case .sourcePodNamespace, .sourcePodName, .destinationPodNamespace, .destinationPodName, .skipped: true
+        case .sourcePodNamespace, .sourcePodName, .destinationPodNamespace, .destinationPodName, .destinationServicePortName, .skipped: true
         default: false
         }
     }

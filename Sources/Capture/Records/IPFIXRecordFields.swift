@@ -40,6 +40,8 @@ struct RecordFields {
     var systemInit: Int64?
     /// Where the pods' names lie in the message: turned into text only for a record that has them.
     var sourcePodNamespace: Range<Int>?, sourcePodName: Range<Int>?, destinationPodNamespace: Range<Int>?, destinationPodName: Range<Int>?
+    var destinationServicePortName: Range<Int>?
+    var destinationClusterIP: IPAddress?
 
     /// Takes field `role` of `length` bytes at `offset`; lengths were checked against the role when the
     /// template was read.
@@ -82,6 +84,9 @@ struct RecordFields {
         case .sourcePodName: sourcePodName = offset..<(offset + length)
         case .destinationPodNamespace: destinationPodNamespace = offset..<(offset + length)
         case .destinationPodName: destinationPodName = offset..<(offset + length)
+        case .destinationServicePortName: destinationServicePortName = offset..<(offset + length)
+        case .destinationClusterIPv4: destinationClusterIP = IPAddress(ipv4: bytes.u32(offset))
+        case .destinationClusterIPv6: destinationClusterIP = IPAddress(ipv6: bytes.unsigned(offset, 8), bytes.unsigned(offset + 8, 8))
         case .skipped: break
         }
     }
@@ -108,6 +113,14 @@ struct RecordFields {
     /// The pods the record names (both texts present, non-empty, UTF-8), read from `message`.
     func sourcePod(in message: MessageBytes) -> PodName? { Self.pod(sourcePodNamespace, sourcePodName, message) }
     func destinationPod(in message: MessageBytes) -> PodName? { Self.pod(destinationPodNamespace, destinationPodName, message) }
+
+    /// The service the record's packets were sent to (Antrea's port name and cluster address).
+    func destinationService(in message: MessageBytes) -> ServiceName? {
+        guard let range = destinationServicePortName, !range.isEmpty, let text = message.text(range.lowerBound, range.count) else { return nil }
+        // An unspecified cluster address (0.0.0.0) is no address.
+        let address = destinationClusterIP.flatMap { $0.high == 0 && $0.low == 0 ? nil : $0 }
+        return ServiceName(antreaPortName: text, address: address)
+    }
 
     private static func pod(_ namespace: Range<Int>?, _ name: Range<Int>?, _ message: MessageBytes) -> PodName? {
         guard let namespace, let name, !namespace.isEmpty, !name.isEmpty,

@@ -35,6 +35,8 @@ public struct RecordExtraction: Sendable {
         public var counters: [String: (value: Int64, firstRecord: Int?)] = [:]
         /// Where each kind of damage first happened (text logs: the line).
         public var warnings: [String] = []
+        /// The pods and services the records name.
+        public var entities = RecordEntities()
         public var origin: Int64?
     }
 
@@ -73,6 +75,7 @@ public struct RecordExtraction: Sendable {
             report.records += 1
             report.packets += record.packets
             report.ipBytes += record.ipBytes
+            if record.sourcePod != nil || record.destinationPod != nil || record.destinationService != nil { report.entities.observe(record) }
         }
         try aggregator.finish()
         counters.merge(reader.damage, prefix: "damaged.")

@@ -1,0 +1,75 @@
+import Contract
+
+/// The pods and services that flow records name (Antrea's elements), with the addresses they had
+/// and when they were first seen: what mimir-records writes as an entity log for graph when a
+/// file names them (docs/records.md, "Names from the records"). A pod belongs to the services it was
+/// reached through.
+public struct RecordEntities: Sendable {
+    public struct Pod: Sendable, Equatable {
+        public var name: PodName
+        /// Sorted.
+        public var addresses: [IPAddress]
+        public var firstSeen: Int64
+        /// The services it was reached through, sorted by name.
+        public var services: [String]
+    }
+
+    public struct Service: Sendable, Equatable {
+        public var namespace: String
+        public var name: String
+        /// Its cluster addresses, sorted.
+        public var addresses: [IPAddress]
+        public var firstSeen: Int64
+    }
+
+    private var pods: [PodName: (addresses: Set<IPAddress>, firstSeen: Int64, services: Set<String>)] = [:]
+    private var services: [ServiceName.Key: (addresses: Set<IPAddress>, firstSeen: Int64)] = [:]
+
+    public init() {}
+
+    /// Whether no record named a pod or a service.
+    public var isEmpty: Bool { pods.isEmpty && services.isEmpty }
+
+    mutating func observe(_ record: FlowRecord) {
+        if let pod = record.sourcePod { see(pod, at: record.source, record.start, service: nil) }
+        if let pod = record.destinationPod {
+            let service = record.destinationService.flatMap { $0.namespace == pod.namespace ? $0.name : nil }
+            see(pod, at: record.destination, record.start, service: service)
+        }
+        if let service = record.destinationService {
+            let key = ServiceName.Key(namespace: service.namespace, name: service.name)
+            var entry = services[key] ?? ([], record.start)
+            if let address = service.address { entry.addresses.insert(address) }
+            entry.firstSeen = min(entry.firstSeen, record.start)
+            services[key] = entry
+        }
+    }
+
+    private mutating func see(_ pod: PodName, at address: IPAddress, _ time: Int64, service: String?) {
+        var entry = pods[pod] ?? ([], time, [])
+        entry.addresses.insert(address)
+        entry.firstSeen = min(entry.firstSeen, time)
+        if let service { entry.services.insert(service) }
+        pods[pod] = entry
+    }
+
+    /// The pods, by first sighting, then namespace and name.
+    public var podList: [Pod] {
+        pods.map { Pod(name: $0.key, addresses: $0.value.addresses.sorted(), firstSeen: $0.value.firstSeen, services: $0.value.services.sorted()) }
+            .sorted { ($0.firstSeen, $0.name.namespace, $0.name.name) < ($1.firstSeen, $1.name.namespace, $1.name.name) }
+    }
+
+    /// The services, by first sighting, then namespace and name.
+    public var serviceList: [Service] {
+        services.map { Service(namespace: $0.key.namespace, name: $0.key.name, addresses: $0.value.addresses.sorted(), firstSeen: $0.value.firstSeen) }
+            .sorted { ($0.firstSeen, $0.namespace, $0.name) < ($1.firstSeen, $1.namespace, $1.name) }
+    }
+}
+
+extension ServiceName {
+    /// A service's identity, its address aside.
+    struct Key: Hashable, Sendable {
+        var namespace: String
+        var name: String
+    }
+}

@@ -131,15 +131,20 @@ import Contract
         #expect(slower["rate_mb_per_min"]!.doubles.allSatisfy { $0 == 0.1 })
     }
 
+    /// Injects at 1 MB/min into `writeEdges`' graph observed as `observation`; returns the labels, the
+    /// pod edges and the paths' texts.
+    static func injected(observed observation: Observation, in directory: TemporaryDirectory) throws -> (TableBatch, TableBatch, [String]) {
+        try writeEdges(to: directory.file("edges.parquet"), observation: observation)
+        let options = InjectionOptions(rate: 1, seed: 5, sensitiveService: "a", policy: .everyone)
+        _ = try Injection(podEdges: directory.file("edges.parquet"), options: options).run(truth: [], directory: directory.path, provenance: .object([:]), version: "1")
+        return (try TableReader(path: directory.file("labels.parquet")).readAll(), try TableReader(path: directory.file("pod_edges.parquet")).readAll(),
+                try TableReader(path: directory.file("paths.parquet")).readAll()["path"]!.byteArrays.strings)
+    }
+
     @Test func oneNodesCaptureOfSeveral_showsADirectHopOnce() throws {
         let directory = try TemporaryDirectory()
         let observation = Observation(source: .capture, clusterNodes: ["n1", "n2", "n3"])
-        try Self.writeEdges(to: directory.file("edges.parquet"), observation: observation)
-        let options = InjectionOptions(rate: 1, seed: 5, sensitiveService: "a", policy: .everyone)
-        _ = try Injection(podEdges: directory.file("edges.parquet"), options: options).run(truth: [], directory: directory.path, provenance: .object([:]), version: "1")
-        let labels = try TableReader(path: directory.file("labels.parquet")).readAll()
-        let edges = try TableReader(path: directory.file("pod_edges.parquet")).readAll()
-        let pathText = try TableReader(path: directory.file("paths.parquet")).readAll()["path"]!.byteArrays.strings
+        let (labels, edges, pathText) = try Self.injected(observed: observation, in: directory)
         var checked = 0
         for row in 0..<labels.rowCount where labels["label"]!.bools[row] && pathText[Int(labels["path_id"]!.int32s[row])] == "a_pod>b_pod>internet" {
             let window = labels["window_index"]!.int64s[row]
@@ -154,14 +159,7 @@ import Contract
     }
 
     @Test func flowRecords_showEachPacketOnce_whereAPodReceivesIt() throws {
-        let directory = try TemporaryDirectory()
-        let observation = Observation(source: .records)
-        try Self.writeEdges(to: directory.file("edges.parquet"), observation: observation)
-        let options = InjectionOptions(rate: 1, seed: 5, sensitiveService: "a", policy: .everyone)
-        _ = try Injection(podEdges: directory.file("edges.parquet"), options: options).run(truth: [], directory: directory.path, provenance: .object([:]), version: "1")
-        let labels = try TableReader(path: directory.file("labels.parquet")).readAll()
-        let edges = try TableReader(path: directory.file("pod_edges.parquet")).readAll()
-        let pathText = try TableReader(path: directory.file("paths.parquet")).readAll()["path"]!.byteArrays.strings
+        let (labels, edges, pathText) = try Self.injected(observed: Observation(source: .records), in: TemporaryDirectory())
         var checked = Set<String>()
         for row in 0..<labels.rowCount where labels["label"]!.bools[row] {
             let window = labels["window_index"]!.int64s[row], bytes = labels["bytes"]!.int64s[row], packets = labels["packets"]!.int64s[row]

@@ -28,18 +28,22 @@ extension ByteUnit: ExpressibleByArgument {}
 
 /// The windows a counting stage (mimir-flows, mimir-records) counts in: `--windows`, `--origin`, `--align`.
 public struct WindowOptions: ParsableArguments {
+    /// `--windows`: the lengths, whole seconds, sorted without repeats.
     @Option(help: "Window lengths in whole seconds, comma-separated.", transform: parseWindowLengths)
     public var windows: [Int] = [10, 60]
 
+    /// `--origin`: where window 0 starts.
     @Option(help: "The windows' origin in epoch seconds (up to nine decimals), as mimir-split wrote it for a shard; default: the input's first packet or earliest record.")
     public var origin: EpochTime?
 
+    /// `--align`: without an origin, start at an epoch multiple of the longest window.
     @Flag(help: "Without --origin: align the origin to an epoch multiple of the longest window.")
     public var align = false
 
     /// An option group ArgumentParser fills.
     public init() {}
 
+    /// Refuses `--origin` with `--align`.
     public func validate() throws {
         if origin != nil && align { throw ValidationError("--origin and --align exclude each other") }
     }

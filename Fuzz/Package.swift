@@ -11,6 +11,7 @@ let package = Package(
         .target(name: "CLibFuzzer"),
         .target(name: "FuzzSupport", dependencies: ["CLibFuzzer"]),
         .executableTarget(name: "fuzz-capture", dependencies: ["FuzzSupport", .product(name: "Capture", package: "mimir")]),
+        .executableTarget(name: "fuzz-records", dependencies: ["FuzzSupport", .product(name: "Capture", package: "mimir")]),
         .executableTarget(name: "fuzz-parquet", dependencies: ["FuzzSupport", .product(name: "Table", package: "mimir"),
                                                              .product(name: "Contract", package: "mimir")]),
         .executableTarget(name: "fuzz-entity-logs", dependencies: ["FuzzSupport", .product(name: "Cluster", package: "mimir")]),

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FUZZ = os.path.join(ROOT, ".build", "fuzz")
-TARGETS = ["capture", "parquet", "entity-logs", "declarations", "policy", "model"]
+TARGETS = ["capture", "records", "parquet", "entity-logs", "declarations", "policy", "model"]
 
 
 def seed(target, corpus, release_bin):
@@ -26,6 +26,15 @@ def seed(target, corpus, release_bin):
     python = sys.executable
     copy = lambda paths: [shutil.copy(p, corpus) for p in paths if os.path.isfile(p)]
     with tempfile.TemporaryDirectory() as scratch:
+        if target == "records":
+            # The simulator's IPFIX and conn.log, and AWS's documented VPC flow log lines.
+            subprocess.run([f"{release_bin}/mimir-simulate", "--app", f"{ROOT}/pipelines/apps/sockshop.yaml", "--cluster",
+                            f"{ROOT}/pipelines/clusters/minikube.yaml", "--duration", "10", "--users", "2", "--ipfix", "--conn-log",
+                            "--active-timeout", "2", "--idle-timeout", "1", "--out", f"{scratch}/sim"], check=True, capture_output=True)
+            copy([f"{scratch}/sim/records.ipfix", f"{scratch}/sim/conn.log"])
+            with open(f"{corpus}/vpc.log", "w") as vpc:
+                vpc.write("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"
+                          "2 123456789010 eni-1235b8ca123456789 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n")
         if target in ("capture", "parquet"):
             subprocess.run([python, f"{ROOT}/Tests/interop/make_captures.py", scratch, "--packets", "200"], check=True, capture_output=True)
             captures = sorted(p for p in glob.glob(f"{scratch}/*") if not p.endswith(".json"))

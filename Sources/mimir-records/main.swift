@@ -18,8 +18,8 @@ struct RecordsCommand: StageCommand {
         .gz or .zst; recognised by content) and writes into --out DIR the tables \
         mimir-flows writes from a capture: pairs.parquet, flows.parquet and summary.parquet. Records \
         count IP bytes (the ip_bytes column; bytes stays null) and show each packet once (the records \
-        observation). A record's packets and bytes are spread over the windows it overlaps in \
-        proportion to time; a record inside one window counts whole. Damage (unknown templates, short \
+        observation). A record's packets are placed evenly over its span and its bytes follow them \
+        into the windows it overlaps; a record inside one window counts whole. Damage (unknown templates, short \
         sets, sequence gaps, records without times) is counted in summary.parquet, not fatal. When \
         the records name pods and services (Antrea's IPFIX elements), entities.jsonl lists them for \
         mimir-graph. docs/records.md describes every rule.

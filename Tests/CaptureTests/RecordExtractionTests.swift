@@ -34,8 +34,8 @@ import Table
         let directory = try TemporaryDirectory()
         let path = directory.file("records.ipfix")
         // From 5 s to 25 s after the origin: 10 packets, 1000 bytes over windows [0,10) [10,20) [20,30).
-        // Through 10 s: round(10 * 5/20) = round(2.5) = 3 packets, 250 bytes; through 20 s:
-        // round(7.5) = 8 and 750; then all. So 3, 5, 2 packets and 250, 500, 250 bytes.
+        // Packet j at 5 + floor((2j + 1) 20 / 20) = 6, 8, 10, ..., 24 s: 2, 5 and 3 packets; bytes
+        // round(1000 J / 10) through the J-th: 200, 700, 1000, so 200, 500 and 300.
         // A second record inside window 1 counts whole there.
         let origin: UInt64 = 1_800_000_000_000
         try Data(K.message(sequence: 0, K.template(256, K.flowFields),
@@ -50,8 +50,8 @@ import Table
         let pairs = try Self.rows(out + "/pairs.parquet").map {
             "\($0["window_len_s"]!) \($0["window_index"]!) \($0["src"]!) \($0["packets"]!) \($0["ip_bytes"]!) \($0["bytes"] ?? "null")"
         }
-        #expect(Set(pairs) == ["10 0 10.0.0.1 3 250 null", "10 1 10.0.0.1 5 500 null", "10 1 10.0.0.2 4 400 null",
-                               "10 2 10.0.0.1 2 250 null", "60 0 10.0.0.1 10 1000 null", "60 0 10.0.0.2 4 400 null"])
+        #expect(Set(pairs) == ["10 0 10.0.0.1 2 200 null", "10 1 10.0.0.1 5 500 null", "10 1 10.0.0.2 4 400 null",
+                               "10 2 10.0.0.1 3 300 null", "60 0 10.0.0.1 10 1000 null", "60 0 10.0.0.2 4 400 null"])
         // Each window's part of the flow spans the record clipped to the window (microseconds).
         let flows = try Self.rows(out + "/flows.parquet").filter { $0["window_len_s"] as? Int32 == 10 && $0["src"] as? String == "10.0.0.1" }
         let start = Int64(origin) * 1000
@@ -60,6 +60,38 @@ import Table
         let metadata = try TableReader(path: out + "/pairs.parquet").metadata
         #expect(metadata[key: "mimir.stage"] == "records")
         #expect(metadata[key: Observation.key] == #"{"nodes":[],"source":"records"}"#)
+    }
+
+    @Test func packetsArePlacedEvenly_andOnlyTheirWindowsGetRows() throws {
+        // Three packets over 30 s: at floor((2j + 1) 30 / 6) = 5, 15, 25 s.
+        let spread = RecordSpread(start: 0, span: 30_000_000_000, packets: 3)
+        #expect((0..<3).map { spread.time(ofPacket: $0) } == [5_000_000_000, 15_000_000_000, 25_000_000_000])
+        #expect([0, 5_000_000_000, 5_000_000_001, 15_000_000_001, 30_000_000_000].map { spread.packets(before: $0) } == [0, 0, 1, 2, 3])
+        // No overflow at the extremes, and the two agree: packet j lies before its time + 1, not before its time.
+        let huge = RecordSpread(start: 0, span: .max, packets: .max)
+        for j: Int64 in [0, 1, 1 << 40, .max - 1] {
+            let time = huge.time(ofPacket: j)
+            #expect(huge.packets(before: time) == j && huge.packets(before: time + 1) == j + 1)
+        }
+        // Two packets over 1,000 windows of 1 s: two rows, not a thousand.
+        let directory = try TemporaryDirectory()
+        let path = directory.file("long.ipfix")
+        try Data(K.message(sequence: 0, K.template(256, K.flowFields),
+                           K.set(256, K.flow(K.a, K.b, startMs: 1_800_000_000_000, endMs: 1_800_001_000_000, packets: 2, octets: 120))))
+            .write(to: URL(fileURLWithPath: path))
+        _ = try RecordExtraction(windowLengths: [1], version: "test").run(recordsPath: path, directory: directory.path)
+        #expect(try TableReader(path: directory.file("pairs.parquet")).rowCount == 2)
+    }
+
+    @Test func countsPast2To63_areDamage_notATrap() throws {
+        // Found by fuzz-records: two records of 2^63 - 1 packets in one window overflowed its sum.
+        let directory = try TemporaryDirectory()
+        let path = directory.file("huge.ipfix")
+        let huge = K.flow(K.a, K.b, startMs: 1_800_000_000_000, endMs: 1_800_000_000_000, packets: UInt64(Int64.max), octets: 1)
+        try Data(K.message(sequence: 0, K.template(256, K.flowFields), K.set(256, huge + huge))).write(to: URL(fileURLWithPath: path))
+        let report = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPath: path, directory: directory.path)
+        #expect(report.records == 1 && report.packets == Int64.max)
+        #expect(report.counters["damaged.record_total_beyond_2^63"]?.value == 1)
     }
 
     @Test func shares_addUpExactly_andRoundHalvesUp() {

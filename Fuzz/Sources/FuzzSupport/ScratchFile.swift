@@ -3,7 +3,8 @@ import Foundation
 /// The readers under test take paths, as the stages give them: each input is written to a file in
 /// a scratch directory of this process (on tmpfs when there is one), overwritten input after input.
 public enum ScratchFile {
-    private static let directory: String = {
+    /// The scratch directory, also where a target may write a stage's outputs.
+    public static let directory: String = {
         let base = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
         let path = "\(base)/mimir-fuzz-\(getpid())"
         try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

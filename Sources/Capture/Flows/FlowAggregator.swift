@@ -28,8 +28,9 @@ final class FlowAggregator {
     /// How long windows stay open after the longest record's span, for records that arrive out of
     /// order (an exporter's idle timeout, a log's buffering).
     static let recordLag: Int64 = 120 * Nanoseconds.perSecond
-    /// The most windows of one length a record may cover; a longer one is refused (damage).
-    static let maximumWindowsPerRecord: Int64 = 1 << 20
+    /// The most windows of one length a record may cover (7.6 days of 10 s windows); a longer one is
+    /// refused (damage): a few bytes of a file must not make millions of rows.
+    static let maximumWindowsPerRecord: Int64 = 1 << 16
     // Touched on every packet, from one thread, never across a call that could re-enter: dynamic
     // exclusivity checks on these cost a third of the stage's time (measured), so they are off here.
     @exclusivity(unchecked) private var open: [[OpenWindow]]
@@ -104,12 +105,14 @@ final class FlowAggregator {
         }
     }
 
-    /// Counts a flow record, its packets and IP bytes spread over the windows it overlaps in proportion
-    /// to time (docs/records.md): window k gets `round(V * (b_k+1 - start) / D) - round(V * (b_k - start) / D)`
-    /// of a value V over the record's span D, b_k being the window's bounds clipped to the span, so the
-    /// parts add up to V exactly and a record inside one window counts whole. Each window's part keeps
-    /// the record's flags; its first and last times are the span clipped to the window. Returns false
-    /// for a record spanning more than `maximumWindowsPerRecord` windows of a length (not counted).
+    /// Counts a flow record, its packets and IP bytes spread over the windows it overlaps
+    /// (docs/records.md, "Counting"): its P packets are placed evenly over its span D, packet j at
+    /// `start + floor((2j + 1) D / 2P)` (the middle of its share of the span); a window holds the
+    /// packets placed in it, and of the bytes B `round(B J / P)` through the J-th packet, so the parts
+    /// add up exactly, a record inside one window counts whole, and only windows that hold a packet get
+    /// a row: at most P, found without visiting the others. Each window's part keeps the record's
+    /// flags; its first and last times are the span clipped to the window. Returns false for a record
+    /// spanning more than `maximumWindowsPerRecord` windows of a length (not counted).
     func add(_ record: FlowRecord) throws -> Bool {
         let span = record.end - record.start
         for length in clock.lengths where span / (Int64(length) * Nanoseconds.perSecond) >= Self.maximumWindowsPerRecord { return false }
@@ -121,18 +124,20 @@ final class FlowAggregator {
         }
         let key = FiveTupleKey(pair: pair(record.source, record.destination), sourcePort: record.sourcePort,
                                destinationPort: record.destinationPort, ipProtocol: record.ipProtocol)
+        let spread = RecordSpread(start: record.start, span: span, packets: record.packets)
         for (slot, length) in clock.lengths.enumerated() {
             let first = clock.index(of: record.start, length: length), last = clock.index(of: record.end, length: length)
             firstWindow[slot] = min(firstWindow[slot] ?? first, first)
-            var packetsBefore: Int64 = 0, bytesBefore: Int64 = 0
-            for index in first...last {
-                let windowEnd = index == last ? record.end : clock.start(ofWindow: index + 1, length: length)
-                let packetsThrough = Self.share(record.packets, of: windowEnd - record.start, in: span)
-                let bytesThrough = Self.share(record.ipBytes, of: windowEnd - record.start, in: span)
-                let (packets, bytes) = (packetsThrough - packetsBefore, bytesThrough - bytesBefore)
-                (packetsBefore, bytesBefore) = (packetsThrough, bytesThrough)
-                guard packets > 0 || bytes > 0 else { continue }
+            var placed: Int64 = 0, bytesBefore: Int64 = 0
+            repeat {
+                // The window of the next packet to place (of the start for a record without packets).
+                let index = record.packets == 0 ? first : clock.index(of: spread.time(ofPacket: placed), length: length)
                 let windowStart = clock.start(ofWindow: index, length: length)
+                let windowEnd = index == last ? record.end : clock.start(ofWindow: index + 1, length: length)
+                let through = index == last ? record.packets : spread.packets(before: windowEnd)
+                let bytesThrough = record.packets == 0 ? record.ipBytes : Self.share(record.ipBytes, of: through, in: record.packets)
+                let (packets, bytes) = (through - placed, bytesThrough - bytesBefore)
+                (placed, bytesBefore) = (through, bytesThrough)
                 try window(index, slot).flows.update(key) {
                     $0.packets += packets
                     $0.ipBytes += bytes
@@ -140,13 +145,13 @@ final class FlowAggregator {
                     $0.last = max($0.last, index == last ? record.end : windowEnd - 1)
                     $0.tcpFlags |= record.tcpFlags
                 }
-            }
+            } while placed < record.packets
         }
         return true
     }
 
-    /// `round(value * part / whole)`, halves up, exact for any 63-bit value and span; all of `value`
-    /// when `part` reaches `whole` (including a record of no duration).
+    /// `round(value * part / whole)`, halves up, exact for any 63-bit value and part; all of `value`
+    /// when `part` reaches `whole`.
     static func share(_ value: Int64, of part: Int64, in whole: Int64) -> Int64 {
         guard part < whole else { return value }
         let product = UInt64(value).multipliedFullWidth(by: UInt64(part))
@@ -158,23 +163,41 @@ final class FlowAggregator {
     @inline(__always)
     private func window(_ index: Int64, _ lengthSlot: Int) throws -> OpenWindow {
         if let last = open[lengthSlot].last, last.index == index { return last }
-        if let window = open[lengthSlot].first(where: { $0.index == index }) { return window }
+        // The open windows are in index order, and records keep many open: found by binary search.
+        var position = lowerBound(index, lengthSlot)
+        if position < open[lengthSlot].count, open[lengthSlot][position].index == index { return open[lengthSlot][position] }
         if index <= closedThrough[lengthSlot] { latePackets += 1 }
         let newest = max(index, open[lengthSlot].last?.index ?? index)
         // Close what is two or more windows behind the newest (never the window being opened).
-        while let oldest = open[lengthSlot].first, oldest.index < newest - 1 - extraOpen[lengthSlot], oldest.index != index {
+        var closing = 0
+        while closing < open[lengthSlot].count, open[lengthSlot][closing].index < newest - 1 - extraOpen[lengthSlot],
+              open[lengthSlot][closing].index != index {
+            let oldest = open[lengthSlot][closing]
             try write(oldest, lengthSlot, lastWindow: nil)
             closedThrough[lengthSlot] = max(closedThrough[lengthSlot], oldest.index)
-            open[lengthSlot].removeFirst()
             oldest.flows.removeAll()
             spare.append(oldest)
             if current[lengthSlot]?.flows.toOpaque() == Unmanaged.passUnretained(oldest.flows).toOpaque() { current[lengthSlot] = nil }
+            closing += 1
         }
-        let position = open[lengthSlot].firstIndex { $0.index > index } ?? open[lengthSlot].count
+        if closing > 0 {
+            open[lengthSlot].removeFirst(closing)
+            position = lowerBound(index, lengthSlot)
+        }
         let window = spare.popLast() ?? OpenWindow(index: index)
         window.index = index
         open[lengthSlot].insert(window, at: position)
         return window
+    }
+
+    /// The position of the first open window of `lengthSlot` whose index is at least `index`.
+    private func lowerBound(_ index: Int64, _ lengthSlot: Int) -> Int {
+        var (low, high) = (0, open[lengthSlot].count)
+        while low < high {
+            let middle = (low + high) / 2
+            if open[lengthSlot][middle].index < index { low = middle + 1 } else { high = middle }
+        }
+        return low
     }
 
     /// Writes every window still open; the newest of each length is the input's last window (partial).

@@ -68,13 +68,19 @@ public struct RecordExtraction: Sendable {
         let reader = try Self.open(path, format)
         try reader.read { record in
             if report.records & 0xFFFF == 0 { progress(report.records) }
+            // No window's or pair's sum can exceed the file's: while that fits 63 bits, so do they.
+            let (packets, packetsOverflow) = report.packets.addingReportingOverflow(record.packets)
+            let (bytes, bytesOverflow) = report.ipBytes.addingReportingOverflow(record.ipBytes)
+            guard !packetsOverflow, !bytesOverflow else {
+                counters.record("damaged.record_total_beyond_2^63", packet: report.records)
+                return
+            }
             guard try aggregator.add(record) else {
                 counters.record("damaged.record_spans_too_many_windows", packet: report.records)
                 return
             }
             report.records += 1
-            report.packets += record.packets
-            report.ipBytes += record.ipBytes
+            (report.packets, report.ipBytes) = (packets, bytes)
             if record.sourcePod != nil || record.destinationPod != nil || record.destinationService != nil { report.entities.observe(record) }
         }
         try aggregator.finish()

@@ -115,7 +115,8 @@ final class FlowAggregator {
     /// spanning more than `maximumWindowsPerRecord` windows of a length (not counted).
     func add(_ record: FlowRecord) throws -> Bool {
         let span = record.end - record.start
-        for length in clock.lengths where span / (Int64(length) * Nanoseconds.perSecond) >= Self.maximumWindowsPerRecord { return false }
+        // The shortest length (the clock's first) has the most windows.
+        guard span / (Int64(clock.lengths[0]) * Nanoseconds.perSecond) < Self.maximumWindowsPerRecord else { return false }
         if span > longestRecord {
             longestRecord = span
             for (slot, length) in clock.lengths.enumerated() {

@@ -253,10 +253,8 @@ final class IPFIXReader: RecordReader {
                 case let .records(consume):
                     try deliver(fields, message, systemInit: fields.systemInit ?? initTime, domain: domain, exportTime: exportTime, consume)
                 case let .starts(consume):
-                    if case let .value(start) = fields.time(start: true, systemInit: fields.systemInit ?? initTime, exportTime: exportTime) {
-                        consume(start)
-                    } else if case let .value(end) = fields.time(start: false, systemInit: fields.systemInit ?? initTime, exportTime: exportTime) {
-                        consume(end)
+                    if case let .success(span) = fields.span(systemInit: fields.systemInit ?? initTime, exportTime: exportTime) {
+                        consume(span.start)
                     }
                 }
             }
@@ -275,37 +273,11 @@ final class IPFIXReader: RecordReader {
             count("record_without_addresses")
             return
         }
-        let start: Int64?, end: Int64?
-        switch (fields.time(start: true, systemInit: initTime, exportTime: exportTime),
-                fields.time(start: false, systemInit: initTime, exportTime: exportTime)) {
-        case let (.value(first), .value(last)): (start, end) = (first, last)
-        case let (.value(first), .absent): (start, end) = (first, first)
-        case let (.absent, .value(last)): (start, end) = (last, last)
-        case (.needsSystemInit, _), (_, .needsSystemInit):
-            count("record_without_system_init_time")
-            return
-        case (.outOfRange, _), (_, .outOfRange):
-            count("record_time_out_of_range")
-            return
-        default:
-            count("record_without_time")
-            return
-        }
-        guard let first = start, var last = end else { return }
-        if let duration = fields.durationNanoseconds {
-            guard fields.hasStart else {
-                count("record_without_time")
-                return
-            }
-            let (sum, overflow) = first.addingReportingOverflow(duration)
-            guard !overflow else {
-                count("record_time_out_of_range")
-                return
-            }
-            last = sum
-        }
-        guard first <= last else {
-            count("record_end_before_start")
+        let first: Int64, last: Int64
+        switch fields.span(systemInit: initTime, exportTime: exportTime) {
+        case let .success(span): (first, last) = span
+        case let .failure(damage):
+            count(damage.name)
             return
         }
         let ipProtocol = fields.ipProtocol ?? 0

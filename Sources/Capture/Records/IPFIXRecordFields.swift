@@ -98,8 +98,6 @@ struct RecordFields {
         return nil
     }
 
-    var hasStart: Bool { start != nil }
-
     /// The ports as flows' tables hold them: for ICMP and ICMPv6 the type and the code, from the
     /// type-and-code elements or, where an exporter put them there as NetFlow did, the destination port.
     func ports(ipProtocol: UInt8) -> (UInt16, UInt16) {
@@ -130,15 +128,37 @@ struct RecordFields {
         return PodName(namespace: namespaceText, name: nameText)
     }
 
-    /// The duration after the start, in nanoseconds, if the record gave one.
-    var durationNanoseconds: Int64? {
-        guard let duration else { return nil }
-        let scale: UInt64 = duration.unit == .durationMilliseconds ? 1_000_000 : 1_000
-        return duration.value <= UInt64(Int64.max) / scale ? Int64(duration.value * scale) : Int64.max
+    /// Why a record's times cannot place it, under its damage name.
+    struct SpanDamage: Error {
+        var name: String
+    }
+
+    /// The record's first and last packet: its start and end (either standing for both when only one
+    /// is given), or its start and duration.
+    func span(systemInit initTime: Int64?, exportTime: Int64) -> Result<(start: Int64, end: Int64), SpanDamage> {
+        var (first, last): (Int64, Int64)
+        switch (time(start: true, systemInit: initTime, exportTime: exportTime), time(start: false, systemInit: initTime, exportTime: exportTime)) {
+        case let (.value(start), .value(end)): (first, last) = (start, end)
+        case let (.value(start), .absent): (first, last) = (start, start)
+        case let (.absent, .value(end)): (first, last) = (end, end)
+        case (.needsSystemInit, _), (_, .needsSystemInit): return .failure(SpanDamage(name: "record_without_system_init_time"))
+        case (.outOfRange, _), (_, .outOfRange): return .failure(SpanDamage(name: "record_time_out_of_range"))
+        default: return .failure(SpanDamage(name: "record_without_time"))
+        }
+        if let duration {
+            guard start != nil else { return .failure(SpanDamage(name: "record_without_time")) }
+            let scale: UInt64 = duration.unit == .durationMilliseconds ? 1_000_000 : 1_000
+            guard duration.value <= UInt64(Int64.max) / scale else { return .failure(SpanDamage(name: "record_time_out_of_range")) }
+            let (sum, overflow) = first.addingReportingOverflow(Int64(duration.value * scale))
+            guard !overflow else { return .failure(SpanDamage(name: "record_time_out_of_range")) }
+            last = sum
+        }
+        guard first <= last else { return .failure(SpanDamage(name: "record_end_before_start")) }
+        return .success((first, last))
     }
 
     /// The start or end in nanoseconds since the epoch.
-    func time(start isStart: Bool, systemInit initTime: Int64?, exportTime: Int64) -> Time {
+    private func time(start isStart: Bool, systemInit initTime: Int64?, exportTime: Int64) -> Time {
         guard let raw = isStart ? start : end else { return .absent }
         let value = raw.value
         switch raw.unit {

@@ -26,7 +26,6 @@ public struct RecordExtraction: Sendable {
 
     /// What a run saw, for the one-line summary and the tests.
     public struct Report: Sendable {
-        public var format: RecordFormat?
         /// Records counted (one per direction that carried traffic).
         public var records = 0
         public var packets: Int64 = 0
@@ -55,7 +54,6 @@ public struct RecordExtraction: Sendable {
         try CaptureError.checkWindowLengths(windowLengths)
         var report = Report()
         let format = try Self.format(of: path)
-        report.format = format
         let origin = try self.origin ?? Self.earliestStart(path, format).map {
             WindowClock.origin(firstPacket: $0, alignedTo: align ? windowLengths.max() : nil)
         } ?? 0

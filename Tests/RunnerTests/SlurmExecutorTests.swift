@@ -17,20 +17,37 @@ final class SlurmCluster: Sendable {
     let base: String
     var configuration: String { base + "/slurm.conf" }
 
-    /// The cluster, started on first use.
-    static let shared: SlurmCluster? = {
-        guard available, let cluster = try? SlurmCluster() else { return nil }
-        stopAtExit = cluster.base
-        atexit { SlurmCluster.stop(base: SlurmCluster.stopAtExit) }
-        return cluster
+    /// The cluster, started on first use, or what slurm_cluster.sh printed when it did not start.
+    static let started: Result<SlurmCluster, ClusterError> = {
+        do {
+            let cluster = try SlurmCluster()
+            stopAtExit = cluster.base
+            atexit { SlurmCluster.stop(base: SlurmCluster.stopAtExit) }
+            return .success(cluster)
+        } catch let error as ClusterError {
+            return .failure(error)
+        } catch {
+            return .failure(.notStarted("\(error)"))
+        }
     }()
+
+    /// The started cluster; a test that needs it fails with the script's output otherwise.
+    static func shared() throws -> SlurmCluster {
+        switch started {
+        case .success(let cluster): return cluster
+        case .failure(.notStarted(let output)):
+            Issue.record("the single-node Slurm did not start (Tests/interop/slurm_cluster.sh):\n\(output)")
+            throw ClusterError.notStarted(output)
+        }
+    }
 
     nonisolated(unsafe) private static var stopAtExit = ""
 
     private init() throws {
         base = NSTemporaryDirectory() + "mimir-slurm-" + UUID().uuidString.prefix(8)
-        // Ports of their own (not Slurm's 6817/6818), apart for each test process.
-        let port = 20_000 + Int(getpid() % 10_000) * 2
+        // Ports of their own (not Slurm's 6817/6818), apart for each test process and below the
+        // ephemeral range (32768 up), where a connection's own port could already hold them.
+        let port = 20_000 + Int(getpid() % 6_000) * 2
         let (status, output) = Self.script("start", base: base, settings: [
             "CTLD_PORT=\(port)", "SLURMD_PORT=\(port + 1)", "MAX_ARRAY_SIZE=\(Self.maxArraySize)",
         ])
@@ -108,7 +125,7 @@ struct SlurmExecutorTests {
         """
 
     private func fixture(_ pipeline: String = Self.sweep) throws -> RunnerFixture {
-        let cluster = try #require(SlurmCluster.shared, "the single-node Slurm did not start (Tests/interop/slurm_cluster.sh)")
+        let cluster = try SlurmCluster.shared()
         let fixture = try RunnerFixture(pipeline: pipeline)
         fixture.environment["SLURM_CONF"] = cluster.configuration
         return fixture
@@ -127,7 +144,7 @@ struct SlurmExecutorTests {
         #expect(onSlurm.count == 8 && onSlurm == here)
         // Nothing left behind in Slurm's folder or the queue, and a second run finds everything fresh.
         #expect(((try? FileManager.default.contentsOfDirectory(atPath: fixture.root + "/on-slurm/chain/.slurm")) ?? []).isEmpty)
-        #expect(try SlurmCluster.shared!.liveJobs().isEmpty)
+        #expect(try SlurmCluster.shared().liveJobs().isEmpty)
         let again = try fixture.mimir(["run", "chain.yaml", "--executor", "slurm"], artifacts: "on-slurm")
         #expect(again.status == 0 && RunnerFixture.counts(again.output)?.ran == 0, "\(again.output)")
     }
@@ -182,7 +199,7 @@ struct SlurmExecutorTests {
         #expect(RunnerFixture.waitUntil(30) { fixture.calls == 1 })
         kill(first.process.processIdentifier, SIGKILL)
         first.process.waitUntilExit()
-        #expect(try SlurmCluster.shared!.liveJobs().count == 1, "the task outlives its runner")
+        #expect(try SlurmCluster.shared().liveJobs().count == 1, "the task outlives its runner")
         // No --executor: the outstanding task makes it a Slurm run, which waits for a and goes on.
         let second = try fixture.mimir(["run", "chain.yaml"])
         #expect(second.status == 0 && second.output.contains("collecting 1 Slurm task"), "\(second.output)")
@@ -216,7 +233,7 @@ struct SlurmExecutorTests {
         let cancel = try fixture.mimir(["cancel", "chain.yaml"])
         #expect(cancel.status == 0 && cancel.output.contains("cancelled 1 Slurm task, recorded as interrupted"), "\(cancel.output)")
         // The stage has ended; Slurm may still be completing the job for a moment.
-        #expect(RunnerFixture.waitUntil(20) { (try? SlurmCluster.shared!.liveJobs().isEmpty) == true })
+        #expect(RunnerFixture.waitUntil(20) { (try? SlurmCluster.shared().liveJobs().isEmpty) == true })
         let log = try fixture.mimir(["log", "chain"])
         #expect(log.output.contains("interrupted"), "\(log.output)")
 
@@ -226,7 +243,7 @@ struct SlurmExecutorTests {
         kill(waiting.process.processIdentifier, SIGINT)
         waiting.process.waitUntilExit()
         #expect(waiting.process.terminationStatus == 130)
-        #expect(RunnerFixture.waitUntil(20) { (try? SlurmCluster.shared!.liveJobs().isEmpty) == true })
+        #expect(RunnerFixture.waitUntil(20) { (try? SlurmCluster.shared().liveJobs().isEmpty) == true })
         #expect(!FileManager.default.fileExists(atPath: fixture.root + "/artifacts/chain/a/out.txt"))
     }
 }

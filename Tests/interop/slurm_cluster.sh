@@ -15,9 +15,12 @@ set -euo pipefail
 BASE=${BASE:?BASE must name the cluster folder}
 NODE=$(hostname -s)
 CPUS=$(nproc)
+# Slurm drains a node that has less memory than it is declared with.
+MEM_MB=$(awk '/^MemTotal:/ { mb = int($2 / 1024 * 0.9); print (mb < 4000 ? mb : 4000) }' /proc/meminfo)
 export SLURM_CONF=$BASE/slurm.conf
 
 start() {
+  trap 'report "line $LINENO failed"' ERR
   mkdir -p "$BASE"/{munge,munge-priv,state,spool,log}
   chmod 0755 "$BASE/munge"; chmod 0700 "$BASE/munge-priv"
   cat > "$SLURM_CONF" <<CONF
@@ -50,7 +53,7 @@ SelectTypeParameters=CR_Core
 ReturnToService=2
 MaxArraySize=${MAX_ARRAY_SIZE:-1001}
 KillWait=5
-NodeName=${NODE} NodeAddr=127.0.0.1 CPUs=${CPUS} RealMemory=4000 State=UNKNOWN
+NodeName=${NODE} NodeAddr=127.0.0.1 CPUs=${CPUS} RealMemory=${MEM_MB} State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CONF
   dd if=/dev/urandom of="$BASE/munge-priv/munge.key" bs=1024 count=1 2>/dev/null
@@ -61,14 +64,36 @@ CONF
          --pid-file="$BASE/munge/munged.pid" --log-file="$BASE/munge-priv/munged.log" \
          --seed-file="$BASE/munge-priv/munged.seed" </dev/null >>"$BASE/log/daemons.out" 2>&1
   slurmctld -f "$SLURM_CONF" </dev/null >>"$BASE/log/daemons.out" 2>&1
+  # slurmctld answers some time after it daemonizes, and on a loaded machine (the test run's other
+  # suites) slurmd's first registration can miss it; so the controller first, then the node.
+  wait_for 'the controller did not answer' ctld_up
   slurmd -f "$SLURM_CONF" -N "$NODE" </dev/null >>"$BASE/log/daemons.out" 2>&1
-  for _ in $(seq 1 100); do
-    [ "$(sinfo -h -o '%T' 2>/dev/null || true)" = idle ] && return 0
+  wait_for 'the node did not become idle' node_idle
+}
+
+ctld_up() { scontrol ping 2>/dev/null | grep -q 'is UP'; }
+node_idle() { [ "$(sinfo -h -o '%T' 2>/dev/null || true)" = idle ]; }
+
+# Polls CHECK for up to 90 s, or says why not and fails.
+wait_for() {
+  local why=$1 check=$2
+  for _ in $(seq 1 450); do
+    "$check" && return 0
     sleep 0.2
   done
-  echo "slurm_cluster.sh: the node did not become idle; see $BASE/log" >&2
-  cat "$BASE/log/daemons.out" >&2
+  report "$why within 90 s"
   return 1
+}
+
+# What went wrong, the node's state and the end of every log: all a failed start leaves to go on.
+report() {
+  trap - ERR
+  echo "slurm_cluster.sh: $1; see $BASE/log" >&2
+  sinfo -N -o '%N %T %E' >&2 2>&1 || true
+  local log
+  for log in "$BASE/log/daemons.out" "$BASE/log/slurmctld.log" "$BASE/log/slurmd.log" "$BASE/munge-priv/munged.log"; do
+    if [ -f "$log" ]; then echo "--- $log" >&2; tail -n 20 "$log" >&2; fi
+  done
 }
 
 stop() {

@@ -62,6 +62,36 @@ import Table
         #expect(metadata[key: Observation.key] == #"{"nodes":[],"source":"records"}"#)
     }
 
+    @Test func theEarliestStart_anywhereInTheFile_isTheOrigin_andNothingElseIsLeft() throws {
+        // Two records of one flow inside one window, then a record that starts earlier than both (a
+        // later message): the origin O is its start, 5 s after `base`, and windows count from it.
+        // Relative to O: A 7-8 s (4 packets, 400 bytes), B 8.5-9.5 s (2, 100), both 10.0.0.2 -> .1;
+        // C 0-20 s (10 packets, 1000 bytes, .1 -> .2), packets at 1, 3, ..., 19 s: 5 and 5, bytes
+        // round(1000 J / 10): 500 and 500.
+        let directory = try TemporaryDirectory()
+        let path = directory.file("records.ipfix")
+        let base: UInt64 = 1_800_000_000_000
+        try Data(K.message(sequence: 0, K.template(256, K.flowFields),
+                           K.set(256, K.flow(K.b, K.a, ports: (80, 40000), startMs: base + 12000, endMs: base + 13000, packets: 4, octets: 400)
+                                 + K.flow(K.b, K.a, ports: (80, 40000), startMs: base + 13500, endMs: base + 14500, packets: 2, octets: 100)))
+                 + K.message(sequence: 2, K.set(256, K.flow(K.a, K.b, startMs: base + 5000, endMs: base + 25000, packets: 10, octets: 1000))))
+            .write(to: URL(fileURLWithPath: path))
+        let expected: Set = ["10 0 10.0.0.1 5 500", "10 1 10.0.0.1 5 500", "10 0 10.0.0.2 6 500", "60 0 10.0.0.1 10 1000", "60 0 10.0.0.2 6 500"]
+        let origin = Int64(base + 5000) * 1_000_000
+        for given in [nil, origin] {
+            let out = directory.file(given == nil ? "found" : "given")
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let report = try RecordExtraction(windowLengths: [10, 60], origin: given, version: "test").run(recordsPath: path, directory: out)
+            #expect(report.origin == origin && report.records == 3)
+            let pairs = try Self.rows(out + "/pairs.parquet").map {
+                "\($0["window_len_s"]!) \($0["window_index"]!) \($0["src"]!) \($0["packets"]!) \($0["ip_bytes"]!)"
+            }
+            #expect(Set(pairs) == expected, "origin \(given == nil ? "found" : "given")")
+            // The records waited in a scratch file that has no name: only the tables are there.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: out).sorted() == ["flows.parquet", "pairs.parquet", "summary.parquet"])
+        }
+    }
+
     @Test func packetsArePlacedEvenly_andOnlyTheirWindowsGetRows() throws {
         // Three packets over 30 s: at floor((2j + 1) 30 / 6) = 5, 15, 25 s.
         let spread = RecordSpread(start: 0, span: 30_000_000_000, packets: 3)

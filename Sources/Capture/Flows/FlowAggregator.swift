@@ -15,7 +15,7 @@ import SystemSupport
 /// Flow records span windows and arrive when they end, so windows stay open longer: for as long as
 /// the longest record seen so far, plus `recordLag`.
 final class FlowAggregator {
-    private let clock: WindowClock
+    let clock: WindowClock
     private let pairs: WindowedRowWriter
     private let flows: WindowedRowWriter
     /// Whether the input has frame lengths (captures); flow records have only IP lengths, and their
@@ -111,12 +111,10 @@ final class FlowAggregator {
     /// packets placed in it, and of the bytes B `round(B J / P)` through the J-th packet, so the parts
     /// add up exactly, a record inside one window counts whole, and only windows that hold a packet get
     /// a row: at most P, found without visiting the others. Each window's part keeps the record's
-    /// flags; its first and last times are the span clipped to the window. Returns false for a record
-    /// spanning more than `maximumWindowsPerRecord` windows of a length (not counted).
-    func add(_ record: FlowRecord) throws -> Bool {
+    /// flags; its first and last times are the span clipped to the window. The record is one that
+    /// `accepts`.
+    func add(_ record: FlowRecord) throws {
         let span = record.end - record.start
-        // The shortest length (the clock's first) has the most windows.
-        guard span / (Int64(clock.lengths[0]) * Nanoseconds.perSecond) < Self.maximumWindowsPerRecord else { return false }
         if span > longestRecord {
             longestRecord = span
             for (slot, length) in clock.lengths.enumerated() {
@@ -127,6 +125,17 @@ final class FlowAggregator {
                                destinationPort: record.destinationPort, ipProtocol: record.ipProtocol)
         let spread = RecordSpread(start: record.start, span: span, packets: record.packets)
         for (slot, length) in clock.lengths.enumerated() {
+            if let cached = current[slot], record.start >= cached.start, record.end < cached.end {
+                // Most records lie inside the window of the record before: counted whole, no division.
+                cached.flows._withUnsafeGuaranteedRef { $0.update(key) {
+                    $0.packets += record.packets
+                    $0.ipBytes += record.ipBytes
+                    $0.first = min($0.first, record.start)
+                    $0.last = max($0.last, record.end)
+                    $0.tcpFlags |= record.tcpFlags
+                } }
+                continue
+            }
             let first = clock.index(of: record.start, length: length), last = clock.index(of: record.end, length: length)
             firstWindow[slot] = min(firstWindow[slot] ?? first, first)
             var placed: Int64 = 0, bytesBefore: Int64 = 0
@@ -139,7 +148,9 @@ final class FlowAggregator {
                 let bytesThrough = record.packets == 0 ? record.ipBytes : Self.share(record.ipBytes, of: through, in: record.packets)
                 let (packets, bytes) = (through - placed, bytesThrough - bytesBefore)
                 (placed, bytesBefore) = (through, bytesThrough)
-                try window(index, slot).flows.update(key) {
+                let flows = try window(index, slot).flows
+                current[slot] = (Unmanaged.passUnretained(flows), windowStart, clock.start(ofWindow: index + 1, length: length))
+                flows.update(key) {
                     $0.packets += packets
                     $0.ipBytes += bytes
                     $0.first = min($0.first, max(record.start, windowStart))
@@ -148,7 +159,13 @@ final class FlowAggregator {
                 }
             } while placed < record.packets
         }
-        return true
+    }
+
+    /// Whether `record` can be counted in windows of `lengths`: not when it spans more than
+    /// `maximumWindowsPerRecord` windows of one length.
+    static func accepts(_ record: FlowRecord, lengths: [Int]) -> Bool {
+        guard let shortest = lengths.min() else { return true }
+        return (record.end - record.start) / (Int64(shortest) * Nanoseconds.perSecond) < maximumWindowsPerRecord
     }
 
     /// `round(value * part / whole)`, halves up, exact for any 63-bit value and part; all of `value`

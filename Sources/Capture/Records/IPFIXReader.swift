@@ -47,24 +47,8 @@ final class IPFIXReader: RecordReader {
     /// Damage is counted; the names say enough.
     var warnings: [String] { [] }
 
-    /// What a read hands on: every record, or only each record's start (a cheap first pass: only
-    /// the time fields are decoded).
-    private enum Consumer {
-        case records((FlowRecord) throws -> Void)
-        case starts((Int64) -> Void)
-    }
-
     /// Calls `body` with every flow record, in file order.
     func read(_ body: (FlowRecord) throws -> Void) throws {
-        try withoutActuallyEscaping(body) { try read(.records($0)) }
-    }
-
-    /// Calls `body` with the start of every record that has one (damage is counted as in `read`).
-    func readStarts(_ body: (Int64) -> Void) throws {
-        try withoutActuallyEscaping(body) { try read(.starts($0)) }
-    }
-
-    private func read(_ body: Consumer) throws {
         var skipped = 0
         while true {
             guard let header = try input.request(16) else {
@@ -101,7 +85,7 @@ final class IPFIXReader: RecordReader {
 
     // MARK: Messages and sets
 
-    private func decode(_ message: MessageBytes, length: Int, _ body: Consumer) throws {
+    private func decode(_ message: MessageBytes, length: Int, _ body: (FlowRecord) throws -> Void) throws {
         let exportTime = Int64(message.u32(4))
         let sequence = message.u32(8)
         let domain = message.u32(12)
@@ -216,17 +200,14 @@ final class IPFIXReader: RecordReader {
 
     /// Reads a data set's records; returns how many it held.
     private func readData(_ message: MessageBytes, _ range: Range<Int>, _ template: IPFIXTemplate, domain: UInt32, exportTime: Int64,
-                          _ body: Consumer) throws -> Int {
+                          _ body: (FlowRecord) throws -> Void) throws -> Int {
         var offset = range.lowerBound
         let end = range.upperBound
         var records = 0
         var initTime = systemInit[domain]
-        let startsOnly: Bool
-        if case .starts = body { startsOnly = true } else { startsOnly = false }
-        let plan = startsOnly ? template.timeFields : template.fields
         while end - offset >= template.minimumLength {
             var fields = RecordFields()
-            for field in plan {
+            for field in template.fields {
                 var length = field.length
                 if length == IPFIXTemplate.variableLength {
                     guard end - offset >= 1 else { return shortRecord(records) }
@@ -249,14 +230,7 @@ final class IPFIXReader: RecordReader {
                     initTime = time
                 }
             } else {
-                switch body {
-                case let .records(consume):
-                    try deliver(fields, message, systemInit: fields.systemInit ?? initTime, domain: domain, exportTime: exportTime, consume)
-                case let .starts(consume):
-                    if case let .success(span) = fields.span(systemInit: fields.systemInit ?? initTime, exportTime: exportTime) {
-                        consume(span.start)
-                    }
-                }
+                try deliver(fields, message, systemInit: fields.systemInit ?? initTime, domain: domain, exportTime: exportTime, body)
             }
         }
         return records

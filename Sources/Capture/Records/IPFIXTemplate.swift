@@ -11,21 +11,12 @@ struct IPFIXTemplate {
     static let variableLength = 65535
 
     var fields: [Field]
-    /// The same fields with only the times (and the system init time) taken, for a first pass that
-    /// looks for the earliest start.
-    var timeFields: [Field]
     var isOptions: Bool
     /// Bytes of the shortest record: a variable-length field takes at least its one length byte.
     var minimumLength: Int
 
     init(fields: [Field], isOptions: Bool) {
         self.fields = fields
-        timeFields = fields.map { field in
-            switch field.role {
-            case .time, .systemInit: field
-            default: Field(role: .skipped, length: field.length)
-            }
-        }
         self.isOptions = isOptions
         minimumLength = fields.reduce(0) { $0 + ($1.length == Self.variableLength ? 1 : $1.length) }
     }
@@ -48,9 +39,16 @@ struct MessageBytes {
 
     /// An unsigned integer of 1 to 8 bytes (reduced-size encoding sends fewer than the type's).
     @inline(__always) func unsigned(_ offset: Int, _ length: Int) -> UInt64 {
-        var value: UInt64 = 0
-        for index in 0..<length { value = value << 8 | UInt64(u8(offset + index)) }
-        return value
+        switch length {
+        case 8: return UInt64(bigEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+        case 4: return UInt64(u32(offset))
+        case 2: return UInt64(u16(offset))
+        case 1: return UInt64(u8(offset))
+        default:
+            var value: UInt64 = 0
+            for index in 0..<length { value = value << 8 | UInt64(u8(offset + index)) }
+            return value
+        }
     }
 
     /// `length` bytes as text, or nil if they are not UTF-8.

@@ -6,8 +6,8 @@ import Table
 /// once, counting IP bytes (`bytes` stays null: records know no frames) and recording the `records`
 /// observation. A record's packets and bytes are spread over the windows it overlaps (docs/records.md).
 ///
-/// Records need not come in time order, so without `--origin` the file is read twice: once for the
-/// earliest start (the windows' origin), once to count.
+/// Records need not come in time order, so without `--origin` they are counted once the whole file
+/// has been read and its earliest start (the windows' origin) is known (`RecordSpill`).
 public struct RecordExtraction: Sendable {
     public var windowLengths: [Int]
     /// The origin in nanoseconds; nil: the earliest record's start (or with `align` the epoch multiple
@@ -53,34 +53,47 @@ public struct RecordExtraction: Sendable {
     public func run(recordsPath path: String, directory: String, progress: (Int) -> Void = { _ in }) throws -> Report {
         try CaptureError.checkWindowLengths(windowLengths)
         var report = Report()
-        let format = try Self.format(of: path)
-        let origin = try self.origin ?? Self.earliestStart(path, format).map {
-            WindowClock.origin(firstPacket: $0, alignedTo: align ? windowLengths.max() : nil)
-        } ?? 0
-        report.origin = origin
-        let tables = try FlowTableSet(directory: directory, stage: FlowTables.recordsStage, version: version, parameters: parameters,
-                                      origin: origin, observation: Observation(source: .records))
-        let aggregator = FlowAggregator(clock: WindowClock(origin: origin, lengths: windowLengths), pairs: tables.pairs, flows: tables.flows,
-                                        countsFrames: false)
         var counters = PacketCounters()
+        let format = try Self.format(of: path)
         let reader = try Self.open(path, format)
-        try reader.read { record in
+        // Each record read is taken (counted in the report, its names noted) or refused as damage.
+        func take(_ record: FlowRecord) -> Bool {
             if report.records & 0xFFFF == 0 { progress(report.records) }
             // No window's or pair's sum can exceed the file's: while that fits 63 bits, so do they.
             let (packets, packetsOverflow) = report.packets.addingReportingOverflow(record.packets)
             let (bytes, bytesOverflow) = report.ipBytes.addingReportingOverflow(record.ipBytes)
             guard !packetsOverflow, !bytesOverflow else {
                 counters.record("damaged.record_total_beyond_2^63", packet: report.records)
-                return
+                return false
             }
-            guard try aggregator.add(record) else {
+            guard FlowAggregator.accepts(record, lengths: windowLengths) else {
                 counters.record("damaged.record_spans_too_many_windows", packet: report.records)
-                return
+                return false
             }
             report.records += 1
             (report.packets, report.ipBytes) = (packets, bytes)
             if record.sourcePod != nil || record.destinationPod != nil || record.destinationService != nil { report.entities.observe(record) }
+            return true
         }
+        let aggregator: FlowAggregator, tables: FlowTableSet
+        if let origin {
+            (aggregator, tables) = try open(directory, origin: origin)
+            try reader.read { record in if take(record) { try aggregator.add(record) } }
+        } else {
+            // Records need not come in time order: the windows' origin is the earliest start in the
+            // whole file, so the records wait in a scratch file until it is known.
+            let spill = try RecordSpill(directory: directory)
+            var earliest: Int64?
+            try reader.read { record in
+                guard take(record) else { return }
+                earliest = min(earliest ?? record.start, record.start)
+                try spill.append(record)
+            }
+            let origin = earliest.map { WindowClock.origin(firstPacket: $0, alignedTo: align ? windowLengths.max() : nil) } ?? 0
+            (aggregator, tables) = try open(directory, origin: origin)
+            try spill.forEach { try aggregator.add($0) }
+        }
+        report.origin = aggregator.clock.origin
         try aggregator.finish()
         counters.merge(reader.damage, prefix: "damaged.")
         if reader.compressionEndedEarly { counters.record("damaged.compressed_stream_truncated", packet: report.records) }
@@ -94,6 +107,15 @@ public struct RecordExtraction: Sendable {
         report.counters = counters.entries.mapValues { (Int64($0.count), $0.firstPacket) }
         try tables.close(summary: counters)
         return report
+    }
+
+    /// The tables in `directory` and the aggregator that fills them, for windows from `origin`.
+    private func open(_ directory: String, origin: Int64) throws -> (FlowAggregator, FlowTableSet) {
+        let tables = try FlowTableSet(directory: directory, stage: FlowTables.recordsStage, version: version, parameters: parameters,
+                                      origin: origin, observation: Observation(source: .records))
+        let aggregator = FlowAggregator(clock: WindowClock(origin: origin, lengths: windowLengths), pairs: tables.pairs, flows: tables.flows,
+                                        countsFrames: false)
+        return (aggregator, tables)
     }
 
     /// The file's format, from its first 64 KiB, or an error naming the file and saying what it looks like.
@@ -116,10 +138,4 @@ public struct RecordExtraction: Sendable {
         }
     }
 
-    /// The earliest start of any record, or nil for a file without one.
-    private static func earliestStart(_ path: String, _ format: RecordFormat) throws -> Int64? {
-        var earliest: Int64?
-        try open(path, format).readStarts { earliest = min(earliest ?? $0, $0) }
-        return earliest
-    }
 }

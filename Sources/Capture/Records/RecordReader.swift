@@ -2,8 +2,6 @@
 protocol RecordReader: AnyObject {
     /// Calls `body` with every record that can be counted.
     func read(_ body: (FlowRecord) throws -> Void) throws
-    /// Calls `body` with the start of every record, for the earliest: a reader may read less for it.
-    func readStarts(_ body: (Int64) -> Void) throws
     /// What could not be used, by name (summary.parquet's `damaged.*`); `firstPacket` holds the
     /// number of records delivered before the first.
     var damage: PacketCounters { get }
@@ -15,41 +13,40 @@ protocol RecordReader: AnyObject {
     var compressionEndedEarly: Bool { get }
 }
 
-extension RecordReader {
-    func readStarts(_ body: (Int64) -> Void) throws {
-        try read { body($0.start) }
-    }
-}
-
-/// The fields of one line of a text log, split at a separator, as ranges of the line.
-struct LineFields {
+/// The fields of one line of a text log, split at a separator, as ranges of the line. Kept in memory
+/// of its own, allocated once: splitting is the text readers' hottest loop.
+final class LineFields {
     /// More fields than any log has: a line past it is not split further.
     static let most = 1024
 
-    private(set) var starts: [Int] = []
-    private(set) var ends: [Int] = []
+    /// Field i runs from `bounds[2i]` to `bounds[2i + 1]`.
+    private let bounds = UnsafeMutableBufferPointer<Int>.allocate(capacity: 2 * (LineFields.most + 1))
+    private(set) var count = 0
 
-    var count: Int { ends.count }
+    deinit { bounds.deallocate() }
 
     /// Splits `line` at `separator`; false for a line of more than `most` fields.
-    mutating func split(_ line: UnsafeRawBufferPointer, at separator: UInt8) -> Bool {
-        starts.removeAll(keepingCapacity: true)
-        ends.removeAll(keepingCapacity: true)
-        var start = 0
-        for (index, byte) in line.enumerated() where byte == separator {
-            starts.append(start)
-            ends.append(index)
+    func split(_ line: UnsafeRawBufferPointer, at separator: UInt8) -> Bool {
+        var fields = 0, start = 0
+        for index in 0..<line.count where line[index] == separator {
+            guard fields < Self.most else {
+                count = fields
+                return false
+            }
+            bounds[2 * fields] = start
+            bounds[2 * fields + 1] = index
+            fields += 1
             start = index + 1
-            if ends.count > Self.most { return false }
         }
-        starts.append(start)
-        ends.append(line.count)
+        bounds[2 * fields] = start
+        bounds[2 * fields + 1] = line.count
+        count = fields + 1
         return true
     }
 
     /// Field `index` of `line`.
     func field(_ index: Int, of line: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: line[starts[index]..<ends[index]])
+        UnsafeRawBufferPointer(start: line.baseAddress.map { $0 + bounds[2 * index] }, count: bounds[2 * index + 1] - bounds[2 * index])
     }
 }
 

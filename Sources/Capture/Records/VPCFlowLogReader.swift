@@ -42,7 +42,7 @@ final class VPCFlowLogReader: RecordReader {
     private var columnCount = 0
     private var delivered = 0
     private var noData = 0
-    private var fields = LineFields()
+    private let fields = LineFields()
 
     init(_ lines: TextLines, path: String) {
         self.lines = lines

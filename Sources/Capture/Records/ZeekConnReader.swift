@@ -18,9 +18,11 @@ final class ZeekConnReader: RecordReader {
     private var unset: [UInt8] = Array("-".utf8), empty: [UInt8] = Array("(empty)".utf8)
     private var columns: [Int]?
     private var columnCount = 0
-    /// Per line: the values of the fields taken (nil: absent or unset).
-    private var values = [UnsafeRawBufferPointer?](repeating: nil, count: ZeekConnection.Field.allCases.count)
-    private var fields = LineFields()
+    /// Per line: the values of the fields taken (nil: absent or unset). Written for every field of
+    /// every line from one thread, never across a call that could re-enter: dynamic exclusivity checks
+    /// are off, as in the flow aggregator.
+    @exclusivity(unchecked) private var values = [UnsafeRawBufferPointer?](repeating: nil, count: ZeekConnection.Field.allCases.count)
+    private let fields = LineFields()
     private static let names = ZeekConnection.Field.allCases.map { Array($0.name.utf8) }
 
     init(_ lines: TextLines, layout: Layout, path: String) {
@@ -59,7 +61,7 @@ final class ZeekConnReader: RecordReader {
             }
             do {
                 let connection = try ZeekConnection({ values[$0.rawValue] }, time: Self.time)
-                for record in connection.records {
+                try connection.forEachRecord { record in
                     delivered += 1
                     try body(record)
                 }

@@ -103,22 +103,20 @@ struct ZeekConnection {
         return (origin, responder)
     }
 
-    /// The record of each direction that carried traffic. ICMP keeps its type and code both ways
-    /// (Zeek logs the originator's).
-    var records: [FlowRecord] {
-        var records: [FlowRecord] = []
+    /// Calls `body` with the record of each direction that carried traffic. ICMP keeps its type and
+    /// code both ways (Zeek logs the originator's).
+    func forEachRecord(_ body: (FlowRecord) throws -> Void) rethrows {
         if originPackets > 0 || originIPBytes > 0 {
-            records.append(FlowRecord(source: origin, destination: responder, sourcePort: originPort, destinationPort: responderPort,
-                                      ipProtocol: ipProtocol, tcpFlags: ipProtocol == 6 ? originFlags : 0, start: start, end: end,
-                                      packets: originPackets, ipBytes: originIPBytes))
+            try body(FlowRecord(source: origin, destination: responder, sourcePort: originPort, destinationPort: responderPort,
+                                ipProtocol: ipProtocol, tcpFlags: ipProtocol == 6 ? originFlags : 0, start: start, end: end,
+                                packets: originPackets, ipBytes: originIPBytes))
         }
         if responderPackets > 0 || responderIPBytes > 0 {
             let icmp = ipProtocol == 1 || ipProtocol == 58
-            records.append(FlowRecord(source: responder, destination: origin, sourcePort: icmp ? originPort : responderPort,
-                                      destinationPort: icmp ? responderPort : originPort, ipProtocol: ipProtocol,
-                                      tcpFlags: ipProtocol == 6 ? responderFlags : 0, start: start, end: end,
-                                      packets: responderPackets, ipBytes: responderIPBytes))
+            try body(FlowRecord(source: responder, destination: origin, sourcePort: icmp ? originPort : responderPort,
+                                destinationPort: icmp ? responderPort : originPort, ipProtocol: ipProtocol,
+                                tcpFlags: ipProtocol == 6 ? responderFlags : 0, start: start, end: end,
+                                packets: responderPackets, ipBytes: responderIPBytes))
         }
-        return records
     }
 }

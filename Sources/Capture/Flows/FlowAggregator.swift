@@ -267,10 +267,16 @@ final class FlowAggregator {
         }
     }
 
-    /// The numbered pair of two addresses; most packets and records repeat the last one's.
+    /// The numbered pair of two addresses; most packets and records repeat the last one's, or turn
+    /// it around (an answer, a flow's reverse record).
     @inline(__always)
     private func pair(_ source: IPAddress, _ destination: IPAddress) -> PairKey {
-        if let recent, recent.source == source, recent.destination == destination { return recent.pair }
+        if let recent {
+            if recent.source == source, recent.destination == destination { return recent.pair }
+            if recent.source == destination, recent.destination == source {
+                return PairKey(source: recent.pair.destination, destination: recent.pair.source)
+            }
+        }
         let pair = PairKey(source: number(source), destination: number(destination))
         recent = (source, destination, pair)
         return pair

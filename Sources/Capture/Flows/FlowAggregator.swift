@@ -45,10 +45,8 @@ final class FlowAggregator {
     /// Every address seen, numbered in order of first appearance: keys hold numbers, and each number
     /// is also the position of the address's text in `addressTexts` (made once: rows repeat the same
     /// few addresses).
-    private let addressNumbers = FlowHashTable<IPAddress, UInt32>(emptyValue: .max, capacity: 1024)
+    private let addressNumbers = AddressNumbers()
     @exclusivity(unchecked) private var addressTexts = ByteArrayColumn()
-    /// The last packet's addresses and their numbers: most packets repeat them.
-    @exclusivity(unchecked) private var recent: (source: IPAddress, destination: IPAddress, pair: PairKey)?
 
     /// A window's 5-tuple counters. Its address pairs are the flows summed by pair, so each packet
     /// updates only this table; the pair rows are derived when the window is written.
@@ -123,29 +121,32 @@ final class FlowAggregator {
         }
         let key = FiveTupleKey(pair: pair(record.source, record.destination), sourcePort: record.sourcePort,
                                destinationPort: record.destinationPort, ipProtocol: record.ipProtocol)
-        let spread = RecordSpread(start: record.start, span: span, packets: record.packets)
+        // The record's numbers as locals: the counters' closures then capture numbers, not a copy of
+        // the record (its names make copying it cost a retain).
+        let (start, end, recordPackets, ipBytes, flags) = (record.start, record.end, record.packets, record.ipBytes, record.tcpFlags)
+        let spread = RecordSpread(start: start, span: span, packets: recordPackets)
         for (slot, length) in clock.lengths.enumerated() {
-            if let cached = current[slot], record.start >= cached.start, record.end < cached.end {
+            if let cached = current[slot], start >= cached.start, end < cached.end {
                 // Most records lie inside the window of the record before: counted whole, no division.
                 cached.flows._withUnsafeGuaranteedRef { $0.update(key) {
-                    $0.packets += record.packets
-                    $0.ipBytes += record.ipBytes
-                    $0.first = min($0.first, record.start)
-                    $0.last = max($0.last, record.end)
-                    $0.tcpFlags |= record.tcpFlags
+                    $0.packets += recordPackets
+                    $0.ipBytes += ipBytes
+                    $0.first = min($0.first, start)
+                    $0.last = max($0.last, end)
+                    $0.tcpFlags |= flags
                 } }
                 continue
             }
-            let first = clock.index(of: record.start, length: length), last = clock.index(of: record.end, length: length)
+            let first = clock.index(of: start, length: length), last = clock.index(of: end, length: length)
             firstWindow[slot] = min(firstWindow[slot] ?? first, first)
             var placed: Int64 = 0, bytesBefore: Int64 = 0
             repeat {
                 // The window of the next packet to place (of the start for a record without packets).
-                let index = record.packets == 0 ? first : clock.index(of: spread.time(ofPacket: placed), length: length)
+                let index = recordPackets == 0 ? first : clock.index(of: spread.time(ofPacket: placed), length: length)
                 let windowStart = clock.start(ofWindow: index, length: length)
-                let windowEnd = index == last ? record.end : clock.start(ofWindow: index + 1, length: length)
-                let through = index == last ? record.packets : spread.packets(before: windowEnd)
-                let bytesThrough = record.packets == 0 ? record.ipBytes : Self.share(record.ipBytes, of: through, in: record.packets)
+                let windowEnd = index == last ? end : clock.start(ofWindow: index + 1, length: length)
+                let through = index == last ? recordPackets : spread.packets(before: windowEnd)
+                let bytesThrough = recordPackets == 0 ? ipBytes : Self.share(ipBytes, of: through, in: recordPackets)
                 let (packets, bytes) = (through - placed, bytesThrough - bytesBefore)
                 (placed, bytesBefore) = (through, bytesThrough)
                 let flows = try window(index, slot).flows
@@ -153,11 +154,11 @@ final class FlowAggregator {
                 flows.update(key) {
                     $0.packets += packets
                     $0.ipBytes += bytes
-                    $0.first = min($0.first, max(record.start, windowStart))
-                    $0.last = max($0.last, index == last ? record.end : windowEnd - 1)
-                    $0.tcpFlags |= record.tcpFlags
+                    $0.first = min($0.first, max(start, windowStart))
+                    $0.last = max($0.last, index == last ? end : windowEnd - 1)
+                    $0.tcpFlags |= flags
                 }
-            } while placed < record.packets
+            } while placed < recordPackets
         }
     }
 
@@ -267,31 +268,10 @@ final class FlowAggregator {
         }
     }
 
-    /// The numbered pair of two addresses; most packets and records repeat the last one's, or turn
-    /// it around (an answer, a flow's reverse record).
+    /// The numbered pair of two addresses (a new address's text is made once, here).
     @inline(__always)
     private func pair(_ source: IPAddress, _ destination: IPAddress) -> PairKey {
-        if let recent {
-            if recent.source == source, recent.destination == destination { return recent.pair }
-            if recent.source == destination, recent.destination == source {
-                return PairKey(source: recent.pair.destination, destination: recent.pair.source)
-            }
-        }
-        let pair = PairKey(source: number(source), destination: number(destination))
-        recent = (source, destination, pair)
-        return pair
-    }
-
-    /// The number of `address` (a new one gets the next number, and its text).
-    private func number(_ address: IPAddress) -> UInt32 {
-        var result: UInt32 = 0
-        addressNumbers.update(address) { number in
-            if number == .max {
-                number = UInt32(addressTexts.count)
-                addressTexts.append(address.description)
-            }
-            result = number
-        }
-        return result
+        let (sourceNumber, destinationNumber) = addressNumbers.numbers(source, destination) { addressTexts.append($0.description) }
+        return PairKey(source: sourceNumber, destination: destinationNumber)
     }
 }

@@ -17,11 +17,14 @@ public struct FlowRecord: Sendable, Equatable {
     public var packets: Int64
     /// IP bytes, IP headers included (IPFIX's octet counters, Zeek's `*_ip_bytes`, VPC's `bytes`).
     public var ipBytes: Int64
-    /// The pods at either end, where the source names them (Antrea's elements).
-    public var sourcePod: PodName?
-    public var destinationPod: PodName?
-    /// The service the packets were sent to, where the source names it (Antrea's).
-    public var destinationService: ServiceName?
+    /// What the source says of the endpoints (Antrea's elements); nil for most records. One reference,
+    /// so that a record copies as cheaply as its numbers.
+    public var names: RecordNames?
+    /// The pods at either end, where the source names them.
+    public var sourcePod: PodName? { names?.sourcePod }
+    public var destinationPod: PodName? { names?.destinationPod }
+    /// The service the packets were sent to, where the source names it.
+    public var destinationService: ServiceName? { names?.destinationService }
 
     public init(source: IPAddress, destination: IPAddress, sourcePort: UInt16 = 0, destinationPort: UInt16 = 0, ipProtocol: UInt8,
                 tcpFlags: UInt8 = 0, start: Int64, end: Int64, packets: Int64, ipBytes: Int64,
@@ -36,9 +39,23 @@ public struct FlowRecord: Sendable, Equatable {
         self.end = end
         self.packets = packets
         self.ipBytes = ipBytes
-        self.sourcePod = sourcePod
-        self.destinationPod = destinationPod
-        self.destinationService = destinationService
+        let named = sourcePod != nil || destinationPod != nil || destinationService != nil
+        names = named ? RecordNames(sourcePod: sourcePod, destinationPod: destinationPod, destinationService: destinationService) : nil
+    }
+}
+
+/// The pods and the service a flow record names.
+public final class RecordNames: Sendable, Equatable {
+    public let sourcePod: PodName?
+    public let destinationPod: PodName?
+    public let destinationService: ServiceName?
+
+    init(sourcePod: PodName?, destinationPod: PodName?, destinationService: ServiceName?) {
+        (self.sourcePod, self.destinationPod, self.destinationService) = (sourcePod, destinationPod, destinationService)
+    }
+
+    public static func == (a: RecordNames, b: RecordNames) -> Bool {
+        a.sourcePod == b.sourcePod && a.destinationPod == b.destinationPod && a.destinationService == b.destinationService
     }
 }
 

@@ -258,7 +258,8 @@ final class IPFIXReader: RecordReader {
         let (sourcePort, destinationPort) = fields.ports(ipProtocol: ipProtocol)
         let sourcePod = fields.sourcePod(in: message), destinationPod = fields.destinationPod(in: message)
         let service = fields.destinationService(in: message)
-        for reverse in [false, true] {
+        for direction in 0..<2 {
+            let reverse = direction == 1
             guard let (packets, octets) = counters(fields, reverse: reverse, domain: domain, source: source, destination: destination,
                                                    ports: UInt32(sourcePort) << 16 | UInt32(destinationPort), ipProtocol: ipProtocol) else {
                 if !reverse { count("record_without_counters") }

@@ -72,7 +72,7 @@ public struct RecordExtraction: Sendable {
             }
             report.records += 1
             (report.packets, report.ipBytes) = (packets, bytes)
-            if record.sourcePod != nil || record.destinationPod != nil || record.destinationService != nil { report.entities.observe(record) }
+            if record.names != nil { report.entities.observe(record) }
             return true
         }
         let aggregator: FlowAggregator, tables: FlowTableSet

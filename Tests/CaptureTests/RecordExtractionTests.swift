@@ -92,6 +92,21 @@ import Table
         }
     }
 
+    @Test func aRecordThatIsNotCounted_doesNotSetTheOrigin() throws {
+        // Found comparing with the two-pass reader on the fuzz corpus: its first pass took the start of
+        // a record it then refused (a counter beyond 2^63), and the windows started there.
+        let directory = try TemporaryDirectory()
+        let path = directory.file("records.ipfix")
+        let base: UInt64 = 1_800_000_000_000
+        try Data(K.message(sequence: 0, K.template(256, K.flowFields),
+                           K.set(256, K.flow(K.a, K.b, startMs: base, endMs: base, packets: UInt64(Int64.max) + 1, octets: 1)
+                                 + K.flow(K.a, K.b, startMs: base + 100_000, endMs: base + 101_000, packets: 2, octets: 100))))
+            .write(to: URL(fileURLWithPath: path))
+        let report = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPath: path, directory: directory.path)
+        #expect(report.counters["damaged.record_counter_out_of_range"]?.value == 1 && report.records == 1)
+        #expect(report.origin == Int64(base + 100_000) * 1_000_000)
+    }
+
     @Test func packetsArePlacedEvenly_andOnlyTheirWindowsGetRows() throws {
         // Three packets over 30 s: at floor((2j + 1) 30 / 6) = 5, 15, 25 s.
         let spread = RecordSpread(start: 0, span: 30_000_000_000, packets: 3)

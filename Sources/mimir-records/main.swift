@@ -24,24 +24,33 @@ struct RecordsCommand: StageCommand {
         the records name pods and services (Antrea's IPFIX elements), entities.jsonl lists them for \
         mimir-graph. docs/records.md describes every rule.
 
+        Several files of one kind (a collector's files, Zeek's hourly conn logs, a day of VPC flow \
+        log objects) are read in the order given as one stream: windows start at the earliest record \
+        of any, and summary.parquet counts each format's files.
+
         Example: mimir-records flows.ipfix --windows 10,60 --out artifacts/records
+                 mimir-records conn.*.log.gz --out artifacts/records
         """,
         version: version)
 
-    @Argument(help: "The flow records (IPFIX, Zeek conn.log or VPC flow log; optionally gzip or zstd compressed).")
-    var records: String
+    @Argument(help: "The flow records (IPFIX, Zeek conn.log or VPC flow logs; optionally gzip or zstd compressed): one file, or several of one kind read in order as one (rotated logs).")
+    var records: [String] = []
 
     @OptionGroup var out: OutputDirectory
 
     @OptionGroup var windowing: WindowOptions
+
+    func validate() throws {
+        guard !records.isEmpty else { throw ValidationError("give the flow records file (or several of one kind)") }
+    }
 
     func run() throws {
         let out = try self.out.create()
         let extraction = RecordExtraction(windowLengths: windowing.windows, origin: windowing.origin?.nanoseconds, align: windowing.align,
                                           version: Self.version)
         let progress = Progress("mimir-records")
-        let report = try extraction.run(recordsPath: records, directory: out) { done in progress.update("\(humanCount(done)) records") }
-        for warning in report.warnings { progress.warn("\(records): \(warning)") }
+        let report = try extraction.run(recordsPaths: records, directory: out) { done in progress.update("\(humanCount(done)) records") }
+        for warning in report.warnings { progress.warn(warning) }
         try writeEntities(report.entities, to: out + "/" + Self.entitiesFile)
         let damaged = report.counters.filter { $0.key.hasPrefix("damaged.") }.reduce(Int64(0)) { $0 + $1.value.value }
         let rate = Double(report.records) / max(progress.elapsed, 1e-9)

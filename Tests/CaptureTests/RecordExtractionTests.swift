@@ -45,7 +45,7 @@ import Table
         let out = directory.file("out")
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let report = try RecordExtraction(windowLengths: [10, 60], origin: Int64(origin) * 1_000_000, version: "test")
-            .run(recordsPath: path, directory: out)
+            .run(recordsPaths: [path], directory: out)
         #expect(report.records == 2 && report.packets == 14 && report.ipBytes == 1400)
         let pairs = try Self.rows(out + "/pairs.parquet").map {
             "\($0["window_len_s"]!) \($0["window_index"]!) \($0["src"]!) \($0["packets"]!) \($0["ip_bytes"]!) \($0["bytes"] ?? "null")"
@@ -81,7 +81,7 @@ import Table
         for given in [nil, origin] {
             let out = directory.file(given == nil ? "found" : "given")
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            let report = try RecordExtraction(windowLengths: [10, 60], origin: given, version: "test").run(recordsPath: path, directory: out)
+            let report = try RecordExtraction(windowLengths: [10, 60], origin: given, version: "test").run(recordsPaths: [path], directory: out)
             #expect(report.origin == origin && report.records == 3)
             let pairs = try Self.rows(out + "/pairs.parquet").map {
                 "\($0["window_len_s"]!) \($0["window_index"]!) \($0["src"]!) \($0["packets"]!) \($0["ip_bytes"]!)"
@@ -102,7 +102,7 @@ import Table
                            K.set(256, K.flow(K.a, K.b, startMs: base, endMs: base, packets: UInt64(Int64.max) + 1, octets: 1)
                                  + K.flow(K.a, K.b, startMs: base + 100_000, endMs: base + 101_000, packets: 2, octets: 100))))
             .write(to: URL(fileURLWithPath: path))
-        let report = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPath: path, directory: directory.path)
+        let report = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPaths: [path], directory: directory.path)
         #expect(report.counters["damaged.record_counter_out_of_range"]?.value == 1 && report.records == 1)
         #expect(report.origin == Int64(base + 100_000) * 1_000_000)
     }
@@ -124,7 +124,7 @@ import Table
         try Data(K.message(sequence: 0, K.template(256, K.flowFields),
                            K.set(256, K.flow(K.a, K.b, startMs: 1_800_000_000_000, endMs: 1_800_001_000_000, packets: 2, octets: 120))))
             .write(to: URL(fileURLWithPath: path))
-        _ = try RecordExtraction(windowLengths: [1], version: "test").run(recordsPath: path, directory: directory.path)
+        _ = try RecordExtraction(windowLengths: [1], version: "test").run(recordsPaths: [path], directory: directory.path)
         #expect(try TableReader(path: directory.file("pairs.parquet")).rowCount == 2)
     }
 
@@ -134,7 +134,7 @@ import Table
         let path = directory.file("huge.ipfix")
         let huge = K.flow(K.a, K.b, startMs: 1_800_000_000_000, endMs: 1_800_000_000_000, packets: UInt64(Int64.max), octets: 1)
         try Data(K.message(sequence: 0, K.template(256, K.flowFields), K.set(256, huge + huge))).write(to: URL(fileURLWithPath: path))
-        let report = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPath: path, directory: directory.path)
+        let report = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPaths: [path], directory: directory.path)
         #expect(report.records == 1 && report.packets == Int64.max)
         #expect(report.counters["damaged.record_total_beyond_2^63"]?.value == 1)
     }
@@ -159,7 +159,7 @@ import Table
             let path = directory.file("input\(index)")
             try Data(item.bytes).write(to: URL(fileURLWithPath: path))
             #expect {
-                _ = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPath: path, directory: directory.path)
+                _ = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPaths: [path], directory: directory.path)
             } throws: { error in
                 "\(error)".contains(path) && "\(error)".contains(item.says)
             }

@@ -61,6 +61,34 @@ import Contract
         }
     }
 
+    @Test func rotatedLogs_areReadInOrderAsOne() throws {
+        // The documentation's log twice, the second gzip-compressed (an hour's log and the next one's):
+        // three records and a damaged line each. The second file's damage counts from the three
+        // records the first delivered; warnings name their file; the summary counts each file.
+        let directory = try TemporaryDirectory()
+        let first = directory.file("conn.00.log"), second = directory.file("conn.01.log")
+        for path in [first, second] { try Data(Self.zeekTSV.utf8).write(to: URL(fileURLWithPath: path)) }
+        #expect(try CrossCheck.run("/usr/bin/gzip", ["-n", second]).status == 0)
+        let out = directory.file("out")
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let report = try RecordExtraction(windowLengths: [10], version: "test").run(recordsPaths: [first, second + ".gz"], directory: out)
+        #expect(report.records == 6 && report.packets == 22 && report.ipBytes == 1928)
+        #expect(report.counters["damaged.zeek_missing_orig_pkts"]?.value == 2 && report.counters["damaged.zeek_missing_orig_pkts"]?.firstRecord == 3)
+        #expect(report.counters["format.zeek_conn_tsv"]?.value == 2 && report.counters["lines"]?.value == 24)
+        #expect(report.warnings == ["\(first): line 11: no orig_pkts (counted as damaged.zeek_missing_orig_pkts)",
+                                    "\(second).gz: line 11: no orig_pkts (counted as damaged.zeek_missing_orig_pkts)"])
+        #expect(report.origin == 1_600_800_250_446_528_000)
+
+        // Records of another kind in the same run would count traffic twice, or mean a mistake.
+        let ipfix = directory.file("records.ipfix")
+        try Data(IPFIXKit.message(sequence: 0, IPFIXKit.template(256, IPFIXKit.flowFields))).write(to: URL(fileURLWithPath: ipfix))
+        #expect {
+            try RecordExtraction(windowLengths: [10], version: "test").run(recordsPaths: [first, ipfix], directory: out)
+        } throws: { error in
+            (error as? CaptureError)?.errorClass == .usage && "\(error)".contains("\(ipfix) holds IPFIX")
+        }
+    }
+
     @Test func zeekJSON_epochOrISOTimes() throws {
         // Zeek's documentation, "conn.log" in JSON (a DNS query), and the same with an ISO 8601 ts.
         let text = """

@@ -75,7 +75,7 @@ import Table
         let out = directory.file("records\(name)")
         try? FileManager.default.removeItem(atPath: out)
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let report = try RecordExtraction(windowLengths: [10, 60], version: "test").run(recordsPath: ipfix, directory: out)
+        let report = try RecordExtraction(windowLengths: [10, 60], version: "test").run(recordsPaths: [ipfix], directory: out)
         #expect(report.counters.keys.filter { $0.hasPrefix("damaged.") }.isEmpty, "\(exporter): \(report.counters)")
         let counted = try pairTotals(out + "/pairs.parquet", length: 60)
         // Windows of 10 s sum to the same totals: spreading moves packets between windows, never loses them.

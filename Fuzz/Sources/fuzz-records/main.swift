@@ -7,7 +7,7 @@ import FuzzSupport
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzTarget(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let path = ScratchFile.write(FuzzDriver.bytes(data, size), name: "records")
-    _ = try? RecordExtraction(windowLengths: [10, 60], version: "fuzz").run(recordsPath: path, directory: ScratchFile.directory)
+    _ = try? RecordExtraction(windowLengths: [10, 60], version: "fuzz").run(recordsPaths: [path], directory: ScratchFile.directory)
     return 0
 }
 

@@ -20,9 +20,10 @@ public struct PacketCounters: Sendable, Equatable {
         }
     }
 
-    /// Adds `other`'s counts, each under `prefix` + its name.
-    public mutating func merge(_ other: PacketCounters, prefix: String = "") {
-        for (name, entry) in other.entries { record(prefix + name, count: entry.count, packet: entry.firstPacket) }
+    /// Adds `other`'s counts, each under `prefix` + its name; `other` counted its first packets from
+    /// `after` packets on (a later file's).
+    public mutating func merge(_ other: PacketCounters, prefix: String = "", after: Int = 0) {
+        for (name, entry) in other.entries { record(prefix + name, count: entry.count, packet: entry.firstPacket.map { $0 + after }) }
     }
 
     /// `name=count` pairs sorted by name, for summaries and metadata.

@@ -32,7 +32,7 @@ public struct RecordExtraction: Sendable {
         public var ipBytes: Int64 = 0
         /// Every counter of `summary.parquet`, by name: its value and first record.
         public var counters: [String: (value: Int64, firstRecord: Int?)] = [:]
-        /// Where each kind of damage first happened (text logs: the line).
+        /// Where each kind of damage first happened in each file, after its name (text logs: the line).
         public var warnings: [String] = []
         /// The pods and services the records name.
         public var entities = RecordEntities()
@@ -48,18 +48,25 @@ public struct RecordExtraction: Sendable {
         return .object(params)
     }
 
-    /// Reads `path` and writes the three tables into `directory`.
+    /// Reads the files at `paths`, in order, as one stream of records (rotated logs, a collector's
+    /// files), and writes the three tables into `directory`. The files hold one kind of records:
+    /// IPFIX, Zeek conn.log (either layout) or VPC flow logs.
     /// - Parameter progress: called now and then with the records read so far.
-    public func run(recordsPath path: String, directory: String, progress: (Int) -> Void = { _ in }) throws -> Report {
+    public func run(recordsPaths paths: [String], directory: String, progress: (Int) -> Void = { _ in }) throws -> Report {
         try CaptureError.checkWindowLengths(windowLengths)
+        guard let first = paths.first else { throw CaptureError.invalidArgument("no flow records file given") }
+        // Every file is recognised before any is read: a wrong one fails the run at once.
+        let formats = try paths.map(Self.format(of:))
+        if let (path, format) = zip(paths, formats).first(where: { $0.1.kind != formats[0].kind }) {
+            throw CaptureError.invalidArgument("\(first) holds \(formats[0].kind) but \(path) holds \(format.kind): "
+                                               + "give mimir-records one kind of flow records at a time")
+        }
         var report = Report()
         var counters = PacketCounters()
-        let format = try Self.format(of: path)
-        let reader = try Self.open(path, format)
         // Each record read is taken (counted in the report, its names noted) or refused as damage.
         func take(_ record: FlowRecord) -> Bool {
             if report.records & 0xFFFF == 0 { progress(report.records) }
-            // No window's or pair's sum can exceed the file's: while that fits 63 bits, so do they.
+            // No window's or pair's sum can exceed the files': while that fits 63 bits, so do they.
             let (packets, packetsOverflow) = report.packets.addingReportingOverflow(record.packets)
             let (bytes, bytesOverflow) = report.ipBytes.addingReportingOverflow(record.ipBytes)
             guard !packetsOverflow, !bytesOverflow else {
@@ -75,16 +82,35 @@ public struct RecordExtraction: Sendable {
             if record.names != nil { report.entities.observe(record) }
             return true
         }
+        // Each file's reader counts its damage from its own first record: moved on by the records the
+        // readers before it delivered.
+        var delivered = 0
+        func readEveryFile(_ consume: (FlowRecord) throws -> Void) throws {
+            for (path, format) in zip(paths, formats) {
+                let reader = try Self.open(path, format)
+                var read = 0
+                try reader.read { record in
+                    read += 1
+                    try consume(record)
+                }
+                counters.merge(reader.damage, prefix: "damaged.", after: delivered)
+                if reader.compressionEndedEarly { counters.record("damaged.compressed_stream_truncated", packet: delivered + read) }
+                counters.record("format.\(format.rawValue)", count: 1, packet: nil)
+                for (name, value) in reader.tallies { counters.record(name, count: value, packet: nil) }
+                report.warnings += reader.warnings.map { "\(path): \($0)" }
+                delivered += read
+            }
+        }
         let aggregator: FlowAggregator, tables: FlowTableSet
         if let origin {
             (aggregator, tables) = try open(directory, origin: origin)
-            try reader.read { record in if take(record) { try aggregator.add(record) } }
+            try readEveryFile { record in if take(record) { try aggregator.add(record) } }
         } else {
-            // Records need not come in time order: the windows' origin is the earliest start in the
-            // whole file, so the records wait in a scratch file until it is known.
+            // Records need not come in time order: the windows' origin is the earliest start in all
+            // the files, so the records wait in a scratch file until it is known.
             let spill = try RecordSpill(directory: directory)
             var earliest: Int64?
-            try reader.read { record in
+            try readEveryFile { record in
                 guard take(record) else { return }
                 earliest = min(earliest ?? record.start, record.start)
                 try spill.append(record)
@@ -95,12 +121,7 @@ public struct RecordExtraction: Sendable {
         }
         report.origin = aggregator.clock.origin
         try aggregator.finish()
-        counters.merge(reader.damage, prefix: "damaged.")
-        if reader.compressionEndedEarly { counters.record("damaged.compressed_stream_truncated", packet: report.records) }
         if aggregator.latePackets > 0 { counters.record("late_windows", count: aggregator.latePackets, packet: nil) }
-        counters.record("format.\(format.rawValue)", count: 1, packet: nil)
-        for (name, value) in reader.tallies { counters.record(name, count: value, packet: nil) }
-        report.warnings = reader.warnings
         counters.record("records", count: report.records, packet: nil)
         counters.record("ip_packets", count: Int(report.packets), packet: nil)
         counters.record("ip_bytes", count: Int(report.ipBytes), packet: nil)

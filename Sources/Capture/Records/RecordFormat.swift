@@ -9,6 +9,15 @@ public enum RecordFormat: String, Sendable {
     /// AWS VPC flow logs.
     case vpcFlowLog = "vpc_flow_log"
 
+    /// What the records are, whatever their layout: files of one kind can be read as one stream.
+    var kind: String {
+        switch self {
+        case .ipfix: "IPFIX"
+        case .zeekTSV, .zeekJSON: "Zeek conn.log"
+        case .vpcFlowLog: "VPC flow logs"
+        }
+    }
+
     /// The format of a stream that starts with `prefix` (its first line, if text, within it), or a
     /// description of what it looks like instead.
     static func detect(_ prefix: [UInt8]) -> Result<RecordFormat, DetectionFailure> {

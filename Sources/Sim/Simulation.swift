@@ -76,7 +76,8 @@ public final class Simulation {
     /// Each recorded node's capture writer.
     let writers: [CaptureWriter?]
     @exclusivity(unchecked) var singleNodePairs: SingleNodePairs?
-    let flowExport: FlowExport?
+    // Read for every packet written: set once in init, so no dynamic exclusivity checks.
+    @exclusivity(unchecked) private(set) var flowExport: FlowExport?
     let entityLog: EntityLogWriter
 
     // Touched for every packet: no dynamic exclusivity checks (each access is a plain read or write
@@ -165,7 +166,21 @@ public final class Simulation {
                                                                  lengths: options.truthWindows))
         }
         entityLog = try EntityLogWriter(path: directory + "/entities.jsonl")
-        flowExport = options.flowExport.any ? try FlowExport(directory: directory, options: options.flowExport, start: options.start) : nil
+        flowExport = options.flowExport.any ? try FlowExport(directory: directory, options: options.flowExport, start: options.start,
+                                                             names: exporterDirectory) : nil
+    }
+
+    /// The pods and services as an exporter that names them looks them up.
+    private var exporterDirectory: ExporterNames.Directory {
+        ExporterNames.Directory(pod: { [unowned self] index in
+            let pod = pods[Int(index)]
+            guard !pod.hostNetwork else { return nil }
+            return (ExporterNames.Pod(name: PodName(namespace: services[pod.service].namespace, name: pod.name),
+                                      node: cluster.settings.nodes[pod.node].name), pod.address)
+        }, service: { [unowned self] index in
+            let service = services[Int(index)]
+            return ServiceName(namespace: service.namespace, name: service.name, address: service.address)
+        })
     }
 
     /// Node `node`'s clock at simulation time `time`.
@@ -247,6 +262,7 @@ public final class Simulation {
             "events": .int(Int64(plan.events.count)),
             "every_node": .bool(options.everyNode),
             "ipfix": .bool(options.flowExport.ipfix),
+            "ipfix_names": .bool(options.flowExport.ipfixNames),
             "conn_log": .bool(options.flowExport.connLog),
             "active_timeout_s": .double(options.flowExport.activeTimeoutS),
             "idle_timeout_s": .double(options.flowExport.idleTimeoutS),
@@ -257,7 +273,7 @@ public final class Simulation {
 
 /// The simulator's implementation version (`stages/simulate.yaml`, `--version`).
 public enum SimulationVersion {
-    public static let current = "3"
+    public static let current = "4"
 }
 
 /// A small text file published atomically.

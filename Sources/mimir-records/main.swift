@@ -73,7 +73,8 @@ extension RecordsCommand {
         }
         var events = entities.podList.map { pod in
             EntityEvent(time: pod.firstSeen, change: .added, kind: .pod, namespace: pod.name.namespace, name: pod.name.name, ips: pod.addresses,
-                        labels: Dictionary(uniqueKeysWithValues: pod.services.map { (Self.membershipLabel($0), "true") }), phase: "Running")
+                        labels: Dictionary(uniqueKeysWithValues: pod.services.map { (Self.membershipLabel($0), "true") }), node: pod.node,
+                        phase: "Running")
         }
         events += entities.serviceList.map { service in
             EntityEvent(time: service.firstSeen, change: .added, kind: .service, namespace: service.namespace, name: service.name,

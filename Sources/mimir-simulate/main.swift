@@ -85,6 +85,9 @@ struct SimulateCommand: StageCommand {
     @Flag(help: "Write records.ipfix: the IPFIX a flow exporter on the recorded nodes sends of the same traffic.")
     var ipfix = false
 
+    @Flag(help: "With --ipfix: name pods and services in the records with Antrea's elements, as Antrea's flow exporter does.")
+    var ipfixNames = false
+
     @Flag(help: "Write conn.log: what Zeek logs of the same traffic (TSV).")
     var connLog = false
 
@@ -115,6 +118,7 @@ struct SimulateCommand: StageCommand {
         if let clockSkew { try validateNumber(clockSkew, "--clock-skew", in: 0...60_000, unit: "milliseconds") }
         try validateNumber(activeTimeout, "--active-timeout", in: 1...86_400, unit: "seconds")
         try validateNumber(idleTimeout, "--idle-timeout", in: 1...86_400, unit: "seconds")
+        guard ipfix || !ipfixNames else { throw ValidationError("--ipfix-names names pods in records.ipfix: give --ipfix too") }
         let lengths = truthWindowLengths
         guard !lengths.isEmpty, lengths.count == truthWindows.split(separator: ",").count, lengths.allSatisfy({ (1...86_400).contains($0) }) else {
             throw ValidationError("--truth-windows takes whole seconds from 1 to 86400, comma-separated, not '\(truthWindows)'")
@@ -136,6 +140,7 @@ struct SimulateCommand: StageCommand {
         options.clockSkewMs = clockSkew
         options.truthWindows = truthWindowLengths
         options.flowExport.ipfix = ipfix
+        options.flowExport.ipfixNames = ipfixNames
         options.flowExport.connLog = connLog
         options.flowExport.activeTimeoutS = activeTimeout
         options.flowExport.idleTimeoutS = idleTimeout

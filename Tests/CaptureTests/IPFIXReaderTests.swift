@@ -108,8 +108,8 @@ enum IPFIXKit {
                       K.Field(id: 4, length: 1), K.Field(id: 150, length: 4), K.Field(id: 151, length: 4),
                       K.Field(id: 2, length: 8), K.Field(id: 1, length: 8),
                       K.Field(id: 2, length: 8, pen: 29305), K.Field(id: 1, length: 8, pen: 29305),
-                      K.Field(id: 100, length: 65535, pen: 56505), K.Field(id: 101, length: 65535, pen: 56505),
-                      K.Field(id: 102, length: 65535, pen: 56505), K.Field(id: 103, length: 65535, pen: 56505),
+                      K.Field(id: 100, length: 65535, pen: 56506), K.Field(id: 101, length: 65535, pen: 56506),
+                      K.Field(id: 102, length: 65535, pen: 56506), K.Field(id: 103, length: 65535, pen: 56506),
                       K.Field(id: 9, length: 3, pen: 4242)]
         func text(_ value: String) -> [UInt8] { [UInt8(value.utf8.count)] + Array(value.utf8) }
         // A name longer than 254 bytes takes the three-byte length form.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Capture
+import Table
 
 /// The flow records the simulator writes beside its captures, of the same traffic: read by
 /// mimir-records, their per-pair packets and IP bytes equal tshark's reading of the captures under
@@ -58,6 +59,94 @@ import TestSupport
     func everyNode_withClockSkew(cluster: String) throws {
         let directory = try TemporaryDirectory()
         try Self.check(cluster: cluster, extra: ["--every-node", "--clock-skew", "50", "--duration", "40", "--users", "10"], in: directory)
+    }
+
+    static let graph = CrossCheck.packageRoot + "/.build/debug/mimir-graph"
+
+    /// With Antrea's elements (`--ipfix-names`) the records count what they count without them, and
+    /// name every pod and service as the simulator's entity log does: each pod by the addresses the
+    /// log gives it, each service by its cluster address. Graph then names the traffic alike from
+    /// either log, but for pods that only ever call others (a queue consumer): no record reached them
+    /// through a service, so the records' log gives them none.
+    @Test(.needs(SimFixture.available && FileManager.default.isExecutableFile(atPath: records) && FileManager.default.isExecutableFile(atPath: graph),
+                 "needs the built simulator, mimir-records and mimir-graph"),
+          arguments: [["minikube"], ["three-nodes", "--every-node"], ["ipv6-two-nodes", "--every-node"]])
+    func antreasNames_nameThePodsAndServices_asTheEntityLogDoes(setup: [String]) throws {
+        let directory = try TemporaryDirectory()
+        var tables: [String: String] = [:]
+        for names in [false, true] {
+            let sim = directory.file(names ? "named" : "plain")
+            let run = try SimFixture.simulate(["--app", SimFixture.models + "apps/sockshop.yaml", "--cluster", SimFixture.models + "clusters/\(setup[0]).yaml",
+                                               "--duration", "40", "--users", "10", "--ipfix"] + (names ? ["--ipfix-names"] : []) + setup.dropFirst(), out: sim)
+            try #require(run.status == 0, "\(run.output)")
+            let counted = try CrossCheck.run(Self.records, [sim + "/records.ipfix", "--windows", "10,60", "--out", sim + "/records"])
+            try #require(counted.status == 0, "\(counted.output)")
+            #expect(counted.output.contains(", 0 damaged)"), "\(counted.output)")
+            tables[names ? "named" : "plain"] = sim + "/records"
+        }
+        let named = directory.file("named")
+        // The names change no count.
+        for table in ["pairs.parquet", "flows.parquet"] {
+            #expect(FileManager.default.contentsEqual(atPath: tables["plain"]! + "/" + table, andPath: tables["named"]! + "/" + table), "\(table)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: tables["plain"]! + "/entities.jsonl"))
+
+        let simulated = try Self.entities(named + "/entities.jsonl"), recorded = try Self.entities(named + "/records/entities.jsonl")
+        try #require(!recorded.pods.isEmpty && !recorded.services.isEmpty)
+        for (pod, addresses) in recorded.pods {
+            #expect(addresses.isSubset(of: simulated.pods[pod] ?? []), "\(pod): \(addresses) in the records, \(simulated.pods[pod] ?? []) in the log")
+        }
+        for (service, addresses) in recorded.services { #expect(addresses == simulated.services[service], "\(service)") }
+
+        var edges: [String: Set<String>] = [:]
+        for (name, log) in [("records", named + "/records/entities.jsonl"), ("simulator", named + "/entities.jsonl")] {
+            let run = try CrossCheck.run(Self.graph, ["--pairs", named + "/records/pairs.parquet", "--bytes", "ip", "--entities", log,
+                                                      "--cluster", named + "/cluster.yaml", "--out", directory.file("graph-" + name)])
+            try #require(run.status == 0, "\(run.output)")
+            edges[name] = try Self.podEdges(directory.file("graph-\(name)/pod_edges.parquet"), without: recorded.serviceless)
+        }
+        try #require(!edges["records"]!.isEmpty)
+        let onlyRecords = edges["records"]!.subtracting(edges["simulator"]!), onlyLog = edges["simulator"]!.subtracting(edges["records"]!)
+        #expect(onlyRecords.isEmpty && onlyLog.isEmpty, "only from the records' names: \(onlyRecords.prefix(3)); only from the log's: \(onlyLog.prefix(3))")
+    }
+
+    /// An entity log's pods (namespace/name: every address) and services (namespace/name: addresses),
+    /// and the pods no service selects by a label they carry.
+    static func entities(_ path: String) throws -> (pods: [String: Set<String>], services: [String: Set<String>], serviceless: Set<String>) {
+        var pods: [String: Set<String>] = [:], services: [String: Set<String>] = [:], labelled = Set<String>()
+        for line in try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n") {
+            let event = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            let name = "\(event["namespace"]!)/\(event["name"]!)", addresses = Set(event["ips"] as? [String] ?? [])
+            if event["kind"] as? String == "pod" {
+                pods[name, default: []].formUnion(addresses)
+                if !(event["labels"] as? [String: String] ?? [:]).isEmpty { labelled.insert(event["name"] as! String) }
+            } else if event["kind"] as? String == "service" {
+                services[name, default: []].formUnion(addresses)
+            }
+        }
+        return (pods, services, Set(pods.keys.map { String($0.split(separator: "/").last!) }).subtracting(labelled))
+    }
+
+    /// A pod edge table's rows as text, leaving out rows with an end among `pods`.
+    static func podEdges(_ path: String, without pods: Set<String>) throws -> Set<String> {
+        let columns = try TableReader(path: path).readAllTyped()
+        var text = [String](repeating: "", count: columns.rowCount)
+        var skipped = Set<Int>()
+        for (index, field) in columns.batch.schema.fields.enumerated() {
+            for row in 0..<columns.rowCount {
+                let value: String
+                switch columns.batch.columns[index].values {
+                case let .int64(values): value = String(values[row])
+                case let .int32(values): value = String(values[row])
+                case let .byteArray(values): value = values.string(at: row)
+                case let .bool(values): value = String(values[row])
+                case let .double(values): value = String(values[row])
+                }
+                if (field.name == "src" || field.name == "dst") && pods.contains(value) { skipped.insert(row) }
+                text[row] += field.name + "=" + value + " "
+            }
+        }
+        return Set(text.indices.filter { !skipped.contains($0) }.map { text[$0] })
     }
 
     @Test(.needs(enabled, "needs the built simulator and mimir-records, tshark and Python"))

@@ -25,10 +25,14 @@ public struct FlowRecord: Sendable, Equatable {
     public var destinationPod: PodName? { names?.destinationPod }
     /// The service the packets were sent to, where the source names it.
     public var destinationService: ServiceName? { names?.destinationService }
+    /// The nodes the pods run on, where the source names them.
+    public var sourceNode: String? { names?.sourceNode }
+    public var destinationNode: String? { names?.destinationNode }
 
     public init(source: IPAddress, destination: IPAddress, sourcePort: UInt16 = 0, destinationPort: UInt16 = 0, ipProtocol: UInt8,
                 tcpFlags: UInt8 = 0, start: Int64, end: Int64, packets: Int64, ipBytes: Int64,
-                sourcePod: PodName? = nil, destinationPod: PodName? = nil, destinationService: ServiceName? = nil) {
+                sourcePod: PodName? = nil, destinationPod: PodName? = nil, destinationService: ServiceName? = nil,
+                sourceNode: String? = nil, destinationNode: String? = nil) {
         self.source = source
         self.destination = destination
         self.sourcePort = sourcePort
@@ -40,22 +44,27 @@ public struct FlowRecord: Sendable, Equatable {
         self.packets = packets
         self.ipBytes = ipBytes
         let named = sourcePod != nil || destinationPod != nil || destinationService != nil
-        names = named ? RecordNames(sourcePod: sourcePod, destinationPod: destinationPod, destinationService: destinationService) : nil
+        names = named ? RecordNames(sourcePod: sourcePod, destinationPod: destinationPod, destinationService: destinationService,
+                                    sourceNode: sourceNode, destinationNode: destinationNode) : nil
     }
 }
 
-/// The pods and the service a flow record names.
+/// The pods, their nodes and the service a flow record names.
 public final class RecordNames: Sendable, Equatable {
     public let sourcePod: PodName?
     public let destinationPod: PodName?
     public let destinationService: ServiceName?
+    public let sourceNode: String?
+    public let destinationNode: String?
 
-    init(sourcePod: PodName?, destinationPod: PodName?, destinationService: ServiceName?) {
+    init(sourcePod: PodName?, destinationPod: PodName?, destinationService: ServiceName?, sourceNode: String?, destinationNode: String?) {
         (self.sourcePod, self.destinationPod, self.destinationService) = (sourcePod, destinationPod, destinationService)
+        (self.sourceNode, self.destinationNode) = (sourceNode, destinationNode)
     }
 
     public static func == (a: RecordNames, b: RecordNames) -> Bool {
         a.sourcePod == b.sourcePod && a.destinationPod == b.destinationPod && a.destinationService == b.destinationService
+            && a.sourceNode == b.sourceNode && a.destinationNode == b.destinationNode
     }
 }
 

@@ -12,7 +12,7 @@ enum IPFIXRole: Equatable {
     case time(TimeField)
     /// `systemInitTimeMilliseconds`: the epoch time `*SysUpTime` fields count from.
     case systemInit
-    case sourcePodNamespace, sourcePodName, destinationPodNamespace, destinationPodName
+    case sourcePodNamespace, sourcePodName, destinationPodNamespace, destinationPodName, sourceNodeName, destinationNodeName
     case destinationServicePortName, destinationClusterIPv4, destinationClusterIPv6
     case skipped
 
@@ -47,9 +47,9 @@ enum IPFIXRole: Equatable {
 
     /// RFC 5103's enterprise number for reverse elements.
     static let reversePEN: UInt32 = 29305
-    /// Antrea's enterprise number, and VMware's that its earlier releases used (whose registry
-    /// numbered the service elements differently).
-    static let antreaPEN: UInt32 = 56505, earlyAntreaPEN: UInt32 = 55829
+    /// Antrea's enterprise number (go-ipfix's `AntreaEnterpriseID`), and the one its earlier releases
+    /// used (whose registry numbered the service elements differently).
+    static let antreaPEN: UInt32 = 56506, earlyAntreaPEN: UInt32 = 55829
 
     /// The role of element `id` of enterprise `pen` (0 for IANA's).
     init(id: UInt16, pen: UInt32) {
@@ -71,6 +71,8 @@ enum IPFIXRole: Equatable {
             case 101: self = .sourcePodName
             case 102: self = .destinationPodNamespace
             case 103: self = .destinationPodName
+            case 104: self = .sourceNodeName
+            case 105: self = .destinationNodeName
             case 106: self = .destinationClusterIPv4
             case 107: self = early ? .skipped : .destinationClusterIPv6
             case 108: self = early ? .destinationServicePortName : .skipped
@@ -127,7 +129,8 @@ enum IPFIXRole: Equatable {
             case .milliseconds, .durationMilliseconds, .durationMicroseconds: (1...8).contains(length)
             case .ntpMicroseconds, .ntpNanoseconds: length == 8
             }
-        case .sourcePodNamespace, .sourcePodName, .destinationPodNamespace, .destinationPodName, .destinationServicePortName: true
+        case .sourcePodNamespace, .sourcePodName, .destinationPodNamespace, .destinationPodName, .sourceNodeName, .destinationNodeName,
+             .destinationServicePortName: true
         case .destinationClusterIPv4: length == 4
         case .destinationClusterIPv6: length == 16
         case .skipped: true

@@ -257,6 +257,7 @@ final class IPFIXReader: RecordReader {
         let ipProtocol = fields.ipProtocol ?? 0
         let (sourcePort, destinationPort) = fields.ports(ipProtocol: ipProtocol)
         let sourcePod = fields.sourcePod(in: message), destinationPod = fields.destinationPod(in: message)
+        let sourceNode = fields.sourceNode(in: message), destinationNode = fields.destinationNode(in: message)
         let service = fields.destinationService(in: message)
         for direction in 0..<2 {
             let reverse = direction == 1
@@ -275,7 +276,8 @@ final class IPFIXReader: RecordReader {
                                     ipProtocol: ipProtocol, tcpFlags: UInt8(truncatingIfNeeded: reverse ? fields.reverseTCPFlags : fields.tcpFlags),
                                     start: first, end: last, packets: Int64(packets), ipBytes: Int64(octets),
                                     sourcePod: reverse ? destinationPod : sourcePod, destinationPod: reverse ? sourcePod : destinationPod,
-                                    destinationService: reverse ? nil : service)
+                                    destinationService: reverse ? nil : service,
+                                    sourceNode: reverse ? destinationNode : sourceNode, destinationNode: reverse ? sourceNode : destinationNode)
             delivered += 1
             try body(record)
         }
@@ -304,7 +306,8 @@ extension IPFIXRole {
     /// Whether the role's value can come in a variable-length field (strings only).
     var acceptsVariableLength: Bool {
         switch self {
-        case .sourcePodNamespace, .sourcePodName, .destinationPodNamespace, .destinationPodName, .destinationServicePortName, .skipped: true
+        case .sourcePodNamespace, .sourcePodName, .destinationPodNamespace, .destinationPodName, .sourceNodeName, .destinationNodeName,
+             .destinationServicePortName, .skipped: true
         default: false
         }
     }

@@ -40,6 +40,7 @@ struct RecordFields {
     var systemInit: Int64?
     /// Where the pods' names lie in the message: turned into text only for a record that has them.
     var sourcePodNamespace: Range<Int>?, sourcePodName: Range<Int>?, destinationPodNamespace: Range<Int>?, destinationPodName: Range<Int>?
+    var sourceNodeName: Range<Int>?, destinationNodeName: Range<Int>?
     var destinationServicePortName: Range<Int>?
     var destinationClusterIP: IPAddress?
 
@@ -84,6 +85,8 @@ struct RecordFields {
         case .sourcePodName: sourcePodName = offset..<(offset + length)
         case .destinationPodNamespace: destinationPodNamespace = offset..<(offset + length)
         case .destinationPodName: destinationPodName = offset..<(offset + length)
+        case .sourceNodeName: sourceNodeName = offset..<(offset + length)
+        case .destinationNodeName: destinationNodeName = offset..<(offset + length)
         case .destinationServicePortName: destinationServicePortName = offset..<(offset + length)
         case .destinationClusterIPv4: destinationClusterIP = IPAddress(ipv4: bytes.u32(offset))
         case .destinationClusterIPv6: destinationClusterIP = IPAddress(ipv6: bytes.unsigned(offset, 8), bytes.unsigned(offset + 8, 8))
@@ -111,6 +114,14 @@ struct RecordFields {
     /// The pods the record names (both texts present, non-empty, UTF-8), read from `message`.
     func sourcePod(in message: MessageBytes) -> PodName? { Self.pod(sourcePodNamespace, sourcePodName, message) }
     func destinationPod(in message: MessageBytes) -> PodName? { Self.pod(destinationPodNamespace, destinationPodName, message) }
+    /// The nodes the pods run on, where the record names them (non-empty, UTF-8).
+    func sourceNode(in message: MessageBytes) -> String? { Self.text(sourceNodeName, message) }
+    func destinationNode(in message: MessageBytes) -> String? { Self.text(destinationNodeName, message) }
+
+    private static func text(_ range: Range<Int>?, _ message: MessageBytes) -> String? {
+        guard let range, !range.isEmpty else { return nil }
+        return message.text(range.lowerBound, range.count)
+    }
 
     /// The service the record's packets were sent to (Antrea's port name and cluster address).
     func destinationService(in message: MessageBytes) -> ServiceName? {

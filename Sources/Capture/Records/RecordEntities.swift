@@ -12,6 +12,8 @@ public struct RecordEntities: Sendable {
         public var firstSeen: Int64
         /// The services it was reached through, sorted by name.
         public var services: [String]
+        /// The node it runs on, where the records say (empty otherwise).
+        public var node: String
     }
 
     public struct Service: Sendable, Equatable {
@@ -22,7 +24,7 @@ public struct RecordEntities: Sendable {
         public var firstSeen: Int64
     }
 
-    private var pods: [PodName: (addresses: Set<IPAddress>, firstSeen: Int64, services: Set<String>)] = [:]
+    private var pods: [PodName: (addresses: Set<IPAddress>, firstSeen: Int64, services: Set<String>, node: String)] = [:]
     private var services: [ServiceName.Key: (addresses: Set<IPAddress>, firstSeen: Int64)] = [:]
 
     public init() {}
@@ -31,10 +33,10 @@ public struct RecordEntities: Sendable {
     public var isEmpty: Bool { pods.isEmpty && services.isEmpty }
 
     mutating func observe(_ record: FlowRecord) {
-        if let pod = record.sourcePod { see(pod, at: record.source, record.start, service: nil) }
+        if let pod = record.sourcePod { see(pod, at: record.source, record.start, service: nil, node: record.sourceNode) }
         if let pod = record.destinationPod {
             let service = record.destinationService.flatMap { $0.namespace == pod.namespace ? $0.name : nil }
-            see(pod, at: record.destination, record.start, service: service)
+            see(pod, at: record.destination, record.start, service: service, node: record.destinationNode)
         }
         if let service = record.destinationService {
             let key = ServiceName.Key(namespace: service.namespace, name: service.name)
@@ -45,17 +47,20 @@ public struct RecordEntities: Sendable {
         }
     }
 
-    private mutating func see(_ pod: PodName, at address: IPAddress, _ time: Int64, service: String?) {
-        var entry = pods[pod] ?? ([], time, [])
+    private mutating func see(_ pod: PodName, at address: IPAddress, _ time: Int64, service: String?, node: String?) {
+        var entry = pods[pod] ?? ([], time, [], "")
         entry.addresses.insert(address)
         entry.firstSeen = min(entry.firstSeen, time)
         if let service { entry.services.insert(service) }
+        // A pod never moves: the first record that names its node says where it runs.
+        if entry.node.isEmpty, let node { entry.node = node }
         pods[pod] = entry
     }
 
     /// The pods, by first sighting, then namespace and name.
     public var podList: [Pod] {
-        pods.map { Pod(name: $0.key, addresses: $0.value.addresses.sorted(), firstSeen: $0.value.firstSeen, services: $0.value.services.sorted()) }
+        pods.map { Pod(name: $0.key, addresses: $0.value.addresses.sorted(), firstSeen: $0.value.firstSeen, services: $0.value.services.sorted(),
+                       node: $0.value.node) }
             .sorted { ($0.firstSeen, $0.name.namespace, $0.name.name) < ($1.firstSeen, $1.name.namespace, $1.name.name) }
     }
 

@@ -160,7 +160,7 @@ extension Simulation {
         let client = Place.pod(source), server = Place.pod(target)
         let id = newConnection(views: views(client: client, server: server, service: service, clientPort: ephemeralPort(source),
                                             serverPort: services[service].targetPort),
-                               tcp: true, clientPod: source, serverPod: target, latency: latency(client, server))
+                               tcp: true, clientPod: source, serverPod: target, service: service, latency: latency(client, server))
         var clock = handshake(id, at: resolved)
         let request: MessageStore.Message
         switch services[service].model?.protocol ?? .opaque {

@@ -28,6 +28,8 @@ struct Connection {
     var pending: Int32 = 0
     var clientPod: Int32
     var serverPod: Int32
+    /// The service whose address the client connected to; -1 when it addressed the server itself.
+    var service: Int32
     var pool: PoolKey?
 }
 
@@ -72,14 +74,14 @@ extension Simulation {
     static let delayedAck: Int64 = 40_000_000
     static let window: UInt16 = 64_240
 
-    func newConnection(views: [View], tcp: Bool, clientPod: Int, serverPod: Int, latency: Int64) -> Int32 {
+    func newConnection(views: [View], tcp: Bool, clientPod: Int, serverPod: Int, service: Int? = nil, latency: Int64) -> Int32 {
         let mss = views.contains { $0.tunnel != nil } ? 1410 : 1460
         // Segments leave at the link's pace (10 Gb/s), but no faster than the window allows per round trip.
         let gap = max(Int64(mss) * 8 / 10, 2 * latency * Int64(mss) / Int64(Self.window))
         let connection = Connection(views: views, tcp: tcp, mss: mss, latency: latency, segmentGap: gap,
                                     clientSeq: UInt32(truncatingIfNeeded: random.next()), serverSeq: UInt32(truncatingIfNeeded: random.next()),
                                     clientIPID: UInt16(truncatingIfNeeded: random.next()), serverIPID: UInt16(truncatingIfNeeded: random.next()),
-                                    clientPod: Int32(clientPod), serverPod: Int32(serverPod))
+                                    clientPod: Int32(clientPod), serverPod: Int32(serverPod), service: Int32(service ?? -1))
         if let slot = freeConnections.popLast() {
             connections[Int(slot)] = connection
             return slot
@@ -291,7 +293,8 @@ extension Simulation {
                     sourcePort: segment.forward ? view.clientPort : view.serverPort, destinationPort: segment.forward ? view.serverPort : view.clientPort,
                     ipProtocol: connections[index].tcp ? 6 : 17, tcpFlags: connections[index].tcp ? segment.flags : 0,
                     ipLength: assembler.innerIPLength(ofPacket: packetLength, view: view), payloadLength: length, timestamp: timestamp,
-                    forward: segment.forward))
+                    forward: segment.forward, clientPod: connections[index].clientPod, serverPod: connections[index].serverPod,
+                    service: connections[index].service))
             }
         }
     }

@@ -75,7 +75,7 @@ extension Simulation {
             let port = randomEphemeralPort()
             id = newConnection(views: views(client: client, server: server, service: service, clientPort: port,
                                             serverPort: services[service].targetPort, entry: entry),
-                               tcp: true, clientPod: -1, serverPod: pod, latency: latency(client, server))
+                               tcp: true, clientPod: -1, serverPod: pod, service: service, latency: latency(client, server))
             users[user].connection = id
             start = handshake(id, at: time)
         }
@@ -144,7 +144,7 @@ extension Simulation {
         let client = Place.pod(pod), server = Place.pod(target)
         let id = newConnection(views: views(client: client, server: server, service: service, clientPort: ephemeralPort(pod),
                                             serverPort: services[service].targetPort),
-                               tcp: true, clientPod: pod, serverPod: target, latency: latency(client, server))
+                               tcp: true, clientPod: pod, serverPod: target, service: service, latency: latency(client, server))
         connections[Int(id)].pool = key
         connections[Int(id)].busyUntil = .max
         pools[key, default: []].append(id)
@@ -233,7 +233,7 @@ extension Simulation {
         let client = Place.pod(pod), server = Place.pod(dnsPod)
         let id = newConnection(views: views(client: client, server: server, service: dnsService, clientPort: randomEphemeralPort(),
                                             serverPort: 53),
-                               tcp: false, clientPod: pod, serverPod: dnsPod, latency: latency(client, server))
+                               tcp: false, clientPod: pod, serverPod: dnsPod, service: dnsService, latency: latency(client, server))
         let query = Payloads.dnsQuery(id: UInt16(truncatingIfNeeded: random.next()), name: name, type: type)
         let latency = connections[Int(id)].latency
         datagram(id, forward: true, bytes: query, at: time)

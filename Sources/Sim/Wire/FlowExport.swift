@@ -4,8 +4,9 @@ final class FlowExport {
     let ipfix: IPFIXExporter?
     let connLog: ConnLogWriter?
 
-    init(directory: String, options: FlowExportOptions, start: Int64) throws {
-        ipfix = options.ipfix ? try IPFIXExporter(directory: directory, options: options) : nil
+    /// `names`: where the exporter looks pods and services up (for `ipfixNames`).
+    init(directory: String, options: FlowExportOptions, start: Int64, names: ExporterNames.Directory) throws {
+        ipfix = options.ipfix ? try IPFIXExporter(directory: directory, options: options, names: options.ipfixNames ? names : nil) : nil
         connLog = options.connLog ? try ConnLogWriter(directory: directory, opened: start) : nil
     }
 

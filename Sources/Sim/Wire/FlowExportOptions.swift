@@ -3,6 +3,9 @@
 public struct FlowExportOptions: Sendable, Equatable {
     /// Write `records.ipfix`: what a flow exporter on every recorded node sends.
     public var ipfix = false
+    /// With `ipfix`: records name their pods and services with Antrea's elements, as Antrea's flow
+    /// exporter does.
+    public var ipfixNames = false
     /// Write `conn.log`: what Zeek logs of the same packets.
     public var connLog = false
     /// The exporter's active timeout: a flow still sending after this long is exported and goes on

@@ -18,6 +18,11 @@ struct ObservedPacket {
     var timestamp: Int64
     /// Client to server, as the view's client and server are.
     var forward: Bool
+    /// The connection's pods (-1: not a pod) and the service its client addressed (-1: none), for
+    /// an exporter that names them.
+    var clientPod: Int32
+    var serverPod: Int32
+    var service: Int32
 }
 
 /// A flow's identity at one node: a direction of a 5-tuple (the exporter's), or a connection's with

@@ -14,7 +14,7 @@ public final class MappedSourceFile: @unchecked Sendable {
     /// The start of the mapping; nil for an empty file or where the file cannot be mapped.
     let base: UnsafeRawPointer?
     /// The file's size when it was mapped; bytes beyond it are read with `pread`.
-    let mappedSize: Int
+    public let mappedSize: Int
     private static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     /// Maps the open file `descriptor` (which stays the caller's to close).

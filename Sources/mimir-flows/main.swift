@@ -29,7 +29,7 @@ struct FlowsCommand: StageCommand {
         """,
         version: version)
 
-    @Argument(help: "The capture (pcap or pcapng, optionally gzip or zstd compressed).")
+    @Argument(help: "The capture (pcap or pcapng, optionally gzip or zstd compressed), or a shard of it with --range.")
     var capture: String
 
     @OptionGroup var out: OutputDirectory
@@ -48,8 +48,26 @@ struct FlowsCommand: StageCommand {
     @Option(help: "The cluster's addressing (cluster.yaml), for --node (checked, and otherwise unused, without it).")
     var cluster: String?
 
+    @Option(help: "Read only these bytes of the capture, OFFSET+LENGTH: a shard of mimir-split --index (its offset and length), with --header.")
+    var range: String?
+
+    @Option(help: "With --range: the header blocks the shard needs, OFFSET+LENGTH,... (its header column).")
+    var header: String?
+
     func validate() throws {
         if node != nil && cluster == nil { throw ValidationError("--node needs --cluster, the cluster's addressing") }
+        if (range == nil) != (header == nil) { throw ValidationError("--range and --header go together: a shard of an index is both") }
+        _ = try shardRange()
+    }
+
+    /// The shard of an index that --range and --header give.
+    func shardRange() throws -> CaptureRange? {
+        guard let range, let header else { return nil }
+        guard let body = CaptureRange.ranges(range), body.count == 1 else { throw ValidationError("--range '\(range)' is not OFFSET+LENGTH") }
+        guard let blocks = CaptureRange.ranges(header), !blocks.isEmpty else {
+            throw ValidationError("--header '\(header)' is not OFFSET+LENGTH,... (one range or more)")
+        }
+        return CaptureRange(header: blocks, body: body[0])
     }
 
     /// The node rule for --node, from --cluster's layout.
@@ -68,7 +86,7 @@ struct FlowsCommand: StageCommand {
         let extraction = FlowExtraction(windowLengths: windowing.windows, origin: windowing.origin?.nanoseconds, align: windowing.align,
                                         filter: filter, countsOuterHeader: countOuterHeader, nodeRule: try nodeRule(), version: Self.version)
         let progress = Progress("mimir-flows")
-        let report = try extraction.run(capturePath: capture, directory: out) { packets, bytes in
+        let report = try extraction.run(capturePath: capture, range: try shardRange(), directory: out) { packets, bytes in
             progress.update("\(humanCount(packets)) packets, \(humanCount(Int(bytes))) bytes")
         }
         for warning in report.warnings { progress.warn("\(capture): \(warning)") }

@@ -5,7 +5,7 @@ import Contract
 
 /// mimir-split: cut a capture into shards as editcap does, one streaming pass.
 struct SplitCommand: StageCommand {
-    static let version = "2"
+    static let version = "3"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-split",
@@ -22,6 +22,11 @@ struct SplitCommand: StageCommand {
         Time without packets gives header-only shards, as editcap writes them, unless --skip-empty. \
         --count follows editcap -c; --start and --stop follow editcap -A and -B. Pass the origin in \
         shards.parquet to mimir-flows --origin so every shard agrees on window indices.
+
+        --index writes no shard files: each row of shards.parquet gives its shard as bytes of the \
+        capture (offset and length of its records, header the file header or section and interface \
+        blocks it needs), the bytes its file would hold, for mimir-flows --range and --header. The \
+        capture is then stored once; it must not change while the index is used.
 
         Example: mimir-split capture.pcap.gz --interval 60 --out artifacts/split
         """,
@@ -50,6 +55,9 @@ struct SplitCommand: StageCommand {
     @Flag(help: "Write no header-only shards for time without packets.")
     var skipEmpty = false
 
+    @Flag(help: "Write no shard files: shards.parquet gives each shard as byte ranges of the capture (offset, length, header), which mimir-flows --range reads. A compressed capture is cut into files all the same.")
+    var index = false
+
     func validate() throws {
         guard (interval == nil) != (count == nil) else {
             throw ValidationError("give exactly one of --interval SECONDS and --count PACKETS")
@@ -62,7 +70,7 @@ struct SplitCommand: StageCommand {
         let out = try self.out.create()
         let mode: CaptureSplit.Mode = if let interval { .interval(nanoseconds: interval.nanoseconds) } else { .count(packets: count ?? 1) }
         let split = CaptureSplit(mode: mode, align: align, start: start?.nanoseconds, stop: stop?.nanoseconds, skipEmpty: skipEmpty,
-                                 version: Self.version)
+                                 index: index, version: Self.version)
         let progress = Progress("mimir-split")
         let report = try split.run(capturePath: capture, directory: out) { packets, bytes in
             progress.update("\(humanCount(packets)) packets, \(humanCount(Int(bytes))) bytes")

@@ -57,12 +57,13 @@ public struct FlowExtraction: Sendable {
         return .object(params)
     }
 
-    /// Reads `capturePath` and writes the three tables into `directory`.
+    /// Reads `capturePath` (with `range`, the shard of an index those bytes of it are) and writes the
+    /// three tables into `directory`.
     /// - Parameter progress: called now and then with the packets and bytes read so far.
-    public func run(capturePath: String, directory: String,
+    public func run(capturePath: String, range: CaptureRange? = nil, directory: String,
                     progress: (Int, Int64) -> Void = { _, _ in }) throws -> Report {
         try CaptureError.checkWindowLengths(windowLengths)
-        let reader = try CaptureReader(path: capturePath)
+        let reader = try CaptureReader(path: capturePath, range: range)
         let packetFilter = try filter.map(PacketFilter.init)
         let dissector = Dissector(countsOuterHeader: countsOuterHeader)
         var report = Report()

@@ -31,11 +31,19 @@ public final class CaptureReader {
     /// position in this file: a copier can then write records from file to file without reading them.
     public let storedFile: Int32?
 
-    public init(path: String) throws {
+    /// Reads the capture at `path`, or with `range` the shard of an index that those bytes of it are
+    /// (a range of a compressed file is refused).
+    public init(path: String, range: CaptureRange? = nil) throws {
         self.path = path
-        let (source, compression) = try openByteSource(path: path)
+        var (source, compression) = try openByteSource(path: path)
+        if let range {
+            guard let file = source as? FileSource else {
+                throw CaptureError.invalidArgument("\(path) is \(compression.rawValue)-compressed: a byte range of it is no shard (cut it into files)")
+            }
+            source = try RangeSource(file, range: range)
+        }
         self.compression = compression
-        storedFile = (source as? FileSource)?.descriptor
+        storedFile = range == nil ? (source as? FileSource)?.descriptor : nil
         input = BufferedInput(source)
         guard let magicBytes = try input.request(4) else {
             throw CaptureError.notACapture(path: path, firstBytes: Array(input.window))

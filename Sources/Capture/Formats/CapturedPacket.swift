@@ -30,6 +30,8 @@ public struct CaptureBlock {
     public enum Kind { case sectionHeader, interfaceDescription, other }
     public var kind: Kind
     public var bytes: UnsafeRawBufferPointer
+    /// Where the block starts in the (decompressed) stream.
+    public var offset: Int
 }
 
 /// Where and why a capture ended before its last packet was whole.

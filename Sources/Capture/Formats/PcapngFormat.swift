@@ -77,7 +77,7 @@ extension CaptureReader {
             let bodyLength = length - 12
             switch type {
             case BlockType.sectionHeader:
-                try onBlock(CaptureBlock(kind: .sectionHeader, bytes: bytes))
+                try onBlock(CaptureBlock(kind: .sectionHeader, bytes: bytes, offset: input.offset))
             case BlockType.interfaceDescription:
                 guard bodyLength >= 8 else {
                     throw CaptureError.corrupt(path: path, offset: blockOffset, detail: "interface description block of \(length) bytes is too short")
@@ -85,7 +85,7 @@ extension CaptureReader {
                 var interface = Interface(linkType: LinkType(rawValue: UInt32(body.u16(8))), snapLength: Int(body.u32(12)))
                 readInterfaceOptions(body, from: 16, to: length - 4, into: &interface)
                 interfaces.append(interface)
-                try onBlock(CaptureBlock(kind: .interfaceDescription, bytes: bytes))
+                try onBlock(CaptureBlock(kind: .interfaceDescription, bytes: bytes, offset: input.offset))
             case BlockType.enhancedPacket, BlockType.obsoletePacket:
                 let obsolete = type == BlockType.obsoletePacket
                 guard bodyLength >= 20 else {
@@ -142,7 +142,7 @@ extension CaptureReader {
                 packet.recordOffset = input.offset
                 try deliver(&packet, onPacket)
             default:
-                try onBlock(CaptureBlock(kind: .other, bytes: bytes))
+                try onBlock(CaptureBlock(kind: .other, bytes: bytes, offset: input.offset))
             }
             input.consume(length)
         }

@@ -26,17 +26,21 @@ public struct CaptureSplit: Sendable {
     /// Only packets before this time (`editcap -B`).
     public var stop: Int64?
     public var skipEmpty: Bool
+    /// Describe the shards as byte ranges of the input (an index) instead of writing them, where the
+    /// input is stored uncompressed; a compressed input is still cut into files.
+    public var index: Bool
     /// Most empty shards in a row before the split is refused (a clock jump, not a real gap).
     public var maxEmptyRun: Int
     public var version: String
 
-    public init(mode: Mode, align: Bool = false, start: Int64? = nil, stop: Int64? = nil, skipEmpty: Bool = false,
+    public init(mode: Mode, align: Bool = false, start: Int64? = nil, stop: Int64? = nil, skipEmpty: Bool = false, index: Bool = false,
                 maxEmptyRun: Int = 10_000, version: String) {
         self.mode = mode
         self.align = align
         self.start = start
         self.stop = stop
         self.skipEmpty = skipEmpty
+        self.index = index
         self.maxEmptyRun = maxEmptyRun
         self.version = version
     }
@@ -53,7 +57,7 @@ public struct CaptureSplit: Sendable {
     }
 
     public var parameters: JSONValue {
-        var params: [String: JSONValue] = ["align": .bool(align), "skip_empty": .bool(skipEmpty)]
+        var params: [String: JSONValue] = ["align": .bool(align), "skip_empty": .bool(skipEmpty), "index": .bool(index)]
         switch mode {
         case let .interval(nanoseconds): params["interval"] = .string(EpochSeconds.format(nanoseconds))
         case let .count(packets): params["count"] = .int(Int64(packets))
@@ -72,9 +76,13 @@ public struct CaptureSplit: Sendable {
         default:
             break
         }
+        // A range holds every record between its ends: packets that --start and --stop leave out would count.
+        if index && (start != nil || stop != nil) {
+            throw CaptureError.invalidArgument("an index of byte ranges cannot leave packets out: give --start and --stop without --index")
+        }
         let reader = try CaptureReader(path: capturePath)
         let storedInput = try reader.storedFile.map { try MappedSourceFile(descriptor: $0, path: capturePath) }
-        let shards = ShardWriter(directory: directory, format: reader.format, storedInput: storedInput)
+        let shards = ShardWriter(directory: directory, format: reader.format, storedInput: storedInput, ranges: index && storedInput != nil)
         var report = Report()
         var bytesRead: Int64 = 0
         var blockEnd: Int64 = 0
@@ -143,17 +151,19 @@ public struct CaptureSplit: Sendable {
         if let truncation = reader.truncation { report.counters.record("truncated", packet: truncation.packetsRead) }
         try shards.finish()
         report.shards = shards.rows.count
-        try writeTable(shards.rows, origin: report.origin, counters: report.counters, to: directory + "/shards.parquet")
+        try writeTable(shards.rows, origin: report.origin, counters: report.counters, inputSize: storedInput?.mappedSize,
+                       to: directory + "/shards.parquet")
         return report
     }
 
-    private func writeTable(_ rows: [ShardWriter.Row], origin: Int64?, counters: PacketCounters, to path: String) throws {
+    private func writeTable(_ rows: [ShardWriter.Row], origin: Int64?, counters: PacketCounters, inputSize: Int?, to path: String) throws {
         let interval: Int64? = if case let .interval(nanoseconds) = mode { nanoseconds } else { nil }
         let originText = origin.map(EpochSeconds.format) ?? ""
+        var extra = [KeyValue(key: WindowColumns.originKey, value: originText), KeyValue(key: "mimir.counters", value: counters.summary)]
+        // An index's ranges hold only for the input as it was: its size is a first check.
+        if rows.contains(where: { $0.range != nil }), let inputSize { extra.append(KeyValue(key: SplitTable.inputSizeKey, value: String(inputSize))) }
         let provenance = try Provenance(stage: SplitTable.stage, version: version, schemaVersion: SplitTable.schemaVersion,
-                                        params: parameters,
-                                        extra: [KeyValue(key: WindowColumns.originKey, value: originText),
-                                                KeyValue(key: "mimir.counters", value: counters.summary)])
+                                        params: parameters, extra: extra)
         let micros = { (nanoseconds: Int64) in floorDivide(nanoseconds, 1000) }
         let last = rows.count - 1
         let columns: [ColumnArray] = [
@@ -171,6 +181,9 @@ public struct CaptureSplit: Sendable {
             ColumnArray(rows.map { Int64($0.packets) }),
             ColumnArray(rows.map { $0.bytes }),
             ColumnArray(rows.indices.map { $0 == 0 || $0 == last }),
+            ColumnArray(rows.map { $0.range.map { Int64($0.lowerBound) } }),
+            ColumnArray(rows.map { $0.range.map { Int64($0.count) } }),
+            ColumnArray(rows.map { row in row.range == nil ? nil : CaptureRange.text(row.header) }),
         ]
         let writer = try TableWriter(path: path, schema: SplitTable.schema, metadata: provenance.keyValues)
         try writer.write(TableBatch(schema: SplitTable.schema, columns: columns))

@@ -13,10 +13,19 @@ import SystemSupport
 ///
 /// The files are created, filled and published on two more threads (`ShardFiles`): the reader parses
 /// the next records while the kernel copies the last ones.
+///
+/// As an index (`ranges`, for an input stored uncompressed), no file is written: each shard is the
+/// bytes of the input its file would hold, the header blocks it needs (pcap: the file header; pcapng:
+/// the section header and interface descriptions so far) and one range of records and blocks.
 final class ShardWriter {
     struct Row {
         var shard: Int
-        var fileName: String
+        /// The shard's file; nil for a shard of the index.
+        var fileName: String?
+        /// Index: the input's bytes after the header: the shard's records and blocks, in order.
+        var range: Range<Int>?
+        /// Index: where the header blocks lie in the input.
+        var header: [Range<Int>] = []
         var window: Int64
         var windowStart: Int64?
         var firstPacket: Int64?
@@ -34,8 +43,13 @@ final class ShardWriter {
     // checks on them were a tenth of the reading thread's time (perf), so they are off.
     /// The open shard's row.
     @exclusivity(unchecked) private var current: Row?
-    /// pcapng: the blocks a new shard starts with (section header, interface descriptions).
-    private var preamble: [[UInt8]] = []
+    /// pcapng: the blocks a new shard starts with (section header, interface descriptions), and
+    /// where they lie in the input.
+    private var preamble: [(bytes: [UInt8], offset: Int)] = []
+    /// Whether the shards are an index of byte ranges rather than files.
+    private let ranges: Bool
+    /// Index: where the last shard's bytes ended (an empty shard is an empty range there).
+    private var lastEnd = 0
     /// The input file, when records' stream offsets are offsets in it.
     private let storedInput: MappedSourceFile?
     /// Records of `storedInput` not yet handed over: one contiguous range.
@@ -44,10 +58,13 @@ final class ShardWriter {
     private var pendingBytes: [UInt8] = []
     private static let handOverBytes = 1 << 20
 
-    init(directory: String, format: CaptureFormat, storedInput: MappedSourceFile?) {
+    /// `ranges`: write an index instead of files; needs `storedInput`.
+    init(directory: String, format: CaptureFormat, storedInput: MappedSourceFile?, ranges: Bool = false) {
+        precondition(!ranges || storedInput != nil)
         self.directory = directory
         self.format = format
         self.storedInput = storedInput
+        self.ranges = ranges
     }
 
     /// A split that stopped early (a damaged input) leaves what it handed over written when it returns.
@@ -68,15 +85,44 @@ final class ShardWriter {
     /// Starts the next shard (publishing the current one).
     func open(window: Int64, windowStart: Int64?, pcapHeader: [UInt8]) throws {
         try handOver()
-        if let current { rows.append(current) }
+        closeCurrent()
         let shard = rows.count
+        if ranges {
+            let header = format == .pcap ? [0..<pcapHeader.count] : preamble.map { $0.offset..<($0.offset + $0.bytes.count) }
+            lastEnd = max(lastEnd, header.last?.upperBound ?? 0)
+            current = Row(shard: shard, header: header, window: window, windowStart: windowStart)
+            return
+        }
         let fileName = "shard-" + String(shard).leftPadded(to: 5) + (format == .pcap ? ".pcap" : ".pcapng")
-        try files.start(path: directory + "/" + fileName, header: format == .pcap ? pcapHeader : preamble.flatMap { $0 })
+        try files.start(path: directory + "/" + fileName, header: format == .pcap ? pcapHeader : preamble.flatMap(\.bytes))
         current = Row(shard: shard, fileName: fileName, window: window, windowStart: windowStart)
     }
 
+    /// Ends the current shard's row (an index's empty shard: an empty range where the last one ended).
+    private func closeCurrent() {
+        guard var row = current else { return }
+        if ranges {
+            row.range = row.range ?? lastEnd..<lastEnd
+            lastEnd = row.range!.upperBound
+        }
+        rows.append(row)
+        current = nil
+    }
+
+    /// Index: adds the input's bytes `bytes` to the current shard's range.
+    private func extendRange(_ bytes: Range<Int>) throws {
+        guard bytes.lowerBound >= (current!.range?.upperBound ?? lastEnd) else {
+            // A pcapng file's simple packet blocks before its first timestamp are delivered late.
+            throw CaptureError.invalidArgument("the records of shard \(current!.shard) do not follow one another in the file "
+                                               + "(simple packet blocks held back for a time): cut this capture into files, without --index")
+        }
+        current!.range = (current!.range?.lowerBound ?? bytes.lowerBound)..<bytes.upperBound
+    }
+
     func write(_ packet: CapturedPacket) throws {
-        if storedInput == nil {
+        if ranges {
+            try extendRange(packet.recordOffset..<packet.recordOffset + packet.record.count)
+        } else if storedInput == nil {
             pendingBytes.append(contentsOf: packet.record)
             if pendingBytes.count >= Self.handOverBytes { try handOver() }
         } else {
@@ -100,18 +146,22 @@ final class ShardWriter {
         try handOver()
         let bytes = Array(block.bytes)
         switch block.kind {
-        case .sectionHeader: preamble = [bytes]
-        case .interfaceDescription: preamble.append(bytes)
-        case .other: if current == nil { preamble.append(bytes) }
+        case .sectionHeader: preamble = [(bytes, block.offset)]
+        case .interfaceDescription: preamble.append((bytes, block.offset))
+        case .other: if current == nil { preamble.append((bytes, block.offset)) }
         }
-        if current != nil { try files.write(bytes) }
+        guard current != nil else { return }
+        if ranges {
+            try extendRange(block.offset..<block.offset + bytes.count)
+        } else {
+            try files.write(bytes)
+        }
     }
 
     /// Publishes the last shard and waits for every file to be written; throws the first failure.
     func finish() throws {
         try handOver()
-        if let current { rows.append(current) }
-        current = nil
+        closeCurrent()
         try files.finish()
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Capture
+import Contract
 @testable import Table
 
 @Suite struct SplitTests {
@@ -46,6 +47,37 @@ import Testing
         #expect(table["window_start"]!.int64s == [100_500_000, 110_500_000, 120_500_000, 130_500_000, 140_500_000, 150_500_000, 160_500_000])
         #expect(table["partial"]!.bools == [true, false, false, false, false, false, true])
         #expect(table["first_packet"]!.isNull(2) && table["last_packet"]!.int64s[1] == 107_000_000)
+    }
+
+    /// The index gives each shard as bytes of the capture: after the 24-byte file header, records of
+    /// 16 + 60 bytes, four in shard 0, three in shard 1, none in the empty shards (an empty range where
+    /// the last one ended), one in each of the rest. No shard file is written.
+    @Test func index_givesEachShardAsBytesOfTheCapture() throws {
+        let directory = try TemporaryDirectory()
+        let out = try TemporaryDirectory()
+        let capture = try Self.capture(in: directory)
+        _ = try CaptureSplit(mode: .interval(nanoseconds: 10 * Self.second), index: true, version: "test").run(capturePath: capture, directory: out.path)
+        let table = try TableReader(path: out.file("shards.parquet"))
+        let columns = try table.readAll()
+        #expect(columns["offset"]!.int64s == [24, 328, 556, 556, 556, 632, 708])
+        #expect(columns["length"]!.int64s == [304, 228, 0, 0, 76, 76, 76])
+        #expect(columns["header"]!.byteArrays.strings == Array(repeating: "0+24", count: 7))
+        #expect((0..<7).allSatisfy { columns["file_name"]!.isNull($0) })
+        #expect(table.metadata[key: SplitTable.inputSizeKey] == "784")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["shards.parquet"])
+        // Read back through the ranges, the shards hold editcap's packets.
+        let shards = try (0..<7).map { shard in
+            var markers: [Int] = []
+            let range = CaptureRange(header: [0..<24], body: Int(columns["offset"]!.int64s[shard])..<Int(columns["offset"]!.int64s[shard] + columns["length"]!.int64s[shard]))
+            try CaptureReader(path: capture, range: range).read { markers.append(Int($0.data[0])) }
+            return markers
+        }
+        #expect(shards == Self.expectedShards)
+        // A range cannot leave packets out, and a range past the file's end means the file changed.
+        #expect(throws: CaptureError.self) {
+            try CaptureSplit(mode: .count(packets: 3), start: 105 * Self.second, index: true, version: "test").run(capturePath: capture, directory: out.path)
+        }
+        #expect(throws: CaptureError.self) { try CaptureReader(path: capture, range: CaptureRange(header: [0..<24], body: 700..<800)) }
     }
 
     @Test func skipEmpty_writesOnlyShardsWithPackets() throws {
@@ -135,6 +167,48 @@ import Testing
             }
             #expect(shards[0].count > 3 && shards[0] == shards[1], "\(compressed)")
         }
+    }
+
+    /// An index's shards, read as ranges of the capture, are the bytes of the shard files a split into
+    /// files writes (which editcap checks above): pcap and pcapng, two sections whose interfaces
+    /// change, by time and by count; and flows counts the same from either. A compressed capture is
+    /// cut into files all the same.
+    @Test(.needs(FlowOracleTests.available, "needs the Python environment (make venv)"))
+    func index_holdsTheBytesOfTheShardFiles() throws {
+        let (directory, names) = try #require(FlowOracleTests.captures, "make_captures.py failed")
+        for name in names where !name.hasSuffix(".zst") && !name.hasSuffix(".gz") {
+            let capture = directory.file(name), bytes = try Data(contentsOf: URL(fileURLWithPath: directory.file(name)))
+            for mode in [CaptureSplit.Mode.interval(nanoseconds: 7_000_000_000), .count(packets: 250)] {
+                let files = try TemporaryDirectory(), index = try TemporaryDirectory()
+                _ = try CaptureSplit(mode: mode, version: "test").run(capturePath: capture, directory: files.path)
+                _ = try CaptureSplit(mode: mode, index: true, version: "test").run(capturePath: capture, directory: index.path)
+                let fileTable = try TableReader(path: files.file("shards.parquet")).readAll(), indexTable = try TableReader(path: index.file("shards.parquet")).readAll()
+                let shardFiles = fileTable["file_name"]!.byteArrays.strings
+                try #require(indexTable.rowCount == shardFiles.count && shardFiles.count > 1, "\(name)")
+                let origin = fileTable["origin"]!.int64s[0] * 1000
+                for (shard, file) in shardFiles.enumerated() {
+                    let header = try #require(CaptureRange.ranges(indexTable["header"]!.byteArrays.string(at: shard)))
+                    let offset = Int(indexTable["offset"]!.int64s[shard]), length = Int(indexTable["length"]!.int64s[shard])
+                    let range = CaptureRange(header: header, body: offset..<offset + length)
+                    let pieces = range.pieces.reduce(Data()) { $0 + bytes[$1] }
+                    #expect(pieces == (try Data(contentsOf: URL(fileURLWithPath: files.file(file)))), "\(name) shard \(shard)")
+                    if shard < 3 {
+                        let fromFile = try TemporaryDirectory(), fromRange = try TemporaryDirectory()
+                        _ = try FlowExtraction(windowLengths: [10], origin: origin, version: "test").run(capturePath: files.file(file), directory: fromFile.path)
+                        _ = try FlowExtraction(windowLengths: [10], origin: origin, version: "test")
+                            .run(capturePath: capture, range: range, directory: fromRange.path)
+                        for table in ["pairs.parquet", "flows.parquet", "summary.parquet"] {
+                            #expect(FileManager.default.contentsEqual(atPath: fromFile.file(table), andPath: fromRange.file(table)), "\(name) \(shard) \(table)")
+                        }
+                    }
+                }
+            }
+        }
+        let compressed = try TemporaryDirectory()
+        _ = try CaptureSplit(mode: .interval(nanoseconds: 7_000_000_000), index: true, version: "test")
+            .run(capturePath: directory.file("sll2-ns-le.pcap.gz"), directory: compressed.path)
+        let table = try TableReader(path: compressed.file("shards.parquet")).readAll()
+        #expect(table["file_name"]!.byteArrays.strings.allSatisfy { $0.hasPrefix("shard-") } && table["offset"]!.isNull(0))
     }
 
     /// Flows on each shard, with the origin split wrote, sum to flows on the whole capture: every

@@ -29,7 +29,7 @@ struct FlowsCommand: StageCommand {
         """,
         version: version)
 
-    @Argument(help: "The capture (pcap or pcapng, optionally gzip or zstd compressed), or a shard of it with --range.")
+    @Argument(help: "The capture (pcap or pcapng, optionally gzip or zstd compressed), or a shard of it with --offset.")
     var capture: String
 
     @OptionGroup var out: OutputDirectory
@@ -48,26 +48,31 @@ struct FlowsCommand: StageCommand {
     @Option(help: "The cluster's addressing (cluster.yaml), for --node (checked, and otherwise unused, without it).")
     var cluster: String?
 
-    @Option(help: "Read only these bytes of the capture, OFFSET+LENGTH: a shard of mimir-split --index (its offset and length), with --header.")
-    var range: String?
+    @Option(help: "Read only the bytes of the capture from this offset, with --length and --header: a shard of mimir-split --index (its row's offset).")
+    var offset: Int?
 
-    @Option(help: "With --range: the header blocks the shard needs, OFFSET+LENGTH,... (its header column).")
+    @Option(help: "With --offset: how many bytes (the row's length).")
+    var length: Int?
+
+    @Option(help: "With --offset: the header blocks the shard needs, OFFSET+LENGTH,... (the row's header).")
     var header: String?
 
     func validate() throws {
         if node != nil && cluster == nil { throw ValidationError("--node needs --cluster, the cluster's addressing") }
-        if (range == nil) != (header == nil) { throw ValidationError("--range and --header go together: a shard of an index is both") }
+        guard [offset == nil, length == nil, header == nil].allSatisfy({ $0 }) || [offset, length].allSatisfy({ $0 != nil }) && header != nil else {
+            throw ValidationError("--offset, --length and --header go together: a shard of an index is all three")
+        }
         _ = try shardRange()
     }
 
-    /// The shard of an index that --range and --header give.
+    /// The shard of an index that --offset, --length and --header give.
     func shardRange() throws -> CaptureRange? {
-        guard let range, let header else { return nil }
-        guard let body = CaptureRange.ranges(range), body.count == 1 else { throw ValidationError("--range '\(range)' is not OFFSET+LENGTH") }
+        guard let offset, let length, let header else { return nil }
+        guard offset >= 0, length >= 0, offset <= Int.max - length else { throw ValidationError("--offset and --length must be 0 or more") }
         guard let blocks = CaptureRange.ranges(header), !blocks.isEmpty else {
             throw ValidationError("--header '\(header)' is not OFFSET+LENGTH,... (one range or more)")
         }
-        return CaptureRange(header: blocks, body: body[0])
+        return CaptureRange(header: blocks, body: offset..<offset + length)
     }
 
     /// The node rule for --node, from --cluster's layout.

@@ -25,7 +25,7 @@ struct SplitCommand: StageCommand {
 
         --index writes no shard files: each row of shards.parquet gives its shard as bytes of the \
         capture (offset and length of its records, header the file header or section and interface \
-        blocks it needs), the bytes its file would hold, for mimir-flows --range and --header. The \
+        blocks it needs), the bytes its file would hold, for mimir-flows --offset, --length and --header. The \
         capture is then stored once; it must not change while the index is used.
 
         Example: mimir-split capture.pcap.gz --interval 60 --out artifacts/split
@@ -55,7 +55,7 @@ struct SplitCommand: StageCommand {
     @Flag(help: "Write no header-only shards for time without packets.")
     var skipEmpty = false
 
-    @Flag(help: "Write no shard files: shards.parquet gives each shard as byte ranges of the capture (offset, length, header), which mimir-flows --range reads. A compressed capture is cut into files all the same.")
+    @Flag(help: "Write no shard files: shards.parquet gives each shard as byte ranges of the capture (offset, length, header), which mimir-flows --offset, --length and --header read. A compressed capture is cut into files all the same.")
     var index = false
 
     func validate() throws {

@@ -23,6 +23,52 @@ import TestSupport
         try CrossCheck.run(binaries + "mimir", arguments, in: CrossCheck.packageRoot)
     }
 
+    /// split's index through the runner: flows reads each shard in place, as bytes of the capture,
+    /// and writes the tables it writes from shard files; no shard file exists; a second run runs
+    /// nothing; another capture under the same name makes the index and every shard's flows stale.
+    @Test(.needs(enabled, "needs the built stages"))
+    func indexedShards_areReadInPlace_andGoStaleWithTheCapture() throws {
+        let directory = try TemporaryDirectory()
+        let capture = directory.file("capture.pcap")
+        func simulate(seed: Int) throws {
+            let run = try CrossCheck.run(Self.binaries + "mimir-simulate", ["--app", CrossCheck.packageRoot + "/pipelines/apps/wordpress.yaml",
+                "--cluster", CrossCheck.packageRoot + "/pipelines/clusters/minikube.yaml", "--duration", "600", "--users", "2",
+                "--seed", String(seed), "--out", directory.file("sim-\(seed)")])
+            try #require(run.status == 0, "\(run.output)")
+            try? FileManager.default.removeItem(atPath: capture)
+            try FileManager.default.copyItem(atPath: directory.file("sim-\(seed)/capture.pcap"), toPath: capture)
+        }
+        try simulate(seed: 1)
+        var pipelines: [String] = []
+        for index in [true, false] {
+            let name = index ? "indexed" : "files"
+            try """
+                pipeline: \(name)
+                inputs: {capture: \(capture)}
+                steps:
+                  split: {inputs: {capture: capture}, params: {interval: 120, index: \(index)}}
+                  flows: {shards: split, params: {windows: "10,60"}}
+
+                """.write(toFile: directory.file(name + ".yaml"), atomically: true, encoding: .utf8)
+            pipelines.append(directory.file(name + ".yaml"))
+        }
+        let artifacts = directory.file("artifacts")
+        let first = try Self.mimir(["run", "--artifacts", artifacts] + pipelines)
+        #expect(first.status == 0 && first.output.contains("indexed: 6 ran, 0 fresh"), "\(first.output)")
+        let files = RunnerFixtureFiles.artifacts(artifacts)
+        let flows = files.keys.filter { $0.hasPrefix("indexed/flows/") && $0.hasSuffix(".parquet") }.sorted()
+        #expect(flows.count == 5 * 3)
+        for key in flows { #expect(files[key] == files["files/" + key.dropFirst("indexed/".count)], "\(key)") }
+        #expect(files.keys.filter { $0.hasPrefix("indexed/split/") && $0.hasSuffix(".pcap") }.isEmpty)
+        #expect(files.keys.contains { $0.hasPrefix("files/split/shard-") })
+
+        let again = try Self.mimir(["run", "--artifacts", artifacts, pipelines[0]])
+        #expect(again.output.contains("indexed: 0 ran, 6 fresh"), "\(again.output)")
+        try simulate(seed: 2)
+        let changed = try Self.mimir(["run", "--artifacts", artifacts, pipelines[0]])
+        #expect(changed.status == 0 && changed.output.contains("indexed: 6 ran, 0 fresh"), "\(changed.output)")
+    }
+
     @Test(.needs(enabled, "needs the built stages"))
     func demoPipelinesRunEndToEnd_inParallelIdentically_andOnceOnly() throws {
         let directory = try TemporaryDirectory()

@@ -60,6 +60,9 @@ public struct StageDeclaration: Sendable {
     public var perShard: PerShard?
     /// For a stage that cuts its input into shards: the output that lists them (columns `shard` and `file_name`).
     public var shardTable: String?
+    /// For such a stage that may list its shards as byte ranges of an input rather than as files (a
+    /// row without `file_name`): that input (`shard_ranges_of:`), which a shard's reader then reads.
+    public var shardRangesOf: String?
 
     public func input(_ name: String) -> Input? { inputs.first { $0.name == name } }
     public func parameter(_ name: String) -> Parameter? { parameters.first { $0.name == name } }
@@ -69,7 +72,7 @@ public struct StageDeclaration: Sendable {
     public init(file: String) throws {
         let source = try YAMLSource(file: file)
         let fields = try source.fields(source.root, "a stage declaration", allowed: [
-            "stage", "executable", "version", "help", "inputs", "outputs", "params", "per_shard", "shard_table", "resources",
+            "stage", "executable", "version", "help", "inputs", "outputs", "params", "per_shard", "shard_table", "shard_ranges_of", "resources",
         ])
         let at = source.root
         self.file = file
@@ -123,6 +126,12 @@ public struct StageDeclaration: Sendable {
             let table = try source.string(node, "shard_table")
             guard outputs.contains(where: { $0.name == table }) else { throw source.error(node, "shard_table '\(table)' is not an output") }
             return table
+        }
+        shardRangesOf = try fields["shard_ranges_of"].map { node in
+            let input = try source.string(node, "shard_ranges_of")
+            guard inputs.contains(where: { $0.name == input }) else { throw source.error(node, "shard_ranges_of '\(input)' is not an input") }
+            guard shardTable != nil else { throw source.error(node, "shard_ranges_of goes with shard_table") }
+            return input
         }
         perShard = try fields["per_shard"].map { node in
             let perShard = try source.fields(node, "per_shard", allowed: ["input", "params"])

@@ -84,10 +84,14 @@ final class JobResolver {
                 guard let list = try shardList(of: cutter), let entry = list.shard(index), let done = completed[cutter] else {
                     throw RunnerError.io("\(cutter) lists no shard \(index)")
                 }
-                guard let digest = done.outputs[entry.file]?.digest else {
-                    throw RunnerError.io("\(cutter) lists the shard \(entry.file), which it did not write")
+                if entry.file.isEmpty {
+                    files.append(try rangedInput(of: cutter, shard: index))
+                } else {
+                    guard let digest = done.outputs[entry.file]?.digest else {
+                        throw RunnerError.io("\(cutter) lists the shard \(entry.file), which it did not write")
+                    }
+                    files.append(InputFile(path: done.outDir + "/" + entry.file, digest: digest))
                 }
-                files.append(InputFile(path: done.outDir + "/" + entry.file, digest: digest))
                 shard = (job.shards, list.shards.count)
                 for (name, origin) in perShard.parameters {
                     guard let text = try shardValue(origin, for: job, from: step) else { continue }
@@ -104,6 +108,20 @@ final class JobResolver {
         }
         let executableDigest = strict ? try workspace.digests.digest(of: try workspace.executable(for: step.stage))?.digest : nil
         return JobPlan(id: job, stage: step.stage, inputs: inputs, parameters: parameters, executableDigest: executableDigest, shard: shard)
+    }
+
+    /// The file a shard without a file of its own (a row of an index) is bytes of: the cutter's input
+    /// that its stage's `shard_ranges_of` names. The reader's key covers it by that file's digest, so a
+    /// changed capture makes both the index and its readers stale.
+    private func rangedInput(of cutter: JobID, shard index: Int) throws -> InputFile {
+        let stage = self.step(cutter.step).stage
+        guard let name = stage.shardRangesOf else {
+            throw RunnerError.io("\(cutter) lists shard \(index) without a file, and stages/\(stage.name).yaml names no input its ranges are of")
+        }
+        guard let file = try plan(for: cutter).inputs.first(where: { $0.name == name })?.files.first else {
+            throw RunnerError.io("\(cutter) lists shard \(index) as a range of its input '\(name)', which it was not given")
+        }
+        return file
     }
 
     /// A per-shard parameter's text for `job` of `step` (a step that takes shards); nil for an optional

@@ -6,8 +6,9 @@ import Table
 struct ShardList {
     struct Shard {
         var index: Int
+        /// Empty for a shard of an index (a byte range of the cutter's input).
         var file: String
-        /// Every other column of the shard's row, as text.
+        /// Every other column of the shard's row that holds a value, as text.
         var columns: [String: String]
     }
 
@@ -39,7 +40,8 @@ struct ShardList {
             guard let index = Int(text("shard", row)), index >= 0 else {
                 throw RunnerError.io("the shard table \(path) has a shard without an index at row \(row)")
             }
-            let columns = Dictionary(uniqueKeysWithValues: reader.schema.names.filter { $0 != "shard" && $0 != "file_name" }.map { ($0, text($0, row)) })
+            let columns = Dictionary(uniqueKeysWithValues: reader.schema.names
+                .filter { $0 != "shard" && $0 != "file_name" && batch[$0]?.isNull(row) == false }.map { ($0, text($0, row)) })
             return Shard(index: index, file: text("file_name", row), columns: columns)
         }.sorted { $0.index < $1.index }
     }

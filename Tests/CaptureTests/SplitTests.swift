@@ -2,6 +2,7 @@ import Foundation
 import Testing
 @testable import Capture
 import Contract
+import SystemSupport
 @testable import Table
 
 @Suite struct SplitTests {
@@ -64,6 +65,8 @@ import Contract
         #expect(columns["header"]!.byteArrays.strings == Array(repeating: "0+24", count: 7))
         #expect((0..<7).allSatisfy { columns["file_name"]!.isNull($0) })
         #expect(table.metadata[key: SplitTable.inputSizeKey] == "784")
+        #expect(table.metadata[key: SplitTable.inputKey] == RelativePath.of(capture, from: out.path))
+        #expect(table.metadata[key: SplitTable.inputKey]?.hasPrefix("../") == true && table.metadata[key: SplitTable.inputKey]?.hasSuffix("/t.pcap") == true)
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["shards.parquet"])
         // Read back through the ranges, the shards hold editcap's packets.
         let shards = try (0..<7).map { shard in

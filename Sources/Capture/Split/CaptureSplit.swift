@@ -151,17 +151,22 @@ public struct CaptureSplit: Sendable {
         if let truncation = reader.truncation { report.counters.record("truncated", packet: truncation.packetsRead) }
         try shards.finish()
         report.shards = shards.rows.count
-        try writeTable(shards.rows, origin: report.origin, counters: report.counters, inputSize: storedInput?.mappedSize,
+        try writeTable(shards.rows, origin: report.origin, counters: report.counters,
+                       input: storedInput.map { (RelativePath.of(capturePath, from: directory) ?? capturePath, $0.mappedSize) },
                        to: directory + "/shards.parquet")
         return report
     }
 
-    private func writeTable(_ rows: [ShardWriter.Row], origin: Int64?, counters: PacketCounters, inputSize: Int?, to path: String) throws {
+    /// `input`: the stored input, as a path from `directory`, and its size.
+    private func writeTable(_ rows: [ShardWriter.Row], origin: Int64?, counters: PacketCounters, input: (path: String, size: Int)?,
+                            to path: String) throws {
         let interval: Int64? = if case let .interval(nanoseconds) = mode { nanoseconds } else { nil }
         let originText = origin.map(EpochSeconds.format) ?? ""
         var extra = [KeyValue(key: WindowColumns.originKey, value: originText), KeyValue(key: "mimir.counters", value: counters.summary)]
-        // An index's ranges hold only for the input as it was: its size is a first check.
-        if rows.contains(where: { $0.range != nil }), let inputSize { extra.append(KeyValue(key: SplitTable.inputSizeKey, value: String(inputSize))) }
+        // An index names its input, and its size: the ranges hold only for the input as it was.
+        if rows.contains(where: { $0.range != nil }), let input {
+            extra += [KeyValue(key: SplitTable.inputKey, value: input.path), KeyValue(key: SplitTable.inputSizeKey, value: String(input.size))]
+        }
         let provenance = try Provenance(stage: SplitTable.stage, version: version, schemaVersion: SplitTable.schemaVersion,
                                         params: parameters, extra: extra)
         let micros = { (nanoseconds: Int64) in floorDivide(nanoseconds, 1000) }

@@ -7,8 +7,9 @@ public enum SplitTable {
     /// Its schema version: 2 added the index's `offset`, `length` and `header`, and made `file_name`
     /// nullable.
     public static let schemaVersion = 2
-    /// The metadata entry of an index: the input's size in bytes when it was cut.
-    public static let inputSizeKey = "mimir.input_size"
+    /// The metadata entries of an index: its input, as a path from the index's directory, and the
+    /// input's size in bytes when it was cut.
+    public static let inputKey = "mimir.input", inputSizeKey = "mimir.input_size"
     /// One row per shard: its file, or in an index (`mimir-split --index`) the input's bytes it is
     /// (`offset` and `length` of its records, `header` the ranges of the header blocks before them,
     /// `OFFSET+LENGTH,...`); the windows' origin, its window (with --interval), first and last packet,

@@ -82,34 +82,34 @@ final class IPFIXExporter {
     }
 
     private func export(_ records: [(Key, Flow)], node: Int32, at time: Int64) throws {
+        let encoded = records.map { (isIPv4: $0.0.source.isIPv4, bytes: Self.record($0)) }
         var start = 0
-        while start < records.count {
-            var end = min(records.count, start + Self.recordsPerMessage)
+        while start < encoded.count {
+            var end = min(encoded.count, start + Self.recordsPerMessage)
             if names != nil {
                 // As many records as fit the budget, at least one.
                 var bytes = 0
                 end = start
-                while end < records.count {
-                    bytes += Self.record(records[end]).count
+                while end < encoded.count {
+                    bytes += encoded[end].bytes.count
                     if end > start && bytes > Self.namedMessageBudget { break }
                     end += 1
                 }
             }
-            let batch = records[start..<end]
-            try write(message(batch, node: node, at: time))
-            start += batch.count
+            try write(message(encoded[start..<end], node: node, at: time))
+            start = end
         }
     }
 
-    private func message(_ records: ArraySlice<(Key, Flow)>, node: Int32, at time: Int64) -> [UInt8] {
+    private func message(_ records: ArraySlice<(isIPv4: Bool, bytes: [UInt8])>, node: Int32, at time: Int64) -> [UInt8] {
         var sets: [UInt8] = []
         let sent = messages[node, default: 0]
         if sent % 20 == 0 { sets += names == nil ? Self.templateSet : Self.namedTemplateSet }
         for isIPv4 in [true, false] {
-            let family = records.filter { $0.0.source.isIPv4 == isIPv4 }
+            let family = records.filter { $0.isIPv4 == isIPv4 }
             guard !family.isEmpty else { continue }
             let template = names == nil ? (isIPv4 ? Self.ipv4Template : Self.ipv6Template) : (isIPv4 ? Self.namedIPv4Template : Self.namedIPv6Template)
-            sets += Self.set(template, family.flatMap(Self.record))
+            sets += Self.set(template, family.flatMap(\.bytes))
         }
         let sequenceNumber = sequence[node, default: 0]
         sequence[node] = sequenceNumber &+ UInt32(records.count)

@@ -1,5 +1,7 @@
 """make bench: the training pipeline end to end on simulated Sock Shop captures of growing size (1, 4
 and 16 GB by default: longer captures at the same load, whole packets as `tcpdump -i any` keeps them).
+The window-dependent steps also get their CPU time per window per rate (graph's per window: it runs
+once for every rate) and their peak memory per window, so that their growth with the windows shows.
 
 For every size it runs pipelines/sockshop-train.yaml's steps (simulate, split, flows per shard, graph,
 inject and features per rate, fit, score, report) through the runner and reads, from each job's line
@@ -8,7 +10,8 @@ time (its jobs' summed, as one core would take them), CPU time and peak memory (
 jobs'). It prints them with the capture stages' throughput in MB/s and packets per second, and, from
 the second size on, each step's growth against the first size's: time that grows with the capture
 (about the size ratio) and memory that does not (about 1) are what scale. Each size's artifacts are
-deleted before the next (44 GB are free on these machines; 16 GB of capture and its shards need 32).
+deleted before the next (44 GB are free on these machines; with split's index a size needs its capture
+once, 16 GB at most).
 
 Usage: pipeline_bench.py --bin DIR [--sizes 1,4,16] [--dir artifacts/bench-pipeline] [--jobs 2] [--keep]"""
 import argparse
@@ -81,9 +84,10 @@ def run_size(arguments, gigabytes, rate):
     capture = os.path.join(work, "artifacts", "bench-train", "simulate", "capture.pcap")
     size = os.path.getsize(capture) if os.path.exists(capture) else 0
     packets = count_packets(os.path.join(work, "artifacts", "bench-train", "flows"))
+    windows = count_windows(os.path.join(work, "artifacts", "bench-train", "features"))
     if not arguments.keep:
         shutil.rmtree(work)
-    return size, packets, steps
+    return size, packets, windows, steps
 
 
 def count_packets(flows_directory):
@@ -94,6 +98,17 @@ def count_packets(flows_directory):
         table = pq.read_table(path).to_pydict()
         total += sum(value for counter, value in zip(table["counter"], table["value"]) if counter == "packets")
     return total
+
+
+def count_windows(features_directory):
+    """(windows of every length, rates): a features table's rows, and how many rates have one."""
+    import pyarrow.parquet as pq
+    tables = sorted(glob.glob(os.path.join(features_directory, "*", "features.parquet")))
+    return (pq.read_metadata(tables[0]).num_rows if tables else 0), len(tables)
+
+
+# The steps whose work follows the windows, and whether they run once per rate (fit takes every rate at once).
+WINDOW_STEPS = {"graph": False, "inject": True, "features": True, "fit": True, "score": True}
 
 
 def main():
@@ -110,14 +125,19 @@ def main():
     print(f"Sock Shop at 10 users: {rate / 1e6:.2f} MB of capture per simulated second")
     results = []
     for gigabytes in [float(size) for size in arguments.sizes.split(",")]:
-        size, packets, steps = run_size(arguments, gigabytes, rate)
+        size, packets, (windows, rates), steps = run_size(arguments, gigabytes, rate)
         results.append((gigabytes, size, packets, steps))
-        print(f"\n{size / 1e9:.2f} GB capture, {packets:,} packets")
-        print(f"{'step':12}{'wall s':>10}{'CPU s':>10}{'peak MB':>10}{'MB/s':>10}{'packets/s':>14}")
+        print(f"\n{size / 1e9:.2f} GB capture, {packets:,} packets, {windows:,} windows (every length), {rates} rates")
+        print(f"{'step':12}{'wall s':>10}{'CPU s':>10}{'peak MB':>10}{'MB/s':>10}{'packets/s':>14}"
+              f"{'CPU ms/window/rate':>20}{'peak KB/window':>16}")
         for step in [s for s in STAGE_ORDER if s in steps]:
             wall, cpu, peak = steps[step]
-            rates = (f"{size / 1e6 / wall:>10.0f}{packets / wall:>14,.0f}" if step in ("split", "flows") and wall > 0 else "")
-            print(f"{step:12}{wall:>10.1f}{cpu:>10.1f}{peak:>10.0f}{rates}")
+            cells = (f"{size / 1e6 / wall:>10.0f}{packets / wall:>14,.0f}" if step in ("split", "flows") and wall > 0 else f"{'':>24}")
+            if step in WINDOW_STEPS and windows > 0:
+                # graph runs once for all rates; fit once over every rate's windows.
+                per = windows * (rates if WINDOW_STEPS[step] else 1)
+                cells += f"{cpu * 1000 / per:>20.3f}{peak * 1024 / windows:>16.1f}"
+            print(f"{step:12}{wall:>10.1f}{cpu:>10.1f}{peak:>10.0f}{cells}")
         after = [s for s in STAGE_ORDER if s in steps and s != "simulate"]
         wall = sum(steps[s][0] for s in after)
         print(f"{'from split':12}{wall:>10.1f}{sum(steps[s][1] for s in after):>10.1f}{'':>10}{size / 1e6 / wall:>10.0f}{packets / wall:>14,.0f}")

@@ -24,12 +24,15 @@ struct LogisticL1Problem {
     /// The data by column (coordinate descent walks one feature at a time).
     let columns: [[Double]]
     let targets: [Double]  // 1 for an attack, 0 otherwise
+    /// Features that are zero on every row.
+    let empty: [Bool]
 
     init(rows: [[Double]], labels: [Bool]) {
         n = rows.count
         p = rows.first?.count ?? 0
         columns = (0..<p).map { j in rows.map { $0[j] } }
         targets = labels.map { $0 ? 1 : 0 }
+        empty = columns.map { $0.allSatisfy { $0 == 0 } }
     }
 
     private func linear(_ w: [Double], _ b: Double) -> [Double] {
@@ -41,14 +44,29 @@ struct LogisticL1Problem {
         return z
     }
 
-    func objective(_ w: [Double], _ b: Double, c: Double) -> Double {
+    /// How much the objective changes from (w, b) to (w + step d, b + step db), given the rows' linear
+    /// terms `z` at (w, b) and `direction` = X d + db: summed row by row as differences, since near the
+    /// optimum the change is far below the rounding of the objective itself (a line search comparing
+    /// two objectives there accepts or refuses steps by rounding, and crawls).
+    func objectiveChange(z: [Double], direction: [Double], w: [Double], d: [Double], step: Double, c: Double) -> Double {
         var loss = 0.0
-        for (z, target) in zip(linear(w, b), targets) {
-            let margin = target == 1 ? z : -z
-            loss += margin > 0 ? log1p(exp(-margin)) : -margin + log1p(exp(margin))
+        for i in 0..<n {
+            let sign = targets[i] == 1 ? 1.0 : -1.0
+            let margin = -sign * step * direction[i]
+            if abs(margin) < 30 {
+                // log(1 + e^(-s(z + t q))) - log(1 + e^(-s z)) = log1p(expm1(-s t q) sigmoid(-s z))
+                loss += log1p(expm1(margin) / (1 + exp(sign * z[i])))
+            } else {
+                loss += softplus(-sign * (z[i] + step * direction[i])) - softplus(-sign * z[i])
+            }
         }
-        return c * loss + w.reduce(0) { $0 + abs($1) }
+        var penalty = 0.0
+        for j in 0..<p where d[j] != 0 { penalty += abs(w[j] + step * d[j]) - abs(w[j]) }
+        return c * loss + penalty
     }
+
+    /// log(1 + e^u) without overflow.
+    private func softplus(_ u: Double) -> Double { u > 0 ? u + log1p(exp(-u)) : log1p(exp(u)) }
 
     /// How far (w, b) is from optimal: the largest violation of the optimality conditions, c times the
     /// log-loss gradient g against the L1 subgradient (g_j = -sign(w_j) / c where w_j != 0, |g_j| <= 1 / c
@@ -57,7 +75,7 @@ struct LogisticL1Problem {
         let residual = zip(linear(w, b), targets).map { 1 / (1 + exp(-$0.0)) - $0.1 }
         var worst = abs(c * residual.reduce(0, +))
         for j in 0..<p {
-            let g = c * zip(columns[j], residual).reduce(0) { $0 + $1.0 * $1.1 }
+            let g = c * columns[j].withUnsafeBufferPointer { x in residual.withUnsafeBufferPointer { DenseVectors.dot(x, $0) } }
             worst = max(worst, w[j] == 0 ? max(0, abs(g) - 1) : abs(g + (w[j] > 0 ? 1 : -1)))
         }
         return worst
@@ -72,65 +90,35 @@ struct LogisticL1Problem {
         precondition(c > 0 && c.isFinite && tolerance > 0 && maxIterations >= 1 && start.w.count == p,
                      "logistic regression needs a finite C > 0, a tolerance > 0, an iteration or more and \(p) coefficients")
         var (w, b) = start
-        var current = objective(w, b, c: c)
+        // A feature that is zero on every row cannot change the loss: its optimum is 0 whatever the
+        // start (a warm start from other rows may hold a weight there).
+        for j in 0..<p where empty[j] { w[j] = 0 }
         var steps = 0, criterion = violation(w, b, c: c)
+        var innerFraction = 0.1
         while steps < maxIterations && criterion >= tolerance {
             steps += 1
             // The quadratic model at (w, b): residuals and weights of the log-loss.
-            let probability = linear(w, b).map { 1 / (1 + exp(-$0)) }
+            let z = linear(w, b)
+            let probability = z.map { 1 / (1 + exp(-$0)) }
             let residual = zip(probability, targets).map { $0 - $1 }
             let weight = probability.map { max($0 * (1 - $0), 1e-12) }
-            let totalWeight = weight.reduce(0, +)
-            var hessian = [Double](repeating: 0, count: p)
-            for j in 0..<p {
-                let column = columns[j]
-                var sum = 0.0
-                for i in 0..<n { sum += weight[i] * column[i] * column[i] }
-                hessian[j] = sum
+            let hessian = columns.map { column in
+                column.withUnsafeBufferPointer { x in weight.withUnsafeBufferPointer { DenseVectors.dot(x, x, $0) } }
             }
-            // Coordinate descent on c * (g.d + d^T H d / 2) + |w + d|_1, tracking X d in q; sweeps over
-            // the non-zero coordinates until they settle, then one over all to confirm.
-            var d = [Double](repeating: 0, count: p), db = 0.0
-            var q = [Double](repeating: 0, count: n)
-            var activeOnly = false
-            for _ in 0..<200 {
-                var largest = 0.0
-                var gb = 0.0
-                for i in 0..<n { gb += residual[i] + weight[i] * q[i] }
-                let stepB = -gb / totalWeight
-                db += stepB
-                for i in 0..<n { q[i] += stepB }
-                largest = max(largest, abs(stepB))
-                for j in 0..<p where hessian[j] > 0 && (!activeOnly || w[j] + d[j] != 0) {
-                    let column = columns[j]
-                    var gj = 0.0
-                    for i in 0..<n { gj += column[i] * (residual[i] + weight[i] * q[i]) }
-                    let old = w[j] + d[j]
-                    let u = old - gj / hessian[j]
-                    let shrink = 1 / (c * hessian[j])
-                    let new = u > shrink ? u - shrink : u < -shrink ? u + shrink : 0
-                    let change = new - old
-                    guard change != 0 else { continue }
-                    d[j] += change
-                    for i in 0..<n { q[i] += change * column[i] }
-                    largest = max(largest, abs(change))
-                }
-                if largest < 1e-12 {
-                    if !activeOnly { break }
-                    activeOnly = false
-                } else {
-                    activeOnly = true
-                }
-            }
-            // Backtracking on the true objective.
+            // The step need not be exact: its sweeps stop once the model's optimality conditions hold to a
+            // fraction of the outer violation (newGLMNET's adaptive inner tolerance), a fraction that
+            // shrinks whenever one sweep suffices, so that late steps are solved as tightly as the outer
+            // tolerance needs.
+            var newton = LogisticNewtonStep(columns: columns, residual: residual, weight: weight, hessian: hessian, w: w, c: c)
+            if newton.solve(tolerance: innerFraction * criterion, sweepLimit: 200) { innerFraction /= 4 }
+            let (d, db) = (newton.d, newton.db)
+            // Backtracking until the true objective does not increase.
+            let direction = linear(d, db)
             var step = 1.0, accepted = false
             while step > 1e-10 {
-                let candidate = zip(w, d).map { $0 + step * $1 }
-                let value = objective(candidate, b + step * db, c: c)
-                if value <= current {
-                    (w, b) = (candidate, b + step * db)
+                if objectiveChange(z: z, direction: direction, w: w, d: d, step: step, c: c) <= 0 {
+                    (w, b) = (zip(w, d).map { $0 + step * $1 }, b + step * db)
                     accepted = true
-                    current = value
                     break
                 }
                 step /= 2

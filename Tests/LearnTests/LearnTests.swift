@@ -166,4 +166,16 @@ import Contract
         #expect(full.convergence.converged && full.convergence.iterations > 1 && full.convergence.criterion < 1e-9, "\(full.convergence)")
         #expect(full.convergence.warning(model: "60 s model", solver: "x") == nil)
     }
+
+    @Test func aWarmStartOnAFeatureTheRowsLack_convergesWithItsWeightAtZero() {
+        // A fold's rows may hold none of a feature the fit on every row weighted (out-of-fold scores
+        // start there): the feature cannot move the loss, so its optimum is 0, not the start.
+        let rows = (0..<40).map { i in [Double(i % 7) - 3, 0] }
+        let labels = (0..<40).map { $0 % 3 == 0 }
+        let problem = LogisticL1Problem(rows: rows, labels: labels)
+        let fromZero = problem.solve(c: 10, start: ([0, 0], 0), tolerance: 1e-9)
+        let warm = problem.solve(c: 10, start: ([0.5, 2], 0), tolerance: 1e-9)
+        #expect(warm.convergence.converged && warm.w[1] == 0, "\(warm.convergence) \(warm.w) \(fromZero.convergence)")
+        #expect(abs(warm.w[0] - fromZero.w[0]) < 1e-6 && abs(warm.b - fromZero.b) < 1e-6)
+    }
 }

@@ -60,8 +60,25 @@ public final class AddressNamer {
         serviceOf = options.membership.services(of: book)
     }
 
+    /// The nodes named in the window last asked about: tables hold a window's rows together, and an
+    /// address recurs in most of them.
+    private var window: (start: Int64, end: Int64) = (0, 0)
+    private var named: [String: GraphNode] = [:]
+
     /// The node an address stands for in the window [windowStart, windowEnd).
     func node(for text: String, windowStart: Int64, windowEnd: Int64) throws -> GraphNode {
+        if window != (windowStart, windowEnd) {
+            window = (windowStart, windowEnd)
+            named.removeAll(keepingCapacity: true)
+        } else if let node = named[text] {
+            return node
+        }
+        let node = try uncachedNode(for: text, windowStart: windowStart, windowEnd: windowEnd)
+        named[text] = node
+        return node
+    }
+
+    private func uncachedNode(for text: String, windowStart: Int64, windowEnd: Int64) throws -> GraphNode {
         guard let address = addresses[text] ?? IPAddress(text) else {
             throw TableError.invalidInput("the tables hold '\(text)', which is not an IPv4 or IPv6 address")
         }

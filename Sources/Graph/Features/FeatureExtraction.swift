@@ -21,6 +21,17 @@ public struct FeatureOptions: Sendable {
     }
 }
 
+/// A flow's addresses, ports and protocol.
+private struct FlowKey: Hashable {
+    let source: String, destination: String
+    let ports: Int64, ipProtocol: Int32
+
+    init(_ flow: FlowRow) {
+        (source, destination, ipProtocol) = (flow.source, flow.destination, flow.ipProtocol)
+        ports = Int64(flow.sourcePort) << 32 | Int64(UInt32(bitPattern: flow.destinationPort))
+    }
+}
+
 /// Reads graph's pod edges (and optionally flows and a reference edge table) and computes one row of
 /// features per window (docs/features.md defines every column).
 public final class FeatureExtraction {
@@ -60,11 +71,7 @@ public final class FeatureExtraction {
             let window = MergedPairs.Window(length: length, index: index)
             starts[window] = start
             partial[window] = isPartial
-            var graph = graphs[window] ?? WindowGraph()
-            let u = graph.node(edge.source, kind: edge.sourceKind, service: edge.sourceService)
-            let v = graph.node(edge.destination, kind: edge.destinationKind, service: edge.destinationService)
-            graph.add(u, v, bytes: Double(edge.bytes))
-            graphs[window] = graph
+            graphs[window, default: WindowGraph()].add(edge)  // in place: a copy taken out would be copied again to change
         }
         if let sensitive = options.sensitiveService { try SensitiveService.check(sensitive, among: services, path: path) }
     }
@@ -85,7 +92,7 @@ public final class FeatureExtraction {
         var peers: [MergedPairs.Window: [String: Set<String>]] = [:]
         var failed: [MergedPairs.Window: [String: Int]] = [:]
         // Flows from outside, each once (a late packet or a shard boundary repeats a flow's row).
-        var fromOutside: [MergedPairs.Window: Set<String>] = [:]
+        var fromOutside: [MergedPairs.Window: Set<FlowKey>] = [:]
         for path in paths {
             let (reader, flowsOrigin) = try FlowTables.open(path, as: FlowTables.flows, named: "a flows table")
             guard flowsOrigin == origin else {
@@ -100,7 +107,7 @@ public final class FeatureExtraction {
                 let end = start + Int64(flow.length) * Nanoseconds.perSecond
                 let (source, destination) = try namer.nodes(source: flow.source, destination: flow.destination, windowStart: start, windowEnd: end)
                 if source.kind == .outside, destination.kind != .outside {
-                    fromOutside[window, default: []].insert("\(flow.source) \(flow.sourcePort) \(flow.destination) \(flow.destinationPort) \(flow.ipProtocol)")
+                    fromOutside[window, default: []].insert(FlowKey(flow))
                 }
                 guard source.kind == .pod else { return }
                 let service = source.serviceName
@@ -138,8 +145,8 @@ public final class FeatureExtraction {
             for window in windows {
                 progress(result.count + rows.count, graphs.count)
                 let graph = graphs[window]!
-                var values = windowFeatures(graph)
                 let services = graph.serviceGraph()
+                var values = windowFeatures(graph, serviceGraph: services)
                 serviceGraphs.append(services)
                 // Novelty: service edges, and each service's peers, never seen in earlier windows.
                 var newEdges = 0.0, newBytes = 0.0
@@ -169,11 +176,12 @@ public final class FeatureExtraction {
     }
 
     /// The features of section 4 on one window's graph.
-    func windowFeatures(_ graph: WindowGraph) -> [String: Double] {
+    func windowFeatures(_ graph: WindowGraph, serviceGraph: WindowGraph) -> [String: Double] {
         let features = GraphFeatures(graph: graph, profile: options.profile)
         let members = features.members
         let services = members.keys.sorted()
         var values: [String: Double] = [:]
+        values.reserveCapacity(services.count * services.count + 8 * services.count + 16)
         let pairs = features.servicePairs(services)
         for (i, a) in services.enumerated() {
             values["\(a)_to_\(a)_reciprocity"] = pairs.reciprocity(i, i)
@@ -182,7 +190,6 @@ public final class FeatureExtraction {
                 values["\(a)_to_\(b)_edge_coef_of_var"] = pairs.edgeVariation(i, i + 1 + offset)
             }
         }
-        let serviceGraph = graph.serviceGraph()
         for (u, v, w) in serviceGraph.edges { values[FeatureColumns.bytes(serviceGraph.names[u], serviceGraph.names[v])] = w }
         for (index, value) in GraphFeatures.harmonicCentrality(serviceGraph).enumerated() {
             values["class_harmonic_centrality_" + serviceGraph.names[index]] = value
@@ -210,9 +217,18 @@ public final class FeatureExtraction {
     public func write(path: String, provenance params: JSONValue, version: String,
                       progress: (Int, Int) -> Void = { _, _ in }) throws -> (windows: Int, features: Int) {
         let rows = rows(progress: progress)
-        var nameSet = Set<String>()
-        for row in rows { nameSet.formUnion(row.values.keys) }
-        let names = nameSet.sorted()
+        // Each name looked up once: a provisional column in order of first sight, then the sorted order.
+        var firstSeen: [String: Int] = [:]
+        let entries = rows.map { row in
+            row.values.map { name, value in
+                if let column = firstSeen[name] { return (column, value) }
+                firstSeen[name] = firstSeen.count
+                return (firstSeen.count - 1, value)
+            }
+        }
+        let names = firstSeen.keys.sorted()
+        var sortedColumn = [Int](repeating: 0, count: names.count)
+        for (column, name) in names.enumerated() { sortedColumn[firstSeen[name]!] = column }
         let definitions = JSONValue.object(Dictionary(uniqueKeysWithValues: names.map { ($0, JSONValue.string(FeatureDefinitions.describe($0))) }))
         var extra = [KeyValue(key: FeatureColumns.meaningsKey, value: try definitions.canonicalText())]
         if let origin { extra.append(KeyValue(key: WindowColumns.originKey, value: origin)) }
@@ -225,10 +241,9 @@ public final class FeatureExtraction {
         ]
         // Filled row by row from each row's own entries: looking every name up in every row cost most of
         // the stage's time (profiled on Sock Shop: 840 windows, 410 features).
-        let slot = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
         var values = names.map { name in [Double](repeating: FeatureColumns.isBytes(name) ? 0 : .nan, count: rows.count) }
-        for (row, entry) in rows.enumerated() {
-            for (name, value) in entry.values { values[slot[name]!][row] = value }
+        for (row, entry) in entries.enumerated() {
+            for (column, value) in entry { values[sortedColumn[column]][row] = value }
         }
         columns += values.map { ColumnArray($0) }
         let writer = try TableWriter(path: path, schema: schema, metadata: provenance.keyValues)

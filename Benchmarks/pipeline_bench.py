@@ -1,7 +1,8 @@
 """make bench: the training pipeline end to end on simulated Sock Shop captures of growing size (1, 4
 and 16 GB by default: longer captures at the same load, whole packets as `tcpdump -i any` keeps them).
 The window-dependent steps also get their CPU time per window per rate (graph's per window: it runs
-once for every rate) and their peak memory per window, so that their growth with the windows shows.
+once for every rate), all of them together per window and rate (graph's share spread over the rates),
+and their peak memory per window, so that their growth with the windows shows.
 
 For every size it runs pipelines/sockshop-train.yaml's steps (simulate, split, flows per shard, graph,
 inject and features per rate, fit, score, report) through the runner and reads, from each job's line
@@ -138,6 +139,10 @@ def main():
                 per = windows * (rates if WINDOW_STEPS[step] else 1)
                 cells += f"{cpu * 1000 / per:>20.3f}{peak * 1024 / windows:>16.1f}"
             print(f"{step:12}{wall:>10.1f}{cpu:>10.1f}{peak:>10.0f}{cells}")
+        if windows > 0 and rates > 0:
+            # The figure of issue 21's goal: every window step's CPU over windows times rates (graph's once).
+            total = sum(steps[s][1] for s in WINDOW_STEPS if s in steps) * 1000 / (windows * rates)
+            print(f"{'window steps':12}{'':>40}{total:>38.3f}")
         after = [s for s in STAGE_ORDER if s in steps and s != "simulate"]
         wall = sum(steps[s][0] for s in after)
         print(f"{'from split':12}{wall:>10.1f}{sum(steps[s][1] for s in after):>10.1f}{'':>10}{size / 1e6 / wall:>10.0f}{packets / wall:>14,.0f}")

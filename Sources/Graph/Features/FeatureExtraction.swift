@@ -46,7 +46,8 @@ public final class FeatureExtraction {
     private var starts: [MergedPairs.Window: Int64] = [:]
     private var partial: [MergedPairs.Window: Bool] = [:]
     private var referenceEdges = Set<String>()
-    private var flowFeatures: [MergedPairs.Window: [String: Double]] = [:]
+    private var flowFeatures: [MergedPairs.Window: [(column: Int, value: Double)]] = [:]
+    private let columns = FeatureColumnIndex()
     public private(set) var origin: String?
     /// How graph named the pod edges' addresses (nil for tables of graph 1).
     public private(set) var naming: AddressNaming?
@@ -123,24 +124,27 @@ public final class FeatureExtraction {
                 }
             }
         }
+        let load = columns.column(named: FeatureColumns.load)
         for window in graphs.keys {
-            var row: [String: Double] = [FeatureColumns.load: Double(fromOutside[window]?.count ?? 0)]
+            var row = [(load, Double(fromOutside[window]?.count ?? 0))]
             for service in Set(graphs[window]!.services) where service != "outside" {
-                row["distinct_dst_ports_" + service] = Double(ports[window]?[service]?.count ?? 0)
-                row["fanout_" + service] = Double(peers[window]?[service]?.count ?? 0)
-                row["failed_connections_" + service] = Double(failed[window]?[service] ?? 0)
+                row.append((columns.column(.destinationPorts, service), Double(ports[window]?[service]?.count ?? 0)))
+                row.append((columns.column(.fanOut, service), Double(peers[window]?[service]?.count ?? 0)))
+                row.append((columns.column(.failedConnections, service), Double(failed[window]?[service] ?? 0)))
             }
             flowFeatures[window] = row
         }
     }
 
     /// Every window's features, windows in (length, index) order.
-    func rows(progress: (Int, Int) -> Void) -> [(window: MergedPairs.Window, values: [String: Double])] {
-        var result: [(MergedPairs.Window, [String: Double])] = []
+    func rows(progress: (Int, Int) -> Void) -> [(window: MergedPairs.Window, values: FeatureRow)] {
+        var result: [(MergedPairs.Window, FeatureRow)] = []
+        let (newEdgesColumn, newBytesColumn) = (columns.column(named: "new_service_edges"), columns.column(named: "new_service_edge_bytes"))
+        let ideColumn = columns.column(named: "ide_kashima_score")
         for length in Set(graphs.keys.map(\.length)).sorted() {
             let windows = graphs.keys.filter { $0.length == length }.sorted()
             var seen = referenceEdges
-            var rows: [[String: Double]] = []
+            var rows: [FeatureRow] = []
             var serviceGraphs: [WindowGraph] = []
             for window in windows {
                 progress(result.count + rows.count, graphs.count)
@@ -160,15 +164,15 @@ public final class FeatureExtraction {
                     if u != v, newPeers[services.names[v]] != nil { newPeers[services.names[v]]! += 1 }
                     seen.insert(key)
                 }
-                values["new_service_edges"] = newEdges
-                values["new_service_edge_bytes"] = newBytes
-                for (service, count) in newPeers { values["new_peers_" + service] = count }
-                values.merge(flowFeatures[window] ?? [:]) { first, _ in first }
+                values.set(newEdgesColumn, newEdges)
+                values.set(newBytesColumn, newBytes)
+                for (service, count) in newPeers { values.set(columns.column(.newPeers, service), count) }
+                for (column, value) in flowFeatures[window] ?? [] { values.add(column, value) }
                 rows.append(values)
             }
             let order = Set(serviceGraphs.flatMap(\.names)).sorted()
             for (index, score) in IdeKashima(order: order, history: options.ideHistory).scores(serviceGraphs).enumerated() {
-                rows[index]["ide_kashima_score"] = score
+                rows[index].set(ideColumn, score)
             }
             result += zip(windows, rows).map { ($0, $1) }
         }
@@ -176,38 +180,38 @@ public final class FeatureExtraction {
     }
 
     /// The features of section 4 on one window's graph.
-    func windowFeatures(_ graph: WindowGraph, serviceGraph: WindowGraph) -> [String: Double] {
+    func windowFeatures(_ graph: WindowGraph, serviceGraph: WindowGraph) -> FeatureRow {
         let features = GraphFeatures(graph: graph, profile: options.profile)
         let members = features.members
         let services = members.keys.sorted()
-        var values: [String: Double] = [:]
-        values.reserveCapacity(services.count * services.count + 8 * services.count + 16)
+        var values = FeatureRow(capacity: columns.names.count)
         let pairs = features.servicePairs(services)
         for (i, a) in services.enumerated() {
-            values["\(a)_to_\(a)_reciprocity"] = pairs.reciprocity(i, i)
+            values.set(columns.column(.reciprocity, a, a), pairs.reciprocity(i, i))
             for (offset, b) in services[(i + 1)...].enumerated() {
-                values["\(a)_to_\(b)_reciprocity"] = pairs.reciprocity(i, i + 1 + offset)
-                values["\(a)_to_\(b)_edge_coef_of_var"] = pairs.edgeVariation(i, i + 1 + offset)
+                values.set(columns.column(.reciprocity, a, b), pairs.reciprocity(i, i + 1 + offset))
+                values.set(columns.column(.edgeVariation, a, b), pairs.edgeVariation(i, i + 1 + offset))
             }
         }
-        for (u, v, w) in serviceGraph.edges { values[FeatureColumns.bytes(serviceGraph.names[u], serviceGraph.names[v])] = w }
+        for (u, v, w) in serviceGraph.edges { values.set(columns.column(.bytes, serviceGraph.names[u], serviceGraph.names[v]), w) }
         for (index, value) in GraphFeatures.harmonicCentrality(serviceGraph).enumerated() {
-            values["class_harmonic_centrality_" + serviceGraph.names[index]] = value
+            values.set(columns.column(.harmonicCentrality, serviceGraph.names[index]), value)
         }
         if let sensitive = options.sensitiveService {
             let sources = (members[sensitive] ?? []).filter { graph.kinds[$0] == .pod }
             let betweenness = graph.index["outside"].flatMap { features.currentFlowBetweenness(sources: sources, target: $0) }
             for service in services {
                 let pods = (members[service] ?? []).filter { graph.kinds[$0] == .pod || service == "outside" }
-                values["pods_cfbc_sub_coef_of_var_" + service] = betweenness.map { values in coefficientOfVariation(pods.compactMap { values[$0] }) } ?? .nan
+                values.set(columns.column(.currentFlowVariation, service),
+                           betweenness.map { values in coefficientOfVariation(pods.compactMap { values[$0] }) } ?? .nan)
             }
         }
-        values["fraction_pod_comm_not_through_vips"] = observation.showsBothCopies
-            ? features.podTrafficNotThroughServiceAddresses(dnsService: options.dnsService) : .nan
+        values.set(columns.column(named: "fraction_pod_comm_not_through_vips"), observation.showsBothCopies
+            ? features.podTrafficNotThroughServiceAddresses(dnsService: options.dnsService) : .nan)
         let dns = features.dnsRatios(dnsService: options.dnsService)
-        values["into_dns_from_outside"] = dns.fromOutside
-        values["dns_outside_inside_ratio"] = dns.outsideInsideRatio
-        values["into_dns_ratio"] = dns.intoRatio
+        values.set(columns.column(named: "into_dns_from_outside"), dns.fromOutside)
+        values.set(columns.column(named: "dns_outside_inside_ratio"), dns.outsideInsideRatio)
+        values.set(columns.column(named: "into_dns_ratio"), dns.intoRatio)
         return values
     }
 
@@ -217,37 +221,27 @@ public final class FeatureExtraction {
     public func write(path: String, provenance params: JSONValue, version: String,
                       progress: (Int, Int) -> Void = { _, _ in }) throws -> (windows: Int, features: Int) {
         let rows = rows(progress: progress)
-        // Each name looked up once: a provisional column in order of first sight, then the sorted order.
-        var firstSeen: [String: Int] = [:]
-        let entries = rows.map { row in
-            row.values.map { name, value in
-                if let column = firstSeen[name] { return (column, value) }
-                firstSeen[name] = firstSeen.count
-                return (firstSeen.count - 1, value)
-            }
-        }
-        let names = firstSeen.keys.sorted()
-        var sortedColumn = [Int](repeating: 0, count: names.count)
-        for (column, name) in names.enumerated() { sortedColumn[firstSeen[name]!] = column }
+        // Only the columns some window has (a column is numbered when a window first sets it).
+        let used = columns.names.indices.filter { column in rows.contains { $0.values.has(column) } }
+        let sortedColumns = used.sorted { columns.names[$0] < columns.names[$1] }
+        let names = sortedColumns.map { columns.names[$0] }
         let definitions = JSONValue.object(Dictionary(uniqueKeysWithValues: names.map { ($0, JSONValue.string(FeatureDefinitions.describe($0))) }))
         var extra = [KeyValue(key: FeatureColumns.meaningsKey, value: try definitions.canonicalText())]
         if let origin { extra.append(KeyValue(key: WindowColumns.originKey, value: origin)) }
         if let rate { extra.append(KeyValue(key: InjectTables.rateKey, value: rate)) }
         let provenance = try Provenance(stage: Self.stage, version: version, schemaVersion: Self.schemaVersion, params: params, extra: extra)
         let schema = try Schema(WindowColumns.fields + names.map { Field($0, .double) })
-        var columns = [
+        var tableColumns = [
             ColumnArray(rows.map(\.window.length)), ColumnArray(rows.map(\.window.index)),
             ColumnArray(.int64(rows.map { starts[$0.window]! / 1000 })), ColumnArray(rows.map { partial[$0.window]! }),
         ]
-        // Filled row by row from each row's own entries: looking every name up in every row cost most of
-        // the stage's time (profiled on Sock Shop: 840 windows, 410 features).
-        var values = names.map { name in [Double](repeating: FeatureColumns.isBytes(name) ? 0 : .nan, count: rows.count) }
-        for (row, entry) in entries.enumerated() {
-            for (column, value) in entry { values[sortedColumn[column]][row] = value }
+        let values = zip(sortedColumns, names).map { column, name in
+            let absent = FeatureColumns.isBytes(name) ? 0 : Double.nan
+            return rows.map { $0.values.value(column) ?? absent }
         }
-        columns += values.map { ColumnArray($0) }
+        tableColumns += values.map { ColumnArray($0) }
         let writer = try TableWriter(path: path, schema: schema, metadata: provenance.keyValues)
-        try writer.write(TableBatch(schema: schema, columns: columns))
+        try writer.write(TableBatch(schema: schema, columns: tableColumns))
         try writer.close()
         return (rows.count, names.count)
     }

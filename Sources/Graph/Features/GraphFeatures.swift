@@ -83,7 +83,9 @@ struct GraphFeatures {
             var done = Array(repeating: false, count: n)
             distance[source] = 0
             for _ in 0..<n {
-                guard let u = (0..<n).filter({ !done[$0] && distance[$0].isFinite }).min(by: { distance[$0] < distance[$1] }) else { break }
+                var nearest: Int?
+                for v in 0..<n where !done[v] && distance[v].isFinite && nearest.map({ distance[v] < distance[$0] }) ?? true { nearest = v }
+                guard let u = nearest else { break }
                 done[u] = true
                 for (v, w) in services.weights[u] where v != u && w > 0 {
                     let candidate = distance[u] + total / w
@@ -179,26 +181,31 @@ struct GraphFeatures {
     /// services that no service-address traffic accounts for (twice, as the denominator counts every
     /// pod-to-pod byte twice). Pods of one service talking to each other (replication) are not bypass.
     func podTrafficNotThroughServiceAddresses(dnsService: String) -> Double {
-        var throughAddress: [String: Double] = [:], podToPod: [String: Double] = [:]
-        var direct: [(client: String, server: String, sameService: Bool, weight: Double)] = []
+        /// Traffic between a pod and a service, one way: (pod, service) or (service, pod).
+        struct Tally: Hashable {
+            let from: String, to: String
+        }
+        var throughAddress: [Tally: Double] = [:], podToPod: [Tally: Double] = [:]
+        var direct: [(client: Tally, server: Tally, sameService: Bool, weight: Double)] = []
         for (u, v, w) in graph.edges {
             let (su, sv) = (graph.services[u], graph.services[v])
             guard su != "outside", sv != "outside", su != dnsService, sv != dnsService,
                   !su.hasPrefix("loadgenerator"), !sv.hasPrefix("loadgenerator") else { continue }
             switch (graph.kinds[u], graph.kinds[v]) {
-            case (.vip, .pod): throughAddress["\(su)>\(graph.names[v])", default: 0] += w
-            case (.pod, .vip): throughAddress["\(graph.names[u])>\(sv)", default: 0] += w
+            case (.vip, .pod): throughAddress[Tally(from: su, to: graph.names[v]), default: 0] += w
+            case (.pod, .vip): throughAddress[Tally(from: graph.names[u], to: sv), default: 0] += w
             case (.pod, .pod):
-                let keys = ("\(graph.names[u])>\(sv)", "\(su)>\(graph.names[v])")
+                let keys = (Tally(from: graph.names[u], to: sv), Tally(from: su, to: graph.names[v]))
                 podToPod[keys.0, default: 0] += w
                 podToPod[keys.1, default: 0] += w
                 direct.append((keys.0, keys.1, su == sv, w))
             default: break
             }
         }
+        // Byte counts are whole numbers: these sums are exact in any order.
         let total = podToPod.values.reduce(0, +)
         guard total > 0 else { return .nan }
-        var mismatch = throughAddress.keys.sorted().reduce(0) { $0 + abs(throughAddress[$1]! - (podToPod[$1] ?? 0)) }
+        var mismatch = throughAddress.reduce(0) { $0 + abs($1.value - (podToPod[$1.key] ?? 0)) }
         if profile == .fixed {
             for edge in direct where !edge.sameService && throughAddress[edge.client] == nil && throughAddress[edge.server] == nil {
                 mismatch += 2 * edge.weight

@@ -17,7 +17,7 @@ public final class RunReporter {
     var showsProgress: Bool { interactive && !quiet }
 
     func ran(_ job: JobID, seconds: Double, usage: ResourceUsage?) {
-        let used = usage.map { String(format: " (%.1f s CPU, %.0f MB peak)", $0.cpuSeconds, Double($0.peakMemoryBytes) / 1e6) } ?? ""
+        let used = usage.map { String(format: " (%.2f s CPU, %.0f MB peak)", $0.cpuSeconds, Double($0.peakMemoryBytes) / 1e6) } ?? ""
         line("\(job): ran in \(Self.duration(seconds))\(used)")
     }
 

@@ -120,18 +120,32 @@ public final class Injection {
         origin = reader.metadata[key: WindowColumns.originKey]
         passedOn = [AddressNaming.key, Observation.key].compactMap { key in reader.metadata[key: key].map { KeyValue(key: key, value: $0) } }
         observation = try Observation(of: reader)
+        // A window's rows are gathered, then stored at once in a table of their size (grown row by row,
+        // the tables were rehashed again and again).
+        var current: (window: Window, rows: [(EdgeKeyPair, (packets: Int64, bytes: Int64))])?
+        func store() {
+            guard let (window, rows) = current else { return }
+            var edges = windows[window] ?? Dictionary(minimumCapacity: rows.count)
+            for (key, totals) in rows { edges[key] = totals }
+            windows[window] = edges
+        }
         try PodEdgeTable.forEachRow(reader) { length, index, start, isPartial, edge in
             let window = Window(length: length, index: index)
             let source = Node(name: edge.source, kind: edge.sourceKind, service: edge.sourceService)
             let destination = Node(name: edge.destination, kind: edge.destinationKind, service: edge.destinationService)
+            if current?.window != window {
+                store()
+                current = (window, [])
+            }
             starts[window] = start
             partial[window] = isPartial
-            windows[window, default: [:]][EdgeKeyPair(source: source, destination: destination)] = (edge.packets, edge.bytes)
+            current!.rows.append((EdgeKeyPair(source: source, destination: destination), (edge.packets, edge.bytes)))
             for node in [source, destination] where node.kind == .pod {
                 if podsByWindow[window]?[node.service]?.contains(node) != true { podsByWindow[window, default: [:]][node.service, default: []].append(node) }
                 if podsByService[node.service]?.contains(node) != true { podsByService[node.service, default: []].append(node) }
             }
         }
+        store()
         guard !windows.isEmpty else { throw TableError.invalidInput("\(path) has no edges to inject into") }
         try SensitiveService.check(options.sensitiveService, among: podsByService.keys, path: path)
     }

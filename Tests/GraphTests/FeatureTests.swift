@@ -83,3 +83,29 @@ import Contract
         #expect(h == [0, 0.25, 0.75])
     }
 }
+
+/// The features table's columns and a window's values by column.
+@Suite struct FeatureColumnTests {
+    @Test func keysThatMakeOneName_shareItsColumn() {
+        let columns = FeatureColumnIndex()
+        let reciprocity = columns.column(.reciprocity, "a", "b")
+        #expect(columns.column(.reciprocity, "a", "b") == reciprocity)
+        #expect(columns.column(.edgeVariation, "a", "b") != reciprocity)
+        // The same text named outright, and a bytes column under the name it makes.
+        #expect(columns.column(named: "a_to_b_reciprocity") == reciprocity)
+        #expect(columns.column(named: FeatureColumns.bytes("x", "y")) == columns.column(.bytes, "x", "y"))
+        #expect(columns.names == ["a_to_b_reciprocity", "a_to_b_edge_coef_of_var", "bytes_x_to_y"])
+    }
+
+    @Test func aRowSetsOverwritesAndAddsOnlyWhereAbsent() {
+        var row = FeatureRow(capacity: 0)
+        #expect(!row.has(3) && row.value(3) == nil)
+        row.set(3, .nan)
+        #expect(row.has(3) && row.value(3)!.isNaN && !row.has(0))
+        row.add(3, 1)
+        #expect(row.value(3)!.isNaN)
+        row.set(3, 2)
+        row.add(0, 5)
+        #expect(row.value(3) == 2 && row.value(0) == 5 && row.value(7) == nil)
+    }
+}

@@ -8,7 +8,7 @@ import Contract
 
 /// mimir-fit: the detector, fitted on training windows only.
 struct FitCommand: StageCommand {
-    static let version = "9"
+    static let version = "10"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-fit",

@@ -2,42 +2,52 @@
 /// loop's additions in order, so a sum over thousands of rows would otherwise run one term a cycle.
 enum DenseVectors {
     /// The sum of a[i] * b[i].
-    static func dot(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) -> Double {
+    static func dot(_ a: [Double], _ b: [Double]) -> Double {
         precondition(a.count == b.count, "dot product of vectors of different lengths")
-        let count = a.count, blocks = count / 4
-        var sum = SIMD4<Double>()
-        for block in 0..<blocks {
-            let i = block * 4
-            sum += lanes(a, i) * lanes(b, i)
+        return a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                var sum = SIMD4<Double>()
+                let blocks = a.count / 4
+                for block in 0..<blocks { sum += lanes(a, block * 4) * lanes(b, block * 4) }
+                var total = sum.sum()
+                for i in blocks * 4..<a.count { total += a[i] * b[i] }
+                return total
+            }
         }
-        var total = sum.sum()
-        for i in blocks * 4..<count { total += a[i] * b[i] }
-        return total
     }
 
     /// The sum of a[i] * b[i] * c[i].
-    static func dot(_ a: UnsafeBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>, _ c: UnsafeBufferPointer<Double>) -> Double {
+    static func dot(_ a: [Double], _ b: [Double], _ c: [Double]) -> Double {
         precondition(a.count == b.count && b.count == c.count, "dot product of vectors of different lengths")
-        let count = a.count, blocks = count / 4
-        var sum = SIMD4<Double>()
-        for block in 0..<blocks {
-            let i = block * 4
-            sum += lanes(a, i) * lanes(b, i) * lanes(c, i)
+        return a.withUnsafeBufferPointer { a in
+            b.withUnsafeBufferPointer { b in
+                c.withUnsafeBufferPointer { c in
+                    var sum = SIMD4<Double>()
+                    let blocks = a.count / 4
+                    for block in 0..<blocks { sum += lanes(a, block * 4) * lanes(b, block * 4) * lanes(c, block * 4) }
+                    var total = sum.sum()
+                    for i in blocks * 4..<a.count { total += a[i] * b[i] * c[i] }
+                    return total
+                }
+            }
         }
-        var total = sum.sum()
-        for i in blocks * 4..<count { total += a[i] * b[i] * c[i] }
-        return total
+    }
+
+    /// y[i] += factor * x[i] * scale[i].
+    static func addScaled(_ y: inout [Double], _ factor: Double, _ x: [Double], _ scale: [Double]) {
+        precondition(y.count == x.count && x.count == scale.count, "update of vectors of different lengths")
+        x.withUnsafeBufferPointer { x in
+            scale.withUnsafeBufferPointer { scale in
+                y.withUnsafeMutableBufferPointer { y in
+                    for i in 0..<y.count { y[i] += factor * x[i] * scale[i] }
+                }
+            }
+        }
     }
 
     /// Four values from position i on.
     @inline(__always)
     private static func lanes(_ values: UnsafeBufferPointer<Double>, _ i: Int) -> SIMD4<Double> {
         UnsafeRawPointer(values.baseAddress! + i).loadUnaligned(as: SIMD4<Double>.self)
-    }
-
-    /// y[i] += factor * x[i] * scale[i].
-    static func addScaled(_ y: UnsafeMutableBufferPointer<Double>, _ factor: Double, _ x: UnsafeBufferPointer<Double>, _ scale: UnsafeBufferPointer<Double>) {
-        precondition(y.count == x.count && x.count == scale.count, "update of vectors of different lengths")
-        for i in 0..<y.count { y[i] += factor * x[i] * scale[i] }
     }
 }

@@ -19,6 +19,8 @@ struct LogisticNewtonStep {
     private(set) var db = 0.0
     /// residual + W (X d + db): valid after a full sweep, rebuilt before one.
     private var u: [Double]
+    /// d and db when u was last brought up to date.
+    private var rowTermsAt: (d: [Double], db: Double) = ([], 0)
     /// The coordinates touched in this step (non-zero in w or d), in the order they joined; `slot[j]`
     /// is j's place among them or -1.
     private var members: [Int] = []
@@ -78,9 +80,9 @@ struct LogisticNewtonStep {
         var worst = abs(c * gb)
         let stepB = -gb / totalWeight
         db += stepB
-        for i in u.indices { u[i] += stepB * weight[i] }
+        addInterceptToRows(stepB)
         for j in columns.indices where hessian[j] > 0 {
-            let g = columns[j].withUnsafeBufferPointer { x in u.withUnsafeBufferPointer { DenseVectors.dot(x, $0) } }
+            let g = DenseVectors.dot(columns[j], u)
             let old = w[j] + d[j]
             worst = max(worst, violation(value: old, g: g))
             let change = update(j: j, old: old, g: g) - old
@@ -116,7 +118,7 @@ struct LogisticNewtonStep {
     /// Coordinate j joins the members: its Hessian entries with them and with the intercept.
     private mutating func join(_ j: Int) {
         let weighted = zip(columns[j], weight).map { $0 * $1 }
-        let row = members.map { k in weighted.withUnsafeBufferPointer { x in columns[k].withUnsafeBufferPointer { DenseVectors.dot(x, $0) } } }
+        let row = members.map { DenseVectors.dot(weighted, columns[$0]) }
         for (a, entry) in row.enumerated() { gram[a].append(entry) }
         gram.append(row + [hessian[j]])
         interceptGram.append(weighted.reduce(0, +))
@@ -128,19 +130,15 @@ struct LogisticNewtonStep {
     /// The members' and the intercept's gradients from u, before member sweeps; d and db as u has them.
     private mutating func gradientsFromRows() {
         for (a, j) in members.enumerated() {
-            gradient[a] = columns[j].withUnsafeBufferPointer { x in u.withUnsafeBufferPointer { DenseVectors.dot(x, $0) } }
+            gradient[a] = DenseVectors.dot(columns[j], u)
         }
         interceptGradient = u.reduce(0, +)
         rowTermsAt = (d, db)
     }
 
-    /// d and db when u was last brought up to date.
-    private var rowTermsAt: (d: [Double], db: Double) = ([], 0)
-
     /// u brought up to date after member sweeps: W X times what they changed in d and db.
     private mutating func rebuildRowTerms() {
-        let stepB = db - rowTermsAt.db
-        for i in u.indices { u[i] += stepB * weight[i] }
+        addInterceptToRows(db - rowTermsAt.db)
         for j in members where d[j] != rowTermsAt.d[j] {
             addToRows(d[j] - rowTermsAt.d[j], column: j)
         }
@@ -148,9 +146,11 @@ struct LogisticNewtonStep {
 
     /// u += change W x_j.
     private mutating func addToRows(_ change: Double, column j: Int) {
-        let x = columns[j]
-        weight.withUnsafeBufferPointer { weight in
-            x.withUnsafeBufferPointer { x in u.withUnsafeMutableBufferPointer { DenseVectors.addScaled($0, change, x, weight) } }
-        }
+        DenseVectors.addScaled(&u, change, columns[j], weight)
+    }
+
+    /// u += change W (the intercept's column is ones).
+    private mutating func addInterceptToRows(_ change: Double) {
+        for i in u.indices { u[i] += change * weight[i] }
     }
 }

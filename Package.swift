@@ -112,7 +112,7 @@ let package = Package(
         .testTarget(name: "ArchitectureTests", dependencies: ["TestSupport"]),
         .testTarget(name: "SystemSupportTests", dependencies: ["SystemSupport", "TestSupport"]),
         .testTarget(name: "TableTests", dependencies: ["SystemSupport", "Table", "Contract", "TestSupport"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Table", "Contract", "Capture", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Table", "Contract", "Capture", "Seeded", "TestSupport"]),
         .testTarget(name: "GraphTests", dependencies: ["Table", "Contract", "Capture", "Cluster", "Graph", "TestSupport"]),
         .testTarget(name: "LearnTests", dependencies: ["SystemSupport", "Table", "Contract", "Learn", "TestSupport"]),
         .testTarget(name: "InjectTests", dependencies: ["Table", "Contract", "Capture", "Cluster", "Seeded", "Graph", "Inject", "TestSupport"]),

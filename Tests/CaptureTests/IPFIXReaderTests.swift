@@ -53,13 +53,22 @@ enum IPFIXKit {
 
     /// The records and damage of a file holding `bytes`.
     static func read(_ bytes: [UInt8]) throws -> (records: [FlowRecord], damage: [String: Int]) {
+        let (records, _, damage) = try readNamed(bytes)
+        return (records, damage)
+    }
+
+    /// The records, what each names, and the damage of a file holding `bytes`.
+    static func readNamed(_ bytes: [UInt8]) throws -> (records: [FlowRecord], names: [RecordNames?], damage: [String: Int]) {
         let directory = try TemporaryDirectory()
         let path = directory.file("records.ipfix")
         try Data(bytes).write(to: URL(fileURLWithPath: path))
         let reader = IPFIXReader(BufferedInput(try openByteSource(path: path).0))
-        var records: [FlowRecord] = []
-        try reader.read { records.append($0) }
-        return (records, reader.damage.entries.mapValues(\.count))
+        var records: [FlowRecord] = [], names: [RecordNames?] = []
+        try reader.read { record, named in
+            records.append(record)
+            names.append(named)
+        }
+        return (records, names, reader.damage.entries.mapValues(\.count))
     }
 }
 
@@ -117,15 +126,15 @@ enum IPFIXKit {
         let data = K.be32(K.a) + K.be32(K.b) + K.be16(41000) + K.be16(8080) + [6] + K.be32(1_800_000_000) + K.be32(1_800_000_009)
             + K.be64(12) + K.be64(3000) + K.be64(10) + K.be64(20000)
             + text("shop") + text("front-1") + text("shop") + [255] + K.be16(300) + Array(longName.utf8) + [1, 2, 3]
-        let (records, damage) = try K.read(K.message(sequence: 0, K.template(300, fields), K.set(300, data)))
+        let (records, names, damage) = try K.readNamed(K.message(sequence: 0, K.template(300, fields), K.set(300, data)))
         #expect(damage.isEmpty)
         try #require(records.count == 2)
         #expect(records[0].packets == 12 && records[0].ipBytes == 3000 && records[0].sourcePort == 41000)
-        #expect(records[0].sourcePod == PodName(namespace: "shop", name: "front-1"))
-        #expect(records[0].destinationPod == PodName(namespace: "shop", name: longName))
+        #expect(names[0]?.sourcePod == PodName(namespace: "shop", name: "front-1"))
+        #expect(names[0]?.destinationPod == PodName(namespace: "shop", name: longName))
         // The reverse direction: addresses, ports and pods swapped.
         #expect(records[1].source == IPAddress("10.0.0.2") && records[1].sourcePort == 8080 && records[1].packets == 10 && records[1].ipBytes == 20000)
-        #expect(records[1].sourcePod?.name == longName && records[1].destinationPod?.name == "front-1")
+        #expect(names[1]?.sourcePod?.name == longName && names[1]?.destinationPod?.name == "front-1")
         #expect(records[1].start == 1_800_000_000_000_000_000 && records[1].end == 1_800_000_009_000_000_000)
     }
 

@@ -18,7 +18,7 @@ import Contract
         let format = try RecordExtraction.format(of: path)
         let reader = try RecordExtraction.open(path, format)
         var records: [FlowRecord] = []
-        try reader.read { records.append($0) }
+        try reader.read { record, _ in records.append(record) }
         return (format, records, reader.damage.entries.mapValues(\.count), reader.warnings)
     }
 

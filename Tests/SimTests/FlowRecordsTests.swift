@@ -158,8 +158,8 @@ import Table
         try #require(run.status == 0, "\(run.output)")
         let reader = IPFIXReader(BufferedInput(try openByteSource(path: sim + "/records.ipfix").0))
         var longest: Int64 = 0, count = 0
-        try reader.read {
-            longest = max(longest, $0.end - $0.start)
+        try reader.read { record, _ in
+            longest = max(longest, record.end - record.start)
             count += 1
         }
         #expect(reader.damage.entries.isEmpty)

@@ -141,8 +141,9 @@ final class FlowAggregator {
             firstWindow[slot] = min(firstWindow[slot] ?? first, first)
             var placed: Int64 = 0, bytesBefore: Int64 = 0
             repeat {
-                // The window of the next packet to place (of the start for a record without packets).
-                let index = recordPackets == 0 ? first : clock.index(of: spread.time(ofPacket: placed), length: length)
+                // The window of the next packet to place (of the start for a record without packets, or
+                // inside one window).
+                let index = recordPackets == 0 || first == last ? first : clock.index(of: spread.time(ofPacket: placed), length: length)
                 let windowStart = clock.start(ofWindow: index, length: length)
                 let windowEnd = index == last ? end : clock.start(ofWindow: index + 1, length: length)
                 let through = index == last ? recordPackets : spread.packets(before: windowEnd)
@@ -162,11 +163,12 @@ final class FlowAggregator {
         }
     }
 
-    /// Whether `record` can be counted in windows of `lengths`: not when it spans more than
-    /// `maximumWindowsPerRecord` windows of one length.
-    static func accepts(_ record: FlowRecord, lengths: [Int]) -> Bool {
-        guard let shortest = lengths.min() else { return true }
-        return (record.end - record.start) / (Int64(shortest) * Nanoseconds.perSecond) < maximumWindowsPerRecord
+    /// The span, in nanoseconds, from which a record is refused in windows of `lengths`: it would cover
+    /// more than `maximumWindowsPerRecord` windows of one length.
+    static func refusedSpan(lengths: [Int]) -> Int64 {
+        guard let shortest = lengths.min() else { return .max }
+        let (span, overflow) = maximumWindowsPerRecord.multipliedReportingOverflow(by: Int64(shortest) * Nanoseconds.perSecond)
+        return overflow ? .max : span
     }
 
     /// `round(value * part / whole)`, halves up, exact for any 63-bit value and part; all of `value`

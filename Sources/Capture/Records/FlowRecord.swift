@@ -1,7 +1,9 @@
 import Contract
 
 /// One flow record of an exporter or a log, as mimir-records counts it: one direction of a flow over
-/// an interval, with the packets and IP bytes of that direction.
+/// an interval, with the packets and IP bytes of that direction. Numbers only, so that it copies as
+/// plain bytes (readers hand millions of them on); what a source says of the endpoints comes beside
+/// it, as `RecordNames`.
 public struct FlowRecord: Sendable, Equatable {
     public var source: IPAddress
     public var destination: IPAddress
@@ -17,22 +19,9 @@ public struct FlowRecord: Sendable, Equatable {
     public var packets: Int64
     /// IP bytes, IP headers included (IPFIX's octet counters, Zeek's `*_ip_bytes`, VPC's `bytes`).
     public var ipBytes: Int64
-    /// What the source says of the endpoints (Antrea's elements); nil for most records. One reference,
-    /// so that a record copies as cheaply as its numbers.
-    public var names: RecordNames?
-    /// The pods at either end, where the source names them.
-    public var sourcePod: PodName? { names?.sourcePod }
-    public var destinationPod: PodName? { names?.destinationPod }
-    /// The service the packets were sent to, where the source names it.
-    public var destinationService: ServiceName? { names?.destinationService }
-    /// The nodes the pods run on, where the source names them.
-    public var sourceNode: String? { names?.sourceNode }
-    public var destinationNode: String? { names?.destinationNode }
 
     public init(source: IPAddress, destination: IPAddress, sourcePort: UInt16 = 0, destinationPort: UInt16 = 0, ipProtocol: UInt8,
-                tcpFlags: UInt8 = 0, start: Int64, end: Int64, packets: Int64, ipBytes: Int64,
-                sourcePod: PodName? = nil, destinationPod: PodName? = nil, destinationService: ServiceName? = nil,
-                sourceNode: String? = nil, destinationNode: String? = nil) {
+                tcpFlags: UInt8 = 0, start: Int64, end: Int64, packets: Int64, ipBytes: Int64) {
         self.source = source
         self.destination = destination
         self.sourcePort = sourcePort
@@ -43,13 +32,10 @@ public struct FlowRecord: Sendable, Equatable {
         self.end = end
         self.packets = packets
         self.ipBytes = ipBytes
-        let named = sourcePod != nil || destinationPod != nil || destinationService != nil
-        names = named ? RecordNames(sourcePod: sourcePod, destinationPod: destinationPod, destinationService: destinationService,
-                                    sourceNode: sourceNode, destinationNode: destinationNode) : nil
     }
 }
 
-/// The pods, their nodes and the service a flow record names.
+/// The pods, their nodes and the service a flow record names (Antrea's elements).
 public final class RecordNames: Sendable, Equatable {
     public let sourcePod: PodName?
     public let destinationPod: PodName?
@@ -57,7 +43,9 @@ public final class RecordNames: Sendable, Equatable {
     public let sourceNode: String?
     public let destinationNode: String?
 
-    init(sourcePod: PodName?, destinationPod: PodName?, destinationService: ServiceName?, sourceNode: String?, destinationNode: String?) {
+    /// Nil when the record names no pod and no service.
+    init?(sourcePod: PodName?, destinationPod: PodName?, destinationService: ServiceName?, sourceNode: String?, destinationNode: String?) {
+        guard sourcePod != nil || destinationPod != nil || destinationService != nil else { return nil }
         (self.sourcePod, self.destinationPod, self.destinationService) = (sourcePod, destinationPod, destinationService)
         (self.sourceNode, self.destinationNode) = (sourceNode, destinationNode)
     }

@@ -48,7 +48,7 @@ final class IPFIXReader: RecordReader {
     var warnings: [String] { [] }
 
     /// Calls `body` with every flow record, in file order.
-    func read(_ body: (FlowRecord) throws -> Void) throws {
+    func read(_ body: (FlowRecord, RecordNames?) throws -> Void) throws {
         var skipped = 0
         while true {
             guard let header = try input.request(16) else {
@@ -85,7 +85,7 @@ final class IPFIXReader: RecordReader {
 
     // MARK: Messages and sets
 
-    private func decode(_ message: MessageBytes, length: Int, _ body: (FlowRecord) throws -> Void) throws {
+    private func decode(_ message: MessageBytes, length: Int, _ body: (FlowRecord, RecordNames?) throws -> Void) throws {
         let exportTime = Int64(message.u32(4))
         let sequence = message.u32(8)
         let domain = message.u32(12)
@@ -200,11 +200,22 @@ final class IPFIXReader: RecordReader {
 
     /// Reads a data set's records; returns how many it held.
     private func readData(_ message: MessageBytes, _ range: Range<Int>, _ template: IPFIXTemplate, domain: UInt32, exportTime: Int64,
-                          _ body: (FlowRecord) throws -> Void) throws -> Int {
+                          _ body: (FlowRecord, RecordNames?) throws -> Void) throws -> Int {
         var offset = range.lowerBound
         let end = range.upperBound
         var records = 0
         var initTime = systemInit[domain]
+        if let placed = template.placedFields {
+            let length = template.minimumLength
+            while end - offset >= length {
+                var fields = RecordFields()
+                for field in placed { fields.take(field.role, message, offset + field.offset, field.length) }
+                offset += length
+                records += 1
+                try use(fields, template, message, domain: domain, exportTime: exportTime, initTime: &initTime, body)
+            }
+            return records
+        }
         while end - offset >= template.minimumLength {
             var fields = RecordFields()
             for field in template.fields {
@@ -224,16 +235,23 @@ final class IPFIXReader: RecordReader {
                 offset += length
             }
             records += 1
-            if template.isOptions {
-                if let time = fields.systemInit {
-                    systemInit[domain] = time
-                    initTime = time
-                }
-            } else {
-                try deliver(fields, message, systemInit: fields.systemInit ?? initTime, domain: domain, exportTime: exportTime, body)
-            }
+            try use(fields, template, message, domain: domain, exportTime: exportTime, initTime: &initTime, body)
         }
         return records
+    }
+
+    /// Uses a data record read whole: an options record's system init time is kept for the domain's
+    /// later records; a flow record is delivered.
+    private func use(_ fields: borrowing RecordFields, _ template: IPFIXTemplate, _ message: MessageBytes, domain: UInt32, exportTime: Int64,
+                     initTime: inout Int64?, _ body: (FlowRecord, RecordNames?) throws -> Void) throws {
+        if template.isOptions {
+            if let time = fields.systemInit {
+                systemInit[domain] = time
+                initTime = time
+            }
+        } else {
+            try deliver(fields, message, systemInit: fields.systemInit ?? initTime, domain: domain, exportTime: exportTime, body)
+        }
     }
 
     private func shortRecord(_ records: Int) -> Int {
@@ -241,8 +259,8 @@ final class IPFIXReader: RecordReader {
         return records
     }
 
-    private func deliver(_ fields: RecordFields, _ message: MessageBytes, systemInit initTime: Int64?, domain: UInt32, exportTime: Int64,
-                         _ body: (FlowRecord) throws -> Void) throws {
+    private func deliver(_ fields: borrowing RecordFields, _ message: MessageBytes, systemInit initTime: Int64?, domain: UInt32, exportTime: Int64,
+                         _ body: (FlowRecord, RecordNames?) throws -> Void) throws {
         guard let (source, destination) = fields.addresses else {
             count("record_without_addresses")
             return
@@ -256,9 +274,12 @@ final class IPFIXReader: RecordReader {
         }
         let ipProtocol = fields.ipProtocol ?? 0
         let (sourcePort, destinationPort) = fields.ports(ipProtocol: ipProtocol)
-        let sourcePod = fields.sourcePod(in: message), destinationPod = fields.destinationPod(in: message)
-        let sourceNode = fields.sourceNode(in: message), destinationNode = fields.destinationNode(in: message)
-        let service = fields.destinationService(in: message)
+        // Names are rare: read only when the template has them.
+        let names = fields.names(in: message)
+        let reverseNames = names.flatMap { names in
+            RecordNames(sourcePod: names.destinationPod, destinationPod: names.sourcePod, destinationService: nil,
+                        sourceNode: names.destinationNode, destinationNode: names.sourceNode)
+        }
         for direction in 0..<2 {
             let reverse = direction == 1
             guard let (packets, octets) = counters(fields, reverse: reverse, domain: domain, source: source, destination: destination,
@@ -274,19 +295,16 @@ final class IPFIXReader: RecordReader {
             let record = FlowRecord(source: reverse ? destination : source, destination: reverse ? source : destination,
                                     sourcePort: reverse ? destinationPort : sourcePort, destinationPort: reverse ? sourcePort : destinationPort,
                                     ipProtocol: ipProtocol, tcpFlags: UInt8(truncatingIfNeeded: reverse ? fields.reverseTCPFlags : fields.tcpFlags),
-                                    start: first, end: last, packets: Int64(packets), ipBytes: Int64(octets),
-                                    sourcePod: reverse ? destinationPod : sourcePod, destinationPod: reverse ? sourcePod : destinationPod,
-                                    destinationService: reverse ? nil : service,
-                                    sourceNode: reverse ? destinationNode : sourceNode, destinationNode: reverse ? sourceNode : destinationNode)
+                                    start: first, end: last, packets: Int64(packets), ipBytes: Int64(octets))
             delivered += 1
-            try body(record)
+            try body(record, reverse ? reverseNames : names)
         }
     }
 
     /// One direction's packets and octets: delta counters as sent, or the growth of total counters
     /// since the flow's last record (all of it after a restart, when the total fell); nil when the
     /// record has neither.
-    private func counters(_ fields: RecordFields, reverse: Bool, domain: UInt32, source: IPAddress, destination: IPAddress, ports: UInt32,
+    private func counters(_ fields: borrowing RecordFields, reverse: Bool, domain: UInt32, source: IPAddress, destination: IPAddress, ports: UInt32,
                           ipProtocol: UInt8) -> (UInt64, UInt64)? {
         let side = reverse ? fields.reverse : fields.forward
         if side.packetDelta != nil || side.octetDelta != nil {

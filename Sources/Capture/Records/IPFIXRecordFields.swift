@@ -39,13 +39,14 @@ struct RecordFields {
     /// Nanoseconds since the epoch.
     var systemInit: Int64?
     /// Where the pods' names lie in the message: turned into text only for a record that has them.
-    var sourcePodNamespace: Range<Int>?, sourcePodName: Range<Int>?, destinationPodNamespace: Range<Int>?, destinationPodName: Range<Int>?
-    var sourceNodeName: Range<Int>?, destinationNodeName: Range<Int>?
-    var destinationServicePortName: Range<Int>?
+    var sourcePodNamespace = TextSpan(), sourcePodName = TextSpan(), destinationPodNamespace = TextSpan(), destinationPodName = TextSpan()
+    var sourceNodeName = TextSpan(), destinationNodeName = TextSpan()
+    var destinationServicePortName = TextSpan()
     var destinationClusterIP: IPAddress?
 
     /// Takes field `role` of `length` bytes at `offset`; lengths were checked against the role when the
     /// template was read.
+    @inline(__always)
     mutating func take(_ role: IPFIXRole, _ bytes: MessageBytes, _ offset: Int, _ length: Int) {
         switch role {
         case .sourceIPv4: sourceIPv4 = bytes.u32(offset)
@@ -81,13 +82,13 @@ struct RecordFields {
         case .systemInit:
             let milliseconds = bytes.unsigned(offset, length)
             systemInit = milliseconds <= UInt64(Int64.max / 1_000_000) ? Int64(milliseconds) * 1_000_000 : nil
-        case .sourcePodNamespace: sourcePodNamespace = offset..<(offset + length)
-        case .sourcePodName: sourcePodName = offset..<(offset + length)
-        case .destinationPodNamespace: destinationPodNamespace = offset..<(offset + length)
-        case .destinationPodName: destinationPodName = offset..<(offset + length)
-        case .sourceNodeName: sourceNodeName = offset..<(offset + length)
-        case .destinationNodeName: destinationNodeName = offset..<(offset + length)
-        case .destinationServicePortName: destinationServicePortName = offset..<(offset + length)
+        case .sourcePodNamespace: sourcePodNamespace = TextSpan(offset, length)
+        case .sourcePodName: sourcePodName = TextSpan(offset, length)
+        case .destinationPodNamespace: destinationPodNamespace = TextSpan(offset, length)
+        case .destinationPodName: destinationPodName = TextSpan(offset, length)
+        case .sourceNodeName: sourceNodeName = TextSpan(offset, length)
+        case .destinationNodeName: destinationNodeName = TextSpan(offset, length)
+        case .destinationServicePortName: destinationServicePortName = TextSpan(offset, length)
         case .destinationClusterIPv4: destinationClusterIP = IPAddress(ipv4: bytes.u32(offset))
         case .destinationClusterIPv6: destinationClusterIP = IPAddress(ipv6: bytes.unsigned(offset, 8), bytes.unsigned(offset + 8, 8))
         case .skipped: break
@@ -111,31 +112,30 @@ struct RecordFields {
         return (sourcePort, destinationPort)
     }
 
-    /// The pods the record names (both texts present, non-empty, UTF-8), read from `message`.
-    func sourcePod(in message: MessageBytes) -> PodName? { Self.pod(sourcePodNamespace, sourcePodName, message) }
-    func destinationPod(in message: MessageBytes) -> PodName? { Self.pod(destinationPodNamespace, destinationPodName, message) }
-    /// The nodes the pods run on, where the record names them (non-empty, UTF-8).
-    func sourceNode(in message: MessageBytes) -> String? { Self.text(sourceNodeName, message) }
-    func destinationNode(in message: MessageBytes) -> String? { Self.text(destinationNodeName, message) }
+    /// What the record names, read from `message`: the pods (both texts present, non-empty, UTF-8), the
+    /// nodes they run on and the service; nil when it names no pod and no service.
+    func names(in message: MessageBytes) -> RecordNames? {
+        guard !sourcePodName.isEmpty || !destinationPodName.isEmpty || !destinationServicePortName.isEmpty else { return nil }
+        return RecordNames(sourcePod: Self.pod(sourcePodNamespace, sourcePodName, message),
+                           destinationPod: Self.pod(destinationPodNamespace, destinationPodName, message),
+                           destinationService: destinationService(in: message),
+                           sourceNode: Self.text(sourceNodeName, message), destinationNode: Self.text(destinationNodeName, message))
+    }
 
-    private static func text(_ range: Range<Int>?, _ message: MessageBytes) -> String? {
-        guard let range, !range.isEmpty else { return nil }
-        return message.text(range.lowerBound, range.count)
+    private static func text(_ span: TextSpan, _ message: MessageBytes) -> String? {
+        span.isEmpty ? nil : message.text(Int(span.offset), Int(span.length))
     }
 
     /// The service the record's packets were sent to (Antrea's port name and cluster address).
-    func destinationService(in message: MessageBytes) -> ServiceName? {
-        guard let range = destinationServicePortName, !range.isEmpty, let text = message.text(range.lowerBound, range.count) else { return nil }
+    private func destinationService(in message: MessageBytes) -> ServiceName? {
+        guard let text = Self.text(destinationServicePortName, message) else { return nil }
         // An unspecified cluster address (0.0.0.0) is no address.
         let address = destinationClusterIP.flatMap { $0.high == 0 && $0.low == 0 ? nil : $0 }
         return ServiceName(antreaPortName: text, address: address)
     }
 
-    private static func pod(_ namespace: Range<Int>?, _ name: Range<Int>?, _ message: MessageBytes) -> PodName? {
-        guard let namespace, let name, !namespace.isEmpty, !name.isEmpty,
-              let namespaceText = message.text(namespace.lowerBound, namespace.count), let nameText = message.text(name.lowerBound, name.count) else {
-            return nil
-        }
+    private static func pod(_ namespace: TextSpan, _ name: TextSpan, _ message: MessageBytes) -> PodName? {
+        guard let namespaceText = text(namespace, message), let nameText = text(name, message) else { return nil }
         return PodName(namespace: namespaceText, name: nameText)
     }
 
@@ -201,4 +201,19 @@ struct RecordFields {
             return .absent
         }
     }
+}
+
+/// Where a text lies in its message (a message is at most 65,535 bytes long). Empty: absent, or
+/// present and empty, which a record's names treat alike.
+struct TextSpan {
+    var offset: UInt16 = 0
+    var length: UInt16 = 0
+
+    init() {}
+
+    init(_ offset: Int, _ length: Int) {
+        (self.offset, self.length) = (UInt16(offset), UInt16(length))
+    }
+
+    var isEmpty: Bool { length == 0 }
 }

@@ -10,15 +10,32 @@ struct IPFIXTemplate {
     /// The length RFC 7011 gives a variable-length field in its template.
     static let variableLength = 65535
 
+    /// A field whose value is taken, at its place in a record of fixed length.
+    struct PlacedField {
+        var role: IPFIXRole
+        var offset: Int
+        var length: Int
+    }
+
     var fields: [Field]
     var isOptions: Bool
     /// Bytes of the shortest record: a variable-length field takes at least its one length byte.
     var minimumLength: Int
+    /// Without variable-length fields (most exporters' templates): the fields taken, at their offsets,
+    /// so that a record is read without walking the fields it skips. Nil otherwise.
+    var placedFields: [PlacedField]?
 
     init(fields: [Field], isOptions: Bool) {
         self.fields = fields
         self.isOptions = isOptions
         minimumLength = fields.reduce(0) { $0 + ($1.length == Self.variableLength ? 1 : $1.length) }
+        guard !fields.contains(where: { $0.length == Self.variableLength }) else { return }
+        var placed: [PlacedField] = [], offset = 0
+        for field in fields {
+            if field.role != .skipped { placed.append(PlacedField(role: field.role, offset: offset, length: field.length)) }
+            offset += field.length
+        }
+        placedFields = placed
     }
 }
 

@@ -32,13 +32,13 @@ public struct RecordEntities: Sendable {
     /// Whether no record named a pod or a service.
     public var isEmpty: Bool { pods.isEmpty && services.isEmpty }
 
-    mutating func observe(_ record: FlowRecord) {
-        if let pod = record.sourcePod { see(pod, at: record.source, record.start, service: nil, node: record.sourceNode) }
-        if let pod = record.destinationPod {
-            let service = record.destinationService.flatMap { $0.namespace == pod.namespace ? $0.name : nil }
-            see(pod, at: record.destination, record.start, service: service, node: record.destinationNode)
+    mutating func observe(_ record: FlowRecord, _ names: RecordNames) {
+        if let pod = names.sourcePod { see(pod, at: record.source, record.start, service: nil, node: names.sourceNode) }
+        if let pod = names.destinationPod {
+            let service = names.destinationService.flatMap { $0.namespace == pod.namespace ? $0.name : nil }
+            see(pod, at: record.destination, record.start, service: service, node: names.destinationNode)
         }
-        if let service = record.destinationService {
+        if let service = names.destinationService {
             let key = ServiceName.Key(namespace: service.namespace, name: service.name)
             var entry = services[key] ?? ([], record.start)
             if let address = service.address { entry.addresses.insert(address) }

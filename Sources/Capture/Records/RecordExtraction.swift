@@ -63,35 +63,27 @@ public struct RecordExtraction: Sendable {
         }
         var report = Report()
         var counters = PacketCounters()
-        // Each record read is taken (counted in the report, its names noted) or refused as damage.
-        func take(_ record: FlowRecord) -> Bool {
-            if report.records & 0xFFFF == 0 { progress(report.records) }
-            // No window's or pair's sum can exceed the files': while that fits 63 bits, so do they.
-            let (packets, packetsOverflow) = report.packets.addingReportingOverflow(record.packets)
-            let (bytes, bytesOverflow) = report.ipBytes.addingReportingOverflow(record.ipBytes)
-            guard !packetsOverflow, !bytesOverflow else {
-                counters.record("damaged.record_total_beyond_2^63", packet: report.records)
+        let intake = RecordIntake(refusedSpan: FlowAggregator.refusedSpan(lengths: windowLengths))
+        // Each record read is taken (counted, its names noted) or refused as damage.
+        func take(_ record: FlowRecord, _ names: RecordNames?) -> Bool {
+            if intake.records & 0xFFFF == 0 { progress(intake.records) }
+            if let refusal = intake.refusal(of: record) {
+                counters.record(refusal, packet: intake.records)
                 return false
             }
-            guard FlowAggregator.accepts(record, lengths: windowLengths) else {
-                counters.record("damaged.record_spans_too_many_windows", packet: report.records)
-                return false
-            }
-            report.records += 1
-            (report.packets, report.ipBytes) = (packets, bytes)
-            if record.names != nil { report.entities.observe(record) }
+            if let names { report.entities.observe(record, names) }
             return true
         }
         // Each file's reader counts its damage from its own first record: moved on by the records the
         // readers before it delivered.
         var delivered = 0
-        func readEveryFile(_ consume: (FlowRecord) throws -> Void) throws {
+        func readEveryFile(_ consume: (FlowRecord, RecordNames?) throws -> Void) throws {
             for (path, format) in zip(paths, formats) {
                 let reader = try Self.open(path, format)
                 var read = 0
-                try reader.read { record in
+                try reader.read { record, names in
                     read += 1
-                    try consume(record)
+                    try consume(record, names)
                 }
                 counters.merge(reader.damage, prefix: "damaged.", after: delivered)
                 if reader.compressionEndedEarly { counters.record("damaged.compressed_stream_truncated", packet: delivered + read) }
@@ -104,24 +96,22 @@ public struct RecordExtraction: Sendable {
         let aggregator: FlowAggregator, tables: FlowTableSet
         if let origin {
             (aggregator, tables) = try open(directory, origin: origin)
-            try readEveryFile { record in if take(record) { try aggregator.add(record) } }
+            try readEveryFile { record, names in if take(record, names) { try aggregator.add(record) } }
         } else {
             // Records need not come in time order: the windows' origin is the earliest start in all
             // the files, so the records wait in a scratch file until it is known.
             let spill = try RecordSpill(directory: directory)
-            var earliest: Int64?
-            try readEveryFile { record in
-                guard take(record) else { return }
-                earliest = min(earliest ?? record.start, record.start)
-                try spill.append(record)
+            try readEveryFile { record, names in
+                if take(record, names) { try spill.append(record) }
             }
-            let origin = earliest.map { WindowClock.origin(firstPacket: $0, alignedTo: align ? windowLengths.max() : nil) } ?? 0
+            let origin = intake.earliest.map { WindowClock.origin(firstPacket: $0, alignedTo: align ? windowLengths.max() : nil) } ?? 0
             (aggregator, tables) = try open(directory, origin: origin)
             try spill.forEach { try aggregator.add($0) }
         }
         report.origin = aggregator.clock.origin
         try aggregator.finish()
         if aggregator.latePackets > 0 { counters.record("late_windows", count: aggregator.latePackets, packet: nil) }
+        (report.records, report.packets, report.ipBytes) = (intake.records, intake.packets, intake.ipBytes)
         counters.record("records", count: report.records, packet: nil)
         counters.record("ip_packets", count: Int(report.packets), packet: nil)
         counters.record("ip_bytes", count: Int(report.ipBytes), packet: nil)
@@ -159,4 +149,33 @@ public struct RecordExtraction: Sendable {
         }
     }
 
+}
+
+/// The records a run counts, and their totals. A record is refused (as damage) when the totals
+/// would pass 2^63 (no window's or pair's sum can exceed the files': while that fits 63 bits, so do
+/// they) or when it spans too many windows. Asked about every record, from one thread: dynamic
+/// exclusivity checks are off, as in the flow aggregator.
+private final class RecordIntake {
+    private let refusedSpan: Int64
+    @exclusivity(unchecked) private(set) var records = 0
+    @exclusivity(unchecked) private(set) var packets: Int64 = 0
+    @exclusivity(unchecked) private(set) var ipBytes: Int64 = 0
+    /// The earliest start counted.
+    @exclusivity(unchecked) private(set) var earliest: Int64?
+
+    init(refusedSpan: Int64) {
+        self.refusedSpan = refusedSpan
+    }
+
+    /// Nil for a record counted (added to the totals); otherwise the damage's name.
+    func refusal(of record: FlowRecord) -> String? {
+        let (packets, packetsOverflow) = self.packets.addingReportingOverflow(record.packets)
+        let (bytes, bytesOverflow) = ipBytes.addingReportingOverflow(record.ipBytes)
+        guard !packetsOverflow, !bytesOverflow else { return "damaged.record_total_beyond_2^63" }
+        guard record.end - record.start < refusedSpan else { return "damaged.record_spans_too_many_windows" }
+        records += 1
+        (self.packets, ipBytes) = (packets, bytes)
+        earliest = min(earliest ?? record.start, record.start)
+        return nil
+    }
 }

@@ -1,7 +1,8 @@
 /// A reader of one flow record format: the records in file order, and what it could not use.
 protocol RecordReader: AnyObject {
-    /// Calls `body` with every record that can be counted.
-    func read(_ body: (FlowRecord) throws -> Void) throws
+    /// Calls `body` with every record that can be counted, and what it says of its endpoints (nil for
+    /// most records).
+    func read(_ body: (FlowRecord, RecordNames?) throws -> Void) throws
     /// What could not be used, by name (summary.parquet's `damaged.*`); `firstPacket` holds the
     /// number of records delivered before the first.
     var damage: PacketCounters { get }

@@ -2,42 +2,54 @@ import Contract
 import SystemSupport
 
 /// The records of a file's first pass, kept for the second once the windows' origin (the earliest
-/// start, anywhere in the file) is known: the numbers that are counted, in a fixed binary layout, in a
-/// scratch file beside the tables. Reading the file twice instead would parse every record twice;
-/// holding the records in memory would make the stage's memory grow with them.
+/// start, anywhere in the file) is known: the numbers that are counted, in a scratch file beside the
+/// tables. Reading the file twice instead would parse every record twice; holding the records in
+/// memory would make the stage's memory grow with them.
+///
+/// Writing the scratch file is much of what keeping a record costs (the kernel's page copies), so a
+/// record is kept in as few bytes as its numbers need: each number as a LEB128 varint (7 bits a
+/// byte), the start as the zigzagged difference from the record before (records come nearly in time
+/// order), the end as the span from the start, the addresses as numbers in `addresses`. A typical
+/// record takes 20 to 25 bytes (48 in a fixed layout).
 final class RecordSpill {
-    /// A record as it is kept: 48 bytes, its addresses numbered in `addresses`.
-    private struct Entry {
-        var start: Int64, end: Int64, packets: Int64, ipBytes: Int64
-        var source: UInt32, destination: UInt32
-        var sourcePort: UInt16, destinationPort: UInt16
-        var ipProtocol: UInt8, tcpFlags: UInt8
-    }
+    /// The most bytes one record takes: four 64-bit numbers, two 32-bit ones, two ports, protocol and
+    /// flags.
+    private static let longestRecord = 4 * 10 + 2 * 5 + 2 * 3 + 2
 
     /// Every address kept, by number (a file repeats a few addresses in many records).
     private var addresses: [IPAddress] = []
     private let numbers = AddressNumbers()
     private let file: ScratchFile
-    private let buffer: UnsafeMutableBufferPointer<Entry>
+    private let buffer: UnsafeMutableRawBufferPointer
     private var buffered = 0
+    /// The start of the last record appended.
+    private var lastStart: Int64 = 0
     /// Records kept.
     private(set) var count = 0
 
     init(directory: String) throws {
         file = try ScratchFile(directory: directory)
-        buffer = .allocate(capacity: (1 << 20) / MemoryLayout<Entry>.stride)
+        buffer = .allocate(byteCount: 1 << 20, alignment: 8)
     }
 
     deinit { buffer.deallocate() }
 
     func append(_ record: FlowRecord) throws {
-        if buffered == buffer.count { try flush() }
+        if buffer.count - buffered < Self.longestRecord { try flush() }
         let (source, destination) = numbers.numbers(record.source, record.destination) { addresses.append($0) }
-        buffer[buffered] = Entry(start: record.start, end: record.end, packets: record.packets, ipBytes: record.ipBytes,
-                                 source: source, destination: destination,
-                                 sourcePort: record.sourcePort, destinationPort: record.destinationPort,
-                                 ipProtocol: record.ipProtocol, tcpFlags: record.tcpFlags)
-        buffered += 1
+        var writer = VarintWriter(base: buffer.baseAddress! + buffered)
+        writer.put(zigzag(record.start &- lastStart))
+        writer.put(UInt64(record.end - record.start))
+        writer.put(UInt64(record.packets))
+        writer.put(UInt64(record.ipBytes))
+        writer.put(UInt64(source))
+        writer.put(UInt64(destination))
+        writer.put(UInt64(record.sourcePort))
+        writer.put(UInt64(record.destinationPort))
+        writer.byte(record.ipProtocol)
+        writer.byte(record.tcpFlags)
+        buffered += writer.written
+        lastStart = record.start
         count += 1
     }
 
@@ -45,21 +57,84 @@ final class RecordSpill {
     /// services: the first pass has taken those).
     func forEach(_ body: (FlowRecord) throws -> Void) throws {
         try flush()
-        let bytes = UnsafeMutableRawBufferPointer(buffer)
+        let base = buffer.baseAddress!
+        var held = 0, start: Int64 = 0, atEnd = false
         while true {
-            let got = try file.read(into: bytes.baseAddress!, count: buffer.count * MemoryLayout<Entry>.stride)
-            guard got > 0 else { return }
-            for entry in buffer.prefix(got / MemoryLayout<Entry>.stride) {
-                try body(FlowRecord(source: addresses[Int(entry.source)], destination: addresses[Int(entry.destination)],
-                                    sourcePort: entry.sourcePort, destinationPort: entry.destinationPort, ipProtocol: entry.ipProtocol,
-                                    tcpFlags: entry.tcpFlags, start: entry.start, end: entry.end, packets: entry.packets,
-                                    ipBytes: entry.ipBytes))
+            if !atEnd {
+                let got = try file.read(into: base + held, count: buffer.count - held)
+                held += got
+                atEnd = got == 0
             }
+            // Decode while a whole record surely lies in the buffer; at the file's end, to its last byte.
+            var reader = VarintReader(base: UnsafeRawPointer(base))
+            while held - reader.offset >= Self.longestRecord || (atEnd && reader.offset < held) {
+                start = start &+ unzigzag(reader.next())
+                let span = Int64(bitPattern: reader.next()), packets = Int64(bitPattern: reader.next())
+                let ipBytes = Int64(bitPattern: reader.next())
+                let source = addresses[Int(reader.next())], destination = addresses[Int(reader.next())]
+                let sourcePort = UInt16(truncatingIfNeeded: reader.next()), destinationPort = UInt16(truncatingIfNeeded: reader.next())
+                let ipProtocol = reader.byte(), tcpFlags = reader.byte()
+                try body(FlowRecord(source: source, destination: destination, sourcePort: sourcePort, destinationPort: destinationPort,
+                                    ipProtocol: ipProtocol, tcpFlags: tcpFlags, start: start, end: start + span, packets: packets,
+                                    ipBytes: ipBytes))
+            }
+            if atEnd { return }
+            held -= reader.offset
+            base.copyMemory(from: base + reader.offset, byteCount: held)
         }
     }
 
     private func flush() throws {
-        try file.write(UnsafeRawBufferPointer(start: buffer.baseAddress, count: buffered * MemoryLayout<Entry>.stride))
+        try file.write(UnsafeRawBufferPointer(start: buffer.baseAddress, count: buffered))
         buffered = 0
+    }
+
+    private func zigzag(_ value: Int64) -> UInt64 { UInt64(bitPattern: (value << 1) ^ (value >> 63)) }
+    private func unzigzag(_ value: UInt64) -> Int64 { Int64(bitPattern: value >> 1) ^ -Int64(bitPattern: value & 1) }
+}
+
+/// LEB128 varints written from `base`: 7 bits a byte, low bits first, the high bit set on every byte
+/// but the last.
+private struct VarintWriter {
+    let base: UnsafeMutableRawPointer
+    private(set) var written = 0
+
+    init(base: UnsafeMutableRawPointer) { self.base = base }
+
+    @inline(__always) mutating func put(_ value: UInt64) {
+        var rest = value
+        while rest >= 0x80 {
+            byte(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        byte(UInt8(rest))
+    }
+
+    @inline(__always) mutating func byte(_ value: UInt8) {
+        base.storeBytes(of: value, toByteOffset: written, as: UInt8.self)
+        written += 1
+    }
+}
+
+/// Reads what `VarintWriter` wrote, from `base`; the caller knows the bytes are there.
+private struct VarintReader {
+    let base: UnsafeRawPointer
+    private(set) var offset = 0
+
+    init(base: UnsafeRawPointer) { self.base = base }
+
+    @inline(__always) mutating func next() -> UInt64 {
+        var value: UInt64 = 0, shift: UInt64 = 0
+        while true {
+            let byte = self.byte()
+            value |= UInt64(byte & 0x7F) << shift
+            if byte < 0x80 { return value }
+            shift += 7
+        }
+    }
+
+    @inline(__always) mutating func byte() -> UInt8 {
+        defer { offset += 1 }
+        return base.load(fromByteOffset: offset, as: UInt8.self)
     }
 }

@@ -67,7 +67,7 @@ final class VPCFlowLogReader: RecordReader {
         return values.count == defaultFields.count && values[0] == "2" && (values[2].hasPrefix("eni-") || values[2] == "-")
     }
 
-    func read(_ body: (FlowRecord) throws -> Void) throws {
+    func read(_ body: (FlowRecord, RecordNames?) throws -> Void) throws {
         while let line = try lines.next() {
             guard !line.isEmpty else { continue }
             if lines.number == 1 {
@@ -100,7 +100,7 @@ final class VPCFlowLogReader: RecordReader {
             }
             guard let record = record(value) else { continue }
             delivered += 1
-            try body(record)
+            try body(record, nil)
         }
         log.recordLongLines(lines.skippedLong)
     }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Contract
 
 /// Reads Zeek's conn.log in either layout: TSV with its `#separator`, `#fields`, `#unset_field` and
@@ -36,7 +39,7 @@ final class ZeekConnReader: RecordReader {
     var compressionEndedEarly: Bool { lines.compressionEndedEarly }
     var tallies: [(String, Int)] { [("lines", lines.number)] }
 
-    func read(_ body: (FlowRecord) throws -> Void) throws {
+    func read(_ body: (FlowRecord, RecordNames?) throws -> Void) throws {
         while let line = try lines.next() {
             guard !line.isEmpty else { continue }
             switch layout {
@@ -63,7 +66,7 @@ final class ZeekConnReader: RecordReader {
                 let connection = try ZeekConnection({ values[$0.rawValue] }, time: Self.time)
                 try connection.forEachRecord { record in
                     delivered += 1
-                    try body(record)
+                    try body(record, nil)
                 }
             } catch let problem as ZeekConnection.Problem {
                 let name = problem.field.name
@@ -80,7 +83,13 @@ final class ZeekConnReader: RecordReader {
     }
 
     private func tsvValue(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        bytes.elementsEqual(unset) || bytes.elementsEqual(empty) ? nil : bytes
+        Self.spells(bytes, unset) || Self.spells(bytes, empty) ? nil : bytes
+    }
+
+    /// Whether `bytes` are `marker`'s bytes: lengths first, as most values differ in length.
+    private static func spells(_ bytes: UnsafeRawBufferPointer, _ marker: [UInt8]) -> Bool {
+        guard bytes.count == marker.count else { return false }
+        return bytes.isEmpty || marker.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
     }
 
     private func header(_ line: UnsafeRawBufferPointer) throws {

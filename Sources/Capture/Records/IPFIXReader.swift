@@ -274,7 +274,7 @@ final class IPFIXReader: RecordReader {
         }
         let ipProtocol = fields.ipProtocol ?? 0
         let (sourcePort, destinationPort) = fields.ports(ipProtocol: ipProtocol)
-        // Names are rare: read only when the template has them.
+        // Names are rare: read only when a record has a name field that is not empty.
         let names = fields.names(in: message)
         let reverseNames = names.flatMap { names in
             RecordNames(sourcePod: names.destinationPod, destinationPod: names.sourcePod, destinationService: nil,

@@ -1,27 +1,26 @@
 /// What mimir-records takes from an IPFIX field: the information elements it reads (RFC 7012's IANA
 /// registry; RFC 5103's reverse elements, enterprise 29305; Antrea's Kubernetes elements), each
-/// with the lengths its type allows. Every other element is skipped by its length.
+/// with the lengths its type allows. Every other element is skipped by its length. Roles carry no
+/// values, so that taking a record's field is one jump (a counter's or a time's kind is in its case).
 enum IPFIXRole: Equatable {
     case sourceIPv4, destinationIPv4, sourceIPv6, destinationIPv6
-    case sourcePort, destinationPort, ipProtocol, tcpFlags
+    case sourcePort, destinationPort, ipProtocol, tcpFlags, reverseTCPFlags
     case icmpTypeCode, icmpType, icmpCode
-    /// A counter: packets or octets, delta or total, forward or reverse (RFC 5103).
-    case counter(Counter)
-    case reverseTCPFlags
-    /// A flow's start or end in a unit.
-    case time(TimeField)
+    /// Counters: packets or octets, delta or total, forward or reverse (RFC 5103).
+    case packetDelta, octetDelta, packetTotal, octetTotal
+    case reversePacketDelta, reverseOctetDelta, reversePacketTotal, reverseOctetTotal
+    /// A flow's start or end in the unit its element names (`TimeUnit`), or its duration.
+    case startSeconds, endSeconds, startMilliseconds, endMilliseconds
+    case startNTPMicroseconds, endNTPMicroseconds, startNTPNanoseconds, endNTPNanoseconds
+    case startSinceSystemInit, endSinceSystemInit, startBeforeExport, endBeforeExport
+    case durationMilliseconds, durationMicroseconds
     /// `systemInitTimeMilliseconds`: the epoch time `*SysUpTime` fields count from.
     case systemInit
     case sourcePodNamespace, sourcePodName, destinationPodNamespace, destinationPodName, sourceNodeName, destinationNodeName
     case destinationServicePortName, destinationClusterIPv4, destinationClusterIPv6
     case skipped
 
-    struct Counter: Equatable {
-        var octets: Bool
-        var total: Bool
-        var reverse: Bool
-    }
-
+    /// The units of time fields.
     enum TimeUnit: Equatable {
         /// dateTimeSeconds: seconds since the epoch.
         case seconds
@@ -40,11 +39,6 @@ enum IPFIXRole: Equatable {
         case durationMilliseconds, durationMicroseconds
     }
 
-    struct TimeField: Equatable {
-        var isStart: Bool
-        var unit: TimeUnit
-    }
-
     /// RFC 5103's enterprise number for reverse elements.
     static let reversePEN: UInt32 = 29305
     /// Antrea's enterprise number (go-ipfix's `AntreaEnterpriseID`), and the one its earlier releases
@@ -57,10 +51,10 @@ enum IPFIXRole: Equatable {
         case 0: self = Self.iana(id)
         case Self.reversePEN:
             switch id {
-            case 1: self = .counter(Counter(octets: true, total: false, reverse: true))
-            case 2: self = .counter(Counter(octets: false, total: false, reverse: true))
-            case 85: self = .counter(Counter(octets: true, total: true, reverse: true))
-            case 86: self = .counter(Counter(octets: false, total: true, reverse: true))
+            case 1: self = .reverseOctetDelta
+            case 2: self = .reversePacketDelta
+            case 85: self = .reverseOctetTotal
+            case 86: self = .reversePacketTotal
             case 6: self = .reverseTCPFlags
             default: self = .skipped
             }
@@ -96,18 +90,24 @@ enum IPFIXRole: Equatable {
         case 32, 139: .icmpTypeCode
         case 176, 178: .icmpType
         case 177, 179: .icmpCode
-        case 1: .counter(Counter(octets: true, total: false, reverse: false))
-        case 2: .counter(Counter(octets: false, total: false, reverse: false))
-        case 85: .counter(Counter(octets: true, total: true, reverse: false))
-        case 86: .counter(Counter(octets: false, total: true, reverse: false))
-        case 150, 151: .time(TimeField(isStart: id == 150, unit: .seconds))
-        case 152, 153: .time(TimeField(isStart: id == 152, unit: .milliseconds))
-        case 154, 155: .time(TimeField(isStart: id == 154, unit: .ntpMicroseconds))
-        case 156, 157: .time(TimeField(isStart: id == 156, unit: .ntpNanoseconds))
-        case 22, 21: .time(TimeField(isStart: id == 22, unit: .sinceSystemInit))
-        case 158, 159: .time(TimeField(isStart: id == 158, unit: .beforeExport))
-        case 161: .time(TimeField(isStart: false, unit: .durationMilliseconds))
-        case 162: .time(TimeField(isStart: false, unit: .durationMicroseconds))
+        case 1: .octetDelta
+        case 2: .packetDelta
+        case 85: .octetTotal
+        case 86: .packetTotal
+        case 150: .startSeconds
+        case 151: .endSeconds
+        case 152: .startMilliseconds
+        case 153: .endMilliseconds
+        case 154: .startNTPMicroseconds
+        case 155: .endNTPMicroseconds
+        case 156: .startNTPNanoseconds
+        case 157: .endNTPNanoseconds
+        case 22: .startSinceSystemInit
+        case 21: .endSinceSystemInit
+        case 158: .startBeforeExport
+        case 159: .endBeforeExport
+        case 161: .durationMilliseconds
+        case 162: .durationMicroseconds
         case 160: .systemInit
         default: .skipped
         }
@@ -122,13 +122,12 @@ enum IPFIXRole: Equatable {
         case .sourcePort, .destinationPort, .icmpTypeCode: (1...2).contains(length)
         case .ipProtocol, .icmpType, .icmpCode: length == 1
         case .tcpFlags, .reverseTCPFlags: (1...2).contains(length)
-        case .counter, .systemInit: (1...8).contains(length)
-        case let .time(field):
-            switch field.unit {
-            case .seconds, .sinceSystemInit, .beforeExport: (1...4).contains(length)
-            case .milliseconds, .durationMilliseconds, .durationMicroseconds: (1...8).contains(length)
-            case .ntpMicroseconds, .ntpNanoseconds: length == 8
-            }
+        case .packetDelta, .octetDelta, .packetTotal, .octetTotal, .reversePacketDelta, .reverseOctetDelta, .reversePacketTotal,
+             .reverseOctetTotal, .systemInit: (1...8).contains(length)
+        case .startSeconds, .endSeconds, .startSinceSystemInit, .endSinceSystemInit, .startBeforeExport, .endBeforeExport:
+            (1...4).contains(length)
+        case .startMilliseconds, .endMilliseconds, .durationMilliseconds, .durationMicroseconds: (1...8).contains(length)
+        case .startNTPMicroseconds, .endNTPMicroseconds, .startNTPNanoseconds, .endNTPNanoseconds: length == 8
         case .sourcePodNamespace, .sourcePodName, .destinationPodNamespace, .destinationPodName, .sourceNodeName, .destinationNodeName,
              .destinationServicePortName: true
         case .destinationClusterIPv4: length == 4

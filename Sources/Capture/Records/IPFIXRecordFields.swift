@@ -61,24 +61,28 @@ struct RecordFields {
         case .icmpTypeCode: icmpTypeCode = UInt16(bytes.unsigned(offset, length))
         case .icmpType: icmpType = bytes.u8(offset)
         case .icmpCode: icmpCode = bytes.u8(offset)
-        case let .counter(kind):
-            let value = bytes.unsigned(offset, length)
-            switch (kind.octets, kind.total, kind.reverse) {
-            case (false, false, false): forward.packetDelta = value
-            case (true, false, false): forward.octetDelta = value
-            case (false, true, false): forward.packetTotal = value
-            case (true, true, false): forward.octetTotal = value
-            case (false, false, true): reverse.packetDelta = value
-            case (true, false, true): reverse.octetDelta = value
-            case (false, true, true): reverse.packetTotal = value
-            case (true, true, true): reverse.octetTotal = value
-            }
-        case let .time(field):
-            let raw = RawTime(value: bytes.unsigned(offset, length), unit: field.unit)
-            switch field.unit {
-            case .durationMilliseconds, .durationMicroseconds: duration = raw
-            default: if field.isStart { start = raw } else { end = raw }
-            }
+        case .packetDelta: forward.packetDelta = bytes.unsigned(offset, length)
+        case .octetDelta: forward.octetDelta = bytes.unsigned(offset, length)
+        case .packetTotal: forward.packetTotal = bytes.unsigned(offset, length)
+        case .octetTotal: forward.octetTotal = bytes.unsigned(offset, length)
+        case .reversePacketDelta: reverse.packetDelta = bytes.unsigned(offset, length)
+        case .reverseOctetDelta: reverse.octetDelta = bytes.unsigned(offset, length)
+        case .reversePacketTotal: reverse.packetTotal = bytes.unsigned(offset, length)
+        case .reverseOctetTotal: reverse.octetTotal = bytes.unsigned(offset, length)
+        case .startSeconds: start = RawTime(value: bytes.unsigned(offset, length), unit: .seconds)
+        case .endSeconds: end = RawTime(value: bytes.unsigned(offset, length), unit: .seconds)
+        case .startMilliseconds: start = RawTime(value: bytes.unsigned(offset, length), unit: .milliseconds)
+        case .endMilliseconds: end = RawTime(value: bytes.unsigned(offset, length), unit: .milliseconds)
+        case .startNTPMicroseconds: start = RawTime(value: bytes.unsigned(offset, length), unit: .ntpMicroseconds)
+        case .endNTPMicroseconds: end = RawTime(value: bytes.unsigned(offset, length), unit: .ntpMicroseconds)
+        case .startNTPNanoseconds: start = RawTime(value: bytes.unsigned(offset, length), unit: .ntpNanoseconds)
+        case .endNTPNanoseconds: end = RawTime(value: bytes.unsigned(offset, length), unit: .ntpNanoseconds)
+        case .startSinceSystemInit: start = RawTime(value: bytes.unsigned(offset, length), unit: .sinceSystemInit)
+        case .endSinceSystemInit: end = RawTime(value: bytes.unsigned(offset, length), unit: .sinceSystemInit)
+        case .startBeforeExport: start = RawTime(value: bytes.unsigned(offset, length), unit: .beforeExport)
+        case .endBeforeExport: end = RawTime(value: bytes.unsigned(offset, length), unit: .beforeExport)
+        case .durationMilliseconds: duration = RawTime(value: bytes.unsigned(offset, length), unit: .durationMilliseconds)
+        case .durationMicroseconds: duration = RawTime(value: bytes.unsigned(offset, length), unit: .durationMicroseconds)
         case .systemInit:
             let milliseconds = bytes.unsigned(offset, length)
             systemInit = milliseconds <= UInt64(Int64.max / 1_000_000) ? Int64(milliseconds) * 1_000_000 : nil

@@ -105,14 +105,15 @@ private struct VarintWriter {
         var rest = value
         while rest >= 0x80 {
             byte(UInt8(truncatingIfNeeded: rest) | 0x80)
-            rest >>= 7
+            rest &>>= 7
         }
         byte(UInt8(rest))
     }
 
+    // Offsets stay within the buffer, which the caller sized: no overflow checks.
     @inline(__always) mutating func byte(_ value: UInt8) {
         base.storeBytes(of: value, toByteOffset: written, as: UInt8.self)
-        written += 1
+        written &+= 1
     }
 }
 
@@ -127,14 +128,15 @@ private struct VarintReader {
         var value: UInt64 = 0, shift: UInt64 = 0
         while true {
             let byte = self.byte()
-            value |= UInt64(byte & 0x7F) << shift
+            value |= UInt64(byte & 0x7F) &<< shift
             if byte < 0x80 { return value }
-            shift += 7
+            shift &+= 7
         }
     }
 
+    // Offsets stay within what was written: no overflow checks.
     @inline(__always) mutating func byte() -> UInt8 {
-        defer { offset += 1 }
+        defer { offset &+= 1 }
         return base.load(fromByteOffset: offset, as: UInt8.self)
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Contract
 
 /// Values of text logs (Zeek's conn.log, VPC flow logs) read from their bytes, without a String per
@@ -63,8 +66,17 @@ enum LogValues {
 
     /// Whether `bytes` spell `text` (ASCII).
     static func equals(_ bytes: UnsafeRawBufferPointer, _ text: StaticString) -> Bool {
-        guard bytes.count == text.utf8CodeUnitCount else { return false }
-        return bytes.elementsEqual(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        same(bytes, UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Whether `bytes` are `marker`'s bytes (a log's markers, such as Zeek's unset field).
+    static func equals(_ bytes: UnsafeRawBufferPointer, _ marker: [UInt8]) -> Bool {
+        marker.withUnsafeBytes { same(bytes, $0) }
+    }
+
+    /// Lengths first: most values differ from what they are compared with in length.
+    private static func same(_ a: UnsafeRawBufferPointer, _ b: UnsafeRawBufferPointer) -> Bool {
+        a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 
     /// The bytes as text, for messages (at most 60 bytes shown).

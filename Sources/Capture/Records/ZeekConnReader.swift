@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Contract
 
 /// Reads Zeek's conn.log in either layout: TSV with its `#separator`, `#fields`, `#unset_field` and
@@ -83,13 +80,7 @@ final class ZeekConnReader: RecordReader {
     }
 
     private func tsvValue(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer? {
-        Self.spells(bytes, unset) || Self.spells(bytes, empty) ? nil : bytes
-    }
-
-    /// Whether `bytes` are `marker`'s bytes: lengths first, as most values differ in length.
-    private static func spells(_ bytes: UnsafeRawBufferPointer, _ marker: [UInt8]) -> Bool {
-        guard bytes.count == marker.count else { return false }
-        return bytes.isEmpty || marker.withUnsafeBytes { memcmp($0.baseAddress!, bytes.baseAddress!, bytes.count) == 0 }
+        LogValues.equals(bytes, unset) || LogValues.equals(bytes, empty) ? nil : bytes
     }
 
     private func header(_ line: UnsafeRawBufferPointer) throws {

@@ -24,17 +24,25 @@ public final class AtomicOutputFile {
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        var template = Array("\(directory)/.\(name).tmp-XXXXXX".utf8CString)
-        let descriptor = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard descriptor >= 0 else { throw FileError.io(path: path, operation: "create a temporary file for", errno: errno) }
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
-        self.descriptor = descriptor
-        self.temporaryPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        // mkstemp creates 0600; published files get the usual 0644 less the umask.
-        let mask = umask(0)
-        umask(mask)
-        fchmod(descriptor, 0o644 & ~mask)
+        (descriptor, temporaryPath) = try Self.createTemporary(for: path, in: directory, name: name)
         buffer = UnsafeMutableRawPointer.allocate(byteCount: Self.bufferSize, alignment: 16)
+    }
+
+    /// Creates `DIRECTORY/.NAME.tmp-XXXXXX` (six random letters and digits) with the usual 0644 less
+    /// the umask, applied by the kernel. Not mkstemp: it creates 0600, and reading the umask to widen
+    /// that means setting it, which changes it for a moment for every thread of the process (a test
+    /// run's Slurm started then got a world-writable folder, which munged refused).
+    private static func createTemporary(for path: String, in directory: String, name: String) throws -> (Int32, String) {
+        let symbols = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".utf8)
+        var random = SystemRandomNumberGenerator()
+        for _ in 0..<100 {
+            let suffix = String(decoding: (0..<6).map { _ in symbols.randomElement(using: &random)! }, as: UTF8.self)
+            let candidate = "\(directory)/.\(name).tmp-\(suffix)"
+            let descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if descriptor >= 0 { return (descriptor, candidate) }
+            guard errno == EEXIST else { break }
+        }
+        throw FileError.io(path: path, operation: "create a temporary file for", errno: errno)
     }
 
     deinit {

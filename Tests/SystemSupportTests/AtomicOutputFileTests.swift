@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Synchronization
 import TestSupport
 @testable import SystemSupport
 
@@ -89,5 +90,48 @@ import TestSupport
             guard case let .endsEarly(path, offset)? = error as? FileError else { return false }
             return path == directory.file("source") && offset >= 4096
         }
+    }
+}
+
+/// The mode of an atomic file: 0644 less the process's umask, as files are usually created, with the
+/// umask read by the kernel, never set (setting it, even for a moment, changes it for every thread).
+@Suite struct AtomicFileModeTests {
+    /// The process's umask, read without setting it.
+    private static func umaskNow() throws -> mode_t {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("Umask:") })
+        return try #require(mode_t(line.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8))
+    }
+
+    private static func mode(_ path: String) -> mode_t {
+        var info = stat()
+        _ = stat(path, &info)
+        return info.st_mode & 0o7777
+    }
+
+    @Test func filesGet0644LessTheUmask_andFoldersMadeMeanwhileKeepIt() throws {
+        let directory = try TemporaryDirectory()
+        let mask = try Self.umaskNow()
+        try AtomicOutputFile.publish([1], to: directory.file("published"), durable: false)
+        #expect(Self.mode(directory.file("published")) == 0o644 & ~mask)
+        // Folders made on another thread while files are created must never see another umask.
+        let done = Mutex(false), wrongModes = Mutex<[mode_t]>([])
+        let folders = Thread {
+            var index = 0
+            while !done.withLock({ $0 }) {
+                let folder = directory.file("folder-\(index % 4)")
+                if mkdir(folder, 0o777) == 0 {
+                    let mode = Self.mode(folder)
+                    if mode != 0o777 & ~mask { wrongModes.withLock { $0.append(mode) } }
+                    rmdir(folder)
+                }
+                index += 1
+            }
+        }
+        folders.start()
+        for index in 0..<5_000 { _ = try AtomicOutputFile(path: directory.file("dropped-\(index % 8)")) }
+        done.withLock { $0 = true }
+        while !folders.isFinished { usleep(1_000) }
+        #expect(wrongModes.withLock { $0 }.isEmpty, "folders made with another umask: \(wrongModes.withLock { $0.prefix(3) })")
     }
 }

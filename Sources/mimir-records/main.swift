@@ -7,7 +7,7 @@ import Contract
 
 /// mimir-records: per-window traffic tables from flow records, for every window length in one pass.
 struct RecordsCommand: StageCommand {
-    static let version = "2"
+    static let version = "3"
 
     static let configuration = CommandConfiguration(
         commandName: "mimir-records",

@@ -139,6 +139,59 @@ import Table
         #expect(report.counters["damaged.record_total_beyond_2^63"]?.value == 1)
     }
 
+    @Test func aWindowMemoryBudget_writesTheOldestWindowsEarly_andTheSumsStay() throws {
+        // Two hours of 10 s windows: a record over all of them first (so every window stays open for
+        // it), a short flow in each window in time order, and last a second long record (logged when
+        // it ended) reaching back to the first window. Without a budget all 720 windows are open at
+        // once; with one of 100 windows' worth, the oldest are written early, the last record opens
+        // them again, and the rows of a window and pair still add up to the same counts.
+        let directory = try TemporaryDirectory()
+        let path = directory.file("day.ipfix")
+        let base: UInt64 = 1_800_000_000_000, windows: UInt64 = 720
+        var records = [K.flow(K.a, K.b, startMs: base, endMs: base + windows * 10_000, packets: windows, octets: windows * 100)]
+        for window in 0..<windows {
+            records.append(K.flow(K.b, K.a, ports: (UInt16(1000 + window), 80), startMs: base + window * 10_000 + 1000,
+                                  endMs: base + window * 10_000 + 2000, packets: 2, octets: 100))
+        }
+        records.append(K.flow(K.b, K.a, ports: (9, 9), startMs: base, endMs: base + windows * 10_000, packets: windows / 2, octets: 1000))
+        var bytes = K.message(sequence: 0, K.template(256, K.flowFields))
+        for start in stride(from: 0, to: records.count, by: 100) {
+            bytes += K.message(sequence: UInt32(start), K.set(256, records[start..<min(start + 100, records.count)].flatMap { $0 }))
+        }
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        func run(_ name: String, windowMemory: Int) throws -> (RecordExtraction.Report, pairs: [String: [Int64]], flows: [String: [Int64]], rows: Int) {
+            let out = directory.file(name)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let report = try RecordExtraction(windowLengths: [10, 60], version: "test", windowMemory: windowMemory)
+                .run(recordsPaths: [path], directory: out)
+            func sums(_ table: String, _ key: [String]) throws -> ([String: [Int64]], Int) {
+                let rows = try Self.rows(out + "/" + table)
+                var sums: [String: [Int64]] = [:]
+                for row in rows {
+                    let counts = [row["packets"] as! Int64, row["ip_bytes"] as! Int64]
+                    let name = key.map { "\(row[$0]!)" }.joined(separator: " ")
+                    sums[name] = zip(sums[name] ?? [0, 0], counts).map(+)
+                }
+                return (sums, rows.count)
+            }
+            let window = ["window_len_s", "window_index", "src", "dst"]
+            let (pairs, rows) = try sums("pairs.parquet", window)
+            return (report, pairs, try sums("flows.parquet", window + ["src_port", "dst_port"]).0, rows)
+        }
+        let whole = try run("whole", windowMemory: .max)
+        let budget = 100 * OpenWindowMemory.bytesPerWindow
+        let bounded = try run("bounded", windowMemory: budget)
+        #expect(whole.0.windowMemoryPeak > 720 * OpenWindowMemory.bytesPerWindow)
+        #expect(whole.0.counters["late_windows"] == nil)
+        // The budget held, but for the window being opened and the record being counted.
+        #expect(bounded.0.windowMemoryPeak <= budget + OpenWindowMemory.bytesPerWindow + 2 * OpenWindowMemory.bytesPerEntry)
+        #expect((bounded.0.counters["late_windows"]?.value ?? 0) > 500)
+        #expect(bounded.rows > whole.rows, "windows written twice have rows twice")
+        #expect(bounded.pairs == whole.pairs)
+        #expect(bounded.flows == whole.flows)
+        #expect(whole.pairs["10 0 10.0.0.1 10.0.0.2"] == [1, 100] && whole.pairs["10 719 10.0.0.2 10.0.0.1"] == [3, 103])
+    }
+
     @Test func shares_addUpExactly_andRoundHalvesUp() {
         #expect(FlowAggregator.share(10, of: 5, in: 20) == 3)
         #expect(FlowAggregator.share(10, of: 20, in: 20) == 10)

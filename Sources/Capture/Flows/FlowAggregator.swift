@@ -13,7 +13,9 @@ import SystemSupport
 /// twice for that window, and readers sum rows with equal keys, as they do across shards.
 ///
 /// Flow records span windows and arrive when they end, so windows stay open longer: for as long as
-/// the longest record seen so far, plus `recordLag`.
+/// the longest record seen so far, plus `recordLag`, or, with a memory budget, until the open
+/// windows would take more than it: the oldest are then written early (a record reaching one later
+/// opens it again, as a late packet does).
 final class FlowAggregator {
     let clock: WindowClock
     private let pairs: WindowedRowWriter
@@ -36,6 +38,8 @@ final class FlowAggregator {
     @exclusivity(unchecked) private var open: [[OpenWindow]]
     @exclusivity(unchecked) private var closedThrough: [Int64]
     @exclusivity(unchecked) private var firstWindow: [Int64?]
+    /// The most the open windows took (estimated; nil without a budget).
+    var windowMemoryPeak: Int? { memory?.peak }
     /// Windows opened again after they were written (a late packet's, or a late record's).
     @exclusivity(unchecked) private(set) var latePackets = 0
     /// Per length, the counters of the last packet's window and its time range. Unretained: the
@@ -59,13 +63,21 @@ final class FlowAggregator {
         }
     }
 
-    /// Windows already written, kept for reuse: a new window's table then needs no fresh memory.
+    /// Windows already written, kept for reuse: a new window's table then needs no fresh memory. A
+    /// few suffice, as windows open about as often as they close.
     private var spare: [OpenWindow] = []
+    private static let spareWindows = 16
+    /// What the open windows take, for a budget (records: one long record keeps every window it
+    /// spans open, and a busy day of windows does not fit in memory); nil: no budget (captures).
+    @exclusivity(unchecked) private var memory: OpenWindowMemory?
     /// Scratch for deriving a window's pairs.
     private let windowPairs = FlowHashTable<PairKey, PairCounters>(emptyValue: PairCounters(), capacity: 64)
 
-    init(clock: WindowClock, pairs: WindowedRowWriter, flows: WindowedRowWriter, countsFrames: Bool = true) {
+    /// - Parameter memoryBudget: bytes the open windows may take before the oldest are written early
+    ///   (never the newest two of a length); nil: no budget.
+    init(clock: WindowClock, pairs: WindowedRowWriter, flows: WindowedRowWriter, countsFrames: Bool = true, memoryBudget: Int? = nil) {
         self.clock = clock
+        memory = memoryBudget.map { OpenWindowMemory(budget: $0) }
         self.pairs = pairs
         self.flows = flows
         self.countsFrames = countsFrames
@@ -128,13 +140,14 @@ final class FlowAggregator {
         for (slot, length) in clock.lengths.enumerated() {
             if let cached = current[slot], start >= cached.start, end < cached.end {
                 // Most records lie inside the window of the record before: counted whole, no division.
-                cached.flows._withUnsafeGuaranteedRef { $0.update(key) {
+                let isNew = cached.flows._withUnsafeGuaranteedRef { $0.update(key) {
                     $0.packets += recordPackets
                     $0.ipBytes += ipBytes
                     $0.first = min($0.first, start)
                     $0.last = max($0.last, end)
                     $0.tcpFlags |= flags
                 } }
+                if isNew { memory?.entries += 1 }
                 continue
             }
             let first = clock.index(of: start, length: length), last = clock.index(of: end, length: length)
@@ -152,15 +165,17 @@ final class FlowAggregator {
                 (placed, bytesBefore) = (through, bytesThrough)
                 let flows = try window(index, slot).flows
                 current[slot] = (Unmanaged.passUnretained(flows), windowStart, clock.start(ofWindow: index + 1, length: length))
-                flows.update(key) {
+                let isNew = flows.update(key) {
                     $0.packets += packets
                     $0.ipBytes += bytes
                     $0.first = min($0.first, max(start, windowStart))
                     $0.last = max($0.last, index == last ? end : windowEnd - 1)
                     $0.tcpFlags |= flags
                 }
+                if isNew { memory?.entries += 1 }
             } while placed < recordPackets
         }
+        if memory?.exceedsBudget() == true { try writeOldestWindows() }
     }
 
     /// The span, in nanoseconds, from which a record is refused in windows of `lengths`: it would cover
@@ -193,22 +208,47 @@ final class FlowAggregator {
         var closing = 0
         while closing < open[lengthSlot].count, open[lengthSlot][closing].index < newest - 1 - extraOpen[lengthSlot],
               open[lengthSlot][closing].index != index {
-            let oldest = open[lengthSlot][closing]
-            try write(oldest, lengthSlot, lastWindow: nil)
-            closedThrough[lengthSlot] = max(closedThrough[lengthSlot], oldest.index)
-            oldest.flows.removeAll()
-            spare.append(oldest)
-            if current[lengthSlot]?.flows.toOpaque() == Unmanaged.passUnretained(oldest.flows).toOpaque() { current[lengthSlot] = nil }
+            try close(open[lengthSlot][closing], lengthSlot)
             closing += 1
         }
-        if closing > 0 {
-            open[lengthSlot].removeFirst(closing)
-            position = lowerBound(index, lengthSlot)
+        if closing > 0 { open[lengthSlot].removeFirst(closing) }
+        if memory != nil {
+            memory!.windows += 1
+            if memory!.exceedsBudget() { try writeOldestWindows() }
         }
+        if closing > 0 || memory != nil { position = lowerBound(index, lengthSlot) }
         let window = spare.popLast() ?? OpenWindow(index: index)
         window.index = index
         open[lengthSlot].insert(window, at: position)
         return window
+    }
+
+    /// Writes an open window and keeps it spare (or frees it); its caller removes it from `open`.
+    private func close(_ window: OpenWindow, _ lengthSlot: Int) throws {
+        try write(window, lengthSlot, lastWindow: nil)
+        closedThrough[lengthSlot] = max(closedThrough[lengthSlot], window.index)
+        memory?.release(window.flows.count)
+        window.flows.removeAll()
+        if spare.count < Self.spareWindows { spare.append(window) }
+        if current[lengthSlot]?.flows.toOpaque() == Unmanaged.passUnretained(window.flows).toOpaque() { current[lengthSlot] = nil }
+    }
+
+    /// Writes the open windows that start first, of any length, until their memory is a quarter below
+    /// the budget (so that the next few windows do not write again at once), or only the newest two of
+    /// each length are left: what packets keep open.
+    private func writeOldestWindows() throws {
+        var closed = Array(repeating: 0, count: clock.lengths.count)
+        while memory!.isAboveRelief {
+            var oldest: (slot: Int, start: Int64)?
+            for slot in 0..<clock.lengths.count where closed[slot] < open[slot].count - 2 {
+                let start = clock.start(ofWindow: open[slot][closed[slot]].index, length: clock.lengths[slot])
+                if start < oldest?.start ?? .max { oldest = (slot, start) }
+            }
+            guard let (slot, _) = oldest else { break }
+            try close(open[slot][closed[slot]], slot)
+            closed[slot] += 1
+        }
+        for (slot, count) in closed.enumerated() where count > 0 { open[slot].removeFirst(count) }
     }
 
     /// The position of the first open window of `lengthSlot` whose index is at least `index`.
@@ -275,5 +315,38 @@ final class FlowAggregator {
     private func pair(_ source: IPAddress, _ destination: IPAddress) -> PairKey {
         let (sourceNumber, destinationNumber) = addressNumbers.numbers(source, destination) { addressTexts.append($0.description) }
         return PairKey(source: sourceNumber, destination: destinationNumber)
+    }
+}
+
+/// An estimate of what a flow aggregator's open windows take, so that a budget can be kept without
+/// measuring the heap: each window a page of entries and a small index at least, each flow room for
+/// two entries (a table's entries double) and four index slots (its index is at most half full and
+/// doubles). Measured on a day of conn.log whose windows stayed open for 12 hours (docs/records.md):
+/// the process's peak memory beyond what it takes without the long record was within this estimate.
+struct OpenWindowMemory {
+    let budget: Int
+    var windows = 0
+    var entries = 0
+
+    static let bytesPerWindow = 8 * 1024
+    static let bytesPerEntry = 2 * MemoryLayout<(key: FiveTupleKey, value: FlowCounters)>.stride + 4 * MemoryLayout<UInt32>.stride
+
+    /// The most the open windows took, as seen when the budget was checked.
+    private(set) var peak = 0
+
+    var bytes: Int { windows * Self.bytesPerWindow + entries * Self.bytesPerEntry }
+
+    /// Whether the open windows take more than the budget (noting the peak).
+    mutating func exceedsBudget() -> Bool {
+        peak = max(peak, bytes)
+        return bytes > budget
+    }
+    /// Above where writing windows early stops.
+    var isAboveRelief: Bool { bytes > budget / 4 * 3 }
+
+    /// A window of `entries` flows written and emptied.
+    mutating func release(_ entries: Int) {
+        windows -= 1
+        self.entries -= entries
     }
 }

@@ -11,9 +11,12 @@ protocol FlowKey: Equatable {
 /// reference whose update is a multiply, a probe and a compare.
 ///
 /// Entries live densely, in insertion order (so what is read out depends only on the input), in
-/// chunks that never move; the open-addressing index (linear probing, power-of-two capacity, at most
-/// half full) holds only entry numbers. A window of 10 million flows then costs its entries and 4 to
-/// 8 bytes of index each, and growing never copies the entries.
+/// chunks of 65,536 that never move; the open-addressing index (linear probing, power-of-two capacity,
+/// at most half full) holds only entry numbers. A window of 10 million flows then costs its entries
+/// and 4 to 8 bytes of index each, and growing copies at most the first chunk's entries: it starts
+/// small and doubles until it is whole, so that the thousands of windows a long flow record keeps
+/// open take a few pages each, not 4 MB of heap each (which the allocator then reused badly: freed
+/// chunks stayed resident while new ones were carved elsewhere).
 final class FlowHashTable<Key: FlowKey, Value> {
     private static var chunkShift: Int { 16 }
     private static var chunkSize: Int { 1 << chunkShift }
@@ -25,7 +28,10 @@ final class FlowHashTable<Key: FlowKey, Value> {
     @exclusivity(unchecked) private var index: UnsafeMutablePointer<UInt32>
     @exclusivity(unchecked) private var capacity: Int
     @exclusivity(unchecked) private(set) var count = 0
+    /// Entries the chunks can hold.
+    @exclusivity(unchecked) private var entryCapacity = 0
     private let empty: Value
+    private static var firstChunkSize: Int { 64 }
 
     init(emptyValue: Value, capacity requested: Int = 1024) {
         var size = 16
@@ -52,27 +58,45 @@ final class FlowHashTable<Key: FlowKey, Value> {
         Int(truncatingIfNeeded: (key.hashValue64 &* 0x9E37_79B9_7F4A_7C15) >> 20) & mask
     }
 
-    /// Updates the value for `key`, inserting `empty` first if the key is new.
-    @inline(__always)
-    func update(_ key: Key, _ body: (inout Value) -> Void) {
+    /// Updates the value for `key`, inserting `empty` first if the key is new; true if it was.
+    @inline(__always) @discardableResult
+    func update(_ key: Key, _ body: (inout Value) -> Void) -> Bool {
         let mask = capacity - 1
         var slot = home(key, mask: mask)
         while index[slot] != 0 {
             let found = entry(Int(index[slot]) - 1)
             if found.pointee.key == key {
                 body(&found.pointee.value)
-                return
+                return false
             }
             slot = (slot + 1) & mask
         }
         precondition(count < Int(UInt32.max), "a window holds more than 4 billion flows")
-        if count >> Self.chunkShift == chunks.count { chunks.append(.allocate(capacity: Self.chunkSize)) }
+        if count == entryCapacity { makeRoom() }
         let new = entry(count)
         new.initialize(to: (key, empty))
         count += 1
         index[slot] = UInt32(count)
         body(&new.pointee.value)
         if count * 2 > capacity { grow() }
+        return true
+    }
+
+    /// Room for one more entry: a first chunk, the first chunk doubled, or another whole chunk.
+    private func makeRoom() {
+        if chunks.isEmpty {
+            chunks.append(.allocate(capacity: Self.firstChunkSize))
+            entryCapacity = Self.firstChunkSize
+        } else if entryCapacity < Self.chunkSize {
+            let larger = UnsafeMutablePointer<(key: Key, value: Value)>.allocate(capacity: entryCapacity * 2)
+            larger.moveInitialize(from: chunks[0], count: count)
+            chunks[0].deallocate()
+            chunks[0] = larger
+            entryCapacity *= 2
+        } else {
+            chunks.append(.allocate(capacity: Self.chunkSize))
+            entryCapacity += Self.chunkSize
+        }
     }
 
     private func grow() {

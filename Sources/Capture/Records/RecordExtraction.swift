@@ -16,12 +16,19 @@ public struct RecordExtraction: Sendable {
     public var align: Bool
     /// The stage's declared implementation version, written into the tables' provenance.
     public var version: String
+    /// Bytes the open windows may take (docs/records.md, "Speed and memory"): a record keeps open the
+    /// windows it spans, and one connection logged after a day would otherwise keep the whole day's.
+    public var windowMemory: Int
 
-    public init(windowLengths: [Int], origin: Int64? = nil, align: Bool = false, version: String) {
+    public static let defaultWindowMemory = 256 << 20
+
+    public init(windowLengths: [Int], origin: Int64? = nil, align: Bool = false, version: String,
+                windowMemory: Int = Self.defaultWindowMemory) {
         self.windowLengths = windowLengths
         self.origin = origin
         self.align = align
         self.version = version
+        self.windowMemory = windowMemory
     }
 
     /// What a run saw, for the one-line summary and the tests.
@@ -37,6 +44,8 @@ public struct RecordExtraction: Sendable {
         /// The pods and services the records name.
         public var entities = RecordEntities()
         public var origin: Int64?
+        /// The most the open windows took (estimated bytes; see `windowMemory`).
+        public var windowMemoryPeak = 0
     }
 
     public var parameters: JSONValue {
@@ -110,6 +119,7 @@ public struct RecordExtraction: Sendable {
         }
         report.origin = aggregator.clock.origin
         try aggregator.finish()
+        report.windowMemoryPeak = aggregator.windowMemoryPeak ?? 0
         if aggregator.latePackets > 0 { counters.record("late_windows", count: aggregator.latePackets, packet: nil) }
         (report.records, report.packets, report.ipBytes) = (intake.records, intake.packets, intake.ipBytes)
         counters.record("records", count: report.records, packet: nil)
@@ -125,7 +135,7 @@ public struct RecordExtraction: Sendable {
         let tables = try FlowTableSet(directory: directory, stage: FlowTables.recordsStage, version: version, parameters: parameters,
                                       origin: origin, observation: Observation(source: .records))
         let aggregator = FlowAggregator(clock: WindowClock(origin: origin, lengths: windowLengths), pairs: tables.pairs, flows: tables.flows,
-                                        countsFrames: false)
+                                        countsFrames: false, memoryBudget: windowMemory)
         return (aggregator, tables)
     }
 

@@ -85,6 +85,21 @@ public final class WindowedRowWriter {
 
     func flush() throws {
         guard batchRows > 0 else { return }
+        try writer.write(try batch())
+        // The batch is gone, so the columns' buffers are ours alone again: emptied in place, the next
+        // batch reuses their memory instead of faulting in fresh pages.
+        windowRuns.removeAll(keepingCapacity: true)
+        batchRows = 0
+        for slot in 0..<stringCount { strings[slot].removeAllKeepingCapacity() }
+        for slot in 0..<integerCount {
+            integers[slot].removeAll(keepingCapacity: true)
+            integerValidity[slot] = nil
+        }
+        for slot in 0..<smallCount { smallIntegers[slot].removeAll(keepingCapacity: true) }
+    }
+
+    /// The rows gathered, as a batch sharing the columns' buffers.
+    private func batch() throws -> TableBatch {
         func spelledOut<T>(_ value: (WindowRun) -> T) -> [T] { windowRuns.flatMap { repeatElement(value($0), count: $0.rows) } }
         var columns = [ColumnArray(spelledOut(\.length)), ColumnArray(spelledOut(\.index)), ColumnArray(.int64(spelledOut(\.start))),
                        ColumnArray(spelledOut(\.partial))]
@@ -95,15 +110,7 @@ public final class WindowedRowWriter {
             case .int32: columns.append(ColumnArray(smallIntegers[slot]))
             }
         }
-        try writer.write(TableBatch(schema: writer.schema, columns: columns))
-        windowRuns.removeAll(keepingCapacity: true)
-        batchRows = 0
-        for slot in 0..<stringCount { strings[slot] = ByteArrayColumn() }
-        for slot in 0..<integerCount {
-            integers[slot].removeAll(keepingCapacity: true)
-            integerValidity[slot] = nil
-        }
-        for slot in 0..<smallCount { smallIntegers[slot].removeAll(keepingCapacity: true) }
+        return try TableBatch(schema: writer.schema, columns: columns)
     }
 
     /// Writes the rows left and publishes the file.

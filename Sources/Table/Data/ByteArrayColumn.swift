@@ -39,6 +39,13 @@ public struct ByteArrayColumn: Sendable, Hashable {
         bytes.reserveCapacity(byteCount)
     }
 
+    /// Removes every value, keeping the memory for the next ones.
+    public mutating func removeAllKeepingCapacity() {
+        offsets.removeAll(keepingCapacity: true)
+        offsets.append(0)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     /// Appends a string's UTF-8 bytes as one value.
     public mutating func append(_ string: String) {
         var string = string

@@ -14,9 +14,9 @@ protocol FlowKey: Equatable {
 /// chunks of 65,536 that never move; the open-addressing index (linear probing, power-of-two capacity,
 /// at most half full) holds only entry numbers. A window of 10 million flows then costs its entries
 /// and 4 to 8 bytes of index each, and growing copies at most the first chunk's entries: it starts
-/// small and doubles until it is whole, so that the thousands of windows a long flow record keeps
-/// open take a few pages each, not 4 MB of heap each (which the allocator then reused badly: freed
-/// chunks stayed resident while new ones were carved elsewhere).
+/// at 64 and doubles until it is whole, so that the thousands of windows a long flow record keeps
+/// open take a page or so each, not a 4 MB allocation each (with whole first chunks, a day of conn.log
+/// whose open windows were kept to 32 MiB still peaked at 327 MB; with small ones, 124 MB).
 final class FlowHashTable<Key: FlowKey, Value> {
     private static var chunkShift: Int { 16 }
     private static var chunkSize: Int { 1 << chunkShift }

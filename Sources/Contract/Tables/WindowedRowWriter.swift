@@ -85,7 +85,7 @@ public final class WindowedRowWriter {
 
     func flush() throws {
         guard batchRows > 0 else { return }
-        try writer.write(try batch())
+        try writer.write(batch())
         // The batch is gone, so the columns' buffers are ours alone again: emptied in place, the next
         // batch reuses their memory instead of faulting in fresh pages.
         windowRuns.removeAll(keepingCapacity: true)

@@ -19,10 +19,15 @@ run's fixed work (starting, writing the tables), which a file of few records can
 2. Memory: peak resident memory of mimir-records on each file and on its repeat (16x the records,
    the same windows and pairs); target: flat (within 1.1x): memory grows with the windows and the
    flows in them, not with the records.
+3. Memory when records keep windows open: a generated day of conn.log (400 connections every 10 s
+   among 800 addresses) with one 12-hour connection logged at noon, which keeps twelve hours of
+   windows open from then on, and the same day without it; target: the difference within the open
+   windows' budget (256 MiB, docs/records.md).
 
 Usage: records_bench.py --bin DIR [--hours H] [--users N] [--rounds R]"""
 import argparse
 import os
+import random
 import re
 import struct
 import subprocess
@@ -105,6 +110,35 @@ def repeat_lines(source, target, times):
             out.write(line if line.startswith(b"#") else line * times)
 
 
+ZEEK_HEADER = ("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
+               "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\t"
+               "resp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\t"
+               "resp_ip_bytes\ttunnel_parents\n"
+               "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\t"
+               "count\tstring\tcount\tcount\tcount\tcount\tset[string]\n")
+
+
+def write_busy_day(path, long_connection, connections=400, hours=24):
+    """A day of conn.log: `connections` short ones every 10 s between 400 clients and 400 servers
+    (in time order, as Zeek logs them), and with `long_connection` one of twelve hours logged when it
+    ends, at noon."""
+    rng = random.Random(1)
+    base = 1_795_860_000
+    with open(path, "w") as out:
+        out.write(ZEEK_HEADER)
+        for window in range(hours * 360):
+            lines = []
+            for number in range(connections):
+                start = base + window * 10 + rng.random() * 9
+                client, server = rng.randrange(400), rng.randrange(400)
+                lines.append(f"{start:.6f}\tC{window}x{number}\t10.1.{client // 200}.{client % 200}\t{rng.randrange(32768, 61000)}\t"
+                             f"10.2.{server // 200}.{server % 200}\t8080\ttcp\t-\t0.040000\t100\t80\tSF\t-\t-\t0\tShADdFf\t6\t360\t3\t200\t-\n")
+            out.write("".join(lines))
+            if long_connection and window == 12 * 360:
+                out.write(f"{base + 10:.6f}\tClong\t10.3.0.1\t40000\t10.3.0.2\t5432\ttcp\t-\t{12 * 3600 - 10:.6f}\t100000\t80000\t"
+                          f"SF\t-\t-\t0\tShADdFf\t5000\t300000\t3000\t200000\t-\n")
+
+
 def counted(summary_line, noun):
     """The count of `noun` in a stage's summary line (`1.47 M packets`, `20.0 k records`)."""
     match = re.search(r"([\d.]+)( [kMG])? " + noun, summary_line)
@@ -168,6 +202,15 @@ def main():
             growth = best[f"{name} x{times}"][1] / best[name][1]
             print(f"memory, {name}: {best[name][1]:.0f} MB; with {times}x the records {best[f'{name} x{times}'][1]:.0f} MB: {growth:.2f}x "
                   f"(target: flat, within 1.1x): {'met' if growth <= 1.1 else 'NOT met'}")
+        peaks = {}
+        for long_connection in (False, True):
+            day = os.path.join(scratch, "day.conn.log")
+            write_busy_day(day, long_connection)
+            peaks[long_connection] = measured([binary("mimir-records"), day, "--windows", "10,60", "--out", out])
+        extra = peaks[True][1] - peaks[False][1]
+        print(f"memory, a busy day of conn.log: {peaks[False][1]:.0f} MB ({peaks[False][0]:.1f} s); with a 12-hour connection logged "
+              f"at noon {peaks[True][1]:.0f} MB ({peaks[True][0]:.1f} s): {extra:.0f} MB more (target: within the open windows' "
+              f"budget, 256 MiB): {'met' if extra <= 256 else 'NOT met'}")
 
 
 if __name__ == "__main__":

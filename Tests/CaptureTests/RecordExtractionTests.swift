@@ -186,6 +186,9 @@ import Table
         // The budget held, but for the window being opened and the record being counted.
         #expect(bounded.0.windowMemoryPeak <= budget + OpenWindowMemory.bytesPerWindow + 2 * OpenWindowMemory.bytesPerEntry)
         #expect((bounded.0.counters["late_windows"]?.value ?? 0) > 500)
+        #expect((bounded.0.counters["windows_written_early"]?.value ?? 0) >= bounded.0.counters["late_windows"]?.value ?? 0)
+        #expect(whole.0.counters["windows_written_early"] == nil)
+        #expect(bounded.0.warnings.contains { $0.contains("windows were written before") && $0.contains("over 800 KiB") })
         #expect(bounded.rows > whole.rows, "windows written twice have rows twice")
         #expect(bounded.pairs == whole.pairs)
         #expect(bounded.flows == whole.flows)

@@ -40,6 +40,8 @@ final class FlowAggregator {
     @exclusivity(unchecked) private var firstWindow: [Int64?]
     /// The most the open windows took (estimated; nil without a budget).
     var windowMemoryPeak: Int? { memory?.peak }
+    /// Windows written before the longest record's reach had passed them, to keep to the budget.
+    var windowsWrittenEarly: Int { memory?.writtenEarly ?? 0 }
     /// Windows opened again after they were written (a late packet's, or a late record's).
     @exclusivity(unchecked) private(set) var latePackets = 0
     /// Per length, the counters of the last packet's window and its time range. Unretained: the
@@ -247,6 +249,7 @@ final class FlowAggregator {
             guard let (slot, _) = oldest else { break }
             try close(open[slot][closed[slot]], slot)
             closed[slot] += 1
+            memory!.writtenEarly += 1
         }
         for (slot, count) in closed.enumerated() where count > 0 { open[slot].removeFirst(count) }
     }
@@ -327,6 +330,7 @@ struct OpenWindowMemory {
     let budget: Int
     var windows = 0
     var entries = 0
+    var writtenEarly = 0
 
     static let bytesPerWindow = 8 * 1024
     static let bytesPerEntry = 2 * MemoryLayout<(key: FiveTupleKey, value: FlowCounters)>.stride + 4 * MemoryLayout<UInt32>.stride

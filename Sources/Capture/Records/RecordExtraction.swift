@@ -121,6 +121,13 @@ public struct RecordExtraction: Sendable {
         try aggregator.finish()
         report.windowMemoryPeak = aggregator.windowMemoryPeak ?? 0
         if aggregator.latePackets > 0 { counters.record("late_windows", count: aggregator.latePackets, packet: nil) }
+        if aggregator.windowsWrittenEarly > 0 {
+            counters.record("windows_written_early", count: aggregator.windowsWrittenEarly, packet: nil)
+            let budget = windowMemory % (1 << 20) == 0 ? "\(windowMemory >> 20) MiB" : "\(windowMemory >> 10) KiB"
+            report.warnings.append("\(aggregator.windowsWrittenEarly) windows were written before the longest record's reach had passed "
+                                   + "them, as the open windows took over \(budget): a record reaching one later added its rows again "
+                                   + "(late_windows), which readers sum")
+        }
         (report.records, report.packets, report.ipBytes) = (intake.records, intake.packets, intake.ipBytes)
         counters.record("records", count: report.records, packet: nil)
         counters.record("ip_packets", count: Int(report.packets), packet: nil)

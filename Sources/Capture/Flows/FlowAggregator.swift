@@ -177,7 +177,7 @@ final class FlowAggregator {
                 if isNew { memory?.entries += 1 }
             } while placed < recordPackets
         }
-        if memory?.exceedsBudget() == true { try writeOldestWindows() }
+        try keepToBudget()
     }
 
     /// The span, in nanoseconds, from which a record is refused in windows of `lengths`: it would cover
@@ -203,7 +203,8 @@ final class FlowAggregator {
         if let last = open[lengthSlot].last, last.index == index { return last }
         // The open windows are in index order, and records keep many open: found by binary search.
         var position = lowerBound(index, lengthSlot)
-        if position < open[lengthSlot].count, open[lengthSlot][position].index == index { return open[lengthSlot][position] }
+        let openBefore = open[lengthSlot].count
+        if position < openBefore, open[lengthSlot][position].index == index { return open[lengthSlot][position] }
         if index <= closedThrough[lengthSlot] { latePackets += 1 }
         let newest = max(index, open[lengthSlot].last?.index ?? index)
         // Close what is two or more windows behind the newest (never the window being opened).
@@ -214,11 +215,9 @@ final class FlowAggregator {
             closing += 1
         }
         if closing > 0 { open[lengthSlot].removeFirst(closing) }
-        if memory != nil {
-            memory!.windows += 1
-            if memory!.exceedsBudget() { try writeOldestWindows() }
-        }
-        if closing > 0 || memory != nil { position = lowerBound(index, lengthSlot) }
+        memory?.windows += 1
+        try keepToBudget()
+        if open[lengthSlot].count != openBefore { position = lowerBound(index, lengthSlot) }
         let window = spare.popLast() ?? OpenWindow(index: index)
         window.index = index
         open[lengthSlot].insert(window, at: position)
@@ -233,6 +232,11 @@ final class FlowAggregator {
         window.flows.removeAll()
         if spare.count < Self.spareWindows { spare.append(window) }
         if current[lengthSlot]?.flows.toOpaque() == Unmanaged.passUnretained(window.flows).toOpaque() { current[lengthSlot] = nil }
+    }
+
+    /// Writes the oldest windows early if the open ones take more than the budget.
+    private func keepToBudget() throws {
+        if memory?.exceedsBudget() == true { try writeOldestWindows() }
     }
 
     /// Writes the open windows that start first, of any length, until their memory is a quarter below

@@ -26,6 +26,7 @@ run's fixed work (starting, writing the tables), which a file of few records can
 
 Usage: records_bench.py --bin DIR [--hours H] [--users N] [--rounds R]"""
 import argparse
+import itertools
 import os
 import random
 import re
@@ -110,22 +111,16 @@ def repeat_lines(source, target, times):
             out.write(line if line.startswith(b"#") else line * times)
 
 
-ZEEK_HEADER = ("#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n#path\tconn\n"
-               "#fields\tts\tuid\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\tproto\tservice\tduration\torig_bytes\t"
-               "resp_bytes\tconn_state\tlocal_orig\tlocal_resp\tmissed_bytes\thistory\torig_pkts\torig_ip_bytes\tresp_pkts\t"
-               "resp_ip_bytes\ttunnel_parents\n"
-               "#types\ttime\tstring\taddr\tport\taddr\tport\tenum\tstring\tinterval\tcount\tcount\tstring\tbool\tbool\t"
-               "count\tstring\tcount\tcount\tcount\tcount\tset[string]\n")
-
-
-def write_busy_day(path, long_connection, connections=400, hours=24):
-    """A day of conn.log: `connections` short ones every 10 s between 400 clients and 400 servers
-    (in time order, as Zeek logs them), and with `long_connection` one of twelve hours logged when it
-    ends, at noon."""
+def write_busy_day(path, header_from, long_connection, connections=400, hours=24):
+    """A day of conn.log with the header of the simulator's `header_from`: `connections` short ones
+    every 10 s between 400 clients and 400 servers (in time order, as Zeek logs them), and with
+    `long_connection` one of twelve hours logged when it ends, at noon."""
     rng = random.Random(1)
     base = 1_795_860_000
+    with open(header_from) as simulated:
+        header = "".join(itertools.takewhile(lambda line: line.startswith("#"), simulated))
     with open(path, "w") as out:
-        out.write(ZEEK_HEADER)
+        out.write(header)
         for window in range(hours * 360):
             lines = []
             for number in range(connections):
@@ -205,7 +200,7 @@ def main():
         peaks = {}
         for long_connection in (False, True):
             day = os.path.join(scratch, "day.conn.log")
-            write_busy_day(day, long_connection)
+            write_busy_day(day, conn, long_connection)
             peaks[long_connection] = measured([binary("mimir-records"), day, "--windows", "10,60", "--out", out])
         extra = peaks[True][1] - peaks[False][1]
         print(f"memory, a busy day of conn.log: {peaks[False][1]:.0f} MB ({peaks[False][0]:.1f} s); with a 12-hour connection logged "

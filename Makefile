@@ -11,9 +11,10 @@ VENV_PYTHON  := $(CURDIR)/$(VENV)/bin/python
 # What the build (and so `make demo`) needs: the C libraries of the system-library targets (zstd, pcap,
 # zlib, xxhash, sqlite3). What tests, benchmarks and `mimir-report --pdf` add: tshark (with editcap) and
 # zstd for the capture oracle tests, xxhsum for the digest check, chromium to render the report and
-# print its PDF, tcpdump for the capture benchmark's floor, and Python's venv for the cross-checks.
+# print its PDF, tcpdump for the capture benchmark's floor, GNU time for the peak memory check, and
+# Python's venv for the cross-checks.
 BUILD_PACKAGES := libzstd-dev libpcap-dev zlib1g-dev libxxhash-dev libsqlite3-dev pkg-config
-TEST_PACKAGES  := tshark zstd xxhash chromium tcpdump slurm-wlm munge softflowd pmacct
+TEST_PACKAGES  := tshark zstd xxhash chromium tcpdump slurm-wlm munge softflowd pmacct time
 
 .PHONY: all build test bench quality demo fuzz clean distclean deps venv
 

@@ -13,6 +13,10 @@ public enum StageMain {
     public static func run<Command: ParsableCommand>(_ command: Command.Type) -> Never {
         let name = Command.configuration.commandName ?? "mimir"
         AllocatorPolicy.keepFreedMemory()
+        func exit(_ code: Int32) -> Never {
+            PeakMemory.report()
+            Glibc.exit(code)
+        }
         do {
             var parsed = try Command.parseAsRoot()
             try parsed.run()

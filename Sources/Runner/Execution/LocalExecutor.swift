@@ -40,20 +40,20 @@ public final class LocalExecutor: Executor, @unchecked Sendable {  // state behi
 
     private func launch(_ task: Task) {
         let start = DispatchTime.now().uptimeNanoseconds
-        let pid: pid_t
+        let process: StageProcess.Started
         do {
-            pid = try StageProcess.spawn(task.arguments, logPath: task.logPath)
+            process = try StageProcess.spawn(task.arguments, logPath: task.logPath)
         } catch {
             report(TaskResult(id: task.id, ending: .notStarted("\(error)"), seconds: 0))
             return
         }
-        recorder?.started(pid: pid, run: task.id)
+        recorder?.started(pid: process.pid, run: task.id)
         condition.lock()
-        running[task.id] = pid
+        running[task.id] = process.pid
         condition.unlock()
         Thread.detachNewThread { [self] in
-            let (ending, usage) = StageProcess.wait(pid)
-            recorder?.ended(pid: pid)
+            let (ending, usage) = StageProcess.wait(process)
+            recorder?.ended(pid: process.pid)
             let seconds = Nanoseconds.seconds(Int64(DispatchTime.now().uptimeNanoseconds - start))
             condition.lock()
             running[task.id] = nil

@@ -44,17 +44,17 @@ public enum TaskLauncher {
         let start = DispatchTime.now().uptimeNanoseconds
         var result: StatusFile
         do {
-            let pid = try StageProcess.spawn(task.arguments, logPath: task.log)
+            let process = try StageProcess.spawn(task.arguments, logPath: task.log)
             // scancel and Slurm's time limit signal the launcher: the stage hears it, and the launcher
             // lives on to say how the stage ended.
             let forwarders = [SIGTERM, SIGINT, SIGHUP, SIGUSR1, SIGUSR2].map { number -> DispatchSourceSignal in
                 signal(number, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { kill(-pid, number) }
+                source.setEventHandler { kill(-process.pid, number) }
                 source.resume()
                 return source
             }
-            let (ending, usage) = StageProcess.wait(pid)
+            let (ending, usage) = StageProcess.wait(process)
             forwarders.forEach { $0.cancel() }
             result = StatusFile(ending: ending, seconds: Nanoseconds.seconds(Int64(DispatchTime.now().uptimeNanoseconds - start)), usage: usage)
         } catch {

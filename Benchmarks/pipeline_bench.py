@@ -151,9 +151,11 @@ def main():
         print(f"\ngrowth against the {first[1] / 1e9:.2f} GB capture (capture size ratio, then per step: time, CPU, peak memory)")
         for gigabytes, size, packets, steps in results[1:]:
             cells = []
+            # The runner prints tenths of a second: a step it timed at 0.0 s has no growth to show.
+            grown = lambda a, b, digits: f"{b / a:.{digits}f}x" if a >= 0.05 else "-"
             for step in [s for s in STAGE_ORDER if s in steps and s in first[3]]:
                 a, b = first[3][step], steps[step]
-                cells.append(f"{step} {b[0] / max(a[0], 1e-9):.1f}x/{b[1] / max(a[1], 1e-9):.1f}x/{b[2] / max(a[2], 1e-9):.2f}x")
+                cells.append(f"{step} {grown(a[0], b[0], 1)}/{grown(a[1], b[1], 1)}/{grown(a[2], b[2], 2)}")
             print(f"{size / first[1]:.1f}x size: " + ", ".join(cells))
 
 

@@ -106,7 +106,7 @@ final class FlowAggregator {
                 let start = clock.start(ofWindow: index, length: length)
                 current[lengthSlot] = (flows, start, start + Int64(length) * Nanoseconds.perSecond)
             }
-            flows._withUnsafeGuaranteedRef { $0.update(flowKey) {
+            _ = flows._withUnsafeGuaranteedRef { $0.update(flowKey) {
                 $0.packets += 1
                 $0.bytes += byteCount
                 $0.ipBytes += ipByteCount

@@ -46,7 +46,7 @@ public struct CaptureMerge: Sendable {
             guard let input = earliest, let chunk = chunks[input] else { break }
             let position = positions[input]
             let data = chunk.bytes[chunk.offsets[position]..<chunk.offsets[position + 1]]
-            let counted = try nodeRules.indices.contains(input) && nodeRules[input] != nil ? data.withUnsafeBytes { bytes in
+            let counted = nodeRules.indices.contains(input) && nodeRules[input] != nil ? data.withUnsafeBytes { bytes in
                 // Only IP copies are the rule's to leave out; other frames (ARP) are kept.
                 guard dissector.dissect(bytes, originalLength: chunk.originalLengths[position], linkType: chunk.linkTypes[position],
                                         into: &summary) == .ip else { return true }

@@ -23,11 +23,11 @@ struct LogisticNewtonStep {
     private var rowTermsAt: (d: [Double], db: Double) = ([], 0)
     /// The coordinates touched in this step (non-zero in w or d), in the order they joined; `slot[j]`
     /// is j's place among them or -1.
-    private var members: [Int] = []
+    private(set) var members: [Int] = []
     private var slot: [Int]
     /// Hessian entries among members (`gram[a][b]`), and between each member and the intercept.
-    private var gram: [[Double]] = []
-    private var interceptGram: [Double] = []
+    private(set) var gram: [[Double]] = []
+    private(set) var interceptGram: [Double] = []
     /// The model's gradient at each member and at the intercept: valid during the member sweeps.
     private var gradient: [Double] = []
     private var interceptGradient = 0.0
@@ -40,7 +40,7 @@ struct LogisticNewtonStep {
         d = [Double](repeating: 0, count: w.count)
         u = residual
         slot = [Int](repeating: -1, count: w.count)
-        for j in w.indices where w[j] != 0 && hessian[j] > 0 { join(j) }
+        joinTogether(w.indices.filter { w[$0] != 0 && hessian[$0] > 0 })
     }
 
     /// Sweeps over the non-zero coordinates until they settle, then one over all to confirm, until the
@@ -125,6 +125,137 @@ struct LogisticNewtonStep {
         gradient.append(0)
         slot[j] = members.count
         members.append(j)
+    }
+
+    /// Rows per block of `joinTogether`: a block of every member's column stays in the core's cache.
+    private static let blockRows = 512
+
+    /// The coordinates non-zero as the step starts join the members together: every pair's Hessian
+    /// entry, most of the solver's time. One pair at a time, each entry's sum waited on its last
+    /// addition at every row; here four pairs' sums are in flight, over blocks of rows copied into
+    /// cache. Each entry is summed in the order `join` sums it (`DenseVectors.dot`'s four lanes, each
+    /// in row order, then the rows past the last four; the intercept's entries in row order), so the
+    /// entries are the same to the bit.
+    private mutating func joinTogether(_ coordinates: [Int]) {
+        let k = coordinates.count, n = weight.count, wholeLanes = n / 4 * 4
+        guard k > 1 else { coordinates.forEach { join($0) }; return }
+        // Pair (a, b), b < a, at a (a - 1) / 2 + b: the later coordinate's weighted column against the
+        // earlier's column.
+        var sums = [SIMD4<Double>](repeating: .zero, count: k * (k - 1) / 2)
+        var interceptSums = [Double](repeating: 0, count: k)
+        var weighted = [Double](repeating: 0, count: Self.blockRows * k)
+        var plain = [Double](repeating: 0, count: Self.blockRows * k)
+        for blockStart in stride(from: 0, to: wholeLanes, by: Self.blockRows) {
+            let count = min(Self.blockRows, wholeLanes - blockStart)
+            plain.withUnsafeMutableBufferPointer { plain in
+                for (a, j) in coordinates.enumerated() {
+                    columns[j].withUnsafeBufferPointer { column in
+                        (plain.baseAddress! + a * Self.blockRows).update(from: column.baseAddress! + blockStart, count: count)
+                    }
+                }
+            }
+            Self.weigh(plain: plain, weight: weight, from: blockStart, rows: count, into: &weighted, sums: &interceptSums)
+            weighted.withUnsafeBufferPointer { weighted in
+                plain.withUnsafeBufferPointer { plain in
+                    sums.withUnsafeMutableBufferPointer { sums in
+                        Self.addPairProducts(weighted: weighted.baseAddress!, plain: plain.baseAddress!, members: k, rows: count,
+                                             into: sums.baseAddress!)
+                    }
+                }
+            }
+        }
+        // The rows past the last four, as `DenseVectors.dot` adds them after its lanes.
+        var entries = sums.map { $0.sum() }
+        for (a, j) in coordinates.enumerated() {
+            for i in wholeLanes..<n {
+                let product = columns[j][i] * weight[i]
+                interceptSums[a] += product
+                for b in 0..<a { entries[a * (a - 1) / 2 + b] += product * columns[coordinates[b]][i] }
+            }
+        }
+        for (a, j) in coordinates.enumerated() {
+            let earlier = (0..<a).map { entries[a * (a - 1) / 2 + $0] }
+            for (b, entry) in earlier.enumerated() { gram[b].append(entry) }
+            gram.append(earlier + [hessian[j]])
+            interceptGram.append(interceptSums[a])
+            gradient.append(0)
+            slot[j] = members.count
+            members.append(j)
+        }
+    }
+
+    /// Weights one block's plain rows into `weighted` and adds them to each coordinate's sum (its
+    /// intercept entry), four coordinates at a time so that four sums are in flight.
+    private static func weigh(plain: [Double], weight: [Double], from blockStart: Int, rows: Int, into weighted: inout [Double],
+                              sums: inout [Double]) {
+        plain.withUnsafeBufferPointer { plain in
+            weight.withUnsafeBufferPointer { weight in
+                weighted.withUnsafeMutableBufferPointer { weighted in
+                    let (plain, weight, weighted) = (plain.baseAddress!, weight.baseAddress! + blockStart, weighted.baseAddress!)
+                    var a = 0
+                    while a + 4 <= sums.count {
+                        let (p0, w0) = (plain + a * blockRows, weighted + a * blockRows)
+                        var (s0, s1, s2, s3) = (sums[a], sums[a + 1], sums[a + 2], sums[a + 3])
+                        for i in 0..<rows {
+                            let scale = weight[i]
+                            let (x0, x1) = (p0[i] * scale, p0[i + blockRows] * scale)
+                            let (x2, x3) = (p0[i + 2 * blockRows] * scale, p0[i + 3 * blockRows] * scale)
+                            (w0[i], w0[i + blockRows], w0[i + 2 * blockRows], w0[i + 3 * blockRows]) = (x0, x1, x2, x3)
+                            s0 += x0
+                            s1 += x1
+                            s2 += x2
+                            s3 += x3
+                        }
+                        (sums[a], sums[a + 1], sums[a + 2], sums[a + 3]) = (s0, s1, s2, s3)
+                        a += 4
+                    }
+                    while a < sums.count {
+                        var sum = sums[a]
+                        for i in 0..<rows {
+                            let x = plain[a * blockRows + i] * weight[i]
+                            weighted[a * blockRows + i] = x
+                            sum += x
+                        }
+                        sums[a] = sum
+                        a += 1
+                    }
+                }
+            }
+        }
+    }
+
+    /// Adds one block's products to the pairs' sums: weighted row a against plain row b for every
+    /// b < a (rows `blockRows` apart, `rows` a multiple of four), four values of b at a time.
+    private static func addPairProducts(weighted: UnsafePointer<Double>, plain: UnsafePointer<Double>, members k: Int, rows: Int,
+                                        into sums: UnsafeMutablePointer<SIMD4<Double>>) {
+        let bytes = rows * MemoryLayout<Double>.stride, stride = blockRows * MemoryLayout<Double>.stride
+        @inline(__always) func lanes(_ base: UnsafeRawPointer, _ offset: Int) -> SIMD4<Double> {
+            base.loadUnaligned(fromByteOffset: offset, as: SIMD4<Double>.self)
+        }
+        for a in 1..<k {
+            let row = UnsafeRawPointer(weighted + a * blockRows), pairs = sums + a * (a - 1) / 2
+            var b = 0
+            while b + 4 <= a {
+                let first = UnsafeRawPointer(plain + b * blockRows)
+                var (s0, s1, s2, s3) = (pairs[b], pairs[b + 1], pairs[b + 2], pairs[b + 3])
+                for offset in Swift.stride(from: 0, to: bytes, by: 32) {
+                    let x = lanes(row, offset)
+                    s0 += x * lanes(first, offset)
+                    s1 += x * lanes(first + stride, offset)
+                    s2 += x * lanes(first + 2 * stride, offset)
+                    s3 += x * lanes(first + 3 * stride, offset)
+                }
+                (pairs[b], pairs[b + 1], pairs[b + 2], pairs[b + 3]) = (s0, s1, s2, s3)
+                b += 4
+            }
+            while b < a {
+                let other = UnsafeRawPointer(plain + b * blockRows)
+                var sum = pairs[b]
+                for offset in Swift.stride(from: 0, to: bytes, by: 32) { sum += lanes(row, offset) * lanes(other, offset) }
+                pairs[b] = sum
+                b += 1
+            }
+        }
     }
 
     /// The members' and the intercept's gradients from u, before member sweeps; d and db as u has them.

@@ -167,6 +167,29 @@ import Contract
         #expect(full.convergence.warning(model: "60 s model", solver: "x") == nil)
     }
 
+    /// A Newton step starts from the Hessian's entries among the non-zero coordinates, X^T W X, and with
+    /// the intercept, X^T W 1, computed together over blocks of rows: checked against the sums written
+    /// out, on rows that fill two blocks and leave a part block and three rows past the last four, with
+    /// 11 non-zero coordinates (two groups of four and three more) and one whose column is all zero.
+    @Test func aNewtonStep_startsFromTheHessianAmongItsNonZeroCoordinates() {
+        var random = SplitMix64(state: 11)
+        let n = 1_203, p = 15
+        let columns = (0..<p).map { j in (0..<n).map { _ in j == 4 ? 0 : Double(Int(random.next() % 2001) - 1000) / 250 } }
+        let weight = (0..<n).map { _ in Double(random.next() % 1000 + 1) / 4000 }
+        let hessian = columns.map { column in zip(column, weight).reduce(0) { $0 + $1.0 * $1.0 * $1.1 } }
+        let w = (0..<p).map { j in [0, 3, 13].contains(j) ? 0.0 : Double(j) - 6.5 }
+        let step = LogisticNewtonStep(columns: columns, residual: [Double](repeating: 0.1, count: n), weight: weight, hessian: hessian, w: w, c: 2)
+        #expect(step.members == [1, 2, 5, 6, 7, 8, 9, 10, 11, 12, 14], "members: \(step.members)")
+        for (a, j) in step.members.enumerated() {
+            let intercept = (0..<n).reduce(0.0) { $0 + columns[j][$1] * weight[$1] }
+            #expect(abs(step.interceptGram[a] - intercept) <= 1e-12 * max(1, abs(intercept)), "intercept entry of \(j)")
+            for (b, k) in step.members.enumerated() {
+                let entry = (0..<n).reduce(0.0) { $0 + columns[j][$1] * weight[$1] * columns[k][$1] }
+                #expect(abs(step.gram[a][b] - entry) <= 1e-12 * max(1, abs(entry)), "entry (\(j), \(k)): \(step.gram[a][b]) against \(entry)")
+            }
+        }
+    }
+
     @Test func aWarmStartOnAFeatureTheRowsLack_convergesWithItsWeightAtZero() {
         // A fold's rows may hold none of a feature the fit on every row weighted (out-of-fold scores
         // start there): the feature cannot move the loss, so its optimum is 0, not the start.

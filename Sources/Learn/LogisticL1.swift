@@ -74,8 +74,9 @@ struct LogisticL1Problem {
     func violation(_ w: [Double], _ b: Double, c: Double) -> Double {
         let residual = zip(linear(w, b), targets).map { 1 / (1 + exp(-$0.0)) - $0.1 }
         var worst = abs(c * residual.reduce(0, +))
+        let dots = DenseVectors.dots(columns, residual)
         for j in 0..<p {
-            let g = c * DenseVectors.dot(columns[j], residual)
+            let g = c * dots[j]
             worst = max(worst, w[j] == 0 ? max(0, abs(g) - 1) : abs(g + (w[j] > 0 ? 1 : -1)))
         }
         return worst
@@ -102,7 +103,7 @@ struct LogisticL1Problem {
             let probability = z.map { 1 / (1 + exp(-$0)) }
             let residual = zip(probability, targets).map { $0 - $1 }
             let weight = probability.map { max($0 * (1 - $0), 1e-12) }
-            let hessian = columns.map { DenseVectors.dot($0, $0, weight) }
+            let hessian = DenseVectors.weightedSquares(columns, weight)
             // The step need not be exact: its sweeps stop once the model's optimality conditions hold to a
             // fraction of the outer violation (newGLMNET's adaptive inner tolerance), a fraction that
             // shrinks whenever one sweep suffices, so that late steps are solved as tightly as the outer

@@ -260,9 +260,7 @@ struct LogisticNewtonStep {
 
     /// The members' and the intercept's gradients from u, before member sweeps; d and db as u has them.
     private mutating func gradientsFromRows() {
-        for (a, j) in members.enumerated() {
-            gradient[a] = DenseVectors.dot(columns[j], u)
-        }
+        gradient = DenseVectors.dots(members.map { columns[$0] }, u)
         interceptGradient = u.reduce(0, +)
         rowTermsAt = (d, db)
     }

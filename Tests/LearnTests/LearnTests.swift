@@ -190,6 +190,22 @@ import Contract
         }
     }
 
+    /// The solver's dot products of many columns at once give each column's single dot product to the
+    /// bit (the models do not change with how they are computed): 0 to 9 columns of 0 to 9 and 1,203 rows.
+    @Test func dotsOfManyColumns_equalEachColumnsDotToTheBit() {
+        var random = SplitMix64(state: 12)
+        for n in Array(0...9) + [1_203] {
+            let vector = (0..<n).map { _ in Double(Int(random.next() % 20_001) - 10_000) / 7 }
+            for count in 0...9 {
+                let columns = (0..<count).map { _ in (0..<n).map { _ in Double(Int(random.next() % 20_001) - 10_000) / 3 } }
+                #expect(DenseVectors.dots(columns, vector).map(\.bitPattern) == columns.map { DenseVectors.dot($0, vector).bitPattern },
+                        "\(count) columns of \(n) rows")
+                #expect(DenseVectors.weightedSquares(columns, vector).map(\.bitPattern)
+                        == columns.map { DenseVectors.dot($0, $0, vector).bitPattern }, "\(count) columns of \(n) rows")
+            }
+        }
+    }
+
     @Test func aWarmStartOnAFeatureTheRowsLack_convergesWithItsWeightAtZero() {
         // A fold's rows may hold none of a feature the fit on every row weighted (out-of-fold scores
         // start there): the feature cannot move the loss, so its optimum is 0, not the start.

@@ -32,6 +32,31 @@ private struct FlowKey: Hashable {
     }
 }
 
+/// One window's flows, counted per service.
+private final class WindowFlowCounts {
+    var ports: [String: Set<Int32>] = [:]
+    var peers: [String: Set<String>] = [:]
+    var failed: [String: Int] = [:]
+    /// Flows from outside, each once (a late packet or a shard boundary repeats a flow's row).
+    var fromOutside = Set<FlowKey>()
+
+    func count(_ flow: FlowRow, source: GraphNode, destination: GraphNode) {
+        if source.kind == .outside, destination.kind != .outside { fromOutside.insert(FlowKey(flow)) }
+        guard source.kind == .pod else { return }
+        let service = source.serviceName
+        // Flows the pods started go to a service's port; a reply goes to its client's ephemeral
+        // port, and counting replies would make ports and fan-out grow with the clients (the load).
+        if flow.destinationPort < FeatureExtraction.ephemeralPorts {
+            ports[service, default: []].insert(flow.destinationPort)
+            peers[service, default: []].insert(flow.destination)
+        }
+        // A TCP flow that sent SYN but never ACK: unanswered, refused, or a half-open probe.
+        if flow.ipProtocol == 6 && flow.tcpFlags & 0x02 != 0 && flow.tcpFlags & 0x10 == 0 {
+            failed[service, default: 0] += 1
+        }
+    }
+}
+
 /// Reads graph's pod edges (and optionally flows and a reference edge table) and computes one row of
 /// features per window (docs/features.md defines every column).
 public final class FeatureExtraction {
@@ -89,11 +114,7 @@ public final class FeatureExtraction {
     /// Port, fan-out and failed-connection counts per service from flows tables, their addresses named
     /// as graph names them.
     public func addFlows(paths: [String], namer: AddressNamer, origin: Int64) throws {
-        var ports: [MergedPairs.Window: [String: Set<Int32>]] = [:]
-        var peers: [MergedPairs.Window: [String: Set<String>]] = [:]
-        var failed: [MergedPairs.Window: [String: Int]] = [:]
-        // Flows from outside, each once (a late packet or a shard boundary repeats a flow's row).
-        var fromOutside: [MergedPairs.Window: Set<FlowKey>] = [:]
+        var counts: [MergedPairs.Window: WindowFlowCounts] = [:]
         for path in paths {
             let (reader, flowsOrigin) = try FlowTables.open(path, as: FlowTables.flows, named: "a flows table")
             guard flowsOrigin == origin else {
@@ -101,36 +122,32 @@ public final class FeatureExtraction {
                                           + "\(EpochSeconds.format(origin)): give every flows run the same --origin")
             }
             let clock = WindowClock(origin: origin, lengths: [])
+            // A table holds a window's rows together: the window is looked up when it changes.
+            var current: (window: MergedPairs.Window, counts: WindowFlowCounts?, start: Int64, end: Int64)?
             try FlowTables.forEachFlow(reader) { flow in
                 let window = MergedPairs.Window(length: flow.length, index: flow.index)
-                guard graphs[window] != nil else { return }
-                let start = clock.start(ofWindow: flow.index, length: Int(flow.length))
-                let end = start + Int64(flow.length) * Nanoseconds.perSecond
+                if current?.window != window {
+                    let start = clock.start(ofWindow: flow.index, length: Int(flow.length))
+                    var windowCounts: WindowFlowCounts?
+                    if graphs[window] != nil {
+                        windowCounts = counts[window] ?? WindowFlowCounts()
+                        counts[window] = windowCounts
+                    }
+                    current = (window, windowCounts, start, start + Int64(flow.length) * Nanoseconds.perSecond)
+                }
+                guard let (_, windowCounts, start, end) = current, let windowCounts else { return }
                 let (source, destination) = try namer.nodes(source: flow.source, destination: flow.destination, windowStart: start, windowEnd: end)
-                if source.kind == .outside, destination.kind != .outside {
-                    fromOutside[window, default: []].insert(FlowKey(flow))
-                }
-                guard source.kind == .pod else { return }
-                let service = source.serviceName
-                // Flows the pods started go to a service's port; a reply goes to its client's ephemeral
-                // port, and counting replies would make ports and fan-out grow with the clients (the load).
-                if flow.destinationPort < Self.ephemeralPorts {
-                    ports[window, default: [:]][service, default: []].insert(flow.destinationPort)
-                    peers[window, default: [:]][service, default: []].insert(flow.destination)
-                }
-                // A TCP flow that sent SYN but never ACK: unanswered, refused, or a half-open probe.
-                if flow.ipProtocol == 6 && flow.tcpFlags & 0x02 != 0 && flow.tcpFlags & 0x10 == 0 {
-                    failed[window, default: [:]][service, default: 0] += 1
-                }
+                windowCounts.count(flow, source: source, destination: destination)
             }
         }
         let load = columns.column(named: FeatureColumns.load)
         for window in graphs.keys {
-            var row = [(load, Double(fromOutside[window]?.count ?? 0))]
+            let windowCounts = counts[window]
+            var row = [(load, Double(windowCounts?.fromOutside.count ?? 0))]
             for service in Set(graphs[window]!.services) where service != "outside" {
-                row.append((columns.column(.destinationPorts, service), Double(ports[window]?[service]?.count ?? 0)))
-                row.append((columns.column(.fanOut, service), Double(peers[window]?[service]?.count ?? 0)))
-                row.append((columns.column(.failedConnections, service), Double(failed[window]?[service] ?? 0)))
+                row.append((columns.column(.destinationPorts, service), Double(windowCounts?.ports[service]?.count ?? 0)))
+                row.append((columns.column(.fanOut, service), Double(windowCounts?.peers[service]?.count ?? 0)))
+                row.append((columns.column(.failedConnections, service), Double(windowCounts?.failed[service] ?? 0)))
             }
             flowFeatures[window] = row
         }

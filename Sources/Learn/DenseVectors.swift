@@ -37,7 +37,7 @@ enum DenseVectors {
     /// that four sums are in flight where one would wait on its last addition at every row.
     static func dots(_ columns: [[Double]], _ vector: [Double]) -> [Double] {
         vector.withUnsafeBufferPointer { values in
-            fourAtATime(columns, single: { dot($0, vector) }) { column, offset in
+            fourAtATime(columns, rows: vector.count, single: { dot($0, vector) }) { column, offset in
                 column * lanes(values, offset)
             } tail: { value, row in value * values[row] }
         }
@@ -47,21 +47,21 @@ enum DenseVectors {
     /// bit, four columns at a time.
     static func weightedSquares(_ columns: [[Double]], _ weight: [Double]) -> [Double] {
         weight.withUnsafeBufferPointer { weights in
-            fourAtATime(columns, single: { dot($0, $0, weight) }) { column, offset in
+            fourAtATime(columns, rows: weight.count, single: { dot($0, $0, weight) }) { column, offset in
                 column * column * lanes(weights, offset)
             } tail: { value, row in value * value * weights[row] }
         }
     }
 
-    /// Sums `term` of four lanes, then `tail` of the rows past the last four, for every column, four
-    /// columns together; `single` for the columns left over.
+    /// Sums `term` of four lanes, then `tail` of the rows past the last four, for every column of
+    /// `n` rows, four columns together; `single` for the columns left over.
     @inline(__always)
-    private static func fourAtATime(_ columns: [[Double]], single: ([Double]) -> Double,
+    private static func fourAtATime(_ columns: [[Double]], rows n: Int, single: ([Double]) -> Double,
                                     term: (SIMD4<Double>, Int) -> SIMD4<Double>, tail: (Double, Int) -> Double) -> [Double] {
-        var result = [Double](repeating: 0, count: columns.count)
-        let n = columns.first?.count ?? 0, blocks = n / 4
-        guard n > 0 else { return result }
         precondition(columns.allSatisfy { $0.count == n }, "dot products of vectors of different lengths")
+        var result = [Double](repeating: 0, count: columns.count)
+        let blocks = n / 4
+        guard n > 0 else { return result }
         var j = 0
         while j + 4 <= columns.count {
             columns[j].withUnsafeBufferPointer { c0 in columns[j + 1].withUnsafeBufferPointer { c1 in

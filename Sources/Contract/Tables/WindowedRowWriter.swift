@@ -4,7 +4,8 @@ import SystemSupport
 
 /// Collects rows of one windowed table (the window columns, then string, int64 and int32 columns in
 /// the schema's order) column by column and writes them in batches, each on a thread of its own
-/// while the next gathers: encoding and compressing a batch took about a tenth of mimir-flows' time.
+/// while the next gathers (mimir-flows on the capture bench: 0.20-0.21 s, against 0.25-0.30 s
+/// writing each batch in turn).
 public final class WindowedRowWriter {
     private let writer: BatchWriter
     // Appended to for every row, from one thread, never across a call that could re-enter: dynamic

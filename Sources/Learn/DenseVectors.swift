@@ -105,6 +105,12 @@ enum DenseVectors {
     /// Four values from position i on.
     @inline(__always)
     private static func lanes(_ values: UnsafeBufferPointer<Double>, _ i: Int) -> SIMD4<Double> {
-        UnsafeRawPointer(values.baseAddress! + i).loadUnaligned(as: SIMD4<Double>.self)
+        lanes(values.baseAddress!, i)
+    }
+
+    /// Four values from position i on.
+    @inline(__always)
+    static func lanes(_ values: UnsafePointer<Double>, _ i: Int) -> SIMD4<Double> {
+        UnsafeRawPointer(values + i).loadUnaligned(as: SIMD4<Double>.self)
     }
 }

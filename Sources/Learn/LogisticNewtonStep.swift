@@ -228,30 +228,27 @@ struct LogisticNewtonStep {
     /// b < a (rows `blockRows` apart, `rows` a multiple of four), four values of b at a time.
     private static func addPairProducts(weighted: UnsafePointer<Double>, plain: UnsafePointer<Double>, members k: Int, rows: Int,
                                         into sums: UnsafeMutablePointer<SIMD4<Double>>) {
-        let bytes = rows * MemoryLayout<Double>.stride, stride = blockRows * MemoryLayout<Double>.stride
-        @inline(__always) func lanes(_ base: UnsafeRawPointer, _ offset: Int) -> SIMD4<Double> {
-            base.loadUnaligned(fromByteOffset: offset, as: SIMD4<Double>.self)
-        }
         for a in 1..<k {
-            let row = UnsafeRawPointer(weighted + a * blockRows), pairs = sums + a * (a - 1) / 2
+            let row = weighted + a * blockRows, pairs = sums + a * (a - 1) / 2
             var b = 0
             while b + 4 <= a {
-                let first = UnsafeRawPointer(plain + b * blockRows)
+                let (o0, o1) = (plain + b * blockRows, plain + (b + 1) * blockRows)
+                let (o2, o3) = (plain + (b + 2) * blockRows, plain + (b + 3) * blockRows)
                 var (s0, s1, s2, s3) = (pairs[b], pairs[b + 1], pairs[b + 2], pairs[b + 3])
-                for offset in Swift.stride(from: 0, to: bytes, by: 32) {
-                    let x = lanes(row, offset)
-                    s0 += x * lanes(first, offset)
-                    s1 += x * lanes(first + stride, offset)
-                    s2 += x * lanes(first + 2 * stride, offset)
-                    s3 += x * lanes(first + 3 * stride, offset)
+                for i in stride(from: 0, to: rows, by: 4) {
+                    let x = DenseVectors.lanes(row, i)
+                    s0 += x * DenseVectors.lanes(o0, i)
+                    s1 += x * DenseVectors.lanes(o1, i)
+                    s2 += x * DenseVectors.lanes(o2, i)
+                    s3 += x * DenseVectors.lanes(o3, i)
                 }
                 (pairs[b], pairs[b + 1], pairs[b + 2], pairs[b + 3]) = (s0, s1, s2, s3)
                 b += 4
             }
             while b < a {
-                let other = UnsafeRawPointer(plain + b * blockRows)
+                let other = plain + b * blockRows
                 var sum = pairs[b]
-                for offset in Swift.stride(from: 0, to: bytes, by: 32) { sum += lanes(row, offset) * lanes(other, offset) }
+                for i in stride(from: 0, to: rows, by: 4) { sum += DenseVectors.lanes(row, i) * DenseVectors.lanes(other, i) }
                 pairs[b] = sum
                 b += 1
             }

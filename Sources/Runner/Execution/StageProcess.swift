@@ -50,8 +50,9 @@ enum StageProcess {
 
         let argv = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
-        let environment = environmentStrings().filter { !$0.hasPrefix(PeakMemory.descriptorVariable + "=") }
-            + ["\(PeakMemory.descriptorVariable)=\(peakReportDescriptor)"]
+        var variables = ProcessInfo.processInfo.environment
+        variables[PeakMemory.descriptorVariable] = "\(peakReportDescriptor)"
+        let environment = variables.map { "\($0.key)=\($0.value)" }.sorted()
         let envp = environment.map { strdup($0) } + [nil]
         defer { envp.forEach { free($0) } }
         var pid: pid_t = 0
@@ -61,16 +62,6 @@ enum StageProcess {
             throw RunnerError.io("cannot start \(arguments[0]): \(String(cString: strerror(status)))")
         }
         return Started(pid: pid, peakReport: readEnd)
-    }
-
-    private static func environmentStrings() -> [String] {
-        var strings: [String] = []
-        var entry = environ
-        while let text = entry.pointee {
-            strings.append(String(cString: text))
-            entry += 1
-        }
-        return strings
     }
 
     /// Waits for a stage to end: how it ended, and its CPU time and peak memory (its own report of
